@@ -1,0 +1,85 @@
+# LFS158 Tutor. The two commands a newcomer needs: `make run` and `make test`.
+# Each does all of its own set-up on a fresh machine.
+
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+PORT ?= 8000
+export TUTOR_CACHE_DIR ?= $(HOME)/.cache/lfs158-tutor
+
+.DEFAULT_GOAL := help
+.PHONY: help run setup test test-deps lint check pytest cluster-up cluster-down cluster-status \
+        bench clean
+
+help:
+	@echo "make run          serve the tutor on http://127.0.0.1:$(PORT) with a Celery worker"
+	@echo "make test         install everything the tests need, then lint, checks and the whole suite"
+	@echo "make cluster-up   start the local Kubernetes control plane (prints the kubeconfig path last)"
+	@echo "make cluster-down stop it and remove its state"
+	@echo "make bench        run the benchmarks"
+
+# The virtual environment, reinstalled whenever pyproject.toml changes.
+$(VENV)/.installed-run: pyproject.toml
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e ".[postgres]"
+	@touch $@
+
+$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-run
+	$(PY) -m pip install --quiet -e ".[dev,postgres]"
+	@touch $@
+
+setup: $(VENV)/.installed-run
+	$(PY) manage.py migrate --no-input -v 0
+	$(PY) manage.py load_content
+	$(PY) manage.py collectstatic --no-input -v 0
+	$(PY) manage.py ensure_learner --url http://127.0.0.1:$(PORT)
+
+run: setup
+	PORT=$(PORT) VENV=$(VENV) scripts/run.sh
+
+# System packages the test suite drives for real: Redis and Debian's Chromium.
+test-deps:
+	@missing=""; \
+	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
+	command -v chromium >/dev/null || missing="$$missing chromium"; \
+	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	if [ -n "$$missing" ]; then \
+	  echo "Installing system packages:$$missing"; \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
+	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
+	fi
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+check: $(VENV)/.installed-dev
+	$(PY) manage.py check --fail-level WARNING
+	$(PY) manage.py makemigrations --check --dry-run
+	$(PY) manage.py check_content
+
+pytest: $(VENV)/.installed-dev
+	$(PY) -m pytest
+
+# The cluster comes up before the suite and goes down after it, pass or fail.
+test: $(VENV)/.installed-dev test-deps lint check
+	@$(MAKE) --no-print-directory cluster-up
+	@status=0; $(PY) -m pytest || status=$$?; \
+	$(MAKE) --no-print-directory cluster-down; exit $$status
+
+cluster-up:
+	bash cluster/build.sh
+	$(PYTHON) cluster/cluster.py up
+
+cluster-down:
+	$(PYTHON) cluster/cluster.py down
+
+cluster-status:
+	$(PYTHON) cluster/cluster.py status
+
+bench: $(VENV)/.installed-dev
+	$(PY) -m bench
+
+clean:
+	rm -rf var .pytest_cache .ruff_cache .mypy_cache

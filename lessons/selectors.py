@@ -1,0 +1,128 @@
+"""Reads for the chapter pages."""
+
+from __future__ import annotations
+
+import html
+import re
+from dataclasses import dataclass
+
+from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.db.models import Q
+from django.http import Http404
+
+from lessons.models import Chapter, ChapterProgress, ChapterSection
+
+AnyUser = AbstractBaseUser | AnonymousUser
+
+
+@dataclass
+class ChapterState:
+    chapter: Chapter
+    progress: ChapterProgress | None
+
+    @property
+    def is_done(self) -> bool:
+        return bool(self.progress and self.progress.is_done)
+
+    @property
+    def is_visited(self) -> bool:
+        return bool(self.progress and self.progress.last_visited_at)
+
+
+def chapter_get_published(*, slug: str) -> Chapter:
+    chapter = Chapter.objects.published().filter(slug=slug).first()
+    if chapter is None:
+        raise Http404("No such chapter")
+    return chapter
+
+
+def course_outline(*, user: AnyUser) -> list[ChapterState]:
+    """Every published chapter with this user's progress (none when anonymous)."""
+    chapters = list(Chapter.objects.published().only(*_OUTLINE_FIELDS))
+    progress: dict[int, ChapterProgress] = {}
+    if user.is_authenticated:
+        progress = {p.chapter_id: p for p in ChapterProgress.objects.filter(user=user)}
+    return [ChapterState(chapter=c, progress=progress.get(c.pk)) for c in chapters]
+
+
+_OUTLINE_FIELDS = ("uuid", "number", "slug", "title", "summary", "estimated_minutes")
+
+
+def continue_chapter(outline: list[ChapterState]) -> ChapterState | None:
+    """Where to pick up: the last chapter visited if unfinished, else the first not done."""
+    visited = [s for s in outline if s.progress and s.progress.last_visited_at]
+    if visited:
+        latest = max(visited, key=lambda s: s.progress.last_visited_at)  # type: ignore[union-attr,arg-type,return-value]
+        if not latest.is_done:
+            return latest
+    return next((s for s in outline if not s.is_done), None)
+
+
+def neighbours(
+    outline: list[ChapterState], chapter: Chapter
+) -> tuple[Chapter | None, Chapter | None]:
+    numbers = [s.chapter.pk for s in outline]
+    try:
+        i = numbers.index(chapter.pk)
+    except ValueError:
+        return None, None
+    prev = outline[i - 1].chapter if i > 0 else None
+    nxt = outline[i + 1].chapter if i + 1 < len(outline) else None
+    return prev, nxt
+
+
+@dataclass
+class SearchHit:
+    section: ChapterSection
+    snippet_html: str  # escaped text with <mark> around matches
+    score: int
+
+
+MAX_QUERY_LENGTH = 200
+MAX_TERMS = 8
+SNIPPET_RADIUS = 90
+
+
+def search_terms(query: str) -> list[str]:
+    words = re.findall(r"[\w.\-/:]+", query[:MAX_QUERY_LENGTH].lower())
+    unique = list(dict.fromkeys(w.strip(".-/:") for w in words))
+    return [w for w in unique if len(w) >= 2][:MAX_TERMS]
+
+
+def search_sections(*, query: str, limit: int = 30) -> list[SearchHit]:
+    """Sections whose title or text contains every term, best first."""
+    terms = search_terms(query)
+    if not terms:
+        return []
+    condition = Q()
+    for term in terms:
+        condition &= Q(text__icontains=term) | Q(title__icontains=term)
+    sections = ChapterSection.objects.filter(condition, chapter__is_published=True).select_related(
+        "chapter"
+    )
+    hits = []
+    for section in sections:
+        lowered = section.text.lower()
+        score = sum(lowered.count(t) for t in terms)
+        score += sum(10 for t in terms if t in section.title.lower())
+        hits.append(SearchHit(section, highlight_snippet(section.text, terms), score))
+    hits.sort(key=lambda h: (-h.score, h.section.chapter.number, h.section.position))
+    return hits[:limit]
+
+
+def highlight_snippet(text: str, terms: list[str]) -> str:
+    lowered = text.lower()
+    first = min((i for i in (lowered.find(t) for t in terms) if i >= 0), default=0)
+    start = max(0, first - SNIPPET_RADIUS)
+    end = min(len(text), first + SNIPPET_RADIUS * 2)
+    excerpt = text[start:end]
+    pattern = re.compile("|".join(re.escape(t) for t in sorted(terms, key=len, reverse=True)), re.I)
+    out, last = [], 0
+    for match in pattern.finditer(excerpt):
+        out.append(html.escape(excerpt[last : match.start()]))
+        out.append(f"<mark>{html.escape(match.group(0))}</mark>")
+        last = match.end()
+    out.append(html.escape(excerpt[last:]))
+    prefix = "… " if start > 0 else ""
+    suffix = " …" if end < len(text) else ""
+    return prefix + "".join(out) + suffix

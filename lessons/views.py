@@ -1,0 +1,87 @@
+from __future__ import annotations
+
+import mimetypes
+
+from django.contrib.auth.decorators import login_required
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from lessons import selectors, services
+from lessons.content import chapter_assets
+from tutor.content.registry import content_root
+
+
+@require_safe
+def home(request: HttpRequest) -> HttpResponse:
+    outline = selectors.course_outline(user=request.user)
+    done = sum(1 for s in outline if s.is_done)
+    return render(
+        request,
+        "lessons/home.html",
+        {
+            "outline": outline,
+            "continue_state": selectors.continue_chapter(outline),
+            "done_count": done,
+            "percent_done": round(100 * done / len(outline)) if outline else 0,
+        },
+    )
+
+
+@require_safe
+def chapter_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    chapter = selectors.chapter_get_published(slug=slug)
+    progress = None
+    if request.user.is_authenticated:
+        progress = services.chapter_visit(user=request.user, chapter=chapter)
+    outline = selectors.course_outline(user=request.user)
+    previous, following = selectors.neighbours(outline, chapter)
+    return render(
+        request,
+        "lessons/chapter.html",
+        {
+            "chapter": chapter,
+            "progress": progress,
+            "outline": outline,
+            "previous": previous,
+            "next": following,
+        },
+    )
+
+
+@require_POST
+@login_required
+def chapter_done(request: HttpRequest, slug: str) -> HttpResponse:
+    chapter = selectors.chapter_get_published(slug=slug)
+    done = request.POST.get("done", "1") not in ("0", "false", "")
+    progress = services.chapter_set_done(user=request.user, chapter=chapter, done=done)
+    if request.htmx:
+        return render(
+            request,
+            "lessons/chapter.html#done-toggle",
+            {"chapter": chapter, "progress": progress, "oob_sidebar": True},
+        )
+    return redirect(chapter)
+
+
+@require_safe
+def chapter_asset(request: HttpRequest, slug: str, name: str) -> FileResponse:
+    chapter = selectors.chapter_get_published(slug=slug)
+    folder = content_root() / "chapters" / chapter.folder
+    assets = chapter_assets(folder) if folder.is_dir() else {}
+    if name not in assets:
+        raise Http404("No such file")
+    content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+    response = FileResponse(assets[name].open("rb"), content_type=content_type)
+    # An SVG opened directly must not run anything, even if a hostile one slipped in.
+    response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
+    response["Cache-Control"] = "public, max-age=3600"
+    return response
+
+
+@require_safe
+def search(request: HttpRequest) -> HttpResponse:
+    query = request.GET.get("q", "")[: selectors.MAX_QUERY_LENGTH].strip()
+    hits = selectors.search_sections(query=query) if query else []
+    template = "lessons/search.html#search-results" if request.htmx else "lessons/search.html"
+    return render(request, template, {"query": query, "hits": hits})

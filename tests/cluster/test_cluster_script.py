@@ -1,0 +1,87 @@
+"""The cluster-up / cluster-down script itself: reuse, pid files, clean removal.
+
+A second, separately named cluster on other ports is started and stopped
+here so that the shared cluster of the other tests is left alone.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.cluster.fixtures import REPO, Cluster
+from tests.conftest import free_port
+
+pytestmark = pytest.mark.cluster
+SCRIPT = REPO / "cluster" / "cluster.py"
+
+
+def run(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, str(SCRIPT), *args], env=env, capture_output=True, text=True,
+        timeout=timeout,
+    )  # fmt: skip
+
+
+@pytest.fixture
+def own_cluster_env(cluster: Cluster):
+    if not cluster.local:
+        pytest.skip("exercises the project's own control plane script")
+    env = {**os.environ, "TUTOR_CLUSTER_NAME": f"script-test-{os.getpid()}"}
+    for key in ("ETCD", "ETCD_PEER", "API", "KCM", "SCHEDULER", "KWOK"):
+        env[f"TUTOR_CLUSTER_{key}_PORT"] = str(free_port())
+    yield env
+    run(env, "down")
+
+
+def pids_of(state: Path) -> dict[str, int]:
+    return {p.stem: int(p.read_text()) for p in (state / "pids").glob("*.pid")}
+
+
+def test_it_starts_reuses_and_stops_exactly_its_processes(own_cluster_env):
+    env = own_cluster_env
+    first = run(env, "up")
+    assert first.returncode == 0, first.stderr
+    kubeconfig = Path(first.stdout.strip().splitlines()[-1])
+    assert kubeconfig.is_file()
+    assert "KUBECONFIG=" in first.stderr
+    state = kubeconfig.parent
+    pids = pids_of(state)
+    assert set(pids) == {
+        "etcd",
+        "kube-apiserver",
+        "kube-controller-manager",
+        "kube-scheduler",
+        "kwok",
+    }
+
+    again = run(env, "up")
+    assert again.returncode == 0, again.stderr
+    assert "reusing the running cluster" in again.stderr
+    assert again.stdout.strip().splitlines()[-1] == str(kubeconfig)
+    assert pids_of(state) == pids
+
+    down = run(env, "down")
+    assert down.returncode == 0, down.stderr
+    for pid in pids.values():
+        assert not Path(f"/proc/{pid}").exists() or _is_zombie(pid)
+    assert not state.exists()
+    assert run(env, "status").returncode == 1
+
+
+def _is_zombie(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
+    except OSError:
+        return True
+
+
+def test_it_reports_a_timeout_with_the_log_paths(own_cluster_env):
+    result = run({**own_cluster_env, "TUTOR_CLUSTER_TIMEOUT": "0.01"}, "up")
+    assert result.returncode == 1
+    assert "timed out" in result.stderr
+    assert "kube-apiserver.log" in result.stderr

@@ -1,0 +1,152 @@
+"""Shared fixtures: personas, real servers (Redis, the tutor under gunicorn), the cluster.
+
+Personas follow healthchecks' habit: alice and bob are students.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+# Settings read the environment when Django starts, which happens after this
+# module is imported: every test run gets its own data directory.
+_DATA_DIR = Path(tempfile.mkdtemp(prefix="tutor-test-data-"))
+os.environ["TUTOR_DATA_DIR"] = str(_DATA_DIR)
+os.environ.pop("REDIS_URL", None)
+os.environ.pop("DATABASE_URL", None)
+ARTIFACTS = Path(os.environ.get("TUTOR_TEST_ARTIFACTS", REPO / "var" / "test-artifacts"))
+
+pytest_plugins = ["tests.cluster.fixtures"]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    shutil.rmtree(_DATA_DIR, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
+    """The test database holds the real course, loaded once per run."""
+    from django.core.management import call_command
+
+    with django_db_blocker.unblock():
+        call_command("load_content", verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture
+def alice(django_user_model):  # type: ignore[no-untyped-def]
+    return django_user_model.objects.create_user("alice", password="correct-horse-1")
+
+
+@pytest.fixture
+def bob(django_user_model):  # type: ignore[no-untyped-def]
+    return django_user_model.objects.create_user("bob", password="correct-horse-2")
+
+
+@pytest.fixture
+def alice_client(client, alice):  # type: ignore[no-untyped-def]
+    client.force_login(alice)
+    return client
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def wait_for_port(port: int, timeout: float = 20) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with socket.socket() as sock:
+            if sock.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.05)
+    raise TimeoutError(f"nothing listens on 127.0.0.1:{port} after {timeout}s")
+
+
+@pytest.fixture(scope="session")
+def redis_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real redis-server on loopback, private to this test run."""
+    binary = shutil.which("redis-server")
+    if binary is None:
+        pytest.fail("redis-server is not installed: run `make test-deps`")
+    port = free_port()
+    workdir = tmp_path_factory.mktemp("redis")
+    proc = subprocess.Popen(
+        [binary, "--bind", "127.0.0.1", "--port", str(port), "--save", "", "--appendonly", "no",
+         "--dir", str(workdir), "--protected-mode", "yes"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+    )  # fmt: skip
+    try:
+        wait_for_port(port)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@dataclass
+class TutorServer:
+    url: str
+    data_dir: Path
+    learner_password: str
+    log: Path
+
+
+def manage(env: dict[str, str], *args: str) -> str:
+    result = subprocess.run(
+        [sys.executable, "manage.py", *args], cwd=REPO, env=env,
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert result.returncode == 0, f"manage.py {' '.join(args)} failed:\n{result.stderr}"
+    return result.stdout
+
+
+@pytest.fixture(scope="session")
+def tutor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TutorServer]:
+    """The tutor as `make run` serves it: gunicorn plus a Celery worker, own SQLite file."""
+    data_dir = tmp_path_factory.mktemp("server-data")
+    port = free_port()
+    env = {**os.environ, "TUTOR_DATA_DIR": str(data_dir), "PORT": str(port)}
+    env["VENV"] = str(Path(sys.executable).parent.parent)
+    manage(env, "migrate", "--no-input", "-v", "0")
+    manage(env, "load_content")
+    manage(env, "collectstatic", "--no-input", "-v", "0")
+    manage(env, "ensure_learner", "--url", f"http://127.0.0.1:{port}")
+    password = (data_dir / "learner-password").read_text().strip()
+    log = data_dir / "server.log"
+    with open(log, "wb") as out:
+        proc = subprocess.Popen(
+            ["bash", "scripts/run.sh"], cwd=REPO, env=env, stdout=out,
+            stderr=subprocess.STDOUT, start_new_session=True,
+        )  # fmt: skip
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/readyz", timeout=2) as resp:
+                    if resp.status == 200:
+                        break
+            except OSError:
+                pass
+            if proc.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError(f"the tutor did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.2)
+        yield TutorServer(url=url, data_dir=data_dir, learner_password=password, log=log)
+    finally:
+        os.killpg(proc.pid, 15)
+        proc.wait(timeout=30)

@@ -1,0 +1,56 @@
+"""Sign-up and the profile page; the rest of the auth flow is Django's own."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.contrib.auth.models import User
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+
+from lessons import selectors
+
+
+class SignupForm(UserCreationForm):  # type: ignore[type-arg]
+    email = forms.EmailField(required=False, help_text="Optional; only used to reset a password.")
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+
+def signup(request: HttpRequest) -> HttpResponse:
+    if request.user.is_authenticated:
+        return redirect("profile")
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        next_url = ""
+    if request.method == "POST":
+        form = SignupForm(request.POST)
+        if form.is_valid():
+            user = form.save()
+            login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+            return redirect(next_url or "lessons:home")
+    else:
+        form = SignupForm()
+    return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+@login_required
+def profile(request: HttpRequest) -> HttpResponse:
+    outline = selectors.course_outline(user=request.user)
+    done = [s for s in outline if s.is_done]
+    return render(
+        request,
+        "registration/profile.html",
+        {
+            "outline": outline,
+            "done_count": len(done),
+            "percent_done": round(100 * len(done) / len(outline)) if outline else 0,
+        },
+    )

@@ -1,0 +1,77 @@
+"""Every kind of course content, checked and loaded together.
+
+``check_content`` and ``load_content`` (and the system check) go through
+here. Each kind reads its files without touching the database; loading
+syncs only when the whole course reads without errors, so an invalid file
+never half-updates the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from tutor.content.errors import ContentError
+
+COUNT_KEYS = ("chapters", "questions", "exercises", "labs")
+
+
+@dataclass
+class ContentReport:
+    root: Path
+    errors: list[ContentError] = field(default_factory=list)
+    counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
+    # What each kind read, handed from check to sync.
+    sources: dict[str, object] = field(default_factory=dict)
+
+    @property
+    def ok(self) -> bool:
+        return not self.errors
+
+    def as_dict(self) -> dict[str, object]:
+        return {
+            "ok": self.ok,
+            "errors": [e.as_dict() for e in self.errors],
+            "counts": self.counts,
+        }
+
+
+def content_root() -> Path:
+    return Path(settings.CONTENT_ROOT)
+
+
+def check_content(root: Path | None = None) -> ContentReport:
+    from lessons.content import read_chapters
+
+    root = root or content_root()
+    report = ContentReport(root=root)
+    if not root.is_dir():
+        report.errors.append(ContentError(str(root), 1, "content root does not exist"))
+        return report
+    chapters = read_chapters(root)
+    report.errors.extend(chapters.errors)
+    report.counts["chapters"] = len(chapters.chapters)
+    report.sources["chapters"] = chapters.chapters
+    report.errors.sort()
+    return report
+
+
+@dataclass
+class LoadResult:
+    report: ContentReport
+    stats: dict[str, object] = field(default_factory=dict)
+
+
+def load_content(root: Path | None = None) -> LoadResult:
+    from lessons.content import sync_chapters
+
+    report = check_content(root)
+    result = LoadResult(report=report)
+    if not report.ok:
+        return result
+    with transaction.atomic():
+        result.stats["chapters"] = sync_chapters(report.sources["chapters"])  # type: ignore[arg-type]
+    return result

@@ -1,0 +1,9 @@
+from django.conf import settings
+from django.http import HttpRequest
+
+
+def site(request: HttpRequest) -> dict[str, object]:
+    return {
+        "site_name": settings.TUTOR_SITE_NAME,
+        "kubernetes_version": settings.TUTOR_KUBERNETES_VERSION,
+    }
