@@ -53,6 +53,7 @@ test-deps:
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy tutor lessons quizzes labs
 
 check: $(VENV)/.installed-dev
 	$(PY) manage.py check --fail-level WARNING

@@ -36,6 +36,7 @@ class ChapterSource:
     path: Path
     folder: str
     front: dict[str, Any]
+    front_lines: dict[tuple[str | int, ...], int]
     body: str
     body_first_line: int
     content_hash: str
@@ -154,6 +155,7 @@ def read_chapter(path: Path, root: Path) -> tuple[ChapterSource | None, list[Con
         path=path,
         folder=path.parent.name,
         front=front,
+        front_lines=loaded.lines,
         body=body,
         body_first_line=body_first_line,
         content_hash=digest.hexdigest(),
@@ -175,7 +177,7 @@ def _cross_reference_errors(chapters: list[ChapterSource], root: Path) -> list[C
                 errors.append(
                     ContentError(
                         display_path(chapter.path, root),
-                        2,
+                        chapter.front_lines.get((key,), 2),
                         f"{key} {chapter.front[key]!r} is already used by "
                         f"{display_path(seen[value].path, root)}",
                     )

@@ -6,13 +6,13 @@ import html
 import re
 from dataclasses import dataclass
 
-from django.contrib.auth.models import AbstractBaseUser, AnonymousUser
+from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 from django.http import Http404
 
 from lessons.models import Chapter, ChapterProgress, ChapterSection
 
-AnyUser = AbstractBaseUser | AnonymousUser
+AnyUser = User | AnonymousUser
 
 
 @dataclass

@@ -10,6 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 from lessons import selectors, services
 from lessons.content import chapter_assets
 from tutor.content.registry import content_root
+from tutor.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
 
 @require_safe
@@ -51,7 +52,7 @@ def chapter_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 @require_POST
 @login_required
-def chapter_done(request: HttpRequest, slug: str) -> HttpResponse:
+def chapter_done(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     chapter = selectors.chapter_get_published(slug=slug)
     done = request.POST.get("done", "1") not in ("0", "false", "")
     progress = services.chapter_set_done(user=request.user, chapter=chapter, done=done)
@@ -80,7 +81,7 @@ def chapter_asset(request: HttpRequest, slug: str, name: str) -> FileResponse:
 
 
 @require_safe
-def search(request: HttpRequest) -> HttpResponse:
+def search(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[: selectors.MAX_QUERY_LENGTH].strip()
     hits = selectors.search_sections(query=query) if query else []
     template = "lessons/search.html#search-results" if request.htmx else "lessons/search.html"

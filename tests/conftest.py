@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -148,5 +149,9 @@ def tutor_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[TutorServ
             time.sleep(0.2)
         yield TutorServer(url=url, data_dir=data_dir, learner_password=password, log=log)
     finally:
-        os.killpg(proc.pid, 15)
-        proc.wait(timeout=30)
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait(timeout=10)

@@ -17,7 +17,7 @@ from lessons import selectors
 class SignupForm(UserCreationForm):  # type: ignore[type-arg]
     email = forms.EmailField(required=False, help_text="Optional; only used to reset a password.")
 
-    class Meta(UserCreationForm.Meta):
+    class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
         fields = ("username", "email")
 

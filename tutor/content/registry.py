@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -62,7 +63,7 @@ def check_content(root: Path | None = None) -> ContentReport:
 @dataclass
 class LoadResult:
     report: ContentReport
-    stats: dict[str, object] = field(default_factory=dict)
+    stats: dict[str, Any] = field(default_factory=dict)
 
 
 def load_content(root: Path | None = None) -> LoadResult:

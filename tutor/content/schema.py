@@ -37,9 +37,10 @@ def schema_errors(loaded: LoadedYaml, schema_path: Path) -> Iterator[tuple[int, 
 
 def _describe(loaded: LoadedYaml, error: ValidationError) -> list[tuple[int, str]]:
     path = tuple(error.absolute_path)
+    schema = error.schema if isinstance(error.schema, dict) else {}
     where = _dotted(path)
     if error.validator == "additionalProperties" and isinstance(error.instance, dict):
-        allowed = set(error.schema.get("properties", {}))
+        allowed = set(schema.get("properties", {}))
         extra = [key for key in error.instance if key not in allowed]
         return [
             (
@@ -52,5 +53,5 @@ def _describe(loaded: LoadedYaml, error: ValidationError) -> list[tuple[int, str
         ]
     if error.validator == "required":
         return [(loaded.line_for(path), f"{where or 'the file'}: {error.message}")]
-    message = error.schema.get("errorMessage") or error.message
+    message = schema.get("errorMessage") or error.message
     return [(loaded.line_for(path), f"{where}: {message}" if where else message)]

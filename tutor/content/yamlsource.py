@@ -50,6 +50,9 @@ _Loader.yaml_implicit_resolvers = {
 }
 
 
+_PLAIN_TAGS = {"tag:yaml.org,2002:map", "tag:yaml.org,2002:seq"}
+
+
 def load_yaml(text: str, *, first_line: int = 1) -> LoadedYaml:
     """Parse one YAML document. ``first_line`` offsets lines (front matter)."""
     offset = first_line - 1
@@ -76,6 +79,10 @@ def load_yaml(text: str, *, first_line: int = 1) -> LoadedYaml:
 def _construct(
     loader: _Loader, node: yaml.Node, path: Path, lines: dict[Path, int], offset: int
 ) -> Any:
+    if isinstance(node, yaml.MappingNode | yaml.SequenceNode) and node.tag not in _PLAIN_TAGS:
+        raise YamlSourceError(
+            f"unsupported YAML tag {node.tag!r}", node.start_mark.line + 1 + offset
+        )
     if isinstance(node, yaml.MappingNode):
         result: dict[str, Any] = {}
         for key_node, value_node in node.value:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, is_dataclass
+from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +21,7 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         result = load_content(options["root"])
         report = result.report
-        stats = {k: asdict(v) if is_dataclass(v) else v for k, v in result.stats.items()}
+        stats = {k: asdict(v) for k, v in result.stats.items()}
         if options["format"] == "json":
             self.stdout.write(json.dumps({**report.as_dict(), "loaded": stats}, indent=2))
         else:
