@@ -26,7 +26,7 @@ from pygments.util import ClassNotFound
 
 # Bumped whenever the HTML this module produces changes, so that stored
 # chapters are re-rendered by the next load_content.
-RENDERER_VERSION = "1"
+RENDERER_VERSION = "2"
 
 CALLOUTS = {
     "outdated": "Outdated in the notes",
@@ -141,6 +141,9 @@ def _render_image(self: Any, tokens: Sequence[Token], idx: int, options: Any, en
     )
 
 
+_PERMALINK_OPEN = re.compile(r'(<a class="header-anchor" href="#[^"]*" rel="noopener noreferrer")>')
+
+
 def build_markdown() -> MarkdownIt:
     md = MarkdownIt("commonmark", {"html": True, "typographer": False}).enable("table")
     md.use(anchors_plugin, min_level=2, max_level=3, permalink=True, permalinkSymbol="#")
@@ -189,11 +192,17 @@ def render_markdown(text: str, *, asset_url: Callable[[str], str] | None = None)
     rendered = RenderedChapter(html="")
     _collect(tokens, rendered)
     raw = _md.renderer.render(tokens, _md.options, env)
-    rendered.html = sanitize(raw)
+    # The "#" beside each heading is for sighted mouse users who copy a link;
+    # screen readers and the Tab key skip it.
+    rendered.html = _PERMALINK_OPEN.sub(r'\1 aria-hidden="true" tabindex="-1">', sanitize(raw))
     return rendered
 
 
 _PERMALINK = re.compile(r'<a class="header-anchor"[^>]*>#</a>')
+_BLOCK_TAG = re.compile(
+    r"</?(?:p|div|h[1-6]|li|ul|ol|pre|table|thead|tbody|tr|td|th|blockquote|aside|dl|dt|dd)\b[^>]*>"
+    r"|<(?:br|hr|img)\b[^>]*>"
+)
 _TAG = re.compile(r"<[^>]+>")
 _SPACE = re.compile(r"\s+")
 
@@ -201,7 +210,8 @@ _SPACE = re.compile(r"\s+")
 def plain_text(fragment: str) -> str:
     """Visible text of sanitized HTML, for search."""
     without_marks = _PERMALINK.sub("", fragment)
-    return _SPACE.sub(" ", html.unescape(_TAG.sub(" ", without_marks))).strip()
+    spaced = _BLOCK_TAG.sub(" ", without_marks)
+    return _SPACE.sub(" ", html.unescape(_TAG.sub("", spaced))).strip()
 
 
 _H2 = re.compile(r'<h2 id="([^"]*)">(.*?)</h2>', re.DOTALL)
@@ -219,6 +229,6 @@ def split_sections(rendered_html: str) -> list[tuple[str, str, str]]:
 
 def pygments_css() -> str:
     """Token colours for light and dark mode (written to static/ by a test-checked file)."""
-    light = HtmlFormatter(style="friendly").get_style_defs(".highlight")
+    light = HtmlFormatter(style="xcode").get_style_defs(".highlight")
     dark = HtmlFormatter(style="github-dark").get_style_defs(".highlight")
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"

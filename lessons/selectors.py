@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Q
+from django.db.models import Count, Max, Q
 from django.http import Http404
 
 from lessons.models import Chapter, ChapterProgress, ChapterSection
@@ -27,6 +27,15 @@ class ChapterState:
     @property
     def is_visited(self) -> bool:
         return bool(self.progress and self.progress.last_visited_at)
+
+
+def course_version() -> str:
+    """Changes whenever load_content changes any chapter: part of page cache keys."""
+    latest = Chapter.objects.aggregate(
+        changed=Max("updated_at"), published=Count("id", filter=Q(is_published=True))
+    )
+    changed = latest["changed"].timestamp() if latest["changed"] else 0
+    return f"{latest['published']}-{changed}"
 
 
 def chapter_get_published(*, slug: str) -> Chapter:

@@ -2,15 +2,28 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import User
 from django.utils import timezone
 
 from lessons.models import Chapter, ChapterProgress
 
+# Reading a page again within this time does not write: a reader scrolling
+# and reloading should not cost a database write per request.
+VISIT_RESOLUTION = timedelta(seconds=30)
 
-def chapter_visit(*, user: User, chapter: Chapter) -> ChapterProgress:
+
+def chapter_visit(
+    *, user: User, chapter: Chapter, progress: ChapterProgress | None = None
+) -> ChapterProgress:
+    """Record that the user is reading the chapter now (``progress``: the row, if already read)."""
+    now = timezone.now()
+    recent = progress and progress.last_visited_at and now - progress.last_visited_at
+    if progress is not None and recent and recent < VISIT_RESOLUTION:
+        return progress
     progress, _ = ChapterProgress.objects.update_or_create(
-        user=user, chapter=chapter, defaults={"last_visited_at": timezone.now()}
+        user=user, chapter=chapter, defaults={"last_visited_at": now}
     )
     return progress
 

@@ -5,9 +5,10 @@ import mimetypes
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
-from lessons import selectors, services
+from lessons import page_cache, selectors, services
 from lessons.content import chapter_assets
 from tutor.content.registry import content_root
 from tutor.http import AuthenticatedHttpRequest, HtmxHttpRequest
@@ -31,11 +32,18 @@ def home(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 def chapter_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    response = _chapter_page(request, slug)
+    if not request.user.is_authenticated:
+        page_cache.store(request, response)
+    return response
+
+
+def _chapter_page(request: HttpRequest, slug: str) -> HttpResponse:
     chapter = selectors.chapter_get_published(slug=slug)
-    progress = None
-    if request.user.is_authenticated:
-        progress = services.chapter_visit(user=request.user, chapter=chapter)
     outline = selectors.course_outline(user=request.user)
+    progress = next((s.progress for s in outline if s.chapter.pk == chapter.pk), None)
+    if request.user.is_authenticated:
+        progress = services.chapter_visit(user=request.user, chapter=chapter, progress=progress)
     previous, following = selectors.neighbours(outline, chapter)
     return render(
         request,
@@ -84,5 +92,9 @@ def chapter_asset(request: HttpRequest, slug: str, name: str) -> FileResponse:
 def search(request: HtmxHttpRequest) -> HttpResponse:
     query = request.GET.get("q", "")[: selectors.MAX_QUERY_LENGTH].strip()
     hits = selectors.search_sections(query=query) if query else []
-    template = "lessons/search.html#search-results" if request.htmx else "lessons/search.html"
-    return render(request, template, {"query": query, "hits": hits})
+    # A history restore asks for the whole page even though it comes from htmx.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "lessons/search.html#search-results" if partial else "lessons/search.html"
+    response = render(request, template, {"query": query, "hits": hits})
+    patch_vary_headers(response, ["HX-Request"])
+    return response

@@ -46,6 +46,14 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
         call_command("collectstatic", interactive=False, verbosity=0)
 
 
+@pytest.fixture(autouse=True)
+def empty_cache():
+    """Cached pages must not leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+
+
 @pytest.fixture
 def alice(django_user_model):  # type: ignore[no-untyped-def]
     return django_user_model.objects.create_user("alice", password="correct-horse-1")

@@ -4,6 +4,7 @@ from django.http import HttpRequest
 
 def site(request: HttpRequest) -> dict[str, object]:
     return {
-        "site_name": settings.TUTOR_SITE_NAME,
+        # Not "site_name": Django's auth views set that to the request's host.
+        "tutor_site_name": settings.TUTOR_SITE_NAME,
         "kubernetes_version": settings.TUTOR_KUBERNETES_VERSION,
     }

@@ -2,6 +2,19 @@
 (function () {
   "use strict";
 
+  // One polite live region tells screen reader users what a button did.
+  var announcer = null;
+  function announce(text) {
+    if (!announcer) {
+      announcer = document.createElement("p");
+      announcer.className = "visually-hidden";
+      announcer.setAttribute("role", "status");
+      document.body.appendChild(announcer);
+    }
+    announcer.textContent = "";
+    setTimeout(function () { announcer.textContent = text; }, 50);
+  }
+
   function addCopyButtons(root) {
     root.querySelectorAll(".code-block").forEach(function (block) {
       if (block.querySelector(".copy-button") || !navigator.clipboard) return;
@@ -22,17 +35,34 @@
         navigator.clipboard.writeText(text).then(function () {
           button.textContent = "Copied";
           button.classList.add("copied");
+          announce("Code copied to clipboard");
           setTimeout(function () {
             button.textContent = "Copy";
             button.classList.remove("copied");
           }, 1500);
         }, function () {
           button.textContent = "Press Ctrl+C";
+          announce("Could not copy: select the code and press Ctrl+C");
         });
       });
       block.appendChild(button);
     });
   }
+
+  // The "Mark as done" form is swapped out by htmx together with its button.
+  // Keep keyboard and screen reader users in place: focus the new button.
+  var refocusDoneToggle = false;
+  document.addEventListener("htmx:beforeRequest", function (event) {
+    var toggle = document.getElementById("done-toggle");
+    refocusDoneToggle = !!toggle && toggle.contains(event.detail.elt) &&
+      (toggle.contains(document.activeElement) || document.activeElement === document.body);
+  });
+  document.addEventListener("htmx:afterSettle", function () {
+    if (!refocusDoneToggle) return;
+    refocusDoneToggle = false;
+    var button = document.querySelector("#done-toggle button");
+    if (button) button.focus();
+  });
 
   document.addEventListener("DOMContentLoaded", function () { addCopyButtons(document); });
   document.addEventListener("htmx:load", function (event) { addCopyButtons(event.target); });

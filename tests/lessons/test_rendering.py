@@ -81,3 +81,14 @@ def test_sections_hold_plain_text_for_search():
 def test_the_highlight_stylesheet_is_current():
     on_disk = (REPO / "static" / "css" / "highlight.css").read_text()
     assert on_disk.endswith(pygments_css()), "regenerate static/css/highlight.css"
+
+
+def test_heading_permalinks_are_hidden_from_assistive_tech():
+    html = render_markdown("## Pods\n").html
+    assert 'class="header-anchor" href="#pods" rel="noopener noreferrer" aria-hidden="true"' in html
+    assert 'tabindex="-1"' in html
+
+
+def test_search_text_does_not_split_inline_code():
+    rendered = render_markdown("## S\n\nUse (`app=web`) and **bold**text.\n")
+    assert split_sections(rendered.html)[-1][2] == "Use (app=web) and boldtext."

@@ -176,3 +176,18 @@ def test_search_handles_empty_huge_and_unmatched_queries(client):
     assert client.get("/search/", {"q": "x" * 100_000}).status_code == 200
     body = client.get("/search/", {"q": "zzqqxxnothing"}).content.decode()
     assert "Nothing in the course matches" in body
+
+
+def test_search_history_restore_gets_the_whole_page(client):
+    response = client.get(
+        "/search/",
+        {"q": "etcd"},
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+    )
+    body = response.content.decode()
+    assert "<html" in body
+    assert "HX-Request" in response["Vary"]
+
+
+def test_login_page_shows_the_site_name(client):
+    assert "<title>Log in — LFS158 Tutor</title>" in client.get("/accounts/login/").content.decode()

@@ -1,0 +1,1 @@
+"""Benchmarks for `make bench`. Each prints a table with a reference measured in the same run."""

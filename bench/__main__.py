@@ -1,0 +1,16 @@
+"""`make bench`: run every benchmark and print its table."""
+
+from __future__ import annotations
+
+import sys
+
+from bench import chapter_pages
+
+
+def main() -> int:
+    ok = chapter_pages.run()
+    return 0 if ok else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
