@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import sys
 
-from bench import chapter_pages
+from bench import chapter_pages, manifests
 
 
 def main() -> int:
     ok = chapter_pages.run()
+    ok = manifests.run() and ok
     return 0 if ok else 1
 
 

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
+from labs.selectors import chapter_exercises
 from lessons import page_cache, selectors, services
 from lessons.content import chapter_assets
 from tutor.content.registry import content_root
@@ -50,6 +51,7 @@ def _chapter_page(request: HttpRequest, slug: str) -> HttpResponse:
         "lessons/chapter.html",
         {
             "chapter": chapter,
+            "exercises": chapter_exercises(chapter_id=chapter.pk, user=request.user),
             "progress": progress,
             "outline": outline,
             "previous": previous,

@@ -22,6 +22,7 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    path("", include("labs.urls")),
     path("", include("lessons.urls")),
 ]
 

@@ -26,7 +26,7 @@ class ContentReport:
     errors: list[ContentError] = field(default_factory=list)
     counts: dict[str, int] = field(default_factory=lambda: dict.fromkeys(COUNT_KEYS, 0))
     # What each kind read, handed from check to sync.
-    sources: dict[str, object] = field(default_factory=dict)
+    sources: dict[str, Any] = field(default_factory=dict)
 
     @property
     def ok(self) -> bool:
@@ -45,6 +45,7 @@ def content_root() -> Path:
 
 
 def check_content(root: Path | None = None) -> ContentReport:
+    from labs.content import read_exercises
     from lessons.content import read_chapters
 
     root = root or content_root()
@@ -56,6 +57,10 @@ def check_content(root: Path | None = None) -> ContentReport:
     report.errors.extend(chapters.errors)
     report.counts["chapters"] = len(chapters.chapters)
     report.sources["chapters"] = chapters.chapters
+    exercises = read_exercises(root, chapters.chapters)
+    report.errors.extend(exercises.errors)
+    report.counts["exercises"] = len(exercises.exercises)
+    report.sources["exercises"] = exercises.exercises
     report.errors.sort()
     return report
 
@@ -67,6 +72,7 @@ class LoadResult:
 
 
 def load_content(root: Path | None = None) -> LoadResult:
+    from labs.content import sync_exercises
     from lessons.content import sync_chapters
 
     report = check_content(root)
@@ -74,5 +80,6 @@ def load_content(root: Path | None = None) -> LoadResult:
     if not report.ok:
         return result
     with transaction.atomic():
-        result.stats["chapters"] = sync_chapters(report.sources["chapters"])  # type: ignore[arg-type]
+        result.stats["chapters"] = sync_chapters(report.sources["chapters"])
+        result.stats["exercises"] = sync_exercises(report.sources["exercises"])
     return result

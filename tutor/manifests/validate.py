@@ -1,0 +1,177 @@
+"""Validate manifest text: parse, schema, removed APIs, API-server rules, cross-document hints."""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.manifests import apis, hints, schemas, server_rules
+from tutor.manifests.findings import Document, Finding
+from tutor.manifests.parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, parse_manifests
+
+_BUILT_IN_GROUPS_SUFFIXES = (".k8s.io", ".kubernetes.io")
+
+
+@dataclass
+class DocumentResult:
+    index: int
+    api_version: str | None
+    kind: str | None
+    name: str | None
+    findings: list[Finding] = field(default_factory=list)
+    data: Any = None  # the parsed object, for the exercises' rules
+
+    def as_dict(self, file: str) -> dict[str, Any]:
+        return {
+            "file": file,
+            "index": self.index,
+            "apiVersion": self.api_version,
+            "kind": self.kind,
+            "name": self.name,
+            "findings": [f.as_dict() for f in self.findings],
+        }
+
+
+@dataclass
+class ValidationResult:
+    kubernetes_version: str
+    documents: list[DocumentResult] = field(default_factory=list)
+    findings: list[Finding] = field(default_factory=list)  # about the file as a whole
+
+    @property
+    def all_findings(self) -> list[Finding]:
+        return [*self.findings, *(f for d in self.documents for f in d.findings)]
+
+    @property
+    def valid(self) -> bool:
+        return not any(f.severity == "error" for f in self.all_findings)
+
+    @property
+    def objects(self) -> list[dict[str, Any]]:
+        return [d.data for d in self.documents if isinstance(d.data, dict)]
+
+
+def validate_text(
+    text: str,
+    *,
+    kubernetes_version: str = schemas.DEFAULT_VERSION,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> ValidationResult:
+    """Everything the tutor can tell about a manifest file without a cluster."""
+    schema_set = schemas.schema_set(kubernetes_version)
+    parsed = parse_manifests(text, max_bytes=max_bytes, max_nodes=max_nodes)
+    result = ValidationResult(kubernetes_version=kubernetes_version, findings=list(parsed.findings))
+    for doc in parsed.documents:
+        result.documents.append(_validate_document(doc, schema_set))
+    for index, found in hints.check(parsed.documents).items():
+        target = next(d for d in result.documents if d.index == index)
+        target.findings.extend(found)
+    for document in result.documents:
+        document.findings.sort(key=lambda f: (f.line, f.column, f.code))
+    result.findings.sort(key=lambda f: (f.line, f.column))
+    return result
+
+
+def _validate_document(doc: Document, schema_set: schemas.SchemaSet) -> DocumentResult:
+    data = doc.data
+    api_version, kind = data.get("apiVersion"), data.get("kind")
+    name = data.get("metadata", {}).get("name") if isinstance(data.get("metadata"), dict) else None
+    result = DocumentResult(
+        index=doc.index,
+        api_version=api_version if isinstance(api_version, str) else None,
+        kind=kind if isinstance(kind, str) else None,
+        name=name if isinstance(name, str) else None,
+        data=data,
+    )
+    out = result.findings
+    if not isinstance(api_version, str) or not api_version:
+        out.append(
+            doc.finding(
+                "error",
+                "missing-api-version",
+                (),
+                "Every object needs `apiVersion`, e.g. `apiVersion: apps/v1` for a Deployment.",
+            )
+        )
+    if not isinstance(kind, str) or not kind:
+        out.append(
+            doc.finding(
+                "error", "missing-kind", (), "Every object needs `kind`, e.g. `kind: Deployment`."
+            )
+        )
+    if out:
+        return result
+    assert isinstance(api_version, str) and isinstance(kind, str)
+    version = schema_set.version
+    change = apis.change_for(kind, api_version)
+    if change and apis.removed(change, version):
+        out.append(
+            doc.finding("error", "removed-api", ("apiVersion",), _removed_message(change, version))
+        )
+        return result
+    root = schema_set.root(api_version, kind)
+    if root is None:
+        out.append(_unknown_kind(doc, schema_set, api_version, kind))
+        return result
+    if change and apis.deprecated(change, version):
+        out.append(
+            doc.finding(
+                "warning", "deprecated-api", ("apiVersion",), _deprecated_message(change, version)
+            )
+        )
+    out.extend(schemas.check(doc, root))
+    out.extend(server_rules.check(doc, kind))
+    return result
+
+
+def _removed_message(change: apis.ApiChange, version: str) -> str:
+    message = f"`{change.api_version}` {change.kind} was removed in Kubernetes {change.removed_in}"
+    message += f" (you are writing for {version})."
+    if change.replacement:
+        message += f" Use `apiVersion: {change.replacement}`."
+    if change.changes:
+        message += f" {change.changes}"
+    return message
+
+
+def _deprecated_message(change: apis.ApiChange, version: str) -> str:
+    message = f"`{change.api_version}` {change.kind} is deprecated since Kubernetes {change.deprecated_in}"
+    if change.removed_in:
+        message += f" and is removed in {change.removed_in}"
+    message += "."
+    if change.replacement:
+        message += f" Move to `{change.replacement}`."
+    if change.changes:
+        message += f" {change.changes}"
+    return message
+
+
+def _unknown_kind(
+    doc: Document, schema_set: schemas.SchemaSet, api_version: str, kind: str
+) -> Finding:
+    serving = schema_set.versions_serving(kind)
+    if serving:
+        where = ", ".join(f"`{v}`" for v in serving)
+        return doc.finding(
+            "error",
+            "unknown-kind",
+            ("apiVersion",),
+            f"`{api_version}` does not serve {kind}; in Kubernetes {schema_set.version} {kind} is served by {where}.",
+        )
+    lowered = {k.lower(): k for k in schema_set.kind_names}
+    guess = lowered.get(kind.lower()) or next(
+        iter(difflib.get_close_matches(kind, schema_set.kind_names, n=1, cutoff=0.75)), None
+    )
+    group = api_version.split("/")[0] if "/" in api_version else ""
+    if not guess and group and "." in group and not group.endswith(_BUILT_IN_GROUPS_SUFFIXES):
+        return doc.finding(
+            "warning",
+            "unknown-kind",
+            ("kind",),
+            f"{kind} ({api_version}) is not a built-in kind, probably a custom resource: its fields cannot be checked here.",
+        )
+    message = f"`{kind}` is not a kind Kubernetes {schema_set.version} knows"
+    message += f" — did you mean `{guess}`? Kinds are case-sensitive." if guess else "."
+    return doc.finding("error", "unknown-kind", ("kind",), message)
