@@ -8,6 +8,7 @@ Also the as-you-type round trip through the web app, and the YAML bomb.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import statistics
 import tempfile
@@ -84,10 +85,9 @@ def _samples(fn: Callable[[], object], seconds: float = 1.5, min_runs: int = 50)
 def _theirs(text: str) -> None:
     for doc in yaml.safe_load_all(text):
         if doc:
-            try:
+            # Invalid manifests cost the same to check; the verdict is not the point.
+            with contextlib.suppress(kubernetes_validate.ValidationError):
                 kubernetes_validate.validate(doc, "1.35.0", strict=True)
-            except kubernetes_validate.ValidationError:
-                pass
 
 
 def _ours(text: str) -> None:
@@ -175,7 +175,7 @@ def _round_trip() -> list[float]:
         body = urllib.parse.urlencode({"manifest": DEPLOYMENT_40}).encode()
         times = []
         for _ in range(200):
-            request = urllib.request.Request(
+            request = urllib.request.Request(  # noqa: S310 (loopback)
                 page + "validate", data=body,
                 headers={"Cookie": cookie, "X-CSRFToken": token, "Referer": page},
             )  # fmt: skip
