@@ -166,3 +166,7 @@ LOGGING = {
 # The tutor's own settings.
 TUTOR_SITE_NAME = env_str("TUTOR_SITE_NAME", "LFS158 Tutor")
 TUTOR_KUBERNETES_VERSION = "1.35"
+# The cluster labs are graded on in local mode (default: $KUBECONFIG, ~/.kube/config,
+# else the local control plane started by `make cluster-up`).
+TUTOR_KUBECONFIG = env_str("TUTOR_KUBECONFIG")
+TUTOR_KUBE_CONTEXT = env_str("TUTOR_KUBE_CONTEXT")

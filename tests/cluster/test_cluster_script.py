@@ -7,6 +7,8 @@ here so that the shared cluster of the other tests is left alone.
 from __future__ import annotations
 
 import os
+import random
+import socket
 import subprocess
 import sys
 from pathlib import Path
@@ -14,10 +16,29 @@ from pathlib import Path
 import pytest
 
 from tests.cluster.fixtures import REPO, Cluster
-from tests.conftest import free_port
 
 pytestmark = pytest.mark.cluster
 SCRIPT = REPO / "cluster" / "cluster.py"
+
+
+def server_port(taken: set[int]) -> int:
+    """A free port below the ephemeral range (32768+).
+
+    An OS-chosen free port is not reserved: until the server binds it, the
+    kernel may hand it out as the source port of an outgoing connection
+    (the API server's own connections to etcd), and the server then fails.
+    """
+    while True:
+        port = random.randint(21000, 29999)
+        if port in taken:
+            continue
+        with socket.socket() as sock:
+            try:
+                sock.bind(("127.0.0.1", port))
+            except OSError:
+                continue
+        taken.add(port)
+        return port
 
 
 def run(env: dict[str, str], *args: str, timeout: float = 300) -> subprocess.CompletedProcess[str]:
@@ -32,8 +53,9 @@ def own_cluster_env(cluster: Cluster):
     if not cluster.local:
         pytest.skip("exercises the project's own control plane script")
     env = {**os.environ, "TUTOR_CLUSTER_NAME": f"script-test-{os.getpid()}"}
+    taken: set[int] = set()
     for key in ("ETCD", "ETCD_PEER", "API", "KCM", "SCHEDULER", "KWOK"):
-        env[f"TUTOR_CLUSTER_{key}_PORT"] = str(free_port())
+        env[f"TUTOR_CLUSTER_{key}_PORT"] = str(server_port(taken))
     yield env
     run(env, "down")
 

@@ -12,6 +12,9 @@ from tutor.manifests.server_rules import TEMPLATE_PATHS, selector_matches
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ASSERTIONS = ("count", "match", "absent", "expr", "selects")
+# Only labs, which run against a cluster, may ask the API server or wait.
+LAB_ASSERTIONS = (*ASSERTIONS, "access")
+MAX_EVENTUALLY_SECONDS = 300
 _COMPARISONS = ("equals", "in", "min", "max", "matches", "exists")
 
 
@@ -56,6 +59,7 @@ class Rule:
     points: int = 1
     hint: str = ""
     compiled: Any = field(default=None, compare=False)  # a JMESPath expression or a regex
+    eventually: float = 0  # seconds a lab may wait for this rule to pass
 
 
 @dataclass
@@ -82,8 +86,8 @@ class RuleResult:
         }
 
 
-def compile_rules(raw_rules: list[dict[str, Any]]) -> list[Rule]:
-    rules = [compile_rule(raw) for raw in raw_rules]
+def compile_rules(raw_rules: list[dict[str, Any]], *, lab: bool = False) -> list[Rule]:
+    rules = [compile_rule(raw, lab=lab) for raw in raw_rules]
     seen: set[str] = set()
     for rule in rules:
         if rule.id in seen:
@@ -92,16 +96,24 @@ def compile_rules(raw_rules: list[dict[str, Any]]) -> list[Rule]:
     return rules
 
 
-def compile_rule(raw: dict[str, Any]) -> Rule:
+def compile_rule(raw: dict[str, Any], *, lab: bool = False) -> Rule:
     if not isinstance(raw, dict):
         raise RuleError("a rule must be a mapping")
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
         raise RuleError(f"rule id {rule_id!r} must be lowercase words joined by '-'")
-    present = [a for a in ASSERTIONS if a in raw]
+    allowed = LAB_ASSERTIONS if lab else ASSERTIONS
+    present = [a for a in allowed if a in raw]
     if len(present) != 1:
-        raise RuleError(f"rule {rule_id}: give exactly one of {', '.join(ASSERTIONS)}")
+        raise RuleError(f"rule {rule_id}: give exactly one of {', '.join(allowed)}")
     assertion = present[0]
+    eventually = raw.get("eventually", 0)
+    if eventually and not lab:
+        raise RuleError(f"rule {rule_id}: `eventually` is only for labs")
+    if not isinstance(eventually, int | float) or not 0 <= eventually <= MAX_EVENTUALLY_SECONDS:
+        raise RuleError(f"rule {rule_id}: `eventually` must be 0-{MAX_EVENTUALLY_SECONDS} seconds")
+    if assertion == "access":
+        return _compile_access(rule_id, raw, float(eventually))
     select = raw.get("select")
     if not isinstance(select, dict) or not isinstance(select.get("kind"), str):
         raise RuleError(f"rule {rule_id}: `select` needs at least a `kind`")
@@ -131,6 +143,31 @@ def compile_rule(raw: dict[str, Any]) -> Rule:
         points=int(raw.get("points", 1)),
         hint=str(raw.get("hint") or ""),
         compiled=compiled,
+        eventually=float(eventually),
+    )
+
+
+def _compile_access(rule_id: str, raw: dict[str, Any], eventually: float) -> Rule:
+    access = raw["access"]
+    if not isinstance(access, dict):
+        raise RuleError(f"rule {rule_id}: `access` must be a mapping")
+    who = [k for k in ("serviceAccount", "user") if access.get(k)]
+    if len(who) != 1:
+        raise RuleError(f"rule {rule_id}: `access` needs exactly one of serviceAccount or user")
+    for key in ("verb", "resource"):
+        if not isinstance(access.get(key), str):
+            raise RuleError(f"rule {rule_id}: `access` needs a `{key}`")
+    if not isinstance(access.get("allowed"), bool):
+        raise RuleError(f"rule {rule_id}: `access` needs `allowed: true` or `allowed: false`")
+    return Rule(
+        id=rule_id,
+        title=str(raw.get("title") or rule_id),
+        select=Selector(kind="SubjectAccessReview"),
+        assertion="access",
+        argument=access,
+        points=int(raw.get("points", 1)),
+        hint=str(raw.get("hint") or ""),
+        eventually=eventually,
     )
 
 
@@ -163,10 +200,13 @@ def _compile_expr(rule_id: str, raw: dict[str, Any]) -> Any:
 
 
 def evaluate(rules: list[Rule], objects: list[dict[str, Any]]) -> list[RuleResult]:
-    return [_evaluate(rule, objects) for rule in rules]
+    """Every rule over the objects. ``access`` rules need a cluster: see ``labs.grading``."""
+    return [evaluate_one(rule, objects) for rule in rules]
 
 
-def _evaluate(rule: Rule, objects: list[dict[str, Any]]) -> RuleResult:
+def evaluate_one(rule: Rule, objects: list[dict[str, Any]]) -> RuleResult:
+    if rule.assertion == "access":
+        raise ValueError("access rules are answered by the API server, not from objects")
     selected = [o for o in objects if isinstance(o, dict) and rule.select.picks(o)]
     passed, message, evidence = _ASSERT[rule.assertion](rule, selected, objects)
     return RuleResult(
@@ -257,7 +297,12 @@ def _assert_expr(rule: Rule, selected: list[Any], _: list[Any]) -> tuple[bool, s
         return _none_selected(rule)
     ((comparison, expected),) = rule.argument.items()
     for obj in selected:
-        found = rule.compiled.search(obj)
+        try:
+            found = rule.compiled.search(obj)
+        except jmespath.exceptions.JMESPathError:
+            # A function met a value of another type (length(null)): the
+            # object does not have what the rule looks for.
+            found = None
         if not _compare(comparison, expected, found):
             want = {"equals": f"{_show(expected)}", "in": f"one of {_show(expected)}", "min": f"at least {expected}",
                     "max": f"at most {expected}", "matches": f"text matching {expected!r}",

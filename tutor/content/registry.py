@@ -46,6 +46,7 @@ def content_root() -> Path:
 
 def check_content(root: Path | None = None) -> ContentReport:
     from labs.content import read_exercises
+    from labs.lab_content import read_labs
     from lessons.content import read_chapters
 
     root = root or content_root()
@@ -61,6 +62,10 @@ def check_content(root: Path | None = None) -> ContentReport:
     report.errors.extend(exercises.errors)
     report.counts["exercises"] = len(exercises.exercises)
     report.sources["exercises"] = exercises.exercises
+    labs = read_labs(root, chapters.chapters)
+    report.errors.extend(labs.errors)
+    report.counts["labs"] = len(labs.labs)
+    report.sources["labs"] = labs.labs
     report.errors.sort()
     return report
 

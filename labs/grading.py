@@ -1,0 +1,247 @@
+"""Grading a lab against a cluster: one snapshot, pure checks, a little patience.
+
+The grader reads the namespace once — one LIST per kind the checks select —
+and evaluates every check over that snapshot with the same assertion
+language as the exercises. Checks marked ``eventually`` that fail are
+re-read (only their kinds) until they pass or their time runs out. RBAC
+checks ask the API server (SubjectAccessReview). Each result keeps its
+evidence: the objects it looked at and their recent Events, enough to
+review or regrade without the cluster.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from tutor.assertions import Rule, RuleResult
+from tutor.assertions.rules import evaluate_one
+from tutor.kube import Cluster, KubeError, NotFound
+
+POLL_SECONDS = 1.0
+EVIDENCE_OBJECTS = 5
+EVIDENCE_EVENTS = 10
+
+
+@dataclass
+class LabGrade:
+    namespace: str
+    results: list[RuleResult] = field(default_factory=list)
+    snapshot: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+    @property
+    def score(self) -> int:
+        return sum(r.points for r in self.results)
+
+    @property
+    def max_score(self) -> int:
+        return sum(r.max_points for r in self.results)
+
+    @property
+    def passed(self) -> bool:
+        return all(r.passed for r in self.results)
+
+    @property
+    def failed_checks(self) -> list[str]:
+        return [r.id for r in self.results if not r.passed]
+
+
+def _key(rule: Rule) -> tuple[str, str]:
+    return (
+        rule.select.api_version or _DEFAULT_VERSIONS.get(rule.select.kind, "v1"),
+        rule.select.kind,
+    )
+
+
+# Kinds a check may name without an apiVersion.
+_DEFAULT_VERSIONS = {
+    "Deployment": "apps/v1", "ReplicaSet": "apps/v1", "StatefulSet": "apps/v1", "DaemonSet": "apps/v1",
+    "Job": "batch/v1", "CronJob": "batch/v1", "Ingress": "networking.k8s.io/v1",
+    "NetworkPolicy": "networking.k8s.io/v1", "EndpointSlice": "discovery.k8s.io/v1",
+    "Role": "rbac.authorization.k8s.io/v1", "RoleBinding": "rbac.authorization.k8s.io/v1",
+    "ClusterRole": "rbac.authorization.k8s.io/v1", "ClusterRoleBinding": "rbac.authorization.k8s.io/v1",
+    "HorizontalPodAutoscaler": "autoscaling/v2", "StorageClass": "storage.k8s.io/v1",
+}  # fmt: skip
+
+
+def take_snapshot(
+    cluster: Cluster, namespace: str, keys: set[tuple[str, str]]
+) -> dict[str, list[dict[str, Any]]]:
+    snapshot: dict[str, list[dict[str, Any]]] = {}
+    for api_version, kind in sorted(keys):
+        try:
+            snapshot[f"{api_version}/{kind}"] = cluster.list_objects(api_version, kind, namespace)
+        except NotFound:
+            # The cluster does not serve this kind (an old version): nothing of it exists.
+            snapshot[f"{api_version}/{kind}"] = []
+    return snapshot
+
+
+def _objects(snapshot: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
+    return [obj for items in snapshot.values() for obj in items]
+
+
+def grade(
+    cluster: Cluster,
+    checks: list[Rule],
+    namespace: str,
+    *,
+    on_result: Callable[[RuleResult], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> LabGrade:
+    """Grade the namespace. Raises ``KubeError`` only when the cluster cannot be read at all."""
+    keys = {_key(c) for c in checks if c.assertion != "access"}
+    for check in checks:
+        if check.assertion == "selects":
+            keys.add((_DEFAULT_VERSIONS.get(check.argument["kind"], "v1"), check.argument["kind"]))
+    snapshot = take_snapshot(cluster, namespace, keys)
+    started = clock()
+    results: dict[str, RuleResult] = {}
+    for check in checks:
+        result = _check(cluster, check, namespace, snapshot)
+        results[check.id] = result
+        if result.passed or not check.eventually:
+            _report(result, on_result)
+    waiting = [c for c in checks if not results[c.id].passed and c.eventually]
+    while waiting:
+        sleep(POLL_SECONDS)
+        now = clock() - started
+        fresh = take_snapshot(
+            cluster, namespace, {_key(c) for c in waiting if c.assertion != "access"}
+        )
+        snapshot.update(fresh)
+        still = []
+        for check in waiting:
+            result = _check(cluster, check, namespace, snapshot)
+            if result.passed:
+                results[check.id] = result
+                _report(result, on_result)
+            elif now >= check.eventually:
+                result.message = (
+                    f"Timed out after {check.eventually:.0f}s waiting for this: {result.message}"
+                )
+                results[check.id] = result
+                _report(result, on_result)
+            else:
+                still.append(check)
+        waiting = still
+    grade = LabGrade(
+        namespace=namespace, results=[results[c.id] for c in checks], snapshot=snapshot
+    )
+    _attach_events(cluster, namespace, grade)
+    return grade
+
+
+def _report(result: RuleResult, on_result: Callable[[RuleResult], None] | None) -> None:
+    if on_result is not None:
+        on_result(result)
+
+
+def _check(
+    cluster: Cluster, check: Rule, namespace: str, snapshot: dict[str, list[dict[str, Any]]]
+) -> RuleResult:
+    if check.assertion == "access":
+        return _access(cluster, check, namespace)
+    result = evaluate_one(check, _objects(snapshot))
+    selected = [o for o in _objects(snapshot) if check.select.picks(o)]
+    result.evidence["objects"] = [_trim(o) for o in selected[:EVIDENCE_OBJECTS]]
+    return result
+
+
+def _access(cluster: Cluster, check: Rule, namespace: str) -> RuleResult:
+    access = check.argument
+    if access.get("serviceAccount"):
+        user = f"system:serviceaccount:{namespace}:{access['serviceAccount']}"
+        groups = [
+            "system:serviceaccounts",
+            f"system:serviceaccounts:{namespace}",
+            "system:authenticated",
+        ]
+        who = f"ServiceAccount {access['serviceAccount']}"
+    else:
+        user, groups, who = access["user"], ["system:authenticated"], f"user {access['user']}"
+    what = f"{access['verb']} {access['resource']}" + (
+        f" ({access['group']})" if access.get("group") else ""
+    )
+    allowed = cluster.can_i(
+        user=user, groups=groups, verb=access["verb"], resource=access["resource"],
+        namespace=namespace, group=access.get("group", ""), subresource=access.get("subresource", ""),
+    )  # fmt: skip
+    passed = allowed == access["allowed"]
+    expected = "may" if access["allowed"] else "may not"
+    actual = "may" if allowed else "may not"
+    message = f"Expected: {who} {expected} {what} in this namespace. The API server says: {actual}."
+    return RuleResult(
+        id=check.id, title=check.title, passed=passed, points=check.points if passed else 0,
+        max_points=check.points, message=message, hint="" if passed else check.hint,
+        evidence={"subjectAccessReview": {"user": user, "verb": access["verb"], "resource": access["resource"], "allowed": allowed}},
+    )  # fmt: skip
+
+
+def _trim(obj: dict[str, Any]) -> dict[str, Any]:
+    meta = obj.get("metadata") or {}
+    return {
+        "apiVersion": obj.get("apiVersion"),
+        "kind": obj.get("kind"),
+        "metadata": {
+            k: meta[k] for k in ("name", "labels", "annotations", "generation") if k in meta
+        },
+        **{
+            k: obj[k]
+            for k in (
+                "spec",
+                "status",
+                "data",
+                "subsets",
+                "endpoints",
+                "rules",
+                "roleRef",
+                "subjects",
+            )
+            if k in obj
+        },
+    }
+
+
+def _attach_events(cluster: Cluster, namespace: str, grade: LabGrade) -> None:
+    """Recent Events of the objects each failed check looked at: why a Pod is Pending, say."""
+    failed = [r for r in grade.results if not r.passed and r.evidence.get("objects")]
+    if not failed:
+        return
+    try:
+        events = cluster.list_objects("v1", "Event", namespace)
+    except KubeError:
+        return
+    events.sort(key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""), reverse=True)
+    for result in failed:
+        names = {o["metadata"].get("name") for o in result.evidence["objects"]}
+        related = [e for e in events if (e.get("involvedObject") or {}).get("name") in names]
+        result.evidence["events"] = [
+            {
+                "reason": e.get("reason"),
+                "message": e.get("message"),
+                "type": e.get("type"),
+                "object": (e.get("involvedObject") or {}).get("name"),
+            }
+            for e in related[:EVIDENCE_EVENTS]
+        ]
+
+
+def apply_steps(
+    cluster: Cluster, namespace: str, manifests: str | None, steps: list[dict[str, Any]]
+) -> None:
+    """Play a solution or a mistake into a namespace: manifests first, then each step."""
+    if manifests:
+        cluster.apply(manifests, namespace)
+    for step in steps:
+        patch = step["patch"]
+        cluster.patch(
+            api_version=patch["apiVersion"],
+            kind=patch["kind"],
+            name=patch["name"],
+            namespace=namespace,
+            patch=patch["patch"],
+        )

@@ -1,0 +1,61 @@
+"""What grade_lab and verify_labs share: finding labs and connecting to a cluster."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.management.base import CommandParser
+
+from labs.clusters import default_kubeconfig
+from labs.lab_content import LabSource
+from tutor.content.registry import check_content
+from tutor.kube import Cluster, KubeError
+
+COULD_NOT = 2
+
+
+class LabCommandError(Exception):
+    pass
+
+
+def add_cluster_arguments(parser: CommandParser) -> None:
+    parser.add_argument(
+        "--kubeconfig",
+        type=Path,
+        help="default: TUTOR_KUBECONFIG, $KUBECONFIG, ~/.kube/config, the local control plane",
+    )
+    parser.add_argument("--context", help="kubeconfig context (default: the current one)")
+    parser.add_argument("--format", choices=["text", "json"], default="text")
+
+
+def connect(options: dict[str, Any]) -> Cluster:
+    path = options.get("kubeconfig") or default_kubeconfig()
+    if path is None:
+        raise LabCommandError("no kubeconfig found: pass --kubeconfig, or run `make cluster-up`")
+    context = options.get("context") or settings.TUTOR_KUBE_CONTEXT or None
+    try:
+        cluster = Cluster.from_kubeconfig_file(path, context=context)
+        cluster.version()
+    except KubeError as exc:
+        raise LabCommandError(f"could not reach the cluster ({exc})") from exc
+    return cluster
+
+
+def all_labs() -> list[LabSource]:
+    report = check_content()
+    labs: list[LabSource] = report.sources.get("labs", [])
+    broken = [e for e in report.errors if "/labs/" in e.file]
+    if broken:
+        raise LabCommandError("lab files have errors:\n" + "\n".join(str(e) for e in broken))
+    return labs
+
+
+def find_lab(name: str) -> LabSource:
+    labs = all_labs()
+    for lab in labs:
+        if name in (lab.slug, lab.front["uuid"]):
+            return lab
+    known = ", ".join(sorted(lab.slug for lab in labs)) or "none"
+    raise LabCommandError(f"no lab {name!r} (labs: {known})")

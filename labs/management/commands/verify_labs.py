@@ -1,0 +1,118 @@
+from __future__ import annotations
+
+import json
+import secrets
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandParser
+
+from labs.grading import apply_steps, grade
+from labs.lab_content import LabSource
+from labs.management.commands._labcommand import (
+    COULD_NOT,
+    LabCommandError,
+    add_cluster_arguments,
+    all_labs,
+    connect,
+    find_lab,
+)
+from tutor.kube import Cluster, KubeError
+
+VERIFY_LABEL = "lfs158-tutor/verify"
+
+
+class Command(BaseCommand):
+    help = (
+        "For each lab, in fresh namespaces: the reference solution must pass every check, and each "
+        "recorded mistake must fail exactly its checks. Exit 0 when every lab behaves as recorded."
+    )
+    requires_system_checks: list[str] = []
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "labs", nargs="*", metavar="LAB", help="folder names or uuids (default: all)"
+        )
+        add_cluster_arguments(parser)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        try:
+            labs = [find_lab(name) for name in options["labs"]] if options["labs"] else all_labs()
+            cluster = connect(options)
+        except (LabCommandError, KubeError) as exc:
+            self.stderr.write(f"could not verify: {exc}")
+            raise SystemExit(COULD_NOT) from exc
+        reports = []
+        for lab in labs:
+            try:
+                reports.append(verify(cluster, lab))
+            except KubeError as exc:
+                reports.append(
+                    {
+                        "lab": lab.slug,
+                        "ok": False,
+                        "error": str(exc),
+                        "solution": None,
+                        "mistakes": [],
+                    }
+                )
+            if options["format"] == "text":
+                self._print(reports[-1])
+        ok = bool(reports) and all(r["ok"] for r in reports)
+        if options["format"] == "json":
+            self.stdout.write(json.dumps({"ok": ok, "labs": reports}, indent=2))
+        else:
+            self.stderr.write(
+                f"{sum(r['ok'] for r in reports)}/{len(reports)} labs behave as recorded"
+            )
+        raise SystemExit(0 if ok else 1)
+
+    def _print(self, report: dict[str, Any]) -> None:
+        mark = "ok  " if report["ok"] else "FAIL"
+        self.stdout.write(f"{mark} {report['lab']}")
+        if report.get("error"):
+            self.stdout.write(f"     error: {report['error']}")
+            return
+        if report["solution"]["failed_checks"]:
+            self.stdout.write(f"     solution fails: {report['solution']['failed_checks']}")
+        for mistake in report["mistakes"]:
+            if not mistake["ok"]:
+                self.stdout.write(
+                    f"     mistake {mistake['name']!r}: expected {mistake['expected_failures']}, got {mistake['actual_failures']}"
+                )
+
+
+def verify(cluster: Cluster, lab: LabSource) -> dict[str, Any]:
+    solution_failed = _run(cluster, lab, lab.front["solution"]["manifests"], lab.steps)
+    mistakes = []
+    for mistake in lab.front["mistakes"]:
+        manifests = mistake.get("manifests", lab.front["solution"]["manifests"])
+        steps = mistake.get("steps", lab.steps)
+        failed = _run(cluster, lab, manifests, steps)
+        expected = sorted(mistake["failed_checks"])
+        mistakes.append(
+            {
+                "name": mistake["name"],
+                "expected_failures": expected,
+                "actual_failures": failed,
+                "ok": failed == expected,
+            }
+        )
+    ok = not solution_failed and all(m["ok"] for m in mistakes)
+    return {
+        "lab": lab.slug,
+        "ok": ok,
+        "solution": {"passed": not solution_failed, "failed_checks": solution_failed},
+        "mistakes": mistakes,
+    }
+
+
+def _run(
+    cluster: Cluster, lab: LabSource, manifests: str, steps: list[dict[str, Any]]
+) -> list[str]:
+    namespace = f"verify-{lab.slug[:40]}-{secrets.token_hex(3)}"
+    cluster.create_namespace(namespace, labels={VERIFY_LABEL: lab.slug})
+    try:
+        apply_steps(cluster, namespace, manifests, steps)
+        return sorted(grade(cluster, lab.checks, namespace).failed_checks)
+    finally:
+        cluster.delete_namespace(namespace)

@@ -1,0 +1,29 @@
+"""The boundary to Kubernetes: the only package that imports the ``kubernetes`` client."""
+
+from tutor.kube.client import Cluster, Resource
+from tutor.kube.errors import (
+    BadKubeconfig,
+    ClusterUnreachable,
+    Conflict,
+    Forbidden,
+    Invalid,
+    KubeError,
+    NotFound,
+    Unauthorized,
+)
+from tutor.kube.kubeconfig import check_untrusted, parse_kubeconfig
+
+__all__ = [
+    "BadKubeconfig",
+    "Cluster",
+    "ClusterUnreachable",
+    "Conflict",
+    "Forbidden",
+    "Invalid",
+    "KubeError",
+    "NotFound",
+    "Resource",
+    "Unauthorized",
+    "check_untrusted",
+    "parse_kubeconfig",
+]

@@ -1,0 +1,39 @@
+"""Our own small exception tree: callers never see the client library's errors."""
+
+from __future__ import annotations
+
+
+class KubeError(Exception):
+    """Anything that went wrong talking to a cluster."""
+
+    transient = False
+
+
+class ClusterUnreachable(KubeError):
+    """No answer (refused, timed out, DNS) or the server is overloaded: try again later."""
+
+    transient = True
+
+
+class BadKubeconfig(KubeError):
+    """The kubeconfig cannot be used (malformed, unknown context, refused for safety)."""
+
+
+class Unauthorized(KubeError):
+    """The cluster does not accept these credentials (401)."""
+
+
+class Forbidden(KubeError):
+    """The credentials may not do this (403)."""
+
+
+class NotFound(KubeError):
+    pass
+
+
+class Conflict(KubeError):
+    pass
+
+
+class Invalid(KubeError):
+    """The API server refused an object (400/422): the message says why."""
