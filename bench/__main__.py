@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import sys
 
-from bench import chapter_pages, manifests
+from bench import chapter_pages, labs, manifests, quiz_answers
 
 
 def main() -> int:
     ok = chapter_pages.run()
+    ok = quiz_answers.run() and ok
     ok = manifests.run() and ok
+    ok = labs.run() and ok
     return 0 if ok else 1
 
 

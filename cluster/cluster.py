@@ -224,6 +224,10 @@ def commands() -> dict[str, list[str]]:
             str(KWOK_DIR / "bin" / "kwok"),
             f"--kubeconfig={kc}",
             "--manage-all-nodes=true",
+            # Heartbeats through Leases, as kwokctl runs it: without them the
+            # node controller marks the nodes NotReady every ~40 s and their
+            # Pods lose readiness.
+            "--node-lease-duration-seconds=40",
             f"--config={STATE / 'stages.yaml'}",
             f"--server-address={HOST}:{PORTS['kwok']}",
             f"--node-port={PORTS['kwok']}",

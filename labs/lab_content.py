@@ -9,6 +9,7 @@ mistake names checks that exist. ``verify_labs`` does the rest on a cluster.
 from __future__ import annotations
 
 import hashlib
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -161,3 +162,50 @@ def read_lab(
         content_hash=digest,
     )
     return (None if errors else source), errors
+
+
+@dataclass
+class LabSyncStats:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    unpublished: int = 0
+
+
+def sync_labs(labs: list[LabSource]) -> LabSyncStats:
+    """Lab rows in line with the files; removed labs are unpublished (submissions stay)."""
+    from labs.models import Lab
+    from lessons.models import Chapter
+    from lessons.rendering import render_markdown
+
+    stats = LabSyncStats()
+    chapters = {str(c.uuid): c for c in Chapter.objects.all()}
+    existing = {str(lab.uuid): lab for lab in Lab.objects.select_for_update()}
+    present = set()
+    for source in labs:
+        key = str(uuid.UUID(source.front["uuid"]))
+        present.add(key)
+        lab = existing.get(key)
+        if lab and lab.content_hash == source.content_hash and lab.is_published:
+            stats.unchanged += 1
+            continue
+        created = lab is None
+        lab = lab or Lab(uuid=key)
+        lab.chapter = chapters[str(uuid.UUID(source.chapter_uuid))]
+        lab.slug = source.slug
+        lab.title = source.front["title"]
+        lab.estimated_minutes = source.front["estimated_minutes"]
+        lab.kubernetes_versions = source.front["kubernetes_versions"]
+        lab.instructions_html = render_markdown(source.instructions).html
+        lab.checks = source.front["checks"]
+        lab.content_hash = source.content_hash
+        lab.is_published = True
+        lab.save()
+        stats.created += created
+        stats.updated += not created
+    for key, lab in existing.items():
+        if key not in present and lab.is_published:
+            lab.is_published = False
+            lab.save(update_fields=["is_published", "updated_at"])
+            stats.unpublished += 1
+    return stats

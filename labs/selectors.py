@@ -6,7 +6,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
 
-from labs.models import Exercise, ExerciseAttempt, ExerciseProgress
+from labs.models import Exercise, ExerciseAttempt, ExerciseProgress, Lab, LabSubmission
 
 
 def exercise_get_published(*, chapter_slug: str, slug: str) -> Exercise:
@@ -46,3 +46,36 @@ def attempts_for(
     if not user.is_authenticated:
         return ExerciseAttempt.objects.none()
     return ExerciseAttempt.objects.filter(user=user, exercise=exercise)[:limit]
+
+
+def lab_get_published(*, slug: str) -> Lab:
+    lab = (
+        Lab.objects.select_related("chapter")
+        .filter(slug=slug, is_published=True, chapter__is_published=True)
+        .first()
+    )
+    if lab is None:
+        raise Http404("No such lab")
+    return lab
+
+
+def chapter_labs(*, chapter_id: int) -> QuerySet[Lab]:
+    return Lab.objects.filter(chapter_id=chapter_id, is_published=True)
+
+
+def submissions_for(
+    *, user: User | AnonymousUser, lab: Lab, limit: int = 20
+) -> list[LabSubmission]:
+    if not user.is_authenticated:
+        return []
+    return list(LabSubmission.objects.filter(user=user, lab=lab).select_related("lab")[:limit])
+
+
+def submission_get_own(*, user: User, lab: Lab, pk: int) -> LabSubmission:
+    """The user's own submission; anyone else's is a 404, never a 403 that confirms it exists."""
+    submission = (
+        LabSubmission.objects.select_related("lab").filter(pk=pk, lab=lab, user=user).first()
+    )
+    if submission is None:
+        raise Http404("No such submission")
+    return submission

@@ -30,12 +30,22 @@ class ChapterState:
 
 
 def course_version() -> str:
-    """Changes whenever load_content changes any chapter: part of page cache keys."""
-    latest = Chapter.objects.aggregate(
-        changed=Max("updated_at"), published=Count("id", filter=Q(is_published=True))
-    )
-    changed = latest["changed"].timestamp() if latest["changed"] else 0
-    return f"{latest['published']}-{changed}"
+    """Changes whenever anything a chapter page shows changes: part of page cache keys.
+
+    A chapter page lists its quiz, exercises and labs too, so their
+    publication (from files or from the instructor's pages) counts.
+    """
+    from labs.models import Exercise, Lab
+    from quizzes.models import Quiz
+
+    parts = []
+    for model in (Chapter, Exercise, Lab, Quiz):
+        latest = model.objects.aggregate(
+            changed=Max("updated_at"), published=Count("id", filter=Q(is_published=True))
+        )
+        changed = latest["changed"].timestamp() if latest["changed"] else 0
+        parts.append(f"{latest['published']}-{changed}")
+    return ":".join(parts)
 
 
 def chapter_get_published(*, slug: str) -> Chapter:

@@ -8,9 +8,10 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
-from labs.selectors import chapter_exercises
+from labs.selectors import chapter_exercises, chapter_labs
 from lessons import page_cache, selectors, services
 from lessons.content import chapter_assets
+from quizzes.selectors import chapter_quiz
 from tutor.content.registry import content_root
 from tutor.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
@@ -52,6 +53,8 @@ def _chapter_page(request: HttpRequest, slug: str) -> HttpResponse:
         {
             "chapter": chapter,
             "exercises": chapter_exercises(chapter_id=chapter.pk, user=request.user),
+            "labs": chapter_labs(chapter_id=chapter.pk),
+            "quiz": chapter_quiz(chapter_id=chapter.pk, user=request.user),
             "progress": progress,
             "outline": outline,
             "previous": previous,

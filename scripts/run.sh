@@ -9,7 +9,9 @@ BIND=${TUTOR_BIND:-127.0.0.1}
 WEB_WORKERS=${TUTOR_WEB_WORKERS:-2}
 CELERY_CONCURRENCY=${TUTOR_WORKER_CONCURRENCY:-2}
 
-"$VENV/bin/celery" -A tutor worker --loglevel=INFO --concurrency="$CELERY_CONCURRENCY" &
+# --beat runs the periodic reaper inside this one worker (one per machine is enough).
+"$VENV/bin/celery" -A tutor worker --beat --schedule "${TUTOR_DATA_DIR:-var}/celerybeat-schedule" \
+  --loglevel=INFO --concurrency="$CELERY_CONCURRENCY" &
 worker=$!
 stop() {
   kill -TERM "$worker" 2>/dev/null || true

@@ -1,6 +1,7 @@
 """Shared fixtures: personas, real servers (Redis, the tutor under gunicorn), the cluster.
 
-Personas follow healthchecks' habit: alice and bob are students.
+Personas follow healthchecks' habit: alice and bob are students, carol is
+an instructor (a member of the "instructors" group).
 """
 
 from __future__ import annotations
@@ -62,6 +63,21 @@ def alice(django_user_model):  # type: ignore[no-untyped-def]
 @pytest.fixture
 def bob(django_user_model):  # type: ignore[no-untyped-def]
     return django_user_model.objects.create_user("bob", password="correct-horse-2")
+
+
+@pytest.fixture
+def carol(django_user_model):  # type: ignore[no-untyped-def]
+    from django.contrib.auth.models import Group
+
+    user = django_user_model.objects.create_user("carol", password="correct-horse-3")
+    user.groups.add(Group.objects.get(name="instructors"))
+    return user
+
+
+@pytest.fixture
+def carol_client(client, carol):  # type: ignore[no-untyped-def]
+    client.force_login(carol)
+    return client
 
 
 @pytest.fixture

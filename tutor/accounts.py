@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 
 from lessons import selectors
+from quizzes.selectors import quiz_results
 
 
 class SignupForm(UserCreationForm):  # type: ignore[type-arg]
@@ -52,5 +53,6 @@ def profile(request: HttpRequest) -> HttpResponse:
             "outline": outline,
             "done_count": len(done),
             "percent_done": round(100 * len(done) / len(outline)) if outline else 0,
+            "quiz_results": quiz_results(user=request.user),
         },
     )

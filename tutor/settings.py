@@ -11,7 +11,8 @@ from pathlib import Path
 
 import dj_database_url
 
-from tutor.env import env_bool, env_int, env_list, env_str, local_secret_key
+from tutor.crypto import local_encryption_key
+from tutor.env import ConfigError, env_bool, env_int, env_list, env_str, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("TUTOR_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -170,3 +171,53 @@ TUTOR_KUBERNETES_VERSION = "1.35"
 # else the local control plane started by `make cluster-up`).
 TUTOR_KUBECONFIG = env_str("TUTOR_KUBECONFIG")
 TUTOR_KUBE_CONTEXT = env_str("TUTOR_KUBE_CONTEXT")
+# Local mode grades every student's labs in this namespace of that cluster.
+TUTOR_LAB_NAMESPACE = env_str("TUTOR_LAB_NAMESPACE", "default")
+# Grading: soft and hard time limits well under the broker's visibility timeout
+# (3600 s); the reaper re-queues submissions stuck longer than that.
+LAB_GRADE_HARD_SECONDS = env_int("TUTOR_LAB_GRADE_SECONDS", 210)
+LAB_GRADE_SOFT_SECONDS = (
+    LAB_GRADE_HARD_SECONDS - 30 if LAB_GRADE_HARD_SECONDS > 60 else LAB_GRADE_HARD_SECONDS * 3 // 4
+)
+# A queued submission no worker took within this time is enqueued again.
+LAB_QUEUED_STALE_SECONDS = env_int("TUTOR_LAB_QUEUED_STALE_SECONDS", 60)
+CELERY_BEAT_SCHEDULE = {
+    "reap-lab-submissions": {
+        "task": "labs.tasks.reap_submissions",
+        "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
+    },
+}
+
+# Classroom mode: every student gets a namespace of their own on the classroom
+# cluster (the one above) and downloads a kubeconfig for it. Local mode: one
+# laptop, one namespace (TUTOR_LAB_NAMESPACE).
+TUTOR_MODE = env_str("TUTOR_MODE", "local").strip().lower()
+if TUTOR_MODE not in ("local", "classroom"):
+    raise ConfigError(f"TUTOR_MODE={TUTOR_MODE!r}: expected local or classroom")
+# The https URL students' kubeconfigs point at (empty: the server of the tutor's own
+# kubeconfig, which is right unless the tutor reaches the API server by another address).
+TUTOR_CLASSROOM_API_SERVER = env_str("TUTOR_CLASSROOM_API_SERVER")
+TUTOR_STUDENT_TOKEN_HOURS = env_int("TUTOR_STUDENT_TOKEN_HOURS", 12)
+# Each student namespace's ResourceQuota; the LimitRange gives every container that
+# names no resources this much, so that the quota admits it.
+TUTOR_STUDENT_QUOTA_PODS = env_int("TUTOR_STUDENT_QUOTA_PODS", 10)
+TUTOR_STUDENT_QUOTA_CPU = env_str("TUTOR_STUDENT_QUOTA_CPU", "2")
+TUTOR_STUDENT_QUOTA_MEMORY = env_str("TUTOR_STUDENT_QUOTA_MEMORY", "2Gi")
+TUTOR_STUDENT_QUOTA_STORAGE = env_str("TUTOR_STUDENT_QUOTA_STORAGE", "5Gi")
+TUTOR_STUDENT_QUOTA_NODEPORTS = env_int("TUTOR_STUDENT_QUOTA_NODEPORTS", 2)
+TUTOR_STUDENT_CONTAINER_CPU = env_str("TUTOR_STUDENT_CONTAINER_CPU", "200m")
+TUTOR_STUDENT_CONTAINER_MEMORY = env_str("TUTOR_STUDENT_CONTAINER_MEMORY", "200Mi")
+# Fernet keys for secrets at rest (students' kubeconfigs), newest first: values are
+# encrypted with the first and decrypted with any, so a new key goes in front, then
+# `manage.py rotate_encryption_key` re-encrypts, then the old key can go.
+TUTOR_ENCRYPTION_KEYS = [
+    key.strip() for key in env_str("TUTOR_ENCRYPTION_KEYS").split(",") if key.strip()
+]
+if not TUTOR_ENCRYPTION_KEYS:
+    if TUTOR_MODE == "classroom":
+        raise ConfigError(
+            "TUTOR_MODE=classroom needs TUTOR_ENCRYPTION_KEYS (or TUTOR_ENCRYPTION_KEYS_FILE): "
+            "generate a key with `python -c \"from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())\"`"
+        )
+    TUTOR_ENCRYPTION_KEYS = [local_encryption_key(DATA_DIR)]

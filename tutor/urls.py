@@ -23,6 +23,8 @@ urlpatterns = [
     ),
     path("admin/", admin.site.urls),
     path("", include("labs.urls")),
+    path("quizzes/", include("quizzes.urls")),
+    path("instructor/quizzes/", include("quizzes.instructor_urls")),
     path("", include("lessons.urls")),
 ]
 

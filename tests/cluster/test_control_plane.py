@@ -397,3 +397,16 @@ def test_kubectl_matches_the_server_version(cluster: Cluster):
     versions = json.loads(result.stdout)
     assert versions["clientVersion"]["gitVersion"] == versions["serverVersion"]["gitVersion"]
     assert versions["serverVersion"]["gitVersion"].startswith("v1.35.")
+
+
+def test_nodes_heartbeat_through_leases(api_client):
+    # Without Lease heartbeats the node controller marks the fake nodes
+    # NotReady every ~40 s and Ready Pods flip to not ready.
+    nodes = {n.metadata.name for n in client.CoreV1Api(api_client).list_node().items}
+    coordination = client.CoordinationV1Api(api_client)
+
+    def renewed():
+        leases = coordination.list_namespaced_lease("kube-node-lease").items
+        return {lease.metadata.name for lease in leases if lease.spec.renew_time} >= nodes
+
+    wait_for(renewed, "a renewed Lease for every node", timeout=30)

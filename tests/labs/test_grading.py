@@ -7,84 +7,17 @@ import os
 import subprocess
 import sys
 import textwrap
-import uuid
 
 import pytest
-import yaml
 
 from labs.grading import apply_steps, grade
 from tests.cluster.fixtures import REPO, Cluster
-from tests.lessons.factories import write_chapter
+from tests.labs.lab_fixtures import CHECKS, MANIFESTS, lab_root
 from tutor.assertions import compile_rules
 from tutor.kube import Cluster as KubeCluster
 from tutor.kube import Invalid
 
 pytestmark = pytest.mark.cluster
-
-MANIFESTS = """\
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-spec:
-  replicas: 2
-  selector:
-    matchLabels:
-      app: web
-  template:
-    metadata:
-      labels:
-        app: web
-    spec:
-      containers:
-        - name: web
-          image: nginx:1.27
-          ports:
-            - containerPort: 80
-              name: http
----
-apiVersion: v1
-kind: Service
-metadata:
-  name: web
-spec:
-  selector:
-    app: web
-  ports:
-    - port: 80
-      targetPort: http
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: Role
-metadata:
-  name: pod-reader
-rules:
-  - apiGroups: [""]
-    resources: ["pods"]
-    verbs: ["get", "watch", "list"]
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: read-pods
-subjects:
-  - kind: User
-    name: bob
-    apiGroup: rbac.authorization.k8s.io
-roleRef:
-  kind: Role
-  name: pod-reader
-  apiGroup: rbac.authorization.k8s.io
-"""
-
-CHECKS = [
-    {"id": "deployment", "title": "Deployment web", "select": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "count": {"equals": 1}},
-    {"id": "ready", "title": "2 ready replicas", "points": 2, "select": {"kind": "Deployment", "name": "web"}, "expr": "status.readyReplicas", "min": 2, "eventually": 60},
-    {"id": "endpoints", "title": "Service has 2 ready endpoints", "select": {"kind": "EndpointSlice", "labels": {"kubernetes.io/service-name": "web"}}, "expr": "length(endpoints[?conditions.ready])", "equals": 2, "eventually": 60},
-    {"id": "selects", "title": "Service selects the Pods", "select": {"kind": "Service", "name": "web"}, "selects": {"kind": "Deployment", "name": "web"}},
-    {"id": "bob-lists", "title": "bob may list pods", "access": {"user": "bob", "verb": "list", "resource": "pods", "allowed": True}, "eventually": 30},
-    {"id": "bob-no-secrets", "title": "bob may not list secrets", "access": {"user": "bob", "verb": "list", "resource": "secrets", "allowed": False}},
-]  # fmt: skip
 
 
 @pytest.fixture
@@ -156,31 +89,6 @@ def test_the_api_server_refusal_is_our_own_error(kube, namespace):
         )
 
 
-def _lab_root(tmp_path):
-    chapter = write_chapter(tmp_path, "01-demo", number=1)
-    folder = chapter.parent / "labs" / "demo"
-    folder.mkdir(parents=True)
-    lab = {
-        "uuid": str(uuid.uuid4()),
-        "title": "Demo lab",
-        "estimated_minutes": 10,
-        "kubernetes_versions": ["1.35"],
-        "checks": CHECKS,
-        "solution": {"manifests": MANIFESTS},
-        "mistakes": [
-            {"name": "no RoleBinding", "manifests": MANIFESTS.rsplit("---\n", 1)[0], "failed_checks": ["bob-lists"]},
-            {"name": "wrong selector on the Service", "manifests": MANIFESTS.replace("  selector:\n    app: web\n  ports", "  selector:\n    app: wbe\n  ports"), "failed_checks": ["endpoints", "selects"]},
-        ],
-    }  # fmt: skip
-    # Mistakes fail fast: waiting the full time for what never comes is the point of eventually.
-    for check in lab["checks"]:
-        if "eventually" in check:
-            check["eventually"] = 15
-    (folder / "lab.yaml").write_text(yaml.safe_dump(lab, sort_keys=False))
-    (folder / "instructions.md").write_text("Do the thing.\n")
-    return tmp_path
-
-
 def manage(*args, env=None):
     return subprocess.run(
         [sys.executable, "manage.py", *args], cwd=REPO, env={**os.environ, **(env or {})},
@@ -189,12 +97,12 @@ def manage(*args, env=None):
 
 
 def test_verify_labs_and_grade_lab_commands(tmp_path, cluster: Cluster, kube, namespace):
-    root = _lab_root(tmp_path)
+    root = lab_root(tmp_path)
     env = {"TUTOR_CONTENT_ROOT": str(root)}
     args = ["--kubeconfig", str(cluster.kubeconfig)] + (
         ["--context", cluster.context] if cluster.context else []
     )
-    verified = manage("verify_labs", "--format", "json", *args, env=env)
+    verified = manage("verify_labs", "demo", "--format", "json", *args, env=env)
     report = json.loads(verified.stdout)
     assert verified.returncode == 0, verified.stdout + verified.stderr
     [lab] = report["labs"]
@@ -202,23 +110,27 @@ def test_verify_labs_and_grade_lab_commands(tmp_path, cluster: Cluster, kube, na
     assert [m["ok"] for m in lab["mistakes"]] == [True, True]
     assert lab["mistakes"][1]["actual_failures"] == ["endpoints", "selects"]
 
-    empty = manage(
+    apply_steps(kube, namespace, MANIFESTS, [])
+    passing = manage(
         "grade_lab", "demo", "--namespace", namespace, "--format", "json", *args, env=env
     )
-    assert empty.returncode == 1
-    graded = json.loads(empty.stdout)
-    assert (
-        graded["lab"] == "demo" and graded["namespace"] == namespace and graded["passed"] is False
-    )
+    assert passing.returncode == 0, passing.stdout + passing.stderr
+    graded = json.loads(passing.stdout)
+    assert graded["lab"] == "demo" and graded["namespace"] == namespace and graded["passed"] is True
+    assert graded["score"] == graded["max_score"] == 7
     assert set(graded) == {"lab", "namespace", "score", "max_score", "passed", "checks"}
     assert set(graded["checks"][0]) == {"id", "title", "passed", "points", "message", "hint"}
+
+    failing = manage("grade_lab", "slow", "--namespace", namespace, *args, env=env)
+    assert failing.returncode == 1
+    assert "FAIL  99 ready replicas" in failing.stdout and "Timed out after 12s" in failing.stdout
 
     unknown = manage("grade_lab", "nope", *args, env=env)
     assert unknown.returncode == 2 and "no lab 'nope'" in unknown.stderr
 
 
 def test_grade_lab_on_an_unreachable_cluster_exits_2(tmp_path):
-    root = _lab_root(tmp_path)
+    root = lab_root(tmp_path)
     config = tmp_path / "dead.kubeconfig"
     config.write_text(
         textwrap.dedent("""\

@@ -14,7 +14,7 @@ _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ASSERTIONS = ("count", "match", "absent", "expr", "selects")
 # Only labs, which run against a cluster, may ask the API server or wait.
 LAB_ASSERTIONS = (*ASSERTIONS, "access")
-MAX_EVENTUALLY_SECONDS = 300
+MAX_EVENTUALLY_SECONDS = 120
 _COMPARISONS = ("equals", "in", "min", "max", "matches", "exists")
 
 

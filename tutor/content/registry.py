@@ -48,6 +48,7 @@ def check_content(root: Path | None = None) -> ContentReport:
     from labs.content import read_exercises
     from labs.lab_content import read_labs
     from lessons.content import read_chapters
+    from quizzes.content import read_quizzes
 
     root = root or content_root()
     report = ContentReport(root=root)
@@ -58,6 +59,10 @@ def check_content(root: Path | None = None) -> ContentReport:
     report.errors.extend(chapters.errors)
     report.counts["chapters"] = len(chapters.chapters)
     report.sources["chapters"] = chapters.chapters
+    quizzes = read_quizzes(root, chapters.chapters)
+    report.errors.extend(quizzes.errors)
+    report.counts["questions"] = quizzes.question_count
+    report.sources["quizzes"] = quizzes.quizzes
     exercises = read_exercises(root, chapters.chapters)
     report.errors.extend(exercises.errors)
     report.counts["exercises"] = len(exercises.exercises)
@@ -78,7 +83,9 @@ class LoadResult:
 
 def load_content(root: Path | None = None) -> LoadResult:
     from labs.content import sync_exercises
+    from labs.lab_content import sync_labs
     from lessons.content import sync_chapters
+    from quizzes.content import sync_quizzes
 
     report = check_content(root)
     result = LoadResult(report=report)
@@ -87,4 +94,6 @@ def load_content(root: Path | None = None) -> LoadResult:
     with transaction.atomic():
         result.stats["chapters"] = sync_chapters(report.sources["chapters"])
         result.stats["exercises"] = sync_exercises(report.sources["exercises"])
+        result.stats["labs"] = sync_labs(report.sources["labs"])
+        result.stats["quizzes"] = sync_quizzes(report.sources["quizzes"])
     return result

@@ -1,0 +1,71 @@
+"""Celery tasks: take an id, call a service. Idempotent, so acks_late is safe."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+from django.conf import settings
+
+from labs import submissions
+from labs.clusters import connect_local
+from labs.grading import grade
+from tutor.assertions import RuleResult
+from tutor.kube import ClusterUnreachable, KubeError
+
+log = logging.getLogger(__name__)
+MAX_TRIES = 4
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,
+    max_retries=MAX_TRIES - 1,
+    soft_time_limit=settings.LAB_GRADE_SOFT_SECONDS,
+    time_limit=settings.LAB_GRADE_HARD_SECONDS,
+)
+def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyped-def]
+    submission = submissions.claim(submission_id, worker=self.request.hostname or "worker")
+    if submission is None:
+        return  # done already, or another worker has it: a redelivery changes nothing
+    done: list[RuleResult] = []
+
+    def on_result(result: RuleResult) -> None:
+        done.append(result)
+        submissions.record_result(submission, done)
+
+    try:
+        cluster = connect_local()
+        graded = grade(
+            cluster, submission.lab.compiled_checks(), submission.namespace, on_result=on_result
+        )
+    except ClusterUnreachable as exc:
+        if self.request.retries < self.max_retries:
+            submissions.release(submission)
+            raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
+        submissions.fail(
+            submission,
+            f"could not grade: cluster unreachable ({exc}). Is your cluster running? "
+            "`make cluster-up` starts the local one; `kubectl get nodes` shows whether kubectl reaches it.",
+        )
+    except SoftTimeLimitExceeded:
+        submissions.fail(
+            submission, "could not grade: checking took too long; try again in a moment."
+        )
+    except KubeError as exc:
+        submissions.fail(submission, f"could not grade: {exc}")
+    else:
+        submissions.finish(submission, graded.results)
+
+
+@shared_task
+def reap_submissions() -> int:
+    """Re-enqueue submissions whose message was lost or whose worker died."""
+    stuck = submissions.stuck_submissions()
+    for submission_id in stuck:
+        grade_submission.delay(submission_id)
+    if stuck:
+        log.info("re-enqueued %d stuck lab submissions", len(stuck))
+    return len(stuck)

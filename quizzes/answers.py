@@ -1,0 +1,83 @@
+"""Turning a submitted form into an answer in its normal form, or refusing it.
+
+Form fields per type: ``option`` (single: one value; multiple: one or more),
+``answer`` (``true``/``false``), ``text``, ``position-<item id>`` (ordering:
+each item's place, 1..n), ``manifest``. Anything else that names an unknown
+option or item, repeats a value or is missing is refused with a message a
+person can act on: a normal form never sends such a thing, so it is either
+a tampered request or a form the student did not finish.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+RawAnswer = dict[str, list[str]]
+MAX_TEXT_CHARS = 300
+MAX_MANIFEST_CHARS = 64 * 1024
+
+
+class AnswerError(ValueError):
+    """The submitted answer cannot be scored; the message says why."""
+
+
+def _one(raw: RawAnswer, key: str, what: str) -> str:
+    values = raw.get(key, [])
+    if len(values) != 1:
+        raise AnswerError(f"Send exactly one {what}." if values else f"Choose {what} first.")
+    return values[0]
+
+
+def parse_answer(question_type: str, data: dict[str, Any], raw: RawAnswer) -> dict[str, Any]:
+    if question_type == "single":
+        option = _one(raw, "option", "option")
+        if option not in {o["id"] for o in data["options"]}:
+            raise AnswerError("That option is not part of this question.")
+        return {"option": option}
+    if question_type == "multiple":
+        chosen = raw.get("option", [])
+        if not chosen:
+            raise AnswerError("Choose at least one option.")
+        if len(set(chosen)) != len(chosen):
+            raise AnswerError("An option was sent twice.")
+        known = [o["id"] for o in data["options"]]
+        if not set(chosen) <= set(known):
+            raise AnswerError("That option is not part of this question.")
+        # In the question's own order, so equal answers are stored equally.
+        return {"options": [o for o in known if o in chosen]}
+    if question_type == "true_false":
+        value = _one(raw, "answer", "true or false")
+        if value not in ("true", "false"):
+            raise AnswerError("Answer with true or false.")
+        return {"answer": value == "true"}
+    if question_type == "short_answer":
+        text = _one(raw, "text", "answer")
+        if not text.strip():
+            raise AnswerError("Type an answer first.")
+        if len(text) > MAX_TEXT_CHARS:
+            raise AnswerError(f"An answer has at most {MAX_TEXT_CHARS} characters.")
+        return {"text": text}
+    if question_type == "ordering":
+        return {"order": _parse_order(data["item_ids"], raw)}
+    if question_type == "manifest":
+        manifest = _one(raw, "manifest", "manifest")
+        if len(manifest) > MAX_MANIFEST_CHARS:
+            raise AnswerError(f"A manifest has at most {MAX_MANIFEST_CHARS // 1024} KiB.")
+        return {"manifest": manifest.replace("\r\n", "\n")}
+    raise AnswerError(f"Unknown question type {question_type!r}.")
+
+
+def _parse_order(item_ids: list[str], raw: RawAnswer) -> list[str]:
+    sent = {k.removeprefix("position-") for k in raw if k.startswith("position-")}
+    if sent - set(item_ids):
+        raise AnswerError("That item is not part of this question.")
+    places: dict[str, int] = {}
+    for item in item_ids:
+        value = _one(raw, f"position-{item}", "position for every item")
+        try:
+            places[item] = int(value)
+        except ValueError:
+            raise AnswerError("A position must be a number.") from None
+    if sorted(places.values()) != list(range(1, len(item_ids) + 1)):
+        raise AnswerError(f"Give each item a different position from 1 to {len(item_ids)}.")
+    return sorted(item_ids, key=places.__getitem__)

@@ -1,0 +1,273 @@
+"""Writes for quizzes: starting (or resuming) an attempt, answering, finishing.
+
+Every write checks first and then acts, and the checks are repeated under
+a row lock where two requests could race (two tabs, a double click): an
+attempt answers each question once, and a finished attempt changes no more.
+"""
+
+from __future__ import annotations
+
+import random
+import uuid
+from typing import Any
+
+from django.contrib.auth.models import User
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from lessons.models import Chapter
+from quizzes.answers import AnswerError, RawAnswer, parse_answer
+from quizzes.content import (
+    apply_question,
+    quiz_export_settings,
+    read_bank,
+    read_question,
+    sync_bank,
+)
+from quizzes.models import Origin, Question, Quiz, QuizAttempt, Response
+from quizzes.scoring import score
+from tutor.content.errors import ContentError
+
+
+class QuizError(Exception):
+    """A request a quiz cannot take; ``status`` is the HTTP status a view answers with."""
+
+    status = 400
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class AttemptFinished(QuizError):
+    status = 409
+
+
+class QuestionNotInAttempt(QuizError):
+    pass
+
+
+class InvalidAnswer(QuizError):
+    pass
+
+
+class NoQuestions(QuizError):
+    status = 409
+
+
+def draw(quiz: Quiz, rng: random.Random) -> tuple[list[int], dict[str, list[str]]]:
+    """The questions of a new attempt (in bank order) and the order of their choices."""
+    pool = list(quiz.questions.published().order_by("position", "id"))
+    wanted = quiz.questions_per_attempt
+    if wanted and wanted < len(pool):
+        pool = sorted(rng.sample(pool, wanted), key=lambda q: (q.position, q.pk))
+    orders: dict[str, list[str]] = {}
+    for question in pool:
+        if question.type in ("single", "multiple"):
+            ids = [o["id"] for o in question.options]
+            rng.shuffle(ids)
+            orders[str(question.pk)] = ids
+        elif question.type == "ordering":
+            ids = question.item_ids
+            shuffled = list(ids)
+            # Never show the items already in the right order.
+            while shuffled == ids:
+                rng.shuffle(shuffled)
+            orders[str(question.pk)] = shuffled
+    return [q.pk for q in pool], orders
+
+
+def quiz_attempt_start(
+    *, user: User, quiz: Quiz, rng: random.Random | None = None
+) -> tuple[QuizAttempt, bool]:
+    """The student's unfinished attempt if there is one (resumed: True), else a new draw."""
+    with transaction.atomic():
+        current = QuizAttempt.objects.filter(user=user, quiz=quiz, finished_at__isnull=True).first()
+        if current is not None:
+            return current, True
+        question_ids, orders = draw(quiz, rng or random.SystemRandom())
+        if not question_ids:
+            raise NoQuestions("This quiz has no published questions yet.")
+        try:
+            with transaction.atomic():
+                attempt = QuizAttempt.objects.create(
+                    user=user, quiz=quiz, question_ids=question_ids, option_orders=orders
+                )
+        except IntegrityError:
+            # Another tab started one between our read and our insert: use it.
+            return QuizAttempt.objects.get(user=user, quiz=quiz, finished_at__isnull=True), True
+    return attempt, False
+
+
+def quiz_attempt_answer(
+    *, attempt: QuizAttempt, question: Question, raw: RawAnswer
+) -> tuple[Response, bool]:
+    """Record and score one answer; returns ``(response, created)``.
+
+    Idempotent: a question already answered in this attempt returns the
+    recorded response unchanged, whatever was sent the second time.
+    """
+    if question.pk not in attempt.question_ids:
+        raise QuestionNotInAttempt("This question is not part of your attempt.")
+    if attempt.is_finished:
+        raise AttemptFinished("This attempt is finished: start a new one to answer again.")
+    try:
+        answer = parse_answer(question.type, question.data, raw)
+    except AnswerError as exc:
+        raise InvalidAnswer(str(exc)) from None
+    recorded = Response.objects.filter(attempt=attempt, question=question).first()
+    if recorded is not None:
+        return recorded, False
+    # Scoring a manifest runs the validator: do it before taking any lock.
+    outcome = score(question.type, question.data, question.points, answer)
+    stored: dict[str, Any] = {**answer, **({"result": outcome.details} if outcome.details else {})}
+    with transaction.atomic():
+        locked = QuizAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.is_finished:
+            raise AttemptFinished("This attempt is finished: start a new one to answer again.")
+        try:
+            with transaction.atomic():
+                response, created = Response.objects.get_or_create(
+                    attempt=locked,
+                    question=question,
+                    defaults={
+                        "response": stored,
+                        "correct": outcome.correct,
+                        "points": outcome.points,
+                    },
+                )
+        except IntegrityError:
+            response, created = Response.objects.get(attempt=locked, question=question), False
+    return response, created
+
+
+def quiz_attempt_finish(*, attempt: QuizAttempt) -> QuizAttempt:
+    """Score the attempt; unanswered questions earn nothing. Finishing twice changes nothing."""
+    with transaction.atomic():
+        locked = QuizAttempt.objects.select_for_update().select_related("quiz").get(pk=attempt.pk)
+        if locked.is_finished:
+            return locked
+        points = dict(
+            Question.objects.filter(pk__in=locked.question_ids).values_list("pk", "points")
+        )
+        earned = sum(r.points for r in locked.responses.all())
+        locked.max_score = sum(points.get(pk, 0) for pk in locked.question_ids)
+        locked.score = round(earned, 4)
+        locked.passed = (
+            locked.max_score > 0 and 100 * locked.score >= locked.quiz.pass_mark * locked.max_score
+        )
+        locked.finished_at = timezone.now()
+        locked.save(update_fields=["max_score", "score", "passed", "finished_at"])
+    return locked
+
+
+# Instructor writes. What an instructor saves is theirs (origin "browser"):
+# load_content leaves it alone until a content file holds the same again.
+
+
+def _uuids_taken_elsewhere(data: dict[str, Any]) -> list[ContentError]:
+    """Uuids of the bank that already name a question of another quiz, or another quiz."""
+    errors = []
+    quiz_uuid = str(uuid.UUID(data["uuid"]))
+    for index, source in enumerate(data["questions"]):
+        owner = Question.objects.filter(uuid=source["uuid"]).exclude(quiz__uuid=quiz_uuid).first()
+        if owner is not None:
+            errors.append(
+                ContentError(
+                    "import",
+                    0,
+                    f"questions[{index}].uuid {source['uuid']} already belongs to {owner.quiz}",
+                )
+            )
+    if Question.objects.filter(uuid=quiz_uuid).exists():
+        errors.append(ContentError("import", 0, f"uuid {data['uuid']} already names a question"))
+    return errors
+
+
+def quiz_import(
+    *, chapter: Chapter, raw: bytes, shown: str = "import"
+) -> tuple[Quiz | None, list[ContentError]]:
+    """Check a whole bank with the loader, then write all of it or nothing."""
+    anchors = {h["anchor"] for h in chapter.toc}
+    source, errors = read_bank(raw, shown=shown, chapter_uuid=str(chapter.uuid), anchors=anchors)
+    if source is None:
+        return None, errors
+    existing = Quiz.objects.filter(uuid=source.data["uuid"]).select_related("chapter").first()
+    if existing is not None and existing.chapter_id != chapter.pk:
+        return None, [
+            ContentError(shown, 1, f"uuid {source.data['uuid']} is the quiz of {existing.chapter}")
+        ]
+    clashes = [ContentError(shown, 1, e.message) for e in _uuids_taken_elsewhere(source.data)]
+    if clashes:
+        return None, clashes
+    with transaction.atomic():
+        quiz = sync_bank(
+            source.data, chapter=chapter, origin=Origin.BROWSER, content_hash=source.content_hash
+        )
+    return quiz, []
+
+
+def quiz_create(*, chapter: Chapter, title: str, pass_mark: int, layout: str,
+                questions_per_attempt: int | None) -> Quiz:  # fmt: skip
+    """A new, empty and unpublished quiz: questions come next."""
+    return Quiz.objects.create(
+        uuid=uuid.uuid4(), chapter=chapter, title=title, pass_mark=pass_mark, layout=layout,
+        questions_per_attempt=questions_per_attempt, is_published=False, origin=Origin.BROWSER,
+    )  # fmt: skip
+
+
+def quiz_settings_mark_edited(*, quiz: Quiz) -> Quiz:
+    quiz.origin = Origin.BROWSER
+    quiz.save()
+    return quiz
+
+
+def quiz_publish(*, quiz: Quiz, published: bool) -> Quiz:
+    quiz.is_published = published
+    quiz.save(update_fields=["is_published", "updated_at"])
+    return quiz
+
+
+def question_publish(*, question: Question, published: bool) -> Question:
+    question.is_published = published
+    question.origin = Origin.BROWSER
+    question.save(update_fields=["is_published", "origin", "updated_at"])
+    return question
+
+
+def question_check(
+    *, quiz: Quiz, text: str, question: Question | None = None
+) -> tuple[dict[str, Any] | None, list[ContentError]]:
+    """Check a question's YAML as the loader would, and that its uuid is its own."""
+    anchors = {h["anchor"] for h in quiz.chapter.toc}
+    data, errors = read_question(
+        text, shown="question", settings=quiz_export_settings(quiz), anchors=anchors
+    )
+    if data is None:
+        return None, errors
+    key = str(uuid.UUID(data["uuid"]))
+    if question is not None and key != str(question.uuid):
+        return None, [ContentError("question", 1, f"the uuid cannot change: keep {question.uuid}")]
+    if question is None and (
+        Question.objects.filter(uuid=key).exists() or Quiz.objects.filter(uuid=key).exists()
+    ):
+        return None, [ContentError("question", 1, f"uuid {key} is already used: make a new one")]
+    return data, []
+
+
+def question_save(
+    *, quiz: Quiz, text: str, question: Question | None = None
+) -> tuple[Question | None, list[ContentError]]:
+    data, errors = question_check(quiz=quiz, text=text, question=question)
+    if data is None:
+        return None, errors
+    with transaction.atomic():
+        if question is None:
+            last = quiz.questions.order_by("-position").values_list("position", flat=True).first()
+            question = Question(
+                uuid=data["uuid"], quiz=quiz, position=0 if last is None else last + 1
+            )
+        apply_question(question, data)
+        question.origin = Origin.BROWSER
+        question.save()
+    return question, []

@@ -1,0 +1,144 @@
+"""Item statistics: how each question of a quiz behaves across finished attempts.
+
+Definitions (classical test theory, kept simple enough to check by hand):
+
+- *attempts* of a question: responses to it in finished attempts;
+- *facility*: the percentage of those responses that were correct;
+- *discrimination*: facility among the upper group minus facility among the
+  lower group, as a fraction from -1 to 1. The groups are the top and the
+  bottom 27% of finished attempts ranked by percentage score (at least one
+  attempt each; ties broken by the earlier attempt ranking lower). Only
+  attempts in a group that answered the question count for it; a question
+  nobody in a group answered has no discrimination.
+
+Flags: too easy (facility above 95%), too hard (below 20%), negative
+discrimination (strong students get it wrong more often than weak ones:
+usually a wrong answer key or an ambiguous prompt).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections import Counter
+from dataclasses import dataclass, field
+
+from quizzes.models import Question, Quiz, QuizAttempt, Response
+
+GROUP_SHARE = 0.27
+TOO_EASY = 95.0
+TOO_HARD = 20.0
+
+
+@dataclass
+class ItemStats:
+    question: Question
+    attempts: int
+    correct: int
+    facility: float | None  # percent
+    discrimination: float | None  # -1..1
+    # (label, count) per option, or per true/false value
+    choices: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def flags(self) -> list[str]:
+        flags = []
+        if self.facility is not None and self.facility > TOO_EASY:
+            flags.append("too easy")
+        if self.facility is not None and self.facility < TOO_HARD:
+            flags.append("too hard")
+        if self.discrimination is not None and self.discrimination < 0:
+            flags.append("negative discrimination")
+        return flags
+
+
+@dataclass
+class QuizStats:
+    quiz: Quiz
+    finished: int
+    group_size: int
+    items: list[ItemStats]
+
+
+def _percent(attempt: QuizAttempt) -> float:
+    return attempt.score / attempt.max_score if attempt.max_score else 0.0
+
+
+def _facility(responses: list[Response]) -> float | None:
+    if not responses:
+        return None
+    return 100 * sum(1 for r in responses if r.correct) / len(responses)
+
+
+def quiz_stats(quiz: Quiz) -> QuizStats:
+    attempts = list(
+        QuizAttempt.objects.filter(quiz=quiz, finished_at__isnull=False).order_by(
+            "started_at", "id"
+        )
+    )
+    ranked = sorted(attempts, key=_percent)  # stable: earlier attempts rank lower on ties
+    size = max(1, round(GROUP_SHARE * len(ranked))) if ranked else 0
+    lower = {a.pk for a in ranked[:size]}
+    upper = {a.pk for a in ranked[-size:]} if size else set()
+    by_question: dict[int, list[Response]] = {}
+    for response in Response.objects.filter(attempt__in=attempts):
+        by_question.setdefault(response.question_id, []).append(response)
+    items = []
+    for question in quiz.questions.order_by("-is_published", "position", "id"):
+        responses = by_question.get(question.pk, [])
+        high = _facility([r for r in responses if r.attempt_id in upper])
+        low = _facility([r for r in responses if r.attempt_id in lower])
+        items.append(
+            ItemStats(
+                question=question,
+                attempts=len(responses),
+                correct=sum(1 for r in responses if r.correct),
+                facility=_facility(responses),
+                discrimination=None if high is None or low is None else (high - low) / 100,
+                choices=_choice_counts(question, responses),
+            )
+        )
+    return QuizStats(quiz=quiz, finished=len(attempts), group_size=size, items=items)
+
+
+def _choice_counts(question: Question, responses: list[Response]) -> list[tuple[str, int]]:
+    counts: Counter[str] = Counter()
+    if question.type in ("single", "multiple"):
+        for r in responses:
+            chosen = (
+                [r.response["option"]] if "option" in r.response else r.response.get("options", [])
+            )
+            counts.update(chosen)
+        return [(o["text"], counts[o["id"]]) for o in question.options]
+    if question.type == "true_false":
+        counts.update(str(r.response.get("answer")).lower() for r in responses)
+        return [("True", counts["true"]), ("False", counts["false"])]
+    return []
+
+
+def stats_csv(stats: QuizStats) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        ["position", "uuid", "type", "difficulty", "section", "published", "attempts", "correct",
+         "facility_percent", "discrimination", "flags", "choices"]
+    )  # fmt: skip
+    for item in stats.items:
+        q = item.question
+        writer.writerow(
+            [
+                q.position + 1,
+                q.uuid,
+                q.type,
+                q.difficulty,
+                q.section,
+                "yes" if q.is_published else "no",
+                item.attempts,
+                item.correct,
+                "" if item.facility is None else f"{item.facility:.1f}",
+                "" if item.discrimination is None else f"{item.discrimination:.2f}",
+                "; ".join(item.flags),
+                "; ".join(f"{label} = {count}" for label, count in item.choices),
+            ]
+        )
+    return out.getvalue()

@@ -1,0 +1,1 @@
+"""Quiz views: ``student`` (taking quizzes) and ``instructor`` (authoring, statistics)."""
