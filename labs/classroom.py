@@ -62,6 +62,10 @@ STUDENT_RULES: list[dict[str, Any]] = [
     # opens them with a GET over WebSockets, older with a POST.
     {"apiGroups": [""], "resources": ["pods/exec", "pods/portforward"], "verbs": ["create", "get"]},
     {"apiGroups": [""], "resources": ["events", "resourcequotas", "limitranges"], "verbs": READ},
+    # Chapter 15's lab creates a ResourceQuota of its own. A second quota can
+    # only restrict further; without update, patch or delete the student
+    # cannot loosen the tutor's `student` quota.
+    {"apiGroups": [""], "resources": ["resourcequotas"], "verbs": ["create"]},
     {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": READ},
     {
         "apiGroups": ["apps"],

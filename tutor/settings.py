@@ -217,7 +217,7 @@ if not TUTOR_ENCRYPTION_KEYS:
     if TUTOR_MODE == "classroom":
         raise ConfigError(
             "TUTOR_MODE=classroom needs TUTOR_ENCRYPTION_KEYS (or TUTOR_ENCRYPTION_KEYS_FILE): "
-            "generate a key with `python -c \"from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())\"`"
+            'generate a key with `python -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())"`'
         )
     TUTOR_ENCRYPTION_KEYS = [local_encryption_key(DATA_DIR)]

@@ -6,28 +6,39 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('labs', '0002_lab_labsubmission'),
+        ("labs", "0002_lab_labsubmission"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='StudentNamespace',
+            name="StudentNamespace",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('cluster_server', models.CharField(max_length=300)),
-                ('namespace', models.CharField(max_length=63, unique=True)),
-                ('kubeconfig_encrypted', models.TextField(blank=True)),
-                ('token_expires_at', models.DateTimeField(blank=True, null=True)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
-                ('provisioned_at', models.DateTimeField(blank=True, null=True)),
-                ('cleaned_at', models.DateTimeField(blank=True, null=True)),
-                ('user', models.OneToOneField(on_delete=django.db.models.deletion.CASCADE, related_name='student_namespace', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("cluster_server", models.CharField(max_length=300)),
+                ("namespace", models.CharField(max_length=63, unique=True)),
+                ("kubeconfig_encrypted", models.TextField(blank=True)),
+                ("token_expires_at", models.DateTimeField(blank=True, null=True)),
+                ("created_at", models.DateTimeField(auto_now_add=True)),
+                ("provisioned_at", models.DateTimeField(blank=True, null=True)),
+                ("cleaned_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "user",
+                    models.OneToOneField(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="student_namespace",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['namespace'],
+                "ordering": ["namespace"],
             },
         ),
     ]

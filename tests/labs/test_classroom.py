@@ -238,6 +238,13 @@ def test_the_kubeconfig_works_in_its_namespace_only(classroom_mode, kube, alice,
         with pytest.raises(Forbidden):
             student.patch(api_version="v1", kind="ResourceQuota", name="student", namespace=ns,
                           patch={"spec": {"hard": {"pods": "1000"}}})  # fmt: skip
+        # An extra quota (chapter 15's lab) may be created: it can only restrict further.
+        student.request("POST", f"/api/v1/namespaces/{ns}/resourcequotas", body={
+            "apiVersion": "v1", "kind": "ResourceQuota", "metadata": {"name": "lab-quota"},
+            "spec": {"hard": {"configmaps": "20"}},
+        })  # fmt: skip
+        with pytest.raises(Forbidden):
+            student.request("DELETE", f"/api/v1/namespaces/{ns}/resourcequotas/student")
         with pytest.raises(Forbidden):
             student.apply(
                 "apiVersion: rbac.authorization.k8s.io/v1\nkind: RoleBinding\nmetadata: {name: mine}\n"
