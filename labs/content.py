@@ -23,6 +23,7 @@ from lessons.rendering import render_markdown
 from tutor.assertions import Rule, RuleError, compile_rules
 from tutor.content.errors import ContentError, display_path
 from tutor.content.schema import schema_errors
+from tutor.content.sync import SyncStats, unpublish_missing
 from tutor.content.yamlsource import LoadedYaml, YamlSourceError, load_yaml
 from tutor.manifests import CODES, DEFAULT_VERSION, SUPPORTED_VERSIONS
 
@@ -173,19 +174,11 @@ def _self_check(
     return errors
 
 
-@dataclass
-class ExerciseSyncStats:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    unpublished: int = 0
-
-
 @transaction.atomic
-def sync_exercises(exercises: list[ExerciseSource]) -> ExerciseSyncStats:
+def sync_exercises(exercises: list[ExerciseSource]) -> SyncStats:
     from lessons.models import Chapter
 
-    stats = ExerciseSyncStats()
+    stats = SyncStats()
     chapters = {str(c.uuid): c for c in Chapter.objects.all()}
     existing = {str(e.uuid): e for e in Exercise.objects.select_for_update()}
     present = set()
@@ -215,9 +208,5 @@ def sync_exercises(exercises: list[ExerciseSource]) -> ExerciseSyncStats:
         exercise.save()
         stats.created += created
         stats.updated += not created
-    for key, exercise in existing.items():
-        if key not in present and exercise.is_published:
-            exercise.is_published = False
-            exercise.save(update_fields=["is_published", "updated_at"])
-            stats.unpublished += 1
+    stats.unpublished = unpublish_missing(existing, present)
     return stats

@@ -18,6 +18,7 @@ from lessons.content import ChapterSource
 from tutor.assertions import Rule, RuleError, compile_rules
 from tutor.content.errors import ContentError, display_path
 from tutor.content.schema import schema_errors
+from tutor.content.sync import SyncStats, unpublish_missing
 from tutor.content.yamlsource import YamlSourceError, load_yaml
 from tutor.manifests import SUPPORTED_VERSIONS, validate_text
 
@@ -164,21 +165,13 @@ def read_lab(
     return (None if errors else source), errors
 
 
-@dataclass
-class LabSyncStats:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    unpublished: int = 0
-
-
-def sync_labs(labs: list[LabSource]) -> LabSyncStats:
+def sync_labs(labs: list[LabSource]) -> SyncStats:
     """Lab rows in line with the files; removed labs are unpublished (submissions stay)."""
     from labs.models import Lab
     from lessons.models import Chapter
     from lessons.rendering import render_markdown
 
-    stats = LabSyncStats()
+    stats = SyncStats()
     chapters = {str(c.uuid): c for c in Chapter.objects.all()}
     existing = {str(lab.uuid): lab for lab in Lab.objects.select_for_update()}
     present = set()
@@ -203,9 +196,5 @@ def sync_labs(labs: list[LabSource]) -> LabSyncStats:
         lab.save()
         stats.created += created
         stats.updated += not created
-    for key, lab in existing.items():
-        if key not in present and lab.is_published:
-            lab.is_published = False
-            lab.save(update_fields=["is_published", "updated_at"])
-            stats.unpublished += 1
+    stats.unpublished = unpublish_missing(existing, present)
     return stats

@@ -21,6 +21,7 @@ from lessons.models import Chapter, ChapterSection
 from lessons.rendering import RENDERER_VERSION, RenderedChapter, render_markdown, split_sections
 from tutor.content.errors import ContentError, display_path
 from tutor.content.schema import schema_errors
+from tutor.content.sync import SyncStats, unpublish_missing
 from tutor.content.yamlsource import YamlSourceError, load_yaml
 
 SCHEMA = Path(__file__).parent / "schemas" / "chapter.schema.json"
@@ -187,14 +188,6 @@ def _cross_reference_errors(chapters: list[ChapterSource], root: Path) -> list[C
     return errors
 
 
-@dataclass
-class SyncStats:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    unpublished: int = 0
-
-
 @transaction.atomic
 def sync_chapters(chapters: list[ChapterSource]) -> SyncStats:
     """Bring the Chapter rows in line with the files read without errors."""
@@ -226,11 +219,7 @@ def sync_chapters(chapters: list[ChapterSource]) -> SyncStats:
             stats.created += 1
         else:
             stats.updated += 1
-    for key, chapter in existing.items():
-        if key not in present and chapter.is_published:
-            chapter.is_published = False
-            chapter.save(update_fields=["is_published", "updated_at"])
-            stats.unpublished += 1
+    stats.unpublished = unpublish_missing(existing, present)
     return stats
 
 
