@@ -251,6 +251,20 @@ def pid_of(name: str) -> int | None:
     return pid if process_matches(pid, name) else None
 
 
+def alive(name: str) -> bool:
+    """The started process still runs (not gone, not a zombie).
+
+    Only the process state is read here: a momentarily unreadable cmdline
+    must not count as an exit while waiting for start-up.
+    """
+    try:
+        pid = int((PIDS / f"{name}.pid").read_text().split()[0])
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, ValueError, IndexError):
+        return False
+    return state != "Z"
+
+
 def process_matches(pid: int, name: str) -> bool:
     """The pid is alive and is the binary we started (pids get reused)."""
     try:
@@ -342,7 +356,7 @@ def wait_until(what: str, check, timeout: float) -> None:  # type: ignore[no-unt
         ok, last = check()
         if ok:
             return
-        dead = [n for n in ORDER if (PIDS / f"{n}.pid").exists() and pid_of(n) is None]
+        dead = [n for n in ORDER if (PIDS / f"{n}.pid").exists() and not alive(n)]
         if dead:
             raise ClusterError(f"{', '.join(dead)} exited while waiting for {what}")
         time.sleep(0.5)
