@@ -15,6 +15,8 @@ from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 from labs import selectors
 from labs.clusters import classroom_mode, cluster_status, lab_namespace
 from labs.models import Lab, LabSubmission
+from labs.student_clusters import enabled as student_clusters_enabled
+from labs.student_clusters import student_cluster_for
 from labs.submissions import lab_submission_create
 from tutor.http import AuthenticatedHttpRequest
 from tutor.kube import KubeError
@@ -54,14 +56,22 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
     lab = selectors.lab_get_published(slug=slug)
     history = selectors.submissions_for(user=request.user, lab=lab)
     latest = history[0] if history else None
-    namespace, namespace_problem = _namespace_or_problem(request.user)
+    own_cluster = student_cluster_for(user=request.user)
+    if own_cluster is not None:
+        # The student's own cluster: neither the tutor's cluster nor a classroom namespace matter.
+        namespace, namespace_problem, status = own_cluster.namespace, "", None
+    else:
+        namespace, namespace_problem = _namespace_or_problem(request.user)
+        status = cluster_status()
     return render(
         request,
         "labs/lab.html",
         {
             "lab": lab,
-            "status": cluster_status(),
-            "classroom": classroom_mode(),
+            "status": status,
+            "classroom": classroom_mode() and own_cluster is None,
+            "own_cluster": own_cluster,
+            "own_clusters_enabled": student_clusters_enabled(),
             "namespace": namespace,
             "namespace_problem": namespace_problem,
             "submission": latest,
@@ -75,6 +85,14 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def lab_check(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     lab = selectors.lab_get_published(slug=slug)
+    own_cluster = student_cluster_for(user=request.user)
+    if own_cluster is not None:
+        submission, _ = lab_submission_create(
+            user=request.user, lab=lab, namespace=own_cluster.namespace, student_cluster=own_cluster
+        )
+        if request.htmx:
+            return _submission_partial(request, lab, submission)
+        return redirect(submission)
     namespace, problem = _namespace_or_problem(request.user)
     if problem:
         messages.error(request, problem)
@@ -104,8 +122,10 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
         "labs/lab.html",
         {
             "lab": lab,
-            "status": cluster_status(),
-            "classroom": classroom_mode(),
+            "status": None if submission.on_student_cluster else cluster_status(),
+            "classroom": classroom_mode() and not submission.on_student_cluster,
+            "own_cluster": student_cluster_for(user=request.user),
+            "own_clusters_enabled": student_clusters_enabled(),
             "namespace": submission.namespace,
             "submission": submission,
             "checks": _checks_view(lab, submission),

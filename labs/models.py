@@ -159,6 +159,11 @@ class LabSubmission(models.Model):
     )
     lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="submissions")
     namespace = models.CharField(max_length=63)
+    # Graded on the student's own cluster (their kubeconfig) rather than the
+    # tutor's: an instructor reads such a score knowing the student controls
+    # that cluster. The server is kept for the record.
+    on_student_cluster = models.BooleanField(default=False)
+    cluster_server = models.CharField(max_length=300, blank=True)
     status = models.CharField(
         max_length=10, choices=SubmissionStatus.choices, default=SubmissionStatus.QUEUED
     )
@@ -229,3 +234,35 @@ class StudentNamespace(models.Model):
     @property
     def is_active(self) -> bool:
         return self.provisioned_at is not None and self.cleaned_at is None
+
+
+class StudentCluster(models.Model):
+    """A student's own cluster for labs, from a kubeconfig they uploaded.
+
+    Only when the operator enables it (``TUTOR_STUDENT_CLUSTERS``). The
+    kubeconfig is untrusted and secret: stored encrypted, checked against the
+    allow-list when saved and again each time a worker connects, and never
+    shown back (only its server, context and namespace are).
+    """
+
+    encrypted_fields = ("kubeconfig_encrypted",)
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="student_cluster"
+    )
+    kubeconfig_encrypted = models.TextField()
+    context = models.CharField(max_length=253)
+    server = models.CharField(max_length=300)
+    namespace = models.CharField(max_length=63)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The last connection test: when, and what the server said (empty: it answered).
+    checked_at = models.DateTimeField(null=True, blank=True)
+    kubernetes_version = models.CharField(max_length=40, blank=True)
+    problem = models.CharField(max_length=500, blank=True)
+
+    def __str__(self) -> str:
+        return f"{self.server} for {self.user}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("labs:my_cluster")

@@ -14,12 +14,18 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from labs.models import Lab, LabSubmission, SubmissionStatus
+from labs.models import Lab, LabSubmission, StudentCluster, SubmissionStatus
 from tutor.assertions import RuleResult
 
 
-def lab_submission_create(*, user: User, lab: Lab, namespace: str) -> tuple[LabSubmission, bool]:
-    """A new submission, or the one already waiting (a double click makes one submission)."""
+def lab_submission_create(
+    *, user: User, lab: Lab, namespace: str, student_cluster: StudentCluster | None = None
+) -> tuple[LabSubmission, bool]:
+    """A new submission, or the one already waiting (a double click makes one submission).
+
+    With ``student_cluster`` the work is graded on the student's own cluster,
+    in its namespace, and the submission says so.
+    """
     from labs.tasks import grade_submission
 
     with transaction.atomic():
@@ -33,7 +39,12 @@ def lab_submission_create(*, user: User, lab: Lab, namespace: str) -> tuple[LabS
         if pending is not None:
             return pending, False
         submission = LabSubmission.objects.create(
-            user=user, lab=lab, namespace=namespace, max_score=lab.max_score
+            user=user,
+            lab=lab,
+            namespace=student_cluster.namespace if student_cluster else namespace,
+            on_student_cluster=student_cluster is not None,
+            cluster_server=student_cluster.server if student_cluster else "",
+            max_score=lab.max_score,
         )
         grade_submission.delay_on_commit(submission.pk)
     return submission, True

@@ -8,11 +8,12 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
-from labs import submissions
+from labs import student_clusters, submissions
 from labs.clusters import connect_local
 from labs.grading import grade
+from labs.models import LabSubmission, StudentCluster
 from tutor.assertions import RuleResult
-from tutor.kube import ClusterUnreachable, KubeError
+from tutor.kube import BadKubeconfig, Cluster, ClusterUnreachable, KubeError
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4
@@ -37,19 +38,25 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
         submissions.record_result(submission, done)
 
     try:
-        cluster = connect_local()
-        graded = grade(
-            cluster, submission.lab.compiled_checks(), submission.namespace, on_result=on_result
-        )
+        cluster = _connect(submission)
+        try:
+            graded = grade(
+                cluster, submission.lab.compiled_checks(), submission.namespace, on_result=on_result
+            )
+        finally:
+            cluster.close()
     except ClusterUnreachable as exc:
         if self.request.retries < self.max_retries:
             submissions.release(submission)
             raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
-        submissions.fail(
-            submission,
-            f"could not grade: cluster unreachable ({exc}). Is your cluster running? "
-            "`make cluster-up` starts the local one; `kubectl get nodes` shows whether kubectl reaches it.",
+        hint = (
+            "Is your cluster running, and reachable from the tutor at that address? "
+            "`kubectl get nodes` with the same kubeconfig shows whether it answers."
+            if submission.on_student_cluster
+            else "Is your cluster running? `make cluster-up` starts the local one; "
+            "`kubectl get nodes` shows whether kubectl reaches it."
         )
+        submissions.fail(submission, f"could not grade: cluster unreachable ({exc}). {hint}")
     except SoftTimeLimitExceeded:
         submissions.fail(
             submission, "could not grade: checking took too long; try again in a moment."
@@ -58,6 +65,18 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
         submissions.fail(submission, f"could not grade: {exc}")
     else:
         submissions.finish(submission, graded.results)
+
+
+def _connect(submission: LabSubmission) -> Cluster:
+    """The tutor's cluster, or the student's own when the submission was made for it."""
+    if not submission.on_student_cluster:
+        return connect_local()
+    student_cluster = StudentCluster.objects.filter(user_id=submission.user_id).first()
+    if student_cluster is None:
+        raise BadKubeconfig(
+            "your own cluster was removed before this check ran; check your work again"
+        )
+    return student_clusters.student_cluster_connect(student_cluster)
 
 
 @shared_task

@@ -1,10 +1,16 @@
 from django.urls import path
 
-from labs import classroom_views, lab_views, views
+from labs import classroom_views, lab_views, student_cluster_views, views
 
 app_name = "labs"
 
 urlpatterns = [
+    # Before labs/<slug>/: "my-cluster" is a valid slug.
+    path("labs/my-cluster/", student_cluster_views.my_cluster, name="my_cluster"),
+    path("labs/my-cluster/test", student_cluster_views.my_cluster_test, name="my_cluster_test"),
+    path(
+        "labs/my-cluster/delete", student_cluster_views.my_cluster_delete, name="my_cluster_delete"
+    ),
     path("labs/<slug:slug>/", lab_views.lab_detail, name="lab"),
     path("labs/<slug:slug>/check", lab_views.lab_check, name="check"),
     path("labs/<slug:slug>/submissions/<int:pk>/", lab_views.submission_detail, name="submission"),

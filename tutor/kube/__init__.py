@@ -11,7 +11,7 @@ from tutor.kube.errors import (
     NotFound,
     Unauthorized,
 )
-from tutor.kube.kubeconfig import check_untrusted, parse_kubeconfig
+from tutor.kube.kubeconfig import check_untrusted, parse_kubeconfig, pin_untrusted
 
 __all__ = [
     "BadKubeconfig",
@@ -26,4 +26,5 @@ __all__ = [
     "Unauthorized",
     "check_untrusted",
     "parse_kubeconfig",
+    "pin_untrusted",
 ]

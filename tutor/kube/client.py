@@ -10,6 +10,7 @@ into ``tutor.kube.errors``.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import time
 from dataclasses import dataclass
@@ -22,11 +23,13 @@ from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
 from tutor.kube import errors
-from tutor.kube.kubeconfig import context_parts, parse_kubeconfig
+from tutor.kube.kubeconfig import context_parts, parse_kubeconfig, pin_untrusted
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
 FIELD_MANAGER = "lfs158-tutor"
+# Enough for every object of a lab namespace; a student's server sends no more.
+UNTRUSTED_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -48,12 +51,26 @@ class Resource:
 
 
 class Cluster:
-    def __init__(self, api_client: Any, *, name: str, server: str, namespace: str | None) -> None:
+    def __init__(
+        self,
+        api_client: Any,
+        *,
+        name: str,
+        server: str,
+        namespace: str | None,
+        max_response_bytes: int | None = None,
+    ) -> None:
         self._api = api_client
         self.name = name
         self.server = server
         self.default_namespace = namespace or "default"
+        self.max_response_bytes = max_response_bytes
         self._discovery: dict[str, dict[str, Resource]] = {}
+        # An API server never answers the tutor's requests with a redirect; one
+        # that does may be sending the worker somewhere else (another host, the
+        # cloud metadata service). The 3xx comes back as it is and is refused.
+        pool = api_client.rest_client.pool_manager
+        pool.request = functools.partial(pool.request, redirect=False)
 
     @classmethod
     def from_kubeconfig(cls, config: dict[str, Any], *, context: str | None = None) -> Cluster:
@@ -67,6 +84,23 @@ class Cluster:
         except (k8s_config.ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
             raise errors.BadKubeconfig(f"the kubeconfig cannot be used: {exc}") from exc
         return cls(api_client, name=name, server=str(cluster.get("server")), namespace=namespace)
+
+    @classmethod
+    def from_untrusted_kubeconfig(
+        cls, config: dict[str, Any], *, context: str | None, allowed_hosts: list[str]
+    ) -> Cluster:
+        """A cluster from a kubeconfig someone else wrote (a student's): checked and pinned.
+
+        Refuses what ``check_untrusted`` refuses, connects to the address it
+        checked, and caps the size of answers so that a hostile server cannot
+        fill the worker's memory.
+        """
+        pinned = pin_untrusted(config, context=context, allowed_hosts=allowed_hosts)
+        _, original, _, _ = context_parts(config, context)
+        cluster = cls.from_kubeconfig(pinned)
+        cluster.server = str(original.get("server"))
+        cluster.max_response_bytes = UNTRUSTED_MAX_RESPONSE_BYTES
+        return cluster
 
     @classmethod
     def from_kubeconfig_file(cls, path: str | Path, *, context: str | None = None) -> Cluster:
@@ -100,14 +134,40 @@ class Cluster:
         )  # fmt: skip
         try:
             response = self._api.call_api(*serialized, _request_timeout=(CONNECT_TIMEOUT, timeout))
-            data = response.read()
+            data = self._read(response)
         except k8s.ApiException as exc:
             raise _translate(exc.status or 0, exc.body or exc.reason or "", path) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
             raise errors.ClusterUnreachable(f"{self.server}: {_short(exc)}") from exc
+        if 300 <= response.status < 400:
+            raise errors.KubeError(
+                f"refused: {self.server} answered {path} with a redirect ({response.status}), "
+                "which an API server never does"
+            )
         if response.status >= 400:
             raise _translate(response.status, data.decode(errors="replace") if data else "", path)
-        return json.loads(data) if data else None
+        try:
+            return json.loads(data) if data else None
+        except ValueError as exc:
+            raise errors.KubeError(
+                f"{self.server} answered {path} with something not JSON"
+            ) from exc
+
+    def _read(self, response: Any) -> bytes:
+        if self.max_response_bytes is None:
+            return bytes(response.read())
+        raw = response.response
+        chunks, size = [], 0
+        while chunk := raw.read(64 * 1024):
+            chunks.append(chunk)
+            size += len(chunk)
+            if size > self.max_response_bytes:
+                raw.close()
+                raise errors.KubeError(
+                    f"refused: {self.server} sent more than "
+                    f"{self.max_response_bytes // (1024 * 1024)} MiB in one answer"
+                )
+        return b"".join(chunks)
 
     # --- discovery ------------------------------------------------------------------------
 

@@ -10,12 +10,14 @@ and applies the allow-list of server hosts.
 from __future__ import annotations
 
 import ipaddress
+import socket
 import urllib.parse
+from collections.abc import Callable
 from typing import Any
 
 import yaml
 
-from tutor.kube.errors import BadKubeconfig
+from tutor.kube.errors import BadKubeconfig, ClusterUnreachable
 
 MAX_BYTES = 64 * 1024
 _FILE_KEYS = {"certificate-authority", "client-certificate", "client-key", "tokenFile"}
@@ -62,9 +64,18 @@ def context_parts(
 
 
 def check_untrusted(
-    config: dict[str, Any], *, context: str | None, allowed_hosts: list[str]
-) -> None:
-    """Refuse what would run code, read files, or reach a server not on the allow-list."""
+    config: dict[str, Any],
+    *,
+    context: str | None,
+    allowed_hosts: list[str],
+    resolve: Resolver | None = None,
+) -> list[IPAddress]:
+    """Refuse what would run code, read files, or reach a server not on the allow-list.
+
+    Returns the server's addresses (all checked), so that the caller can pin
+    the connection to one of them: a name that resolves to an allowed address
+    now and to the cloud metadata service a second later must not get through.
+    """
     _, cluster, user, _ = context_parts(config, context)
     found_code = sorted(_CODE_KEYS & set(user))
     if found_code:
@@ -77,20 +88,157 @@ def check_untrusted(
             raise BadKubeconfig(
                 f"refused: {', '.join(files)} would read a file; inline the data instead"
             )
+    if cluster.get("proxy-url"):
+        raise BadKubeconfig("refused: proxy-url would send the tutor's requests through a proxy")
     server = str(cluster.get("server") or "")
-    url = urllib.parse.urlsplit(server)
-    if url.scheme != "https" or not url.hostname:
-        raise BadKubeconfig(f"refused: the server {server!r} must be an https:// URL")
-    host = url.hostname
     try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        address = None
-    if address is not None and (
-        address.is_link_local or address.is_multicast or address.is_unspecified
-    ):
+        url = urllib.parse.urlsplit(server)
+        port = url.port
+    except ValueError as exc:
+        raise BadKubeconfig(f"refused: the server {server[:200]!r} is not a valid URL") from exc
+    if url.scheme != "https" or not url.hostname:
+        raise BadKubeconfig(f"refused: the server {server[:200]!r} must be an https:// URL")
+    if url.username or url.password or url.query or url.fragment:
         raise BadKubeconfig(
-            f"refused: {host} is a link-local or special address (cloud metadata lives there)"
+            "refused: the server URL may not carry credentials, a query or a fragment"
         )
-    if host not in allowed_hosts:
+    host = url.hostname.lower().rstrip(".")
+    if not _could_be_allowed(host, allowed_hosts):
+        # Refused before any DNS lookup: the tutor does not even ask about such names.
         raise BadKubeconfig(f"refused: {host} is not on the allow-list of cluster servers")
+    addresses = _addresses(host, port or 443, resolve or _resolve)
+    for address in addresses:
+        if _forbidden(address):
+            raise BadKubeconfig(
+                f"refused: {host} is (or resolves to) {address}, a link-local or special "
+                "address (cloud metadata services live there)"
+            )
+    if not server_allowed(host, addresses, allowed_hosts):
+        raise BadKubeconfig(f"refused: {host} is not on the allow-list of cluster servers")
+    return addresses
+
+
+def pin_untrusted(
+    config: dict[str, Any],
+    *,
+    context: str | None,
+    allowed_hosts: list[str],
+    resolve: Resolver | None = None,
+) -> dict[str, Any]:
+    """A kubeconfig with only the chosen context, its server pinned to a checked address.
+
+    The TLS certificate is still verified against the name the student gave
+    (``tls-server-name``), so pinning changes where the tutor connects, not
+    whom it trusts.
+    """
+    addresses = check_untrusted(
+        config, context=context, allowed_hosts=allowed_hosts, resolve=resolve
+    )
+    name, cluster, user, namespace = context_parts(config, context)
+    url = urllib.parse.urlsplit(str(cluster["server"]))
+    host = url.hostname or ""
+    address = addresses[0]
+    netloc = f"[{address}]" if address.version == 6 else str(address)
+    if url.port:
+        netloc += f":{url.port}"
+    pinned = dict(cluster)
+    pinned["server"] = urllib.parse.urlunsplit(("https", netloc, url.path, "", ""))
+    if _literal(host) is None:
+        pinned.setdefault("tls-server-name", host)
+    context_entry: dict[str, Any] = {"cluster": "student", "user": "student"}
+    if namespace:
+        context_entry["namespace"] = namespace
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": "student", "cluster": pinned}],
+        "users": [{"name": "student", "user": dict(user)}],
+        "contexts": [{"name": name, "context": context_entry}],
+        "current-context": name,
+    }
+
+
+def server_allowed(host: str, addresses: list[IPAddress], allowed: list[str]) -> bool:
+    """Whether an allow-list entry names the host or covers every address it has.
+
+    Entries: an exact host name or address, ``*.example.edu`` (any name under
+    it), or a network in CIDR notation (``10.20.0.0/16``).
+    """
+    for entry in (e.strip().lower().rstrip(".") for e in allowed):
+        if not entry:
+            continue
+        if entry.startswith("*."):
+            if host.endswith(entry[1:]):
+                return True
+        elif "/" in entry:
+            try:
+                network = ipaddress.ip_network(entry, strict=False)
+            except ValueError:
+                continue
+            if addresses and all(_unmapped(a) in network for a in addresses):
+                return True
+        elif host == entry or (_literal(entry) is not None and _literal(entry) == _literal(host)):
+            return True
+    return False
+
+
+# --- helpers ----------------------------------------------------------------------------
+
+IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
+Resolver = Callable[[str, int], list[str]]
+
+# Metadata services outside the link-local ranges (Alibaba Cloud; AWS over IPv6).
+_METADATA = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
+
+
+def _could_be_allowed(host: str, allowed: list[str]) -> bool:
+    """A name entry that matches, or a network entry that its addresses might fall in."""
+    if _literal(host) is not None:
+        return True
+    return server_allowed(host, [], allowed) or any("/" in entry for entry in allowed)
+
+
+def _resolve(host: str, port: int) -> list[str]:
+    try:
+        answers = socket.getaddrinfo(host, port, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError) as exc:
+        raise ClusterUnreachable(f"cannot resolve {host}: {exc}") from exc
+    return [str(answer[4][0]) for answer in answers]
+
+
+def _addresses(host: str, port: int, resolve: Resolver) -> list[IPAddress]:
+    literal = _literal(host)
+    if literal is not None:
+        return [literal]
+    found: list[IPAddress] = []
+    for text in resolve(host, port):
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+        if address not in found:
+            found.append(address)
+    if not found:
+        raise ClusterUnreachable(f"cannot resolve {host}: no addresses")
+    return found
+
+
+def _literal(host: str) -> IPAddress | None:
+    try:
+        return ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return None
+
+
+def _unmapped(address: IPAddress) -> IPAddress:
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped
+    return address
+
+
+def _forbidden(address: IPAddress) -> bool:
+    address = _unmapped(address)
+    return (
+        address.is_link_local
+        or address.is_multicast
+        or address.is_unspecified
+        or address.is_reserved
+        or address in _METADATA
+    )
