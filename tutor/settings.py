@@ -207,6 +207,17 @@ TUTOR_STUDENT_QUOTA_STORAGE = env_str("TUTOR_STUDENT_QUOTA_STORAGE", "5Gi")
 TUTOR_STUDENT_QUOTA_NODEPORTS = env_int("TUTOR_STUDENT_QUOTA_NODEPORTS", 2)
 TUTOR_STUDENT_CONTAINER_CPU = env_str("TUTOR_STUDENT_CONTAINER_CPU", "200m")
 TUTOR_STUDENT_CONTAINER_MEMORY = env_str("TUTOR_STUDENT_CONTAINER_MEMORY", "200Mi")
+# A student's own cluster (their kind or minikube, reachable from the tutor): off by
+# default, because the worker would connect wherever the student's kubeconfig says.
+# An operator who enables it lists the servers students may use: host names,
+# `*.example.edu`, addresses or networks (10.20.0.0/16). Link-local and cloud metadata
+# addresses are refused whatever the list says.
+TUTOR_STUDENT_CLUSTERS = env_bool("TUTOR_STUDENT_CLUSTERS", False)
+TUTOR_STUDENT_CLUSTER_ALLOWED = [
+    entry.strip()
+    for entry in env_str("TUTOR_STUDENT_CLUSTER_ALLOWED").split(",")
+    if entry.strip()
+]
 # Fernet keys for secrets at rest (students' kubeconfigs), newest first: values are
 # encrypted with the first and decrypted with any, so a new key goes in front, then
 # `manage.py rotate_encryption_key` re-encrypts, then the old key can go.
