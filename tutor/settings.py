@@ -7,6 +7,7 @@ a classroom deployment. The README lists every variable.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,7 @@ INSTALLED_APPS = [
     "lessons",
     "quizzes",
     "labs",
+    "axes",
 ]
 
 MIDDLEWARE = [
@@ -50,6 +52,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
+    # Last, as django-axes asks: it turns a refused login into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "tutor.urls"
@@ -98,6 +102,29 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "lessons:home"
 LOGOUT_REDIRECT_URL = "lessons:home"
+
+# Login throttling (django-axes, fitted in tutor/login_throttle.py): after
+# TUTOR_LOGIN_FAILURE_LIMIT failed logins for a username, or
+# TUTOR_LOGIN_IP_FAILURE_LIMIT from one client address, logins are refused for
+# TUTOR_LOGIN_COOLOFF_MINUTES (each further try restarts the wait). A successful
+# login clears that username's failures. X-Forwarded-For is believed only with
+# TUTOR_TRUSTED_PROXY_COUNT reverse proxies in front of the tutor.
+AUTHENTICATION_BACKENDS = [
+    "tutor.login_throttle.LoginAttemptBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+TUTOR_TRUSTED_PROXY_COUNT = env_int("TUTOR_TRUSTED_PROXY_COUNT", 0)
+TUTOR_LOGIN_IP_FAILURE_LIMIT = env_int("TUTOR_LOGIN_IP_FAILURE_LIMIT", 30)
+AXES_ENABLED = env_bool("TUTOR_LOGIN_THROTTLE", True)
+AXES_FAILURE_LIMIT = env_int("TUTOR_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("TUTOR_LOGIN_COOLOFF_MINUTES", 15))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "tutor.login_throttle.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "tutor.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "tutor.login_throttle.lockout_response"
+# Successful logins are Django's business, not a second log table to prune.
+AXES_DISABLE_ACCESS_LOG = True
 
 LANGUAGE_CODE = "en"
 TIME_ZONE = env_str("TUTOR_TIME_ZONE", "UTC")
