@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tutor.assertions import Rule, RuleResult
-from tutor.assertions.rules import evaluate_one
-from tutor.kube import Cluster, KubeError, NotFound
+from tutor.assertions.rules import Selector, evaluate_one
+from tutor.kube import Cluster, Forbidden, KubeError, NotFound
 
 POLL_SECONDS = 1.0
 EVIDENCE_OBJECTS = 5
@@ -49,10 +49,12 @@ class LabGrade:
 
 
 def _key(rule: Rule) -> tuple[str, str]:
-    return (
-        rule.select.api_version or _DEFAULT_VERSIONS.get(rule.select.kind, "v1"),
-        rule.select.kind,
-    )
+    return selector_key(rule.select)
+
+
+def selector_key(selector: Selector) -> tuple[str, str]:
+    """The (apiVersion, kind) the grader lists for a selector."""
+    return (selector.api_version or _DEFAULT_VERSIONS.get(selector.kind, "v1"), selector.kind)
 
 
 # Kinds a check may name without an apiVersion.
@@ -103,9 +105,13 @@ def grade(
     for check in checks:
         result = _check(cluster, check, namespace, snapshot)
         results[check.id] = result
-        if result.passed or not check.eventually:
+        if result.passed or not check.eventually or _unanswerable(result):
             _report(result, on_result)
-    waiting = [c for c in checks if not results[c.id].passed and c.eventually]
+    waiting = [
+        c
+        for c in checks
+        if not results[c.id].passed and c.eventually and not _unanswerable(results[c.id])
+    ]
     while waiting:
         sleep(POLL_SECONDS)
         now = clock() - started
@@ -135,6 +141,11 @@ def grade(
     return grade
 
 
+def _unanswerable(result: RuleResult) -> bool:
+    """A check these credentials can never answer: waiting for it would change nothing."""
+    return bool(result.evidence.get("unanswerable"))
+
+
 def _report(result: RuleResult, on_result: Callable[[RuleResult], None] | None) -> None:
     if on_result is not None:
         on_result(result)
@@ -148,7 +159,27 @@ def _check(
     result = evaluate_one(check, _objects(snapshot))
     selected = [o for o in _objects(snapshot) if check.select.picks(o)]
     result.evidence["objects"] = [_trim(o) for o in selected[:EVIDENCE_OBJECTS]]
+    # What was read, and how much of it the evidence keeps: a regrade from
+    # this evidence (labs.regrade) may only answer a check whose objects are
+    # all here.
+    result.evidence["read"] = _read(check.select, len(selected))
+    if check.assertion == "selects":
+        target = Selector(kind=check.argument["kind"], name=check.argument.get("name"))
+        targets = [o for o in _objects(snapshot) if target.picks(o)]
+        result.evidence["targets"] = [_trim(o) for o in targets[:EVIDENCE_OBJECTS]]
+        result.evidence["read_targets"] = _read(target, len(targets))
     return result
+
+
+def _read(selector: Selector, count: int) -> dict[str, Any]:
+    api_version, kind = selector_key(selector)
+    return {
+        "apiVersion": api_version,
+        "kind": kind,
+        "name": selector.name,
+        "labels": dict(selector.labels),
+        "count": count,
+    }
 
 
 def _access(cluster: Cluster, check: Rule, namespace: str) -> RuleResult:
@@ -166,10 +197,23 @@ def _access(cluster: Cluster, check: Rule, namespace: str) -> RuleResult:
     what = f"{access['verb']} {access['resource']}" + (
         f" ({access['group']})" if access.get("group") else ""
     )
-    allowed = cluster.can_i(
-        user=user, groups=groups, verb=access["verb"], resource=access["resource"],
-        namespace=namespace, group=access.get("group", ""), subresource=access.get("subresource", ""),
-    )  # fmt: skip
+    try:
+        allowed = cluster.can_i(
+            user=user, groups=groups, verb=access["verb"], resource=access["resource"],
+            namespace=namespace, group=access.get("group", ""), subresource=access.get("subresource", ""),
+        )  # fmt: skip
+    except Forbidden:
+        # A student's own kubeconfig often may not ask the API server about
+        # others; the other checks still count.
+        return RuleResult(
+            id=check.id, title=check.title, passed=False, points=0, max_points=check.points,
+            message=(
+                f"Could not ask whether {who} may {what}: these credentials may not create "
+                "SubjectAccessReviews (authorization.k8s.io) on this cluster."
+            ),
+            hint="Use a kubeconfig with cluster-admin rights on your own cluster for this lab.",
+            evidence={"subjectAccessReview": {"user": user, "verb": access["verb"], "resource": access["resource"], "allowed": None}, "unanswerable": True},
+        )  # fmt: skip
     passed = allowed == access["allowed"]
     expected = "may" if access["allowed"] else "may not"
     actual = "may" if allowed else "may not"
@@ -181,28 +225,18 @@ def _access(cluster: Cluster, check: Rule, namespace: str) -> RuleResult:
     )  # fmt: skip
 
 
+# What evidence keeps of an object (labs.regrade reads these too).
+EVIDENCE_METADATA_KEYS = ("name", "labels", "annotations", "generation")
+EVIDENCE_KEYS = ("spec", "status", "data", "subsets", "endpoints", "rules", "roleRef", "subjects")
+
+
 def _trim(obj: dict[str, Any]) -> dict[str, Any]:
     meta = obj.get("metadata") or {}
     return {
         "apiVersion": obj.get("apiVersion"),
         "kind": obj.get("kind"),
-        "metadata": {
-            k: meta[k] for k in ("name", "labels", "annotations", "generation") if k in meta
-        },
-        **{
-            k: obj[k]
-            for k in (
-                "spec",
-                "status",
-                "data",
-                "subsets",
-                "endpoints",
-                "rules",
-                "roleRef",
-                "subjects",
-            )
-            if k in obj
-        },
+        "metadata": {k: meta[k] for k in EVIDENCE_METADATA_KEYS if k in meta},
+        **{k: obj[k] for k in EVIDENCE_KEYS if k in obj},
     }
 
 

@@ -8,6 +8,7 @@ restarted (without persistence) while submissions wait in its queue.
 
 from __future__ import annotations
 
+import base64
 import http.cookiejar
 import os
 import re
@@ -24,12 +25,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+import yaml
 
 from labs.grading import apply_steps
 from tests.cluster.fixtures import REPO, Cluster
 from tests.conftest import free_port, manage, wait_for_port
 from tests.labs.lab_fixtures import MANIFESTS, lab_root
 from tutor.kube import Cluster as KubeCluster
+from tutor.kube.kubeconfig import context_parts
 
 pytestmark = pytest.mark.cluster
 VENV_BIN = Path(sys.executable).parent
@@ -147,6 +150,9 @@ def stack(tmp_path_factory: pytest.TempPathFactory, cluster: Cluster) -> Iterato
         "TUTOR_LAB_GRADE_SECONDS": "20",
         "TUTOR_LAB_QUEUED_STALE_SECONDS": "3",
         "TUTOR_REAPER_SECONDS": "2",
+        # Students may bring their own cluster; only the loopback API server is allowed.
+        "TUTOR_STUDENT_CLUSTERS": "1",
+        "TUTOR_STUDENT_CLUSTER_ALLOWED": "127.0.0.1",
     }
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "load_content")
@@ -286,3 +292,89 @@ def test_a_redis_restart_loses_no_queued_submission(stack: Stack):
             assert "Checked" in final, final
     finally:
         stack.stop_workers()
+
+
+def own_cluster_kubeconfig(kube: KubeCluster, cluster: Cluster, namespace: str) -> str:
+    """What a student with their own cluster uploads: a token for a namespace admin, inline CA."""
+    kube.apply(
+        f"""\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: me
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: me-admin
+subjects:
+  - kind: ServiceAccount
+    name: me
+    namespace: {namespace}
+roleRef:
+  apiGroup: rbac.authorization.k8s.io
+  kind: ClusterRole
+  name: admin
+""",
+        namespace,
+    )
+    token = kube.request(
+        "POST",
+        f"/api/v1/namespaces/{namespace}/serviceaccounts/me/token",
+        body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
+    )["status"]["token"]
+    admin = yaml.safe_load(Path(cluster.kubeconfig).read_text())
+    _, entry, _, _ = context_parts(admin, cluster.context)
+    ca = (
+        entry.get("certificate-authority-data")
+        or base64.b64encode(Path(entry["certificate-authority"]).read_bytes()).decode()
+    )
+    return yaml.safe_dump(
+        {
+            "apiVersion": "v1",
+            "kind": "Config",
+            "clusters": [
+                {
+                    "name": "mine",
+                    "cluster": {"server": kube.server, "certificate-authority-data": ca},
+                }
+            ],
+            "users": [{"name": "me", "user": {"token": token}}],
+            "contexts": [
+                {
+                    "name": "mine",
+                    "context": {"cluster": "mine", "user": "me", "namespace": namespace},
+                }
+            ],
+            "current-context": "mine",
+        }
+    )
+
+
+def test_a_students_own_cluster_is_graded_by_a_worker_with_their_credentials(
+    stack: Stack, cluster: Cluster
+):
+    kube = KubeCluster.from_kubeconfig_file(cluster.kubeconfig, context=cluster.context)
+    own = f"t-own-{os.getpid()}"
+    kube.create_namespace(own, labels={"lfs158-tutor/test": "true"})
+    learner = Browser(stack.url)
+    learner.login("learner", stack.passwords["learner"])
+    stack.start_worker("own")
+    try:
+        apply_steps(kube, own, MANIFESTS, [])
+        text = own_cluster_kubeconfig(kube, cluster, own)
+        status, _, page = learner.post("/labs/my-cluster/", {"kubeconfig": text})
+        assert status == 200 and "answered, Kubernetes v1." in page, page
+        assert text.split("token: ")[1].split()[0] not in page
+        status, _, page = learner.get("/labs/demo/")
+        assert "Your own cluster:" in page and own in page
+        _, url, _ = learner.post("/labs/demo/check")
+        final = wait_finished(learner, submission_path(url))
+        # The namespace's objects are the student's to read; the RBAC questions are not.
+        assert "5 / 7 points" in final, final
+        assert "may not create SubjectAccessReviews" in final
+    finally:
+        learner.post("/labs/my-cluster/delete")
+        stack.stop_workers()
+        kube.delete_namespace(own)
+        kube.close()
