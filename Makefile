@@ -53,7 +53,7 @@ test-deps:
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy tutor lessons quizzes labs
+	$(VENV)/bin/mypy tutor lessons quizzes labs classes
 
 check: $(VENV)/.installed-dev
 	$(PY) manage.py check --fail-level WARNING

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -29,7 +30,7 @@ from django.utils.text import slugify
 from labs.clusters import connect_local, local_certificate_authority
 from labs.models import StudentNamespace
 from tutor import crypto
-from tutor.kube import Cluster, KubeError, NotFound
+from tutor.kube import Cluster, Forbidden, KubeError, NotFound
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,8 @@ PREFIX = "lfs158-"
 HASH_LENGTH = 8
 # A token this close to its expiry is replaced rather than handed out.
 REFRESH_MARGIN = timedelta(minutes=30)
+# The cluster-wide admission policy (and its binding) that guards student namespaces.
+GUARDRAIL = "lfs158-tutor-student-namespaces"
 
 WRITE = ["create", "get", "list", "watch", "update", "patch", "delete"]
 READ = ["get", "list", "watch"]
@@ -154,11 +157,14 @@ def student_kubeconfig_needs_refresh(*, student_namespace: StudentNamespace) -> 
 # --- writes -------------------------------------------------------------------------------
 
 
-def student_namespace_provision(*, cluster: Cluster, user: User) -> StudentNamespace:
+def student_namespace_provision(
+    *, cluster: Cluster, user: User, quota: Mapping[str, str] | None = None
+) -> StudentNamespace:
     """Create (or bring back in line) the student's namespace and issue a kubeconfig for it.
 
     Idempotent: objects are applied server-side, and a kubeconfig whose token
-    is still good is kept.
+    is still good is kept. ``quota`` overrides the default ``pods``, ``cpu``
+    and ``memory`` of the ResourceQuota (a class that needs more or less).
     """
     student_namespace, _ = StudentNamespace.objects.get_or_create(
         user=user,
@@ -169,7 +175,9 @@ def student_namespace_provision(*, cluster: Cluster, user: User) -> StudentNames
     )
     name = student_namespace.namespace
     _refuse_foreign_or_terminating(cluster, name, user)
-    cluster.apply(yaml.safe_dump_all(student_manifests(name, user), sort_keys=False), name)
+    guardrails_apply(cluster=cluster)
+    manifests = student_manifests(name, user, quota=quota)
+    cluster.apply(yaml.safe_dump_all(manifests, sort_keys=False), name)
     server = classroom_api_server(cluster)
     reissue = (
         not student_namespace.is_active
@@ -237,6 +245,27 @@ def student_namespace_cleanup(*, cluster: Cluster, student_namespace: StudentNam
     log.info("cleaned up namespace %s", name)
 
 
+def guardrails_apply(*, cluster: Cluster) -> bool:
+    """Cluster-wide rules for every student namespace; False when the tutor may not set them.
+
+    A student may create Secrets (the course's labs do), and a Secret of type
+    ``kubernetes.io/service-account-token`` would get a token that never
+    expires: the ValidatingAdmissionPolicy refuses that type in namespaces
+    labelled as a student's, so the only token a student holds is the
+    expiring one the tutor hands out. Applying it again changes nothing.
+    """
+    try:
+        cluster.apply(yaml.safe_dump_all(guardrail_manifests(), sort_keys=False), "")
+    except Forbidden:
+        log.warning(
+            "the tutor may not create ValidatingAdmissionPolicies: students can create "
+            "non-expiring ServiceAccount tokens; apply %s yourself (labs.classroom.guardrail_manifests)",
+            GUARDRAIL,
+        )
+        return False
+    return True
+
+
 # --- what is created ----------------------------------------------------------------------
 
 
@@ -244,7 +273,13 @@ def classroom_api_server(cluster: Cluster) -> str:
     return settings.TUTOR_CLASSROOM_API_SERVER or cluster.server
 
 
-def student_manifests(namespace: str, user: User) -> list[dict[str, Any]]:
+def student_manifests(
+    namespace: str, user: User, *, quota: Mapping[str, str] | None = None
+) -> list[dict[str, Any]]:
+    quota = quota or {}
+    pods = quota.get("pods") or str(settings.TUTOR_STUDENT_QUOTA_PODS)
+    cpu = quota.get("cpu") or settings.TUTOR_STUDENT_QUOTA_CPU
+    memory = quota.get("memory") or settings.TUTOR_STUDENT_QUOTA_MEMORY
     labels = {STUDENT_LABEL: str(user.pk)}
     meta = {"name": OBJECT_NAME, "namespace": namespace, "labels": labels}
     container_defaults = {
@@ -298,11 +333,11 @@ def student_manifests(namespace: str, user: User) -> list[dict[str, Any]]:
             "metadata": meta,
             "spec": {
                 "hard": {
-                    "pods": str(settings.TUTOR_STUDENT_QUOTA_PODS),
-                    "requests.cpu": settings.TUTOR_STUDENT_QUOTA_CPU,
-                    "limits.cpu": settings.TUTOR_STUDENT_QUOTA_CPU,
-                    "requests.memory": settings.TUTOR_STUDENT_QUOTA_MEMORY,
-                    "limits.memory": settings.TUTOR_STUDENT_QUOTA_MEMORY,
+                    "pods": pods,
+                    "requests.cpu": cpu,
+                    "limits.cpu": cpu,
+                    "requests.memory": memory,
+                    "limits.memory": memory,
                     "requests.storage": settings.TUTOR_STUDENT_QUOTA_STORAGE,
                     "services.nodeports": str(settings.TUTOR_STUDENT_QUOTA_NODEPORTS),
                     # A cloud load balancer per student costs money and an address.
@@ -324,6 +359,52 @@ def student_manifests(namespace: str, user: User) -> list[dict[str, Any]]:
                         "defaultRequest": container_defaults,
                     }
                 ]
+            },
+        },
+    ]
+
+
+def guardrail_manifests() -> list[dict[str, Any]]:
+    return [
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicy",
+            "metadata": {"name": GUARDRAIL},
+            "spec": {
+                "failurePolicy": "Fail",
+                "matchConstraints": {
+                    "resourceRules": [
+                        {
+                            "apiGroups": [""],
+                            "apiVersions": ["v1"],
+                            "operations": ["CREATE", "UPDATE"],
+                            "resources": ["secrets"],
+                        }
+                    ]
+                },
+                "validations": [
+                    {
+                        "expression": "object.type != 'kubernetes.io/service-account-token'",
+                        "message": (
+                            "ServiceAccount token Secrets are not allowed in a student "
+                            "namespace: download a fresh kubeconfig from the tutor instead"
+                        ),
+                    }
+                ],
+            },
+        },
+        {
+            "apiVersion": "admissionregistration.k8s.io/v1",
+            "kind": "ValidatingAdmissionPolicyBinding",
+            "metadata": {"name": GUARDRAIL},
+            "spec": {
+                "policyName": GUARDRAIL,
+                "validationActions": ["Deny"],
+                "matchResources": {
+                    "namespaceSelector": {
+                        "matchExpressions": [{"key": STUDENT_LABEL, "operator": "Exists"}]
+                    }
+                },
             },
         },
     ]

@@ -38,6 +38,7 @@ INSTALLED_APPS = [
     "lessons",
     "quizzes",
     "labs",
+    "classes",
     "axes",
 ]
 

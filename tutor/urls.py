@@ -25,6 +25,8 @@ urlpatterns = [
     path("", include("labs.urls")),
     path("quizzes/", include("quizzes.urls")),
     path("instructor/quizzes/", include("quizzes.instructor_urls")),
+    path("classes/", include("classes.urls")),
+    path("instructor/classes/", include("classes.instructor_urls")),
     path("", include("lessons.urls")),
 ]
 

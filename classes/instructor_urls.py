@@ -1,0 +1,29 @@
+from django.urls import path
+
+from classes.views import instructor
+
+app_name = "classes_instructor"
+
+urlpatterns = [
+    path("", instructor.cohort_list, name="list"),
+    path("new/", instructor.cohort_create, name="create"),
+    path("<int:pk>/", instructor.cohort_detail, name="cohort"),
+    path("<int:pk>/gradebook.csv", instructor.gradebook_csv_view, name="gradebook_csv"),
+    path("<int:pk>/gradebook.json", instructor.gradebook_json_view, name="gradebook_json"),
+    path("<int:pk>/code/rotate", instructor.code_rotate, name="code_rotate"),
+    path("<int:pk>/code/expiry", instructor.code_expiry, name="code_expiry"),
+    path("<int:pk>/end", instructor.cohort_end, name="end"),
+    path("<int:pk>/reopen", instructor.cohort_reopen, name="reopen"),
+    path("<int:pk>/quota", instructor.cohort_quota, name="quota"),
+    path("<int:pk>/namespaces/provision", instructor.namespaces_provision, name="provision"),
+    path("<int:pk>/namespaces/cleanup", instructor.namespaces_cleanup, name="cleanup"),
+    path("<int:pk>/students/<int:user_id>/", instructor.student_detail, name="student"),
+    path(
+        "<int:pk>/submissions/<int:submission_id>/", instructor.submission_detail, name="submission"
+    ),
+    path(
+        "<int:pk>/submissions/<int:submission_id>/regrade",
+        instructor.submission_regrade,
+        name="regrade",
+    ),
+]

@@ -1,0 +1,119 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import User
+
+
+class Cohort(models.Model):
+    """A class: its instructors, its students (through ``Membership``) and a join code.
+
+    Students join with the code; rotating it (``classes.services``) makes the
+    old one stop working at once, since only the current code is stored.
+    """
+
+    name = models.CharField(max_length=120)
+    instructors = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="cohorts_taught")
+    members: models.ManyToManyField[User, Membership] = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, through="Membership", related_name="cohorts"
+    )
+    join_code = models.CharField(max_length=16, unique=True)
+    join_code_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    # Classroom mode: this class's students' namespace quota, where it differs
+    # from the operator's defaults (TUTOR_STUDENT_QUOTA_*). Empty: the default.
+    quota_pods = models.PositiveSmallIntegerField(null=True, blank=True)
+    quota_cpu = models.CharField(max_length=20, blank=True)
+    quota_memory = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        return reverse("classes_instructor:cohort", kwargs={"pk": self.pk})
+
+    @property
+    def is_ended(self) -> bool:
+        return self.ended_at is not None
+
+    @property
+    def join_code_expired(self) -> bool:
+        return self.join_code_expires_at is not None and self.join_code_expires_at <= timezone.now()
+
+    @property
+    def join_code_display(self) -> str:
+        """ABCD-EFGH: easier to read out and type; the dash is optional when joining."""
+        half = len(self.join_code) // 2
+        return f"{self.join_code[:half]}-{self.join_code[half:]}"
+
+    def quota_overrides(self) -> dict[str, str]:
+        overrides = {}
+        if self.quota_pods is not None:
+            overrides["pods"] = str(self.quota_pods)
+        if self.quota_cpu:
+            overrides["cpu"] = self.quota_cpu
+        if self.quota_memory:
+            overrides["memory"] = self.quota_memory
+        return overrides
+
+
+class Membership(models.Model):
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    joined_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["user__username"]
+        constraints = [
+            models.UniqueConstraint(fields=["cohort", "user"], name="one_membership_per_cohort")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.cohort}"
+
+
+class SubmissionRegrade(models.Model):
+    """One regrade of a lab submission from its evidence: what it was, what it became, who did it.
+
+    The submission row then carries the new results; this row keeps the old
+    ones, so history is never silently overwritten.
+    """
+
+    submission = models.ForeignKey(
+        "labs.LabSubmission", on_delete=models.CASCADE, related_name="regrades"
+    )
+    cohort = models.ForeignKey(
+        Cohort, on_delete=models.SET_NULL, null=True, blank=True, related_name="regrades"
+    )
+    regraded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    lab_content_hash = models.CharField(max_length=64, blank=True)
+    old_score = models.PositiveIntegerField()
+    old_max_score = models.PositiveIntegerField()
+    old_passed = models.BooleanField()
+    old_results = models.JSONField(default=list)
+    new_score = models.PositiveIntegerField()
+    new_max_score = models.PositiveIntegerField()
+    new_passed = models.BooleanField()
+    # Per check: id, title, outcome (regraded, kept, unanswered, removed), reason.
+    checks = models.JSONField(default=list)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.submission}: {self.old_score} → {self.new_score}"

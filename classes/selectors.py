@@ -1,0 +1,123 @@
+"""Reads for classes. Every object an instructor asks for is fetched and checked in one call.
+
+An instructor sees only the cohorts they teach (an operator, the superuser,
+sees all); what belongs to a cohort (a student, a submission) is reached
+through the cohort, so asking for anything outside it is a 404 that does not
+say whether it exists.
+"""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import Count, QuerySet
+from django.http import Http404
+
+from classes.models import Cohort, Membership, SubmissionRegrade
+from labs.models import ExerciseAttempt, LabSubmission, StudentNamespace
+from quizzes.models import QuizAttempt
+
+INSTRUCTOR_PERMISSION = "classes.add_cohort"
+
+
+def is_instructor(user: User | AnonymousUser) -> bool:
+    """Members of the "instructors" group (and superusers, who hold every permission)."""
+    return user.is_authenticated and user.has_perm(INSTRUCTOR_PERMISSION)
+
+
+def cohorts_for_instructor(*, user: User) -> QuerySet[Cohort]:
+    cohorts = Cohort.objects.all() if user.is_superuser else Cohort.objects.filter(instructors=user)
+    return cohorts.annotate(member_count=Count("memberships", distinct=True)).order_by(
+        "ended_at", "-created_at", "-id"
+    )
+
+
+def cohort_get_for_instructor(*, user: User, pk: int) -> Cohort:
+    """The cohort if the user teaches it (or is the operator); otherwise 404."""
+    cohort = cohorts_for_instructor(user=user).filter(pk=pk).first()
+    if cohort is None:
+        raise Http404("No such class")
+    return cohort
+
+
+def memberships(*, cohort: Cohort) -> QuerySet[Membership]:
+    return (
+        Membership.objects.filter(cohort=cohort).select_related("user").order_by("user__username")
+    )
+
+
+def member_get(*, cohort: Cohort, user_id: int) -> Membership:
+    """A student of this cohort; anyone else, 404."""
+    membership = memberships(cohort=cohort).filter(user_id=user_id).first()
+    if membership is None:
+        raise Http404("No such student in this class")
+    return membership
+
+
+def submission_get_for_cohort(*, cohort: Cohort, pk: int) -> LabSubmission:
+    """A lab submission by a student of this cohort; anything else, 404."""
+    submission = (
+        LabSubmission.objects.select_related("lab", "lab__chapter", "user")
+        .filter(pk=pk, user__memberships__cohort=cohort)
+        .first()
+    )
+    if submission is None:
+        raise Http404("No such submission in this class")
+    return submission
+
+
+def student_cohorts(*, user: User) -> list[Membership]:
+    """The student's own classes."""
+    return list(
+        Membership.objects.filter(user=user)
+        .select_related("cohort")
+        .prefetch_related("cohort__instructors")
+        .order_by("cohort__ended_at", "-joined_at")
+    )
+
+
+def membership_get_own(*, user: User, cohort_pk: int) -> Membership:
+    membership = (
+        Membership.objects.filter(user=user, cohort_id=cohort_pk).select_related("cohort").first()
+    )
+    if membership is None:
+        raise Http404("You are not in this class")
+    return membership
+
+
+def student_quiz_attempts(*, user: User, limit: int = 100) -> list[QuizAttempt]:
+    return list(
+        QuizAttempt.objects.filter(user=user).select_related("quiz", "quiz__chapter")[:limit]
+    )
+
+
+def student_exercise_attempts(*, user: User, limit: int = 100) -> list[ExerciseAttempt]:
+    return list(
+        ExerciseAttempt.objects.filter(user=user)
+        .select_related("exercise", "exercise__chapter")
+        .defer("manifest")[:limit]
+    )
+
+
+def student_lab_submissions(*, user: User, limit: int = 100) -> list[LabSubmission]:
+    return list(
+        LabSubmission.objects.filter(user=user)
+        .select_related("lab")
+        .defer("results")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def submission_regrades(*, submission: LabSubmission) -> list[SubmissionRegrade]:
+    return list(
+        SubmissionRegrade.objects.filter(submission=submission).select_related("regraded_by")
+    )
+
+
+def cohort_namespaces(*, cohort: Cohort) -> list[tuple[Membership, StudentNamespace | None]]:
+    """Each student of the cohort with their classroom namespace, if they have one."""
+    members = list(memberships(cohort=cohort))
+    rows = {
+        ns.user_id: ns
+        for ns in StudentNamespace.objects.filter(user_id__in=[m.user_id for m in members])
+    }
+    return [(m, rows.get(m.user_id)) for m in members]

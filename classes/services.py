@@ -1,0 +1,281 @@
+"""Writes for classes: cohorts, join codes, memberships, regrades, namespaces for a class."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.contrib.auth.models import User
+from django.core.cache import cache
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from classes.codes import CodeFormatError, new_join_code, normalize_join_code
+from classes.models import Cohort, Membership, SubmissionRegrade
+from labs.models import LabSubmission, StudentNamespace, SubmissionStatus
+from labs.regrade import LabRegrade, regrade_from_evidence
+from tutor.assertions import RuleError
+from tutor.kube import Cluster, KubeError
+
+log = logging.getLogger(__name__)
+
+# Failed join attempts a student may make in a window before the form
+# refuses for a while: enough for typos, far too few to guess a code.
+JOIN_FAILURES_ALLOWED = 10
+JOIN_FAILURE_WINDOW = 15 * 60
+
+
+class ClassError(Exception):
+    """A request the class cannot take; the message is for the person who made it."""
+
+
+class JoinRefused(ClassError):
+    pass
+
+
+# --- cohorts ------------------------------------------------------------------------------
+
+
+def cohort_create(*, name: str, instructor: User) -> Cohort:
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                cohort = Cohort.objects.create(name=name, join_code=new_join_code())
+                cohort.instructors.add(instructor)
+            return cohort
+        except IntegrityError:
+            continue  # a code collision (1 in 10^11): draw again
+    raise ClassError("Could not draw an unused join code; try again.")
+
+
+def join_code_rotate(*, cohort: Cohort, expires_at: datetime | None) -> Cohort:
+    """A new code (the old one stops working at once) with its expiry, or none."""
+    for _ in range(5):
+        try:
+            with transaction.atomic():
+                cohort.join_code = new_join_code()
+                cohort.join_code_expires_at = expires_at
+                cohort.save(update_fields=["join_code", "join_code_expires_at"])
+            return cohort
+        except IntegrityError:
+            continue
+    raise ClassError("Could not draw an unused join code; try again.")
+
+
+def join_code_set_expiry(*, cohort: Cohort, expires_at: datetime | None) -> Cohort:
+    cohort.join_code_expires_at = expires_at
+    cohort.save(update_fields=["join_code_expires_at"])
+    return cohort
+
+
+def cohort_end(*, cohort: Cohort) -> Cohort:
+    """No more joining; the gradebook stays. Ending twice keeps the first date."""
+    if cohort.ended_at is None:
+        cohort.ended_at = timezone.now()
+        cohort.save(update_fields=["ended_at"])
+    return cohort
+
+
+def cohort_reopen(*, cohort: Cohort) -> Cohort:
+    cohort.ended_at = None
+    cohort.save(update_fields=["ended_at"])
+    return cohort
+
+
+def cohort_quota_set(*, cohort: Cohort, pods: int | None, cpu: str, memory: str) -> Cohort:
+    cohort.quota_pods, cohort.quota_cpu, cohort.quota_memory = pods, cpu, memory
+    cohort.save(update_fields=["quota_pods", "quota_cpu", "quota_memory"])
+    return cohort
+
+
+# --- students -----------------------------------------------------------------------------
+
+
+def cohort_join(*, user: User, code: str) -> Membership:
+    """Join the class whose current code this is. JoinRefused says why not."""
+    failures_key = f"classes:join-failures:{user.pk}"
+    if cache.get(failures_key, 0) >= JOIN_FAILURES_ALLOWED:
+        raise JoinRefused(
+            "Too many join codes that did not work: wait a few minutes, then try again "
+            "with the code your instructor shows."
+        )
+    try:
+        membership = _join(user=user, code=code)
+    except JoinRefused:
+        try:
+            cache.incr(failures_key)
+        except ValueError:
+            cache.set(failures_key, 1, JOIN_FAILURE_WINDOW)
+        raise
+    return membership
+
+
+def _join(*, user: User, code: str) -> Membership:
+    try:
+        normalized = normalize_join_code(code)
+    except CodeFormatError as exc:
+        raise JoinRefused(str(exc)) from None
+    cohort = Cohort.objects.filter(join_code=normalized).first()
+    if cohort is None:
+        raise JoinRefused(
+            "No class has this join code. Check it with your instructor: "
+            "codes change when they are renewed."
+        )
+    if cohort.is_ended:
+        raise JoinRefused(f"The class “{cohort.name}” has ended: it takes no new students.")
+    if cohort.join_code_expired:
+        raise JoinRefused("This join code has expired. Ask your instructor for the current one.")
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(cohort=cohort, user=user)
+    if not created:
+        raise JoinRefused(f"You are already in the class “{cohort.name}”.")
+    log.info("user %s joined cohort %s", user.pk, cohort.pk)
+    return membership
+
+
+def cohort_leave(*, membership: Membership) -> None:
+    if membership.cohort.is_ended:
+        raise ClassError(
+            "This class has ended: its record stays with your instructor, so you cannot leave it."
+        )
+    membership.delete()
+
+
+# --- regrading ----------------------------------------------------------------------------
+
+
+def submission_regrade_preview(*, submission: LabSubmission) -> LabRegrade:
+    """What a regrade with the lab's current checks would give; changes nothing."""
+    if submission.status != SubmissionStatus.DONE:
+        raise ClassError("Only a checked submission can be regraded: this one has no results.")
+    try:
+        checks = submission.lab.compiled_checks()
+    except RuleError as exc:
+        raise ClassError(f"The lab's current checks do not compile: {exc}") from exc
+    return regrade_from_evidence(checks=checks, stored=submission.results)
+
+
+def submission_regrade(
+    *, submission: LabSubmission, by: User, cohort: Cohort | None
+) -> SubmissionRegrade:
+    """Regrade from evidence and record it; the submission then shows the new results."""
+    with transaction.atomic():
+        locked = (
+            LabSubmission.objects.select_for_update().select_related("lab").get(pk=submission.pk)
+        )
+        regrade = submission_regrade_preview(submission=locked)
+        record = SubmissionRegrade.objects.create(
+            submission=locked,
+            cohort=cohort,
+            regraded_by=by,
+            lab_content_hash=locked.lab.content_hash,
+            old_score=locked.score,
+            old_max_score=locked.max_score,
+            old_passed=locked.passed,
+            old_results=locked.results,
+            new_score=regrade.score,
+            new_max_score=regrade.max_score,
+            new_passed=regrade.passed,
+            checks=[
+                {"id": c.id, "title": c.title, "outcome": c.outcome, "reason": c.reason,
+                 "old_passed": None if c.old is None else bool(c.old.get("passed")),
+                 "new_passed": None if c.new is None else bool(c.new.get("passed"))}
+                for c in regrade.checks
+            ],
+        )  # fmt: skip
+        locked.results = regrade.results
+        locked.score = regrade.score
+        locked.max_score = regrade.max_score
+        locked.passed = regrade.passed
+        locked.save(update_fields=["results", "score", "max_score", "passed"])
+    log.info(
+        "submission %s regraded by user %s: %s -> %s",
+        locked.pk, by.pk, record.old_score, record.new_score,
+    )  # fmt: skip
+    return record
+
+
+# --- namespaces for a class (classroom mode) ----------------------------------------------
+
+
+@dataclass
+class NamespaceRun:
+    """What a cohort-wide provisioning or clean-up did, for the summary an instructor reads."""
+
+    done: list[tuple[str, str]] = field(default_factory=list)  # (username, namespace)
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (username, why)
+    failed: list[tuple[str, str]] = field(default_factory=list)  # (username, why)
+
+
+def cohort_namespaces_provision(*, cluster: Cluster, cohort: Cohort) -> NamespaceRun:
+    """Every student of the cohort gets (or keeps) their namespace, with the cohort's quota.
+
+    One student's failure does not stop the others; each says why. Safe to
+    run again: provisioning is idempotent.
+    """
+    from labs.classroom import student_namespace_provision
+
+    run = NamespaceRun()
+    quota = cohort.quota_overrides()
+    for membership in cohort.memberships.select_related("user").order_by("user__username"):
+        user = membership.user
+        if not user.is_active:
+            run.skipped.append((user.username, "the account is deactivated"))
+            continue
+        try:
+            row = student_namespace_provision(cluster=cluster, user=user, quota=quota)
+        except KubeError as exc:
+            run.failed.append((user.username, str(exc)))
+        else:
+            run.done.append((user.username, row.namespace))
+    log.info(
+        "cohort %s: %d namespaces provisioned, %d failed",
+        cohort.pk, len(run.done), len(run.failed),
+    )  # fmt: skip
+    return run
+
+
+def cohort_namespaces_cleanup(*, cluster: Cluster, cohort: Cohort) -> NamespaceRun:
+    """Delete the namespaces of the cohort's students, except those still in another open class.
+
+    Submissions are kept; a student who is still in another class keeps the
+    namespace that class needs.
+    """
+    from labs.classroom import student_namespace_cleanup
+
+    run = NamespaceRun()
+    members = list(cohort.memberships.select_related("user").order_by("user__username"))
+    busy = dict(
+        Membership.objects.filter(
+            user_id__in=[m.user_id for m in members], cohort__ended_at__isnull=True
+        )
+        .exclude(cohort=cohort)
+        .values_list("user_id", "cohort__name")
+    )
+    rows = {
+        ns.user_id: ns
+        for ns in StudentNamespace.objects.filter(
+            user_id__in=[m.user_id for m in members], cleaned_at__isnull=True
+        )
+    }
+    for membership in members:
+        user = membership.user
+        row = rows.get(user.pk)
+        if row is None:
+            run.skipped.append((user.username, "no namespace to clean up"))
+            continue
+        if user.pk in busy:
+            run.skipped.append((user.username, f"still in the open class “{busy[user.pk]}”"))
+            continue
+        try:
+            student_namespace_cleanup(cluster=cluster, student_namespace=row)
+        except KubeError as exc:
+            run.failed.append((user.username, str(exc)))
+        else:
+            run.done.append((user.username, row.namespace))
+    log.info(
+        "cohort %s: %d namespaces cleaned up, %d failed",
+        cohort.pk, len(run.done), len(run.failed),
+    )  # fmt: skip
+    return run

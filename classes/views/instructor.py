@@ -1,0 +1,343 @@
+"""An instructor's classes: cohorts, join codes, the gradebook, drill-downs, regrades, namespaces.
+
+Every view checks the permission itself (``_instructor_only``: 403 for
+anyone who is not an instructor), then fetches the cohort through
+``cohort_get_for_instructor`` (404 for a cohort the user does not teach)
+and everything else through that cohort (404 for what is not in it).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+import yaml
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
+
+from classes import selectors, services
+from classes.forms import CohortForm, ExpiryForm, QuotaForm
+from classes.gradebook import gradebook_csv, gradebook_for, gradebook_json
+from classes.models import Cohort
+from labs.clusters import classroom_mode, connect_local
+from labs.models import LabSubmission
+from tutor.http import AuthenticatedHttpRequest
+from tutor.kube import KubeError
+
+View = Callable[..., HttpResponse]
+
+
+def _instructor_only(view: View) -> View:
+    @login_required
+    @wraps(view)
+    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not selectors.is_instructor(request.user):
+            raise PermissionDenied("Only instructors can run classes.")
+        return view(request, *args, **kwargs)
+
+    return wrapped
+
+
+def _cohort(request: AuthenticatedHttpRequest, pk: int) -> Cohort:
+    return selectors.cohort_get_for_instructor(user=request.user, pk=pk)
+
+
+@require_safe
+@_instructor_only
+def cohort_list(request: AuthenticatedHttpRequest) -> HttpResponse:
+    cohorts = selectors.cohorts_for_instructor(user=request.user).prefetch_related("instructors")
+    return render(request, "classes/instructor/list.html", {"cohorts": cohorts})
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@_instructor_only
+def cohort_create(request: AuthenticatedHttpRequest) -> HttpResponse:
+    form = CohortForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            cohort = services.cohort_create(name=form.cleaned_data["name"], instructor=request.user)
+        except services.ClassError as exc:
+            form.add_error(None, str(exc))
+        else:
+            messages.success(
+                request, f"Class created. Students join with {cohort.join_code_display}."
+            )
+            return redirect(cohort)
+    return render(request, "classes/instructor/create.html", {"form": form})
+
+
+@require_safe
+@_instructor_only
+def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    classroom = classroom_mode()
+    return render(
+        request,
+        "classes/instructor/cohort.html",
+        {
+            "cohort": cohort,
+            "gradebook": gradebook_for(cohort=cohort),
+            "expiry_form": ExpiryForm(),
+            "quota_form": QuotaForm(initial=_quota_initial(cohort)),
+            "classroom": classroom,
+            "namespaces": selectors.cohort_namespaces(cohort=cohort) if classroom else [],
+            "join_url": request.build_absolute_uri(
+                f"{reverse('classes:mine')}?code={cohort.join_code_display}"
+            ),
+        },
+    )
+
+
+def _quota_initial(cohort: Cohort) -> dict[str, Any]:
+    return {"pods": cohort.quota_pods, "cpu": cohort.quota_cpu, "memory": cohort.quota_memory}
+
+
+def _export_name(cohort: Cohort, extension: str) -> str:
+    stamp = timezone.now().strftime("%Y%m%d-%H%M")
+    return f"gradebook-class-{cohort.pk}-{stamp}.{extension}"
+
+
+@require_safe
+@_instructor_only
+def gradebook_csv_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    response = HttpResponse(
+        gradebook_csv(gradebook_for(cohort=cohort)), content_type="text/csv; charset=utf-8"
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(cohort, "csv")}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_safe
+@_instructor_only
+def gradebook_json_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    response = JsonResponse(gradebook_json(gradebook_for(cohort=cohort)))
+    response["Content-Disposition"] = f'attachment; filename="{_export_name(cohort, "json")}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@_instructor_only
+def code_rotate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = ExpiryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose when the new code expires.")
+    else:
+        try:
+            services.join_code_rotate(cohort=cohort, expires_at=form.expires_at())
+        except services.ClassError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(
+                request, f"New join code: {cohort.join_code_display}. The old one no longer works."
+            )
+    return redirect(cohort)
+
+
+@require_POST
+@_instructor_only
+def code_expiry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = ExpiryForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose when the code expires.")
+    else:
+        services.join_code_set_expiry(cohort=cohort, expires_at=form.expires_at())
+        messages.success(request, "Expiry of the join code saved.")
+    return redirect(cohort)
+
+
+@require_POST
+@_instructor_only
+def cohort_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = services.cohort_end(cohort=_cohort(request, pk))
+    messages.success(
+        request,
+        "The class has ended: nobody can join it any more; the gradebook stays."
+        + (
+            " Clean up the students' namespaces below when you are done."
+            if classroom_mode()
+            else ""
+        ),
+    )
+    return redirect(cohort)
+
+
+@require_POST
+@_instructor_only
+def cohort_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = services.cohort_reopen(cohort=_cohort(request, pk))
+    messages.success(request, "The class is open again.")
+    return redirect(cohort)
+
+
+@require_POST
+@_instructor_only
+def cohort_quota(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = QuotaForm(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items()
+        )
+        messages.error(request, f"Quota not saved. {problems}")
+    else:
+        services.cohort_quota_set(
+            cohort=cohort,
+            pods=form.cleaned_data["pods"],
+            cpu=form.cleaned_data["cpu"],
+            memory=form.cleaned_data["memory"],
+        )
+        messages.success(
+            request, "Quota saved: it applies the next time namespaces are provisioned."
+        )
+    return redirect(cohort)
+
+
+def _namespace_action(
+    request: AuthenticatedHttpRequest, pk: int, *, verb: str, action: Callable[..., Any]
+) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    if not classroom_mode():
+        messages.error(request, "The tutor is not in classroom mode (TUTOR_MODE=classroom).")
+        return redirect(cohort)
+    try:
+        cluster = connect_local()
+    except KubeError as exc:
+        messages.error(request, f"Could not reach the classroom cluster: {exc}")
+        return redirect(cohort)
+    try:
+        run = action(cluster=cluster, cohort=cohort)
+    finally:
+        cluster.close()
+    total = len(run.done) + len(run.skipped) + len(run.failed)
+    summary = f"{verb}: {len(run.done)} of {total}"
+    if run.skipped:
+        summary += (
+            f"; skipped {len(run.skipped)} ("
+            + "; ".join(f"{name}: {why}" for name, why in run.skipped)
+            + ")"
+        )
+    (messages.warning if run.failed else messages.success)(request, summary + ".")
+    for name, why in run.failed:
+        messages.error(request, f"{name}: failed ({why})")
+    return redirect(f"{cohort.get_absolute_url()}#namespaces")
+
+
+@require_POST
+@_instructor_only
+def namespaces_provision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _namespace_action(
+        request, pk, verb="Namespaces provisioned", action=services.cohort_namespaces_provision
+    )
+
+
+@require_POST
+@_instructor_only
+def namespaces_cleanup(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    return _namespace_action(
+        request, pk, verb="Namespaces cleaned up", action=services.cohort_namespaces_cleanup
+    )
+
+
+@require_safe
+@_instructor_only
+def student_detail(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    membership = selectors.member_get(cohort=cohort, user_id=user_id)
+    student = membership.user
+    return render(
+        request,
+        "classes/instructor/student.html",
+        {
+            "cohort": cohort,
+            "membership": membership,
+            "student": student,
+            "quiz_attempts": selectors.student_quiz_attempts(user=student),
+            "exercise_attempts": selectors.student_exercise_attempts(user=student),
+            "lab_submissions": selectors.student_lab_submissions(user=student),
+        },
+    )
+
+
+def _shown_results(submission: LabSubmission) -> list[dict[str, Any]]:
+    """Each stored check result with its evidence as readable YAML."""
+    shown = []
+    for result in submission.results:
+        if not isinstance(result, dict):
+            continue
+        raw = result.get("evidence")
+        evidence: dict[str, Any] = raw if isinstance(raw, dict) else {}
+        details = {k: v for k, v in evidence.items() if k not in ("objects", "events", "targets")}
+        shown.append(
+            {
+                "result": result,
+                "objects_yaml": yaml.safe_dump_all(evidence.get("objects") or [], sort_keys=False)
+                if evidence.get("objects")
+                else "",
+                "events": evidence.get("events") or [],
+                "details": json.dumps(details, indent=2, sort_keys=True, default=str)
+                if details
+                else "",
+            }
+        )
+    return shown
+
+
+@require_safe
+@_instructor_only
+def submission_detail(
+    request: AuthenticatedHttpRequest, pk: int, submission_id: int
+) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    submission = selectors.submission_get_for_cohort(cohort=cohort, pk=submission_id)
+    preview, problem = None, ""
+    try:
+        preview = services.submission_regrade_preview(submission=submission)
+    except services.ClassError as exc:
+        problem = str(exc)
+    return render(
+        request,
+        "classes/instructor/submission.html",
+        {
+            "cohort": cohort,
+            "submission": submission,
+            "student": submission.user,
+            "results": _shown_results(submission),
+            "preview": preview,
+            "regrade_problem": problem,
+            "regrades": selectors.submission_regrades(submission=submission),
+        },
+    )
+
+
+@require_POST
+@_instructor_only
+def submission_regrade(
+    request: AuthenticatedHttpRequest, pk: int, submission_id: int
+) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    submission = selectors.submission_get_for_cohort(cohort=cohort, pk=submission_id)
+    try:
+        record = services.submission_regrade(submission=submission, by=request.user, cohort=cohort)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(
+            request,
+            f"Regraded from the stored evidence: {record.old_score}/{record.old_max_score} → "
+            f"{record.new_score}/{record.new_max_score}. The old result is kept below.",
+        )
+    return redirect("classes_instructor:submission", pk=cohort.pk, submission_id=submission.pk)
