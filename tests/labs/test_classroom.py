@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+import time
 import urllib.parse
 from collections.abc import Iterator
 from datetime import timedelta
@@ -30,7 +31,14 @@ from labs.tasks import grade_submission
 from tests.cluster.fixtures import Cluster, wait_for
 from tutor import crypto
 from tutor.kube import Cluster as KubeCluster
-from tutor.kube import Forbidden, NotFound, Unauthorized, check_untrusted, parse_kubeconfig
+from tutor.kube import (
+    Forbidden,
+    Invalid,
+    NotFound,
+    Unauthorized,
+    check_untrusted,
+    parse_kubeconfig,
+)
 
 pytestmark = pytest.mark.cluster
 
@@ -480,3 +488,37 @@ def test_the_commands_refuse_in_local_mode(settings, alice):
     settings.TUTOR_MODE = "local"
     with pytest.raises(CommandError, match="not classroom"):
         call_command("provision_namespaces", "--all", stdout=io.StringIO())
+
+
+def test_a_student_cannot_mint_a_token_that_never_expires(classroom_mode, kube, alice):
+    row = provision(kube, alice)
+    student = student_cluster(row)
+    token_secret = {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": "forever",
+            "annotations": {"kubernetes.io/service-account.name": classroom.SERVICE_ACCOUNT},
+        },
+        "type": "kubernetes.io/service-account-token",
+    }
+    try:
+        # The policy takes a moment to reach the API server's admission chain.
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                student.apply(yaml.safe_dump(token_secret), row.namespace)
+            except Invalid as exc:
+                assert "ServiceAccount token Secrets are not allowed" in str(exc)
+                break
+            student.request("DELETE", f"/api/v1/namespaces/{row.namespace}/secrets/forever")
+            assert time.monotonic() < deadline, "a token Secret was admitted"
+            time.sleep(1)
+        # Other Secrets, as the labs use them, are still fine.
+        student.apply(
+            yaml.safe_dump({"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "db"},
+                            "stringData": {"password": "x"}}),
+            row.namespace,
+        )  # fmt: skip
+    finally:
+        student.close()
