@@ -84,7 +84,16 @@ def my_cluster(request: AuthenticatedHttpRequest) -> HttpResponse:
                 form.add_error(None, str(exc))
             else:
                 student_clusters.student_cluster_test(saved)
-                messages.success(request, "Saved: your labs are now checked on your own cluster.")
+                if saved.problem:
+                    messages.warning(
+                        request,
+                        "Saved, but your cluster did not answer as expected; "
+                        "labs cannot be checked there until it does.",
+                    )
+                else:
+                    messages.success(
+                        request, "Saved: your labs are now checked on your own cluster."
+                    )
                 return redirect("labs:my_cluster")
     return render(
         request,

@@ -85,8 +85,16 @@ def test_it_matches_the_allow_list(host, addresses, allowed, expected):
         ("https://0.0.0.0:6443", (), "link-local or special"),
         ("https://224.0.0.1", (), "link-local or special"),
         # An allowed name that resolves to the metadata service.
-        ("https://k8s.school.edu:6443", ("169.254.169.254",), r"resolves to\) 169.254.169.254"),
-        ("https://k8s.school.edu:6443", ("10.0.0.5", "fe80::1%eth0"), r"resolves to\) fe80::1"),
+        (
+            "https://k8s.school.edu:6443",
+            ("169.254.169.254",),
+            "resolves to 169.254.169.254, which is",
+        ),
+        (
+            "https://k8s.school.edu:6443",
+            ("10.0.0.5", "fe80::1%eth0"),
+            "resolves to fe80::1, which is",
+        ),
         ("https://k8s.school.edu@evil.example", (), "may not carry credentials"),
         ("https://user:pw@k8s.school.edu", ("10.0.0.5",), "may not carry credentials"),
         ("https://k8s.school.edu/?x=1", ("10.0.0.5",), "may not carry credentials"),

@@ -109,9 +109,10 @@ def check_untrusted(
     addresses = _addresses(host, port or 443, resolve or _resolve)
     for address in addresses:
         if _forbidden(address):
+            which = host if _literal(host) is not None else f"{host} resolves to {address}, which"
             raise BadKubeconfig(
-                f"refused: {host} is (or resolves to) {address}, a link-local or special "
-                "address (cloud metadata services live there)"
+                f"refused: {which} is a link-local or special address "
+                "(cloud metadata services live there)"
             )
     if not server_allowed(host, addresses, allowed_hosts):
         raise BadKubeconfig(f"refused: {host} is not on the allow-list of cluster servers")
