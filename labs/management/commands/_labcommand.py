@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandParser
 
-from labs.clusters import default_kubeconfig
+from labs.clusters import default_kubeconfig, in_cluster, in_cluster_kubeconfig
 from labs.lab_content import LabSource
 from tutor.content.registry import check_content
 from tutor.kube import Cluster, KubeError
@@ -24,7 +24,10 @@ def add_cluster_arguments(parser: CommandParser) -> None:
     parser.add_argument(
         "--kubeconfig",
         type=Path,
-        help="default: TUTOR_KUBECONFIG, $KUBECONFIG, ~/.kube/config, the local control plane",
+        help=(
+            "default: TUTOR_KUBECONFIG, $KUBECONFIG, ~/.kube/config, the Pod's ServiceAccount "
+            "(in a Pod), the local control plane"
+        ),
     )
     parser.add_argument("--context", help="kubeconfig context (default: the current one)")
     parser.add_argument("--format", choices=["text", "json"], default="text")
@@ -32,11 +35,14 @@ def add_cluster_arguments(parser: CommandParser) -> None:
 
 def connect(options: dict[str, Any]) -> Cluster:
     path = options.get("kubeconfig") or default_kubeconfig()
-    if path is None:
+    if path is None and not in_cluster():
         raise LabCommandError("no kubeconfig found: pass --kubeconfig, or run `make cluster-up`")
     context = options.get("context") or settings.TUTOR_KUBE_CONTEXT or None
     try:
-        cluster = Cluster.from_kubeconfig_file(path, context=context)
+        if path is None:
+            cluster = Cluster.from_kubeconfig(in_cluster_kubeconfig())
+        else:
+            cluster = Cluster.from_kubeconfig_file(path, context=context)
         cluster.version()
     except KubeError as exc:
         raise LabCommandError(f"could not reach the cluster ({exc})") from exc

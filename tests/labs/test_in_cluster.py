@@ -1,0 +1,117 @@
+"""The tutor deployed in a Pod: it finds its ServiceAccount and talks to the API server.
+
+No Pod runs here (kwok simulates them), so the projected ServiceAccount
+folder is written by the test exactly as the kubelet lays it out (token,
+ca.crt, namespace) with a real token from the TokenRequest API, and the
+environment has the variables the kubelet sets. Everything after that is real.
+"""
+
+from __future__ import annotations
+
+import base64
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import yaml
+
+from labs import classroom, clusters
+from labs.models import StudentNamespace
+from tests.cluster.fixtures import Cluster
+from tutor.kube import BadKubeconfig
+from tutor.kube import Cluster as KubeCluster
+from tutor.kube.kubeconfig import context_parts
+
+pytestmark = pytest.mark.cluster
+
+
+@pytest.fixture
+def pod(cluster: Cluster, tmp_path: Path, monkeypatch, settings) -> Iterator[Path]:  # type: ignore[no-untyped-def]
+    admin = KubeCluster.from_kubeconfig_file(cluster.kubeconfig, context=cluster.context)
+    namespace = f"t-incluster-{uuid.uuid4().hex[:8]}"
+    admin.create_namespace(namespace, labels={"lfs158-tutor/test": "true"})
+    admin.apply(
+        f"""\
+apiVersion: v1
+kind: ServiceAccount
+metadata:
+  name: tutor
+---
+apiVersion: rbac.authorization.k8s.io/v1
+kind: RoleBinding
+metadata:
+  name: tutor-view
+subjects: [{{kind: ServiceAccount, name: tutor, namespace: {namespace}}}]
+roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}}
+""",
+        namespace,
+    )
+    token = admin.request(
+        "POST",
+        f"/api/v1/namespaces/{namespace}/serviceaccounts/tutor/token",
+        body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
+    )["status"]["token"]
+    config = yaml.safe_load(Path(cluster.kubeconfig).read_text())
+    _, entry, _, _ = context_parts(config, cluster.context)
+    ca = (
+        base64.b64decode(entry["certificate-authority-data"])
+        if entry.get("certificate-authority-data")
+        else Path(entry["certificate-authority"]).read_bytes()
+    )
+    folder = tmp_path / "serviceaccount"
+    folder.mkdir()
+    (folder / "token").write_text(token)
+    (folder / "ca.crt").write_bytes(ca)
+    (folder / "namespace").write_text(namespace)
+    server = admin.server.removeprefix("https://")
+    host, port = server.rsplit(":", 1)
+    monkeypatch.setattr(clusters, "SERVICE_ACCOUNT_DIR", folder)
+    monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
+    monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
+    monkeypatch.delenv("KUBECONFIG", raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path))  # no ~/.kube/config in a Pod
+    settings.TUTOR_KUBECONFIG = ""
+    settings.TUTOR_KUBE_CONTEXT = ""
+    try:
+        yield folder
+    finally:
+        admin.delete_namespace(namespace)
+        admin.close()
+
+
+def test_in_a_pod_the_tutor_uses_its_service_account(pod: Path):
+    assert clusters.default_kubeconfig() is None
+    cluster = clusters.connect_local()
+    try:
+        assert cluster.version().startswith("v1.")
+        assert cluster.default_namespace == (pod / "namespace").read_text()
+        # The view ClusterRole, bound in its own namespace, is what it holds.
+        assert cluster.list_objects("v1", "Pod", cluster.default_namespace) == []
+    finally:
+        cluster.close()
+    expected = base64.b64encode((pod / "ca.crt").read_bytes()).decode()
+    assert clusters.local_certificate_authority() == expected
+
+
+def test_a_rotated_token_is_read_afresh(pod: Path):
+    (pod / "token").write_text("expired-or-revoked")
+    cluster = clusters.connect_local()
+    try:
+        with pytest.raises(Exception, match="refused the credentials"):
+            cluster.version()
+    finally:
+        cluster.close()
+
+
+def test_a_half_mounted_service_account_is_a_clear_error(pod: Path):
+    (pod / "ca.crt").unlink()
+    with pytest.raises(BadKubeconfig, match="cannot read the Pod's ServiceAccount"):
+        clusters.connect_local()
+
+
+def test_provisioning_needs_more_than_view(pod: Path, db, alice, settings):
+    settings.TUTOR_MODE = "classroom"
+    with pytest.raises(Exception, match=r"(?i)forbidden"):
+        classroom.student_namespace_ensure(user=alice)
+    assert not StudentNamespace.objects.filter(provisioned_at__isnull=False).exists()
