@@ -48,6 +48,9 @@ def store(request: HttpRequest, response: HttpResponse) -> None:
     key = page_key(request)
     if key is None or response.status_code != 200 or response.cookies:
         return
+    if getattr(request, "_csp_nonce", None):
+        # The page carries this request's CSP nonce: sharing it would share the nonce.
+        return
     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
     headers.setdefault("X-Frame-Options", settings.X_FRAME_OPTIONS)
     cache.set(key, (response.content, headers), PAGE_SECONDS)

@@ -11,6 +11,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE, NONE, SELF
 
 from tutor.crypto import local_encryption_key
 from tutor.env import ConfigError, env_bool, env_int, env_list, env_str, local_secret_key
@@ -34,6 +35,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_htmx",
     "template_partials",
+    "csp",
     "tutor",
     "lessons",
     "quizzes",
@@ -44,6 +46,10 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # Before the page cache and WhiteNoise, so that every response carries the policy.
+    "csp.middleware.CSPMiddleware",
+    # Probes answer before CommonMiddleware checks the Host header (see tutor/probes.py).
+    "tutor.probes.HealthProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "lessons.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -154,11 +160,47 @@ CACHES = {
 }
 
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = env_bool("TUTOR_SECURE_COOKIES", False)
+# Production: served over HTTPS by a proxy that terminates TLS (an Ingress, a load
+# balancer, a reverse proxy on the host). TUTOR_HTTPS turns on everything that goes with
+# it; each part can still be set on its own.
+TUTOR_HTTPS = env_bool("TUTOR_HTTPS", False)
+SESSION_COOKIE_SECURE = env_bool("TUTOR_SECURE_COOKIES", TUTOR_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+SECURE_SSL_REDIRECT = env_bool("TUTOR_SSL_REDIRECT", TUTOR_HTTPS)
+# The kubelet, compose and Docker probe over plain HTTP from inside: never redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+SECURE_HSTS_SECONDS = env_int("TUTOR_HSTS_SECONDS", 31_536_000 if TUTOR_HTTPS else 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("TUTOR_HSTS_INCLUDE_SUBDOMAINS", TUTOR_HTTPS)
+SECURE_HSTS_PRELOAD = env_bool("TUTOR_HSTS_PRELOAD", False)
+# The header the proxy sets to say the browser used https. Trust it only behind a proxy
+# that overwrites it: a client that reaches gunicorn directly could forge it.
+_PROXY_SSL_HEADER = env_str("TUTOR_PROXY_SSL_HEADER", "X-Forwarded-Proto" if TUTOR_HTTPS else "")
+if _PROXY_SSL_HEADER.strip():
+    SECURE_PROXY_SSL_HEADER = (
+        "HTTP_" + _PROXY_SSL_HEADER.strip().upper().replace("-", "_"),
+        "https",
+    )
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Only the tutor's own scripts and styles run: no inline script, no inline style
+# attribute, no eval. CodeMirror injects <style> elements, which carry the request's
+# nonce (templates pass request.csp_nonce to editor.js); django-csp adds the nonce to
+# the header only on pages that used it, so cached chapter pages share no nonce.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF, NONCE],
+        "img-src": [SELF, "data:"],
+        "font-src": [SELF],
+        "connect-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "frame-ancestors": [NONE],
+        "form-action": [SELF],
+    },
+}
 
 # Celery: with REDIS_URL unset, a filesystem broker under DATA_DIR lets a
 # laptop run a real worker process without any server.
