@@ -10,6 +10,8 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_safe
 
 from lessons import selectors
 from quizzes.selectors import quiz_results
@@ -23,6 +25,7 @@ class SignupForm(UserCreationForm):  # type: ignore[type-arg]
         fields = ("username", "email")
 
 
+@sensitive_post_parameters("password1", "password2")
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("profile")
@@ -42,6 +45,7 @@ def signup(request: HttpRequest) -> HttpResponse:
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
 
 
+@require_safe
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     outline = selectors.course_outline(user=request.user)
