@@ -44,6 +44,8 @@ test-deps:
 	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
 	command -v chromium >/dev/null || missing="$$missing chromium"; \
 	command -v openssl >/dev/null || missing="$$missing openssl"; \
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
+	  missing="$$missing postgresql"; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
@@ -64,9 +66,12 @@ pytest: $(VENV)/.installed-dev
 	$(PY) -m pytest
 
 # The cluster comes up before the suite and goes down after it, pass or fail.
+# After the suite, the classroom suite runs again on PostgreSQL and Redis
+# (scripts/classroom-tests.sh starts both and stops them, pass or fail).
 test: $(VENV)/.installed-dev test-deps lint check
 	@$(MAKE) --no-print-directory cluster-up
 	@status=0; $(PY) -m pytest || status=$$?; \
+	PY=$(PY) bash scripts/classroom-tests.sh || status=$$?; \
 	$(MAKE) --no-print-directory cluster-down; exit $$status
 
 cluster-up:

@@ -29,6 +29,11 @@ def lab_submission_create(
     from labs.tasks import grade_submission
 
     with transaction.atomic():
+        # Locking the pending rows is not enough: when there are none, every tab
+        # finds none and inserts (PostgreSQL runs the transactions side by side;
+        # SQLite never did). The student's own row serializes their clicks and
+        # leaves every other student's alone.
+        User.objects.select_for_update().only("pk").get(pk=user.pk)
         pending = (
             LabSubmission.objects.select_for_update()
             .filter(

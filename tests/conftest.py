@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+import django
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
@@ -28,9 +29,38 @@ _DATA_DIR = Path(tempfile.mkdtemp(prefix="tutor-test-data-"))
 os.environ["TUTOR_DATA_DIR"] = str(_DATA_DIR)
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("DATABASE_URL", None)
+# `make test` runs the classroom suite a second time on PostgreSQL and Redis
+# (scripts/classroom-tests.sh): these name the servers it started.
+for _name in ("DATABASE_URL", "REDIS_URL"):
+    if os.environ.get(f"TUTOR_TEST_{_name}"):
+        os.environ[_name] = os.environ[f"TUTOR_TEST_{_name}"]
+# Named here and not in pyproject.toml: from the ini file, pytest-django would
+# load the settings before this module runs, and they would miss the variables
+# above (the test process used var/ of the repository and the caller's DATABASE_URL).
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutor.settings")
+django.setup()
 ARTIFACTS = Path(os.environ.get("TUTOR_TEST_ARTIFACTS", REPO / "var" / "test-artifacts"))
 
-pytest_plugins = ["tests.cluster.fixtures"]
+pytest_plugins = ["tests.cluster.fixtures", "tests.races"]
+
+
+# The classroom suite: what `make test` runs a second time on PostgreSQL and
+# Redis with real worker processes (scripts/classroom-tests.sh, `-m classroom`).
+# A module joins it by its path here, or by `pytestmark = pytest.mark.classroom`.
+CLASSROOM_SUITE = (
+    "tests/labs/test_lab_flow.py",
+    "tests/labs/test_classroom.py",
+    "tests/labs/test_submission_races.py",
+    "tests/quizzes/",
+    "tests/classes/",
+    "tests/bench/",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    for item in items:
+        if item.path.relative_to(REPO).as_posix().startswith(CLASSROOM_SUITE):
+            item.add_marker(pytest.mark.classroom)
 
 
 def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
