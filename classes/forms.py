@@ -7,6 +7,7 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from classes.codes import MAX_INPUT
+from labs.models import Lab
 
 # A Kubernetes quantity as a quota takes it: 2, 500m, 1.5, 512Mi, 4Gi.
 _QUANTITY = RegexValidator(
@@ -72,3 +73,14 @@ class QuotaForm(forms.Form):
         label="Memory", required=False, max_length=20, validators=[_QUANTITY],
         help_text="Requests and limits, e.g. 2Gi. Empty: the default.",
     )  # fmt: skip
+
+
+class InstructorForm(forms.Form):
+    username = forms.CharField(label="Username of an instructor", max_length=150)
+
+
+class LabRegradeForm(forms.Form):
+    lab = forms.ModelChoiceField(
+        label="Lab",
+        queryset=Lab.objects.filter(is_published=True).order_by("chapter__number", "slug"),
+    )

@@ -89,6 +89,27 @@ def cohort_quota_set(*, cohort: Cohort, pods: int | None, cpu: str, memory: str)
     return cohort
 
 
+def cohort_instructor_add(*, cohort: Cohort, username: str) -> User:
+    """Another instructor teaches the class too (same rights as its creator)."""
+    from classes.selectors import is_instructor
+
+    user = User.objects.filter(username=username.strip(), is_active=True).first()
+    # The same answer for "no such account" and "not an instructor": the form
+    # is not a way to find out who has an account.
+    if user is None or not is_instructor(user):
+        raise ClassError(f"No instructor has the username “{username.strip()[:150]}”.")
+    cohort.instructors.add(user)
+    return user
+
+
+def cohort_member_remove(*, cohort: Cohort, membership: Membership) -> None:
+    """The instructor takes a student out of the class (their work stays theirs)."""
+    if membership.cohort_id != cohort.pk:
+        raise ClassError("That student is not in this class.")
+    membership.delete()
+    log.info("user %s removed from cohort %s", membership.user_id, cohort.pk)
+
+
 # --- students -----------------------------------------------------------------------------
 
 
@@ -194,6 +215,38 @@ def submission_regrade(
         locked.pk, by.pk, record.old_score, record.new_score,
     )  # fmt: skip
     return record
+
+
+@dataclass
+class LabRegradeRun:
+    """A lab regraded for a whole class: how many submissions, how many changed."""
+
+    checked: int = 0
+    changed: int = 0
+    problems: list[str] = field(default_factory=list)
+
+
+def cohort_lab_regrade(*, cohort: Cohort, lab_id: int, by: User) -> LabRegradeRun:
+    """Regrade every checked submission of one lab by the class's students.
+
+    Only submissions whose result would change get a new result (and a
+    regrade record); the others are left exactly as they are.
+    """
+    run = LabRegradeRun()
+    rows = LabSubmission.objects.filter(
+        lab_id=lab_id, status=SubmissionStatus.DONE, user__memberships__cohort=cohort
+    ).select_related("lab")
+    for submission in rows.order_by("pk"):
+        run.checked += 1
+        try:
+            if not submission_regrade_preview(submission=submission).changed:
+                continue
+            submission_regrade(submission=submission, by=by, cohort=cohort)
+        except ClassError as exc:
+            run.problems.append(str(exc))
+            break  # the lab's checks do not compile: the same for every submission
+        run.changed += 1
+    return run
 
 
 # --- namespaces for a class (classroom mode) ----------------------------------------------

@@ -24,7 +24,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from classes import selectors, services
-from classes.forms import CohortForm, ExpiryForm, QuotaForm
+from classes.forms import CohortForm, ExpiryForm, InstructorForm, LabRegradeForm, QuotaForm
 from classes.gradebook import gradebook_csv, gradebook_for, gradebook_json
 from classes.models import Cohort
 from labs.clusters import classroom_mode, connect_local
@@ -86,6 +86,8 @@ def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "cohort": cohort,
             "gradebook": gradebook_for(cohort=cohort),
             "expiry_form": ExpiryForm(),
+            "instructor_form": InstructorForm(),
+            "lab_regrade_form": LabRegradeForm(),
             "quota_form": QuotaForm(initial=_quota_initial(cohort)),
             "classroom": classroom,
             "namespaces": selectors.cohort_namespaces(cohort=cohort) if classroom else [],
@@ -341,3 +343,55 @@ def submission_regrade(
             f"{record.new_score}/{record.new_max_score}. The old result is kept below.",
         )
     return redirect("classes_instructor:submission", pk=cohort.pk, submission_id=submission.pk)
+
+
+@require_POST
+@_instructor_only
+def instructor_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = InstructorForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the username of an instructor.")
+        return redirect(cohort)
+    try:
+        added = services.cohort_instructor_add(
+            cohort=cohort, username=form.cleaned_data["username"]
+        )
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{added.get_username()} teaches this class too.")
+    return redirect(cohort)
+
+
+@require_POST
+@_instructor_only
+def member_remove(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    membership = selectors.member_get(cohort=cohort, user_id=user_id)
+    services.cohort_member_remove(cohort=cohort, membership=membership)
+    messages.success(
+        request,
+        f"{membership.user.get_username()} is no longer in this class; their work stays theirs.",
+    )
+    return redirect(cohort)
+
+
+@require_POST
+@_instructor_only
+def lab_regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = LabRegradeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Choose a lab to regrade.")
+        return redirect(cohort)
+    lab = form.cleaned_data["lab"]
+    run = services.cohort_lab_regrade(cohort=cohort, lab_id=lab.pk, by=request.user)
+    for problem in run.problems:
+        messages.error(request, problem)
+    messages.success(
+        request,
+        f"{lab.title}: {run.checked} checked submission{'s' if run.checked != 1 else ''} in this "
+        f"class, {run.changed} regraded from their evidence (the others would not change).",
+    )
+    return redirect(cohort)

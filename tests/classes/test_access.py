@@ -62,6 +62,10 @@ def instructor_urls(w: World, alice_id: int) -> list[tuple[str, str]]:
         reverse("classes_instructor:regrade", args=[pk, w.submission.pk]),
         reverse("classes_instructor:end", args=[pk]),
         reverse("classes_instructor:reopen", args=[pk]),
+        reverse("classes_instructor:instructor_add", args=[pk]),
+        reverse("classes_instructor:lab_regrade", args=[pk]),
+        # Last: it takes alice out of the class.
+        reverse("classes_instructor:remove", args=[pk, alice_id]),
     ]
     return [("get", u) for u in gets] + [("post", u) for u in posts]
 
@@ -73,7 +77,11 @@ def secrets_of(w: World) -> list[str]:
 
 
 def request(client: Client, method: str, url: str):  # type: ignore[no-untyped-def]
-    data = {"expires_in": "", "pods": "", "cpu": "", "memory": ""} if method == "post" else None
+    data = (
+        {"expires_in": "", "pods": "", "cpu": "", "memory": "", "username": "nobody", "lab": "1"}
+        if method == "post"
+        else None
+    )
     return getattr(client, method)(url, data)
 
 
@@ -115,6 +123,8 @@ def test_the_idor_matrix_of_instructor_urls(
     if expected is not None:
         assert world.cohort.ended_at is None
         assert not world.submission.regrades.exists()
+        assert Membership.objects.filter(cohort=world.cohort, user=alice).exists()
+        assert list(world.cohort.instructors.all()) == [carol]
 
 
 @pytest.mark.parametrize("persona", ["carol", "root"])

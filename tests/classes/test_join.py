@@ -242,3 +242,31 @@ def test_the_nav_shows_each_role_its_links(client, alice, carol):
     client.force_login(carol)
     page = client.get(reverse("lessons:home")).content.decode()
     assert reverse("classes:mine") in page and reverse("classes_instructor:list") in page
+
+
+def test_an_instructor_adds_a_co_instructor(carol_client, cohort, dave, alice, client):
+    url = reverse("classes_instructor:instructor_add", args=[cohort.pk])
+    # A student and an unknown name get the same answer: the form finds no accounts.
+    for name in ("alice", "nobody"):
+        page = carol_client.post(url, {"username": name}, follow=True).content.decode()
+        assert f"No instructor has the username “{name}”." in page
+    page = carol_client.post(url, {"username": "dave"}, follow=True).content.decode()
+    assert "dave teaches this class too." in page
+    assert set(cohort.instructors.all()) == {cohort.instructors.get(username="carol"), dave}
+    client.force_login(dave)
+    assert client.get(cohort.get_absolute_url()).status_code == 200
+
+
+def test_an_instructor_removes_a_student(carol_client, cohort, alice):
+    url = reverse("classes_instructor:remove", args=[cohort.pk, alice.pk])
+    page = carol_client.post(url, follow=True).content.decode()
+    assert "alice is no longer in this class" in page
+    assert not Membership.objects.filter(user=alice).exists()
+    assert carol_client.post(url).status_code == 404
+
+
+def test_the_operator_sees_classes_in_the_admin(client, root, cohort):
+    client.force_login(root)
+    page = client.get(reverse("admin:classes_cohort_changelist")).content.decode()
+    assert "Kubernetes 101" in page
+    assert client.get(reverse("admin:classes_cohort_change", args=[cohort.pk])).status_code == 200

@@ -376,3 +376,29 @@ def test_the_instructor_previews_then_regrades_in_the_browser(client, alice, car
     assert "Regraded from the stored evidence: 1/3 → 3/3" in page
     assert "Regrade history" in page and "carol" in page
     assert LabSubmission.objects.get(pk=submission.pk).score == 3
+
+
+def test_a_lab_is_regraded_for_the_whole_class(
+    carol_client, alice, bob, carol, cohort, other_cohort
+):
+    lab = make_lab([EXISTS, READY_WRONG])
+    fails = graded([EXISTS, READY_WRONG], snapshot_of(deployment()))
+    missing = graded([EXISTS, READY_WRONG], snapshot_of())
+    changes = make_submission(user=alice, lab=lab, results=fails)
+    same = make_submission(user=alice, lab=lab, results=missing)
+    queued = make_submission(user=alice, lab=lab, results=[], status=SubmissionStatus.QUEUED)
+    elsewhere = make_submission(user=bob, lab=lab, results=fails)  # bob is in dave's class
+    lab.checks = [EXISTS, READY_FIXED]
+    lab.save()
+
+    url = reverse("classes_instructor:lab_regrade", args=[cohort.pk])
+    page = carol_client.post(url, {"lab": lab.pk}, follow=True).content.decode()
+    assert "Test lab: 2 checked submissions in this class, 1 regraded" in page
+    assert LabSubmission.objects.get(pk=changes.pk).score == 3
+    assert SubmissionRegrade.objects.filter(submission=changes).count() == 1
+    # Nothing to change, not checked yet, or not in this class: untouched, no record.
+    for untouched in (same, queued, elsewhere):
+        assert not SubmissionRegrade.objects.filter(submission=untouched).exists()
+    assert LabSubmission.objects.get(pk=elsewhere.pk).score == 1
+    bad = carol_client.post(url, {"lab": "999999"}, follow=True).content.decode()
+    assert "Choose a lab to regrade." in bad
