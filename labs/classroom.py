@@ -26,6 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
+from django.views.decorators.debug import sensitive_variables
 
 from labs.clusters import connect_local, local_certificate_authority
 from labs.models import StudentNamespace
@@ -410,6 +411,7 @@ def guardrail_manifests() -> list[dict[str, Any]]:
     ]
 
 
+@sensitive_variables("token")
 def student_kubeconfig(
     *, namespace: str, server: str, ca_data: str | None, token: str
 ) -> dict[str, Any]:
@@ -458,6 +460,8 @@ def _refuse_foreign_or_terminating(cluster: Cluster, name: str, user: User) -> N
         raise NamespaceBusy(f"the namespace {name} is still being deleted; try again in a minute")
 
 
+# An error report (the DEBUG page, an error e-mail) must not show the new token.
+@sensitive_variables("answer", "status", "token", "config")
 def _issue_kubeconfig(cluster: Cluster, student_namespace: StudentNamespace) -> None:
     """TokenRequest for the ServiceAccount, then the kubeconfig around it, encrypted."""
     name = student_namespace.namespace

@@ -1,4 +1,4 @@
-"""Site-styled error pages.
+"""Site-styled error pages, and what error reports may show.
 
 The 500 page is rendered without a request context on purpose: whatever
 broke (the database, a context processor) must not break the error page.
@@ -6,8 +6,42 @@ broke (the database, a context processor) must not break the error page.
 
 from __future__ import annotations
 
+import re
+from typing import Any
+
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseServerError
 from django.template import loader
+from django.utils.regex_helper import _lazy_re_compile
+from django.views.debug import SafeExceptionReporterFilter
+
+# scheme://user:password@host — the password part.
+_URL_PASSWORD = re.compile(r"(\b[a-zA-Z][a-zA-Z0-9+.-]*://[^/\s:@]*:)[^/\s@]+@")
+
+
+class SecretsFilter(SafeExceptionReporterFilter):
+    """Django's filter for error reports (DEBUG pages, error e-mails), knowing our names.
+
+    Django hides settings and request.META entries whose names contain KEY,
+    SECRET, TOKEN, PASS and the like, which covers SECRET_KEY and
+    TUTOR_ENCRYPTION_KEYS. It does not hide DATABASE_URL, REDIS_URL or the
+    Celery broker URL, which carry passwords in their user part (and a WSGI
+    server such as runserver passes the environment in request.META), so
+    those names are added, and any value that is a URL with a password
+    loses the password whatever its name.
+    """
+
+    hidden_settings = _lazy_re_compile(
+        "API|AUTH|TOKEN|KEY|SECRET|PASS|SIGNATURE|HTTP_COOKIE"
+        "|DATABASE_URL|REDIS_URL|BROKER_URL|RESULT_BACKEND|DSN",
+        flags=re.IGNORECASE,
+    )
+
+    def cleanse_setting(self, key: Any, value: Any) -> Any:
+        cleansed = super().cleanse_setting(key, value)
+        # Plain strings only: lazy objects (translations, axes' settings) stay as they are.
+        if type(cleansed) is str:
+            return _URL_PASSWORD.sub(rf"\1{self.cleansed_substitute}@", cleansed)
+        return cleansed
 
 
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

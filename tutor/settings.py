@@ -183,6 +183,8 @@ if _PROXY_SSL_HEADER.strip():
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Error reports (the DEBUG page, error e-mails) hide our secrets too: URLs with passwords.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "tutor.errors.SecretsFilter"
 # Only the tutor's own scripts and styles run: no inline script, no inline style
 # attribute, no eval. CodeMirror injects <style> elements, which carry the request's
 # nonce (templates pass request.csp_nonce to editor.js); django-csp adds the nonce to
