@@ -182,7 +182,7 @@ def gradebook_csv(gradebook: Gradebook) -> str:
     out = io.StringIO()
     writer = csv.writer(out)
     header = ["username", "joined_at", "chapters_done", "chapters_total"]
-    header += [f"quiz_ch{q.chapter.number}_best_percent" for q in gradebook.quizzes]
+    header += [f"{quiz_column(gradebook, q)}_best_percent" for q in gradebook.quizzes]
     header += ["exercises_solved", "exercises_total"]
     for lab in gradebook.labs:
         header += [
@@ -217,6 +217,13 @@ def gradebook_csv(gradebook: Gradebook) -> str:
             ]
         writer.writerow([csv_safe(v) for v in line])
     return out.getvalue()
+
+
+def quiz_column(gradebook: Gradebook, quiz: Quiz) -> str:
+    """``quiz_ch9``; with the quiz's id too when its chapter has more than one quiz."""
+    number = quiz.chapter.number
+    alone = sum(1 for q in gradebook.quizzes if q.chapter.number == number) == 1
+    return f"quiz_ch{number}" if alone else f"quiz_ch{number}_{quiz.pk}"
 
 
 def gradebook_json(gradebook: Gradebook) -> dict[str, Any]:
