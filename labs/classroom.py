@@ -247,22 +247,40 @@ def student_namespace_cleanup(*, cluster: Cluster, student_namespace: StudentNam
 
 
 def guardrails_apply(*, cluster: Cluster) -> bool:
-    """Cluster-wide rules for every student namespace; False when the tutor may not set them.
+    """Cluster-wide rules for every student namespace; False when they are missing.
 
     A student may create Secrets (the course's labs do), and a Secret of type
     ``kubernetes.io/service-account-token`` would get a token that never
     expires: the ValidatingAdmissionPolicy refuses that type in namespaces
     labelled as a student's, so the only token a student holds is the
-    expiring one the tutor hands out. Applying it again changes nothing.
+    expiring one the tutor hands out.
+
+    A deployment installs the policy with its manifests
+    (deploy/kubernetes/student-guardrails.yaml) and lets the tutor only read
+    it: creating admission policies is a cluster-wide power. A tutor with
+    admin credentials (a laptop, the tests) applies it itself.
     """
+    if _guardrails_present(cluster):
+        return True
     try:
         cluster.apply(yaml.safe_dump_all(guardrail_manifests(), sort_keys=False), "")
     except Forbidden:
         log.warning(
-            "the tutor may not create ValidatingAdmissionPolicies: students can create "
-            "non-expiring ServiceAccount tokens; apply %s yourself (labs.classroom.guardrail_manifests)",
+            "the admission policy %s is missing and the tutor may not create it: students can "
+            "create ServiceAccount tokens that never expire; apply "
+            "deploy/kubernetes/student-guardrails.yaml",
             GUARDRAIL,
         )
+        return False
+    return True
+
+
+def _guardrails_present(cluster: Cluster) -> bool:
+    base = "/apis/admissionregistration.k8s.io/v1"
+    try:
+        cluster.request("GET", f"{base}/validatingadmissionpolicies/{GUARDRAIL}")
+        cluster.request("GET", f"{base}/validatingadmissionpolicybindings/{GUARDRAIL}")
+    except (NotFound, Forbidden):
         return False
     return True
 
