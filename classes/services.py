@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from django.contrib.auth.models import User
-from django.core.cache import cache
+from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -115,6 +115,8 @@ def cohort_member_remove(*, cohort: Cohort, membership: Membership) -> None:
 
 def cohort_join(*, user: User, code: str) -> Membership:
     """Join the class whose current code this is. JoinRefused says why not."""
+    # Shared by every web process (Redis in production), so the limit holds across them.
+    cache = caches["shared"]
     failures_key = f"classes:join-failures:{user.pk}"
     if cache.get(failures_key, 0) >= JOIN_FAILURES_ALLOWED:
         raise JoinRefused(

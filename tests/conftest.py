@@ -79,10 +79,11 @@ def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-unty
 
 @pytest.fixture(autouse=True)
 def empty_cache():
-    """Cached pages must not leak from one test into the next."""
-    from django.core.cache import cache
+    """Cached pages and counters must not leak from one test into the next."""
+    from django.core.cache import caches
 
-    cache.clear()
+    caches["default"].clear()
+    caches["shared"].clear()
 
 
 @pytest.fixture

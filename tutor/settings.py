@@ -152,11 +152,23 @@ STORAGES = {
     },
 }
 
+# "default" is per process on purpose: pages cached there are cheap to rebuild and
+# the content version in their key invalidates them. "shared" holds what every web
+# process must agree on (counters of failed join codes): Redis when there is one.
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tutor",
-    }
+    },
+    "shared": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env_str("REDIS_URL"),
+            "KEY_PREFIX": "tutor",
+        }
+        if env_str("REDIS_URL")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+    ),
 }
 
 SESSION_COOKIE_HTTPONLY = True
@@ -291,9 +303,7 @@ TUTOR_STUDENT_CONTAINER_MEMORY = env_str("TUTOR_STUDENT_CONTAINER_MEMORY", "200M
 # addresses are refused whatever the list says.
 TUTOR_STUDENT_CLUSTERS = env_bool("TUTOR_STUDENT_CLUSTERS", False)
 TUTOR_STUDENT_CLUSTER_ALLOWED = [
-    entry.strip()
-    for entry in env_str("TUTOR_STUDENT_CLUSTER_ALLOWED").split(",")
-    if entry.strip()
+    entry.strip() for entry in env_str("TUTOR_STUDENT_CLUSTER_ALLOWED").split(",") if entry.strip()
 ]
 # Fernet keys for secrets at rest (students' kubeconfigs), newest first: values are
 # encrypted with the first and decrypted with any, so a new key goes in front, then
