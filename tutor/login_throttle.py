@@ -93,7 +93,10 @@ class LoginAttemptHandler(AxesDatabaseHandler):
         by_username, by_address = (
             _failure_count(attempts) for attempts in self.get_user_attempts(request, credentials)
         )
-        if by_address >= settings.TUTOR_LOGIN_IP_FAILURE_LIMIT:
+        # No address (a Unix socket without a trusted proxy): every visitor would
+        # share the one count, and a stranger could lock everybody out.
+        address = getattr(request, "axes_ip_address", None)
+        if address and by_address >= settings.TUTOR_LOGIN_IP_FAILURE_LIMIT:
             return max(by_username, int(settings.AXES_FAILURE_LIMIT))
         return by_username
 

@@ -102,6 +102,17 @@ def test_a_shared_address_tolerates_many_students_typos(alice, bob):  # type: ig
     assert attempt(school, "alice", "correct-horse-1").status_code == 302
 
 
+def test_no_address_is_not_one_address_for_everybody(settings, alice):  # type: ignore[no-untyped-def]
+    """Behind a Unix socket without a trusted proxy there is no address: count usernames only."""
+    settings.TUTOR_LOGIN_IP_FAILURE_LIMIT = 4
+    nowhere = Client(REMOTE_ADDR="")
+    for n in range(6):
+        attempt(nowhere, f"nobody-{n}", WRONG)
+    assert attempt(nowhere, "alice", "correct-horse-1").status_code == 302
+    fail(nowhere, "nobody-0", 5)
+    assert attempt(nowhere, "nobody-0", WRONG).status_code == 429
+
+
 def test_the_lockout_ends_after_the_cool_off(client, alice):  # type: ignore[no-untyped-def]
     fail(client, "alice", 5)
     assert attempt(client, "alice", "correct-horse-1").status_code == 429
