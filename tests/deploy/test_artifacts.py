@@ -71,6 +71,9 @@ def test_it_ships_the_objects_the_operator_needs():
         ("ClusterRole", "lfs158-tutor"),
         ("ClusterRoleBinding", "lfs158-tutor"),
         ("Job", "tutor-migrate"),
+        ("NetworkPolicy", "tutor-redis"),
+        ("NetworkPolicy", "tutor-postgres"),
+        ("PodDisruptionBudget", "tutor-web"),
     } <= kinds
     ingress = next(o for o in kubernetes_objects() if o["kind"] == "Ingress")
     assert ingress["apiVersion"] == "networking.k8s.io/v1"

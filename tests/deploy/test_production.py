@@ -209,3 +209,41 @@ def test_it_serves_https_only_behind_the_proxy(production_server: int):
     status, headers, _ = request(port, stylesheet)
     assert status == 200
     assert "immutable" in headers["Cache-Control"]
+
+
+def settings_in(env: dict[str, str], *names: str) -> dict[str, object]:
+    code = "import json; from django.conf import settings; print(json.dumps({n: getattr(settings, n, None) for n in %r}))"
+    result = manage(env, "shell", "-c", code % (names,))
+    assert result.returncode == 0, result.stderr[-3000:]
+    return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def test_each_part_of_the_production_switch_can_be_set_on_its_own(tmp_path):
+    env = kubernetes_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    env.update(
+        TUTOR_SSL_REDIRECT="false", TUTOR_HSTS_SECONDS="600", TUTOR_HSTS_INCLUDE_SUBDOMAINS="no",
+        TUTOR_PROXY_SSL_HEADER="X-Forwarded-Scheme",
+    )  # fmt: skip
+    found = settings_in(env, "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+                        "SECURE_HSTS_INCLUDE_SUBDOMAINS", "SECURE_PROXY_SSL_HEADER",
+                        "SESSION_COOKIE_SECURE", "CSRF_COOKIE_SECURE")  # fmt: skip
+    assert found == {
+        "SECURE_SSL_REDIRECT": False, "SECURE_HSTS_SECONDS": 600,
+        "SECURE_HSTS_INCLUDE_SUBDOMAINS": False,
+        "SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_SCHEME", "https"],
+        "SESSION_COOKIE_SECURE": True, "CSRF_COOKIE_SECURE": True,
+    }  # fmt: skip
+    # Without the switch (a laptop): nothing of it, and no proxy header is trusted.
+    laptop = base_env(tmp_path)
+    found = settings_in(laptop, "SECURE_SSL_REDIRECT", "SECURE_HSTS_SECONDS",
+                        "SECURE_PROXY_SSL_HEADER", "SESSION_COOKIE_SECURE")  # fmt: skip
+    assert found == {"SECURE_SSL_REDIRECT": False, "SECURE_HSTS_SECONDS": 0,
+                     "SECURE_PROXY_SSL_HEADER": None, "SESSION_COOKIE_SECURE": False}  # fmt: skip
+
+
+def test_a_wrong_switch_value_is_a_clear_error(tmp_path):
+    env = base_env(tmp_path)
+    env["TUTOR_HTTPS"] = "sure"
+    result = manage(env, "check")
+    assert result.returncode != 0
+    assert "TUTOR_HTTPS='sure': expected one of true/false" in result.stderr
