@@ -82,7 +82,11 @@ class LoginAttemptBackend(AxesStandaloneBackend):
 
 
 class LoginAttemptHandler(AxesDatabaseHandler):
-    """The database handler with a separate per-address limit and a per-username reset."""
+    """The database handler with a separate per-address limit and a per-username reset.
+
+    Relies on ``AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]`` (in that
+    order): axes then gives one queryset per parameter, in the same order.
+    """
 
     def get_failures(self, request: HttpRequest, credentials: dict[str, Any] | None = None) -> int:
         """Failures to compare with ``AXES_FAILURE_LIMIT`` (the per-username limit).
@@ -103,6 +107,7 @@ class LoginAttemptHandler(AxesDatabaseHandler):
     def reset_user_attempts(
         self, request: HttpRequest, credentials: dict[str, Any] | None = None
     ) -> int:
+        """After a successful login: that username's failures only (see the module's docstring)."""
         username = get_client_username(request, credentials)
         if not username:
             return 0
