@@ -127,6 +127,8 @@ def explode(request: HttpRequest) -> None:
 
 
 urlpatterns = [path("explode/", explode), *tutor_urls.urlpatterns]
+handler404 = tutor_urls.handler404
+handler500 = tutor_urls.handler500
 
 
 @pytest.fixture
@@ -170,6 +172,7 @@ def test_the_500_page_shows_no_secret(settings, secrets_in_settings):  # type: i
     for secret in [*secrets_in_settings, *hostile_environ().values()]:
         assert secret not in page
     assert "kaboom" not in page and "Traceback" not in page and "SECRET_KEY" not in page
+    assert "Something went wrong on our side" in page  # the site's own 500 page
 
 
 def technical_report(request: HttpRequest) -> tuple[str, str]:
