@@ -134,6 +134,20 @@ def test_the_cluster_role_grants_everything_students_get():
     assert not {verb for _, _, verb in held} & {"escalate", "bind", "impersonate"}
 
 
+def test_the_guardrails_file_is_what_the_tutor_checks_for():
+    from labs.classroom import GUARDRAIL, guardrail_manifests
+
+    shipped = [
+        d
+        for d in yaml.safe_load_all((DEPLOY / "kubernetes" / "student-guardrails.yaml").read_text())
+        if d
+    ]
+    assert shipped == guardrail_manifests()
+    role = next(o for o in kubernetes_objects() if o["kind"] == "ClusterRole")
+    [policy_rule] = [r for r in role["rules"] if r["apiGroups"] == ["admissionregistration.k8s.io"]]
+    assert policy_rule["resourceNames"] == [GUARDRAIL] and policy_rule["verbs"] == ["get"]
+
+
 # --- compose ------------------------------------------------------------------------------
 
 
