@@ -80,6 +80,7 @@ class Stats:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     examples: list[str] = field(default_factory=list)
     retried: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    tutor_cpu: float = 0.0  # gunicorn and Celery processes, user + system seconds
     submissions: set[str] = field(default_factory=set)
     finished_polls: set[str] = field(default_factory=set)
 
@@ -123,6 +124,30 @@ def _wait_for(url: str, proc: subprocess.Popen[bytes], log: Path, timeout: float
         if proc.poll() is not None or time.monotonic() > deadline:
             raise RuntimeError(f"the tutor did not start:\n{log.read_text()[-3000:]}")
         time.sleep(0.2)
+
+
+def _cpu_seconds(root: int) -> float:
+    """User + system CPU of a process and all its descendants, from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parents[int(entry.name)] = int(fields[1])
+        times[int(entry.name)] = (int(fields[11]) + int(fields[12])) / ticks
+    family, frontier = {root}, [root]
+    while frontier:
+        pid = frontier.pop()
+        for child, parent in parents.items():
+            if parent == pid and child not in family:
+                family.add(child)
+                frontier.append(child)
+    return sum(times.get(pid, 0.0) for pid in family)
 
 
 def _database(server_url: str, name: str, *, drop: bool = False) -> str:
@@ -435,6 +460,12 @@ def _report(
         f"{done} graded, {failed} could not grade, {lost} lost; "
         f"queue drained {drained:.1f} s after the run"
     )
+    load = os.getloadavg()[0]
+    print(
+        f"the tutor's processes (gunicorn, Celery) used {stats.tutor_cpu:.0f} CPU seconds: "
+        f"{1000 * stats.tutor_cpu / max(1, total_requests):.1f} ms a request on average, "
+        f"{stats.tutor_cpu / elapsed:.2f} of {os.cpu_count()} cores; load average at the end {load:.1f}"
+    )
     if stats.retried:
         retried = ", ".join(f"{n} {what}" for what, n in sorted(stats.retried.items()))
         print(f"sent again after a keep-alive connection closed under it (not errors): {retried}")
@@ -540,7 +571,9 @@ def run(config: Config | None = None) -> bool:
         _wait_for(f"{base}/readyz", server, log)
 
         stats = Stats()
+        cpu_before = _cpu_seconds(server.pid)
         elapsed = asyncio.run(_simulate(base, plan, config, stats))
+        stats.tutor_cpu = _cpu_seconds(server.pid) - cpu_before
         counts, drained = _drain(env, len(stats.submissions))
         return _report(stats, config, elapsed, counts, drained)
     return False
