@@ -131,9 +131,12 @@ def start(port: int, *, fsync: bool = True) -> str:
         raise PostgresError(f"{HOST}:{port} is taken by another program: choose --port")
     binaries = bin_dir()
     base = folder(port)
+    uid, gid = _server_uid()
+    # The temporary directory is shared: never follow or reuse what another user put there.
+    if base.is_symlink() or (base.exists() and base.stat().st_uid not in (uid, os.getuid())):
+        raise PostgresError(f"{base} exists and is not ours: remove it or choose --port")
     shutil.rmtree(base, ignore_errors=True)
     base.mkdir(mode=0o700)
-    uid, gid = _server_uid()
     os.chown(base, uid, gid)
     superuser_password = secrets.token_hex(16)
     tutor_password = secrets.token_hex(16)
