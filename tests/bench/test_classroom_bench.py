@@ -16,13 +16,17 @@ import pytest
 
 from tests.cluster.fixtures import REPO, Cluster
 
-pytestmark = pytest.mark.cluster
+pytestmark = [
+    pytest.mark.cluster,
+    pytest.mark.skipif(
+        not os.environ.get("TUTOR_TEST_DATABASE_URL"),
+        reason="runs on PostgreSQL: scripts/classroom-tests.sh (make test) names the server",
+    ),
+]
 
 
 def test_a_small_class_runs_without_errors_or_lost_submissions(cluster: Cluster):
-    server = os.environ.get("TUTOR_TEST_DATABASE_URL")
-    if not server:
-        pytest.skip("runs on PostgreSQL: scripts/classroom-tests.sh (make test) names the server")
+    server = os.environ["TUTOR_TEST_DATABASE_URL"]
     started = time.monotonic()
     result = subprocess.run(
         [sys.executable, "-m", "bench.classroom", "--students", "5", "--seconds", "10",
