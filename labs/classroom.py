@@ -32,6 +32,7 @@ from labs.clusters import connect_local, local_certificate_authority
 from labs.models import StudentNamespace
 from tutor import crypto
 from tutor.kube import Cluster, Forbidden, KubeError, NotFound
+from tutor.kube.kubeconfig import token_kubeconfig
 
 log = logging.getLogger(__name__)
 
@@ -433,25 +434,12 @@ def guardrail_manifests() -> list[dict[str, Any]]:
 def student_kubeconfig(
     *, namespace: str, server: str, ca_data: str | None, token: str
 ) -> dict[str, Any]:
-    cluster: dict[str, str] = {"server": server}
-    if ca_data:
-        cluster["certificate-authority-data"] = ca_data
     # The namespace names the context and the user too, so that a student who
     # merges this file into their own kubeconfig finds it by that name.
-    name = namespace
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "lfs158-classroom", "cluster": cluster}],
-        "users": [{"name": name, "user": {"token": token}}],
-        "contexts": [
-            {
-                "name": name,
-                "context": {"cluster": "lfs158-classroom", "user": name, "namespace": namespace},
-            }
-        ],
-        "current-context": name,
-    }
+    return token_kubeconfig(
+        server=server, token=token, ca_data=ca_data, namespace=namespace,
+        cluster="lfs158-classroom", user=namespace, context=namespace,
+    )  # fmt: skip
 
 
 # --- helpers ------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from django.conf import settings
 from django.core.cache import cache
 
 from tutor.kube import BadKubeconfig, Cluster, KubeError
-from tutor.kube.kubeconfig import context_parts, parse_kubeconfig
+from tutor.kube.kubeconfig import context_parts, parse_kubeconfig, token_kubeconfig
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -71,14 +71,10 @@ def in_cluster_kubeconfig(directory: Path | None = None) -> dict[str, Any]:
         raise BadKubeconfig(
             f"cannot read the Pod's ServiceAccount ({exc.strerror}: {exc.filename})"
         ) from exc
-    return {
-        "apiVersion": "v1",
-        "kind": "Config",
-        "clusters": [{"name": "in-cluster", "cluster": {"server": f"https://{host}:{port}", "certificate-authority-data": ca}}],
-        "users": [{"name": "tutor", "user": {"token": token}}],
-        "contexts": [{"name": "in-cluster", "context": {"cluster": "in-cluster", "user": "tutor", "namespace": namespace}}],
-        "current-context": "in-cluster",
-    }  # fmt: skip
+    return token_kubeconfig(
+        server=f"https://{host}:{port}", token=token, ca_data=ca, namespace=namespace,
+        cluster="in-cluster", user="tutor", context="in-cluster",
+    )  # fmt: skip
 
 
 def classroom_mode() -> bool:

@@ -87,19 +87,17 @@ def lab_check(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     lab = selectors.lab_get_published(slug=slug)
     own_cluster = student_cluster_for(user=request.user)
     if own_cluster is not None:
-        submission, _ = lab_submission_create(
-            user=request.user, lab=lab, namespace=own_cluster.namespace, student_cluster=own_cluster
-        )
-        if request.htmx:
-            return _submission_partial(request, lab, submission)
-        return redirect(submission)
-    namespace, problem = _namespace_or_problem(request.user)
-    if problem:
-        messages.error(request, problem)
-        if request.htmx:
-            return HttpResponseClientRedirect(lab.get_absolute_url())
-        return redirect(lab)
-    submission, _ = lab_submission_create(user=request.user, lab=lab, namespace=namespace)
+        namespace = own_cluster.namespace
+    else:
+        namespace, problem = _namespace_or_problem(request.user)
+        if problem:
+            messages.error(request, problem)
+            if request.htmx:
+                return HttpResponseClientRedirect(lab.get_absolute_url())
+            return redirect(lab)
+    submission, _ = lab_submission_create(
+        user=request.user, lab=lab, namespace=namespace, student_cluster=own_cluster
+    )
     if request.htmx:
         return _submission_partial(request, lab, submission)
     return redirect(submission)

@@ -66,8 +66,7 @@ class StudentClusterForm(forms.Form):
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def my_cluster(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not student_clusters.enabled():
-        raise student_clusters.StudentClustersDisabled("Students' own clusters are not enabled")
+    student_clusters.require_enabled()
     current = student_clusters.student_cluster_for(user=request.user)
     form = StudentClusterForm()
     if request.method == "POST":
@@ -112,8 +111,7 @@ def my_cluster(request: AuthenticatedHttpRequest) -> HttpResponse:
 def my_cluster_test(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = student_clusters.student_cluster_for(user=request.user)
     if current is None:
-        if not student_clusters.enabled():
-            raise student_clusters.StudentClustersDisabled("Students' own clusters are not enabled")
+        student_clusters.require_enabled()
         messages.error(request, "You have not saved a cluster yet.")
         return redirect("labs:my_cluster")
     student_clusters.student_cluster_test(current)
@@ -129,8 +127,7 @@ def my_cluster_test(request: AuthenticatedHttpRequest) -> HttpResponse:
 @require_POST
 @login_required
 def my_cluster_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
-    if not student_clusters.enabled():
-        raise student_clusters.StudentClustersDisabled("Students' own clusters are not enabled")
+    student_clusters.require_enabled()
     if student_clusters.student_cluster_delete(user=request.user):
         messages.success(request, "Removed: your labs are checked on the tutor's cluster again.")
     return redirect("labs:my_cluster")

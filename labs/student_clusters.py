@@ -24,7 +24,7 @@ from django.utils import timezone
 from labs.models import StudentCluster
 from tutor import crypto
 from tutor.kube import BadKubeconfig, Cluster, KubeError, check_untrusted, parse_kubeconfig
-from tutor.kube.kubeconfig import MAX_BYTES, context_parts
+from tutor.kube.kubeconfig import context_parts
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +37,11 @@ class StudentClustersDisabled(Http404):
 
 def enabled() -> bool:
     return bool(settings.TUTOR_STUDENT_CLUSTERS)
+
+
+def require_enabled() -> None:
+    if not enabled():
+        raise StudentClustersDisabled("Students' own clusters are not enabled")
 
 
 def allowed_servers() -> list[str]:
@@ -59,12 +64,9 @@ def student_cluster_save(
     unusable or refused; nothing is stored then. The namespace defaults to
     the context's, else ``default``.
     """
-    if not enabled():
-        raise StudentClustersDisabled("Students' own clusters are not enabled")
+    require_enabled()
     if not text.strip():
         raise BadKubeconfig("the kubeconfig is empty")
-    if len(text.encode()) > MAX_BYTES:
-        raise BadKubeconfig(f"the kubeconfig is larger than {MAX_BYTES // 1024} KiB")
     config = parse_kubeconfig(text)
     chosen, cluster, _, context_namespace = context_parts(config, context.strip() or None)
     namespace = namespace.strip() or str(context_namespace or "") or "default"

@@ -23,8 +23,8 @@ def lab_submission_create(
 ) -> tuple[LabSubmission, bool]:
     """A new submission, or the one already waiting (a double click makes one submission).
 
-    With ``student_cluster`` the work is graded on the student's own cluster,
-    in its namespace, and the submission says so.
+    With ``student_cluster`` the work is graded on the student's own cluster
+    (``namespace`` is then its namespace), and the submission says so.
     """
     from labs.tasks import grade_submission
 
@@ -46,7 +46,7 @@ def lab_submission_create(
         submission = LabSubmission.objects.create(
             user=user,
             lab=lab,
-            namespace=student_cluster.namespace if student_cluster else namespace,
+            namespace=namespace,
             on_student_cluster=student_cluster is not None,
             cluster_server=student_cluster.server if student_cluster else "",
             max_score=lab.max_score,

@@ -8,6 +8,7 @@ a fresh labelled namespace that is deleted afterwards.
 
 from __future__ import annotations
 
+import base64
 import os
 import subprocess
 import sys
@@ -45,6 +46,39 @@ class Cluster:
         return subprocess.run(
             [*argv, *args], input=stdin, capture_output=True, text=True, timeout=60
         )
+
+
+def ca_data(cluster: Cluster) -> str:
+    """The base64 CA of the test cluster's kubeconfig, inline or from the file it names."""
+    from tutor.kube.kubeconfig import context_parts
+
+    config = yaml.safe_load(cluster.kubeconfig.read_text())
+    _, entry, _, _ = context_parts(config, cluster.context)
+    if entry.get("certificate-authority-data"):
+        return str(entry["certificate-authority-data"])
+    return base64.b64encode(Path(entry["certificate-authority"]).read_bytes()).decode()
+
+
+def service_account_token(kube: Any, namespace: str, name: str, cluster_role: str) -> str:
+    """A ServiceAccount holding ``cluster_role`` in its namespace, and a TokenRequest token for it."""
+    kube.apply(
+        yaml.safe_dump_all([
+            {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"name": name}},
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding",
+                "metadata": {"name": f"{name}-{cluster_role}"},
+                "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
+                "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": cluster_role},
+            },
+        ]),
+        namespace,
+    )  # fmt: skip
+    answer = kube.request(
+        "POST",
+        f"/api/v1/namespaces/{namespace}/serviceaccounts/{name}/token",
+        body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
+    )
+    return str(answer["status"]["token"])
 
 
 def _local_kubectl() -> str:

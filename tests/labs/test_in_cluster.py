@@ -14,14 +14,12 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import yaml
 
 from labs import classroom, clusters
 from labs.models import StudentNamespace
-from tests.cluster.fixtures import Cluster
+from tests.cluster.fixtures import Cluster, ca_data, service_account_token
 from tutor.kube import BadKubeconfig
 from tutor.kube import Cluster as KubeCluster
-from tutor.kube.kubeconfig import context_parts
 
 pytestmark = pytest.mark.cluster
 
@@ -31,34 +29,8 @@ def pod(cluster: Cluster, tmp_path: Path, monkeypatch, settings) -> Iterator[Pat
     admin = KubeCluster.from_kubeconfig_file(cluster.kubeconfig, context=cluster.context)
     namespace = f"t-incluster-{uuid.uuid4().hex[:8]}"
     admin.create_namespace(namespace, labels={"lfs158-tutor/test": "true"})
-    admin.apply(
-        f"""\
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: tutor
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: tutor-view
-subjects: [{{kind: ServiceAccount, name: tutor, namespace: {namespace}}}]
-roleRef: {{apiGroup: rbac.authorization.k8s.io, kind: ClusterRole, name: view}}
-""",
-        namespace,
-    )
-    token = admin.request(
-        "POST",
-        f"/api/v1/namespaces/{namespace}/serviceaccounts/tutor/token",
-        body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
-    )["status"]["token"]
-    config = yaml.safe_load(Path(cluster.kubeconfig).read_text())
-    _, entry, _, _ = context_parts(config, cluster.context)
-    ca = (
-        base64.b64decode(entry["certificate-authority-data"])
-        if entry.get("certificate-authority-data")
-        else Path(entry["certificate-authority"]).read_bytes()
-    )
+    token = service_account_token(admin, namespace, "tutor", "view")
+    ca = base64.b64decode(ca_data(cluster))
     folder = tmp_path / "serviceaccount"
     folder.mkdir()
     (folder / "token").write_text(token)

@@ -8,7 +8,6 @@ restarted (without persistence) while submissions wait in its queue.
 
 from __future__ import annotations
 
-import base64
 import http.cookiejar
 import os
 import re
@@ -28,11 +27,11 @@ import pytest
 import yaml
 
 from labs.grading import apply_steps
-from tests.cluster.fixtures import REPO, Cluster
+from tests.cluster.fixtures import REPO, Cluster, ca_data, service_account_token
 from tests.conftest import free_port, manage, wait_for_port
 from tests.labs.lab_fixtures import MANIFESTS, lab_root
 from tutor.kube import Cluster as KubeCluster
-from tutor.kube.kubeconfig import context_parts
+from tutor.kube.kubeconfig import token_kubeconfig
 
 pytestmark = pytest.mark.cluster
 VENV_BIN = Path(sys.executable).parent
@@ -296,59 +295,12 @@ def test_a_redis_restart_loses_no_queued_submission(stack: Stack):
 
 def own_cluster_kubeconfig(kube: KubeCluster, cluster: Cluster, namespace: str) -> str:
     """What a student with their own cluster uploads: a token for a namespace admin, inline CA."""
-    kube.apply(
-        f"""\
-apiVersion: v1
-kind: ServiceAccount
-metadata:
-  name: me
----
-apiVersion: rbac.authorization.k8s.io/v1
-kind: RoleBinding
-metadata:
-  name: me-admin
-subjects:
-  - kind: ServiceAccount
-    name: me
-    namespace: {namespace}
-roleRef:
-  apiGroup: rbac.authorization.k8s.io
-  kind: ClusterRole
-  name: admin
-""",
-        namespace,
-    )
-    token = kube.request(
-        "POST",
-        f"/api/v1/namespaces/{namespace}/serviceaccounts/me/token",
-        body={"apiVersion": "authentication.k8s.io/v1", "kind": "TokenRequest", "spec": {}},
-    )["status"]["token"]
-    admin = yaml.safe_load(Path(cluster.kubeconfig).read_text())
-    _, entry, _, _ = context_parts(admin, cluster.context)
-    ca = (
-        entry.get("certificate-authority-data")
-        or base64.b64encode(Path(entry["certificate-authority"]).read_bytes()).decode()
-    )
-    return yaml.safe_dump(
-        {
-            "apiVersion": "v1",
-            "kind": "Config",
-            "clusters": [
-                {
-                    "name": "mine",
-                    "cluster": {"server": kube.server, "certificate-authority-data": ca},
-                }
-            ],
-            "users": [{"name": "me", "user": {"token": token}}],
-            "contexts": [
-                {
-                    "name": "mine",
-                    "context": {"cluster": "mine", "user": "me", "namespace": namespace},
-                }
-            ],
-            "current-context": "mine",
-        }
-    )
+    token = service_account_token(kube, namespace, "me", "admin")
+    config = token_kubeconfig(
+        server=kube.server, token=token, ca_data=ca_data(cluster), namespace=namespace,
+        cluster="mine", user="me", context="mine",
+    )  # fmt: skip
+    return yaml.safe_dump(config)
 
 
 def test_a_students_own_cluster_is_graded_by_a_worker_with_their_credentials(

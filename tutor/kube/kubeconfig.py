@@ -36,6 +36,32 @@ def parse_kubeconfig(text: str) -> dict[str, Any]:
     return data
 
 
+def token_kubeconfig(
+    *,
+    server: str,
+    token: str,
+    ca_data: str | None,
+    namespace: str,
+    cluster: str,
+    user: str,
+    context: str,
+) -> dict[str, Any]:
+    """A kubeconfig of one context whose user holds a bearer token (the CA inline, if any)."""
+    entry: dict[str, str] = {"server": server}
+    if ca_data:
+        entry["certificate-authority-data"] = ca_data
+    return {
+        "apiVersion": "v1",
+        "kind": "Config",
+        "clusters": [{"name": cluster, "cluster": entry}],
+        "users": [{"name": user, "user": {"token": token}}],
+        "contexts": [
+            {"name": context, "context": {"cluster": cluster, "user": user, "namespace": namespace}}
+        ],
+        "current-context": context,
+    }
+
+
 def context_parts(
     config: dict[str, Any], context: str | None
 ) -> tuple[str, dict[str, Any], dict[str, Any], str | None]:
