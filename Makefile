@@ -55,7 +55,8 @@ test-deps:
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy tutor lessons quizzes labs classes
+	$(VENV)/bin/mypy tutor lessons quizzes labs classes engine kube cluster
+	$(VENV)/bin/lint-imports
 
 check: $(VENV)/.installed-dev
 	$(PY) manage.py check --fail-level WARNING

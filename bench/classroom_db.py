@@ -29,12 +29,12 @@ def prepare(students: int) -> dict[str, Any]:
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import User
 
-    from labs.grading import apply_steps
+    from kube import Cluster
+    from labs.grader import apply_steps
     from labs.models import Exercise
     from lessons.models import Chapter
     from quizzes.models import Quiz
     from tutor.content.registry import check_content
-    from tutor.kube import Cluster
 
     # One hash for every account: 200 PBKDF2 runs here would take a minute
     # and measure nothing. Each student still logs in through the form.
@@ -82,7 +82,7 @@ def count() -> dict[str, int]:
 
 
 def cleanup() -> dict[str, bool]:
-    from tutor.kube import Cluster
+    from kube import Cluster
 
     cluster = Cluster.from_kubeconfig_file(os.environ["TUTOR_KUBECONFIG"])
     try:

@@ -83,9 +83,10 @@ def run() -> bool:
 def _latency(kubeconfig: Path) -> bool:
     import secrets
 
-    from labs.grading import _key, apply_steps, grade, take_snapshot
+    from engine.grading.lab import _key, take_snapshot
+    from kube import Cluster
+    from labs.grader import ClusterReader, apply_steps, grade
     from tutor.content.registry import check_content
-    from tutor.kube import Cluster
 
     labs = check_content().sources["labs"]
     cluster = Cluster.from_kubeconfig_file(kubeconfig)
@@ -111,7 +112,7 @@ def _latency(kubeconfig: Path) -> bool:
             bare = []
             for _ in range(10):
                 started = time.perf_counter()
-                take_snapshot(cluster, namespace, keys)
+                take_snapshot(ClusterReader(cluster), namespace, keys)
                 for _check in access:
                     cluster.can_i(
                         user="bob", groups=[], verb="list", resource="pods", namespace=namespace
@@ -155,10 +156,10 @@ def _drain(kubeconfig: Path) -> bool:
 
     from django.contrib.auth.models import User
 
-    from labs.grading import apply_steps, grade
+    from kube import Cluster
+    from labs.grader import apply_steps, grade
     from labs.models import Lab, LabSubmission
     from tutor.content.registry import check_content
-    from tutor.kube import Cluster
 
     # The webserver lab with its solution in place: every submission is a
     # full grading run (snapshot, checks, results written) and none waits.

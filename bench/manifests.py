@@ -22,7 +22,7 @@ import kubernetes_validate
 import yaml
 
 from bench.http import gunicorn
-from tutor.manifests import validate_text
+from engine.manifests import validate_text
 
 REPO = Path(__file__).resolve().parent.parent
 GOAL_SPEEDUP = 20

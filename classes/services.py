@@ -13,10 +13,10 @@ from django.utils import timezone
 
 from classes.codes import CodeFormatError, new_join_code, normalize_join_code
 from classes.models import Cohort, Membership, SubmissionRegrade
+from engine.assertions import RuleError
+from engine.grading.regrade import LabRegrade, regrade_from_evidence
+from kube import Cluster, KubeError
 from labs.models import LabSubmission, StudentNamespace, SubmissionStatus
-from labs.regrade import LabRegrade, regrade_from_evidence
-from tutor.assertions import RuleError
-from tutor.kube import Cluster, KubeError
 
 log = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ set -euo pipefail
 K=${TUTOR_K8S_VERSION:-1.35.4}
 ETCD=${TUTOR_ETCD_VERSION:-v3.6.16}
 KWOK=${TUTOR_KWOK_VERSION:-v0.8.0}
-CACHE=${TUTOR_CACHE_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/lfs158-tutor}
+CACHE=$(python3 "$(dirname "$0")/cluster.py" cache-dir)
 export CGO_ENABLED=0
 # Two cores and plenty of memory: let go build use both.
 export GOFLAGS="${GOFLAGS:-} -buildvcs=false"
@@ -20,6 +20,15 @@ START=$(date +%s)
 say() { echo "[cluster-build +$(( $(date +%s) - START ))s] $*" >&2; }
 
 command -v go >/dev/null || { echo "Go is required to build the local control plane (https://go.dev/dl)." >&2; exit 2; }
+
+# One build at a time per cache (two checkouts, or a test run and a developer):
+# builds share folders and rename binaries into place.
+mkdir -p "$CACHE"
+exec 9>"$CACHE/.build.lock"
+if ! flock -n 9; then
+  say "another build of the control plane is running; waiting for it"
+  flock 9
+fi
 
 build_kubernetes() {
   local dir="$CACHE/k8s-v$K" bins=(kube-apiserver kube-controller-manager kube-scheduler kubectl)

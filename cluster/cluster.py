@@ -28,10 +28,31 @@ from pathlib import Path
 K8S_VERSION = os.environ.get("TUTOR_K8S_VERSION", "1.35.4")
 ETCD_VERSION = os.environ.get("TUTOR_ETCD_VERSION", "v3.6.16")
 KWOK_VERSION = os.environ.get("TUTOR_KWOK_VERSION", "v0.8.0")
-CACHE = Path(
-    os.environ.get("TUTOR_CACHE_DIR")
-    or Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "lfs158-tutor"
-)
+
+
+def cache_dir() -> Path:
+    """Where the binaries and the clusters live: the one rule for build.sh, the tutor and tests.
+
+    TUTOR_CACHE_DIR, else $XDG_CACHE_HOME/lfs158-tutor, else ~/.cache/lfs158-tutor.
+    """
+    explicit = os.environ.get("TUTOR_CACHE_DIR")
+    if explicit:
+        return Path(explicit)
+    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "lfs158-tutor"
+
+
+def admin_kubeconfig(name: str | None = None) -> Path:
+    """The admin kubeconfig of the named local control plane (default: TUTOR_CLUSTER_NAME)."""
+    name = name or os.environ.get("TUTOR_CLUSTER_NAME", "local")
+    return cache_dir() / "clusters" / name / "admin.kubeconfig"
+
+
+def kubectl_binary(version: str | None = None) -> Path:
+    """The kubectl built beside the control plane, of its version."""
+    return cache_dir() / f"k8s-v{version or K8S_VERSION}" / "bin" / "kubectl"
+
+
+CACHE = cache_dir()
 NAME = os.environ.get("TUTOR_CLUSTER_NAME", "local")
 STATE = CACHE / "clusters" / NAME
 HOST = "127.0.0.1"
@@ -48,15 +69,15 @@ SERVICE_CIDR = "10.96.0.0/16"
 POD_CIDR = "10.244.0.0/16"
 ORDER = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kwok"]
 
-K8S_BIN = CACHE / f"k8s-v{K8S_VERSION}" / "bin"
+K8S_BIN = kubectl_binary().parent
 ETCD_BIN = CACHE / f"etcd-{ETCD_VERSION}" / "bin" / "etcd"
 KWOK_DIR = CACHE / f"kwok-{KWOK_VERSION}"
-KUBECTL = K8S_BIN / "kubectl"
+KUBECTL = kubectl_binary()
 
 PKI = STATE / "pki"
 LOGS = STATE / "logs"
 PIDS = STATE / "pids"
-KUBECONFIG = STATE / "admin.kubeconfig"
+KUBECONFIG = admin_kubeconfig(NAME)
 
 
 def say(message: str) -> None:
@@ -513,6 +534,7 @@ def main() -> int:
     sub.add_parser("down", help="stop the processes this script started and remove their state")
     sub.add_parser("status", help="show what runs; exit 0 when healthy")
     sub.add_parser("kubeconfig", help="print the kubeconfig path")
+    sub.add_parser("cache-dir", help="print the cache folder (binaries and clusters)")
     args = parser.parse_args()
     try:
         if args.command == "up":
@@ -521,7 +543,7 @@ def main() -> int:
             return down()
         if args.command == "status":
             return status()
-        print(KUBECONFIG)
+        print(CACHE if args.command == "cache-dir" else KUBECONFIG)
         return 0
     except (ClusterError, subprocess.CalledProcessError) as exc:
         say(f"ERROR: {exc}")

@@ -28,11 +28,11 @@ from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
 from django.views.decorators.debug import sensitive_variables
 
+from kube import Cluster, Forbidden, KubeError, NotFound
+from kube.kubeconfig import token_kubeconfig
 from labs.clusters import connect_local, local_certificate_authority
 from labs.models import StudentNamespace
 from tutor import crypto
-from tutor.kube import Cluster, Forbidden, KubeError, NotFound
-from tutor.kube.kubeconfig import token_kubeconfig
 
 log = logging.getLogger(__name__)
 

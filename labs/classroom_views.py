@@ -9,10 +9,10 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
+from kube import KubeError
 from labs import classroom
 from labs.clusters import classroom_mode, connect_local
 from tutor.http import AuthenticatedHttpRequest
-from tutor.kube import KubeError
 
 log = logging.getLogger(__name__)
 

@@ -16,16 +16,16 @@ from typing import Any
 
 from django.db import transaction
 
-from labs.exercise_checks import grade_manifest
+from engine.assertions import Rule, RuleError, compile_rules
+from engine.content.errors import ContentError, display_path
+from engine.content.schema import schema_errors
+from engine.content.sync import SyncStats, unpublish_missing
+from engine.grading.exercise import grade_manifest
+from engine.manifests import CODES, DEFAULT_VERSION, SUPPORTED_VERSIONS
+from engine.markdown import render_markdown
+from engine.yaml import LoadedYaml, YamlSourceError, load_yaml
 from labs.models import Exercise
 from lessons.content import ChapterSource
-from lessons.rendering import render_markdown
-from tutor.assertions import Rule, RuleError, compile_rules
-from tutor.content.errors import ContentError, display_path
-from tutor.content.schema import schema_errors
-from tutor.content.sync import SyncStats, unpublish_missing
-from tutor.content.yamlsource import LoadedYaml, YamlSourceError, load_yaml
-from tutor.manifests import CODES, DEFAULT_VERSION, SUPPORTED_VERSIONS
 
 SCHEMA = Path(__file__).parent / "schemas" / "exercise.schema.json"
 MAX_BYTES = 256 * 1024

@@ -14,13 +14,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from engine.assertions import Rule, RuleError, compile_rules
+from engine.content.errors import ContentError, display_path
+from engine.content.schema import schema_errors
+from engine.content.sync import SyncStats, unpublish_missing
+from engine.manifests import SUPPORTED_VERSIONS, validate_text
+from engine.yaml import YamlSourceError, load_yaml
 from lessons.content import ChapterSource
-from tutor.assertions import Rule, RuleError, compile_rules
-from tutor.content.errors import ContentError, display_path
-from tutor.content.schema import schema_errors
-from tutor.content.sync import SyncStats, unpublish_missing
-from tutor.content.yamlsource import YamlSourceError, load_yaml
-from tutor.manifests import SUPPORTED_VERSIONS, validate_text
 
 SCHEMA = Path(__file__).parent / "schemas" / "lab.schema.json"
 MAX_BYTES = 256 * 1024
@@ -167,9 +167,9 @@ def read_lab(
 
 def sync_labs(labs: list[LabSource]) -> SyncStats:
     """Lab rows in line with the files; removed labs are unpublished (submissions stay)."""
+    from engine.markdown import render_markdown
     from labs.models import Lab
     from lessons.models import Chapter
-    from lessons.rendering import render_markdown
 
     stats = SyncStats()
     chapters = {str(c.uuid): c for c in Chapter.objects.all()}

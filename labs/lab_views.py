@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
+from kube import KubeError
 from labs import selectors
 from labs.clusters import classroom_mode, cluster_status, lab_namespace
 from labs.models import Lab, LabSubmission
@@ -19,7 +20,6 @@ from labs.student_clusters import enabled as student_clusters_enabled
 from labs.student_clusters import student_cluster_for
 from labs.submissions import lab_submission_create
 from tutor.http import AuthenticatedHttpRequest
-from tutor.kube import KubeError
 
 log = logging.getLogger(__name__)
 

@@ -4,7 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 
-from tutor.assertions import Rule, compile_rules
+from engine.assertions import Rule, compile_rules
 
 
 class Difficulty(models.TextChoices):

@@ -7,7 +7,7 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from labs.exercise_checks import ExerciseOutcome, grade_manifest
+from engine.grading.exercise import ExerciseOutcome, grade_manifest
 from labs.models import Exercise, ExerciseAttempt, ExerciseProgress
 
 MAX_MANIFEST_CHARS = 256 * 1024

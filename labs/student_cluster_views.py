@@ -15,10 +15,10 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
 
+from kube import KubeError
+from kube.kubeconfig import MAX_BYTES
 from labs import student_clusters
 from tutor.http import AuthenticatedHttpRequest
-from tutor.kube import KubeError
-from tutor.kube.kubeconfig import MAX_BYTES
 
 
 class StudentClusterForm(forms.Form):

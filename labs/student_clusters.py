@@ -3,7 +3,7 @@
 Off unless the operator enables it (``TUTOR_STUDENT_CLUSTERS``): the worker
 connects wherever the kubeconfig points, so the server must be on the
 operator's allow-list (``TUTOR_STUDENT_CLUSTER_ALLOWED``) and is never a
-link-local or metadata address (``tutor.kube.check_untrusted``). The check
+link-local or metadata address (``kube.check_untrusted``). The check
 runs when the file is saved and again whenever a worker connects, since the
 allow-list, or what a name resolves to, may have changed meanwhile.
 
@@ -21,10 +21,10 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 from django.utils import timezone
 
+from kube import BadKubeconfig, Cluster, KubeError, check_untrusted, parse_kubeconfig
+from kube.kubeconfig import context_parts
 from labs.models import StudentCluster
 from tutor import crypto
-from tutor.kube import BadKubeconfig, Cluster, KubeError, check_untrusted, parse_kubeconfig
-from tutor.kube.kubeconfig import context_parts
 
 log = logging.getLogger(__name__)
 

@@ -14,8 +14,8 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
+from engine.assertions import RuleResult
 from labs.models import Lab, LabSubmission, StudentCluster, SubmissionStatus
-from tutor.assertions import RuleResult
 
 
 def lab_submission_create(

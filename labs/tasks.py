@@ -8,12 +8,12 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
+from engine.assertions import RuleResult
+from kube import BadKubeconfig, Cluster, ClusterUnreachable, KubeError
 from labs import student_clusters, submissions
 from labs.clusters import connect_local
-from labs.grading import grade
+from labs.grader import grade
 from labs.models import LabSubmission, StudentCluster
-from tutor.assertions import RuleResult
-from tutor.kube import BadKubeconfig, Cluster, ClusterUnreachable, KubeError
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4

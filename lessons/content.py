@@ -17,12 +17,12 @@ from typing import Any
 from django.db import transaction
 from django.urls import reverse
 
+from engine.content.errors import ContentError, display_path
+from engine.content.schema import schema_errors
+from engine.content.sync import SyncStats, unpublish_missing
+from engine.markdown import RENDERER_VERSION, RenderedChapter, render_markdown, split_sections
+from engine.yaml import YamlSourceError, load_yaml
 from lessons.models import Chapter, ChapterSection
-from lessons.rendering import RENDERER_VERSION, RenderedChapter, render_markdown, split_sections
-from tutor.content.errors import ContentError, display_path
-from tutor.content.schema import schema_errors
-from tutor.content.sync import SyncStats, unpublish_missing
-from tutor.content.yamlsource import YamlSourceError, load_yaml
 
 SCHEMA = Path(__file__).parent / "schemas" / "chapter.schema.json"
 CHAPTER_FILE = "chapter.md"

@@ -23,16 +23,16 @@ from typing import Any
 
 from django.db import transaction
 
-from labs.exercise_checks import grade_manifest
+from engine.assertions import RuleError, compile_rules
+from engine.content.errors import ContentError, display_path
+from engine.content.schema import schema_errors
+from engine.grading.exercise import grade_manifest
+from engine.manifests import DEFAULT_VERSION, SUPPORTED_VERSIONS
+from engine.markdown import render_markdown
+from engine.yaml import LoadedYaml, YamlSourceError, load_yaml
 from lessons.content import ChapterSource
 from lessons.models import Chapter
-from lessons.rendering import render_markdown
 from quizzes.models import Origin, Question, Quiz
-from tutor.assertions import RuleError, compile_rules
-from tutor.content.errors import ContentError, display_path
-from tutor.content.schema import schema_errors
-from tutor.content.yamlsource import LoadedYaml, YamlSourceError, load_yaml
-from tutor.manifests import DEFAULT_VERSION, SUPPORTED_VERSIONS
 
 SCHEMA = Path(__file__).parent / "schemas" / "quiz.schema.json"
 QUIZ_FILE = "quiz.yaml"

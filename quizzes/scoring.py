@@ -13,9 +13,9 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from labs.exercise_checks import grade_manifest
-from tutor.assertions import compile_rules
-from tutor.manifests import DEFAULT_VERSION
+from engine.assertions import compile_rules
+from engine.grading.exercise import grade_manifest
+from engine.manifests import DEFAULT_VERSION
 
 Data = dict[str, Any]
 Answer = dict[str, Any]

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from engine.content.errors import ContentError
 from lessons.models import Chapter
 from quizzes.answers import AnswerError, RawAnswer, parse_answer
 from quizzes.content import (
@@ -26,7 +27,6 @@ from quizzes.content import (
 )
 from quizzes.models import Origin, Question, Quiz, QuizAttempt, Response
 from quizzes.scoring import score
-from tutor.content.errors import ContentError
 
 
 class QuizError(Exception):

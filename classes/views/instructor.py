@@ -27,10 +27,10 @@ from classes import selectors, services
 from classes.forms import CohortForm, ExpiryForm, InstructorForm, LabRegradeForm, QuotaForm
 from classes.gradebook import gradebook_csv, gradebook_for, gradebook_json
 from classes.models import Cohort
+from kube import KubeError
 from labs.clusters import classroom_mode, connect_local
 from labs.models import LabSubmission
 from tutor.http import AuthenticatedHttpRequest
-from tutor.kube import KubeError
 
 View = Callable[..., HttpResponse]
 

@@ -20,13 +20,13 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from engine.content.errors import ContentError
 from quizzes import selectors, services
 from quizzes.content import apply_question
 from quizzes.export import export_question, export_quiz, new_question_yaml
 from quizzes.forms import ImportForm, QuestionForm, QuizForm
 from quizzes.models import Question, QuestionType, Quiz
 from quizzes.statistics import quiz_stats, stats_csv
-from tutor.content.errors import ContentError
 from tutor.http import AuthenticatedHttpRequest
 
 View = Callable[..., HttpResponse]

@@ -16,13 +16,13 @@ from django.urls import reverse
 
 from classes import services
 from classes.models import SubmissionRegrade
+from kube import Cluster as KubeCluster
+from kube import NotFound
 from labs import submissions
-from labs.grading import apply_steps, grade
+from labs.grader import apply_steps, grade
 from labs.models import LabSubmission, StudentNamespace, SubmissionStatus
 from tests.classes.conftest import make_lab
 from tests.cluster.fixtures import Cluster
-from tutor.kube import Cluster as KubeCluster
-from tutor.kube import NotFound
 
 pytestmark = pytest.mark.cluster
 

@@ -1,7 +1,7 @@
 """Regrading a lab submission from its stored evidence with the lab's current checks.
 
 The stored results are made by the grader's own check evaluation
-(``labs.grading._check``) over a namespace snapshot, exactly as a worker
+(``engine.grading.lab._check``) over a namespace snapshot, exactly as a worker
 stores them; only the SubjectAccessReview is written by hand (it needs the
 API server, which the cluster test in test_namespaces.py uses for real).
 """
@@ -16,11 +16,11 @@ from django.urls import reverse
 
 from classes import services
 from classes.models import SubmissionRegrade
-from labs.grading import _check
+from engine.assertions import compile_rules
+from engine.grading.lab import _check
+from engine.grading.regrade import regrade_from_evidence
 from labs.models import LabSubmission, SubmissionStatus
-from labs.regrade import regrade_from_evidence
 from tests.classes.conftest import make_lab, make_submission
-from tutor.assertions import compile_rules
 
 pytestmark = pytest.mark.django_db
 

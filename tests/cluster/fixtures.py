@@ -50,7 +50,7 @@ class Cluster:
 
 def ca_data(cluster: Cluster) -> str:
     """The base64 CA of the test cluster's kubeconfig, inline or from the file it names."""
-    from tutor.kube.kubeconfig import context_parts
+    from kube.kubeconfig import context_parts
 
     config = yaml.safe_load(cluster.kubeconfig.read_text())
     _, entry, _, _ = context_parts(config, cluster.context)

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import pytest
 
+from engine.manifests import validate_text
 from tests.cluster.fixtures import Cluster
-from tutor.manifests import validate_text
 
 pytestmark = pytest.mark.cluster
 

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from tutor.manifests import validate_text
+from engine.manifests import validate_text
 
 REPO = Path(__file__).resolve().parents[2]
 DEPLOY = REPO / "deploy"

@@ -174,11 +174,11 @@ def service_account_kubeconfig(cluster: Cluster, namespace: str) -> dict[str, An
 def test_the_service_account_can_provision_grade_and_clean_up(
     cluster: Cluster, deployed, alice, settings, tmp_path
 ):
+    from kube import Cluster as KubeCluster
+    from kube import Forbidden
     from labs import classroom
-    from labs.grading import grade
+    from labs.grader import grade
     from labs.models import Lab
-    from tutor.kube import Cluster as KubeCluster
-    from tutor.kube import Forbidden
 
     namespace, _, _ = deployed
     config = service_account_kubeconfig(cluster, namespace)

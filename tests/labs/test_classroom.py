@@ -24,14 +24,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from labs import classroom
-from labs.clusters import lab_namespace
-from labs.models import Lab, LabSubmission, StudentNamespace, SubmissionStatus
-from labs.tasks import grade_submission
-from tests.cluster.fixtures import Cluster, wait_for
-from tutor import crypto
-from tutor.kube import Cluster as KubeCluster
-from tutor.kube import (
+from kube import Cluster as KubeCluster
+from kube import (
     Forbidden,
     Invalid,
     NotFound,
@@ -39,6 +33,12 @@ from tutor.kube import (
     check_untrusted,
     parse_kubeconfig,
 )
+from labs import classroom
+from labs.clusters import lab_namespace
+from labs.models import Lab, LabSubmission, StudentNamespace, SubmissionStatus
+from labs.tasks import grade_submission
+from tests.cluster.fixtures import Cluster, wait_for
+from tutor import crypto
 
 pytestmark = pytest.mark.cluster
 

@@ -5,8 +5,8 @@ from django.test import Client
 from django.urls import reverse
 from django.utils.html import escape
 
+from engine.assertions import compile_rules, evaluate
 from labs.models import Exercise, ExerciseAttempt, ExerciseProgress
-from tutor.assertions import compile_rules, evaluate
 
 pytestmark = pytest.mark.django_db
 
@@ -155,7 +155,7 @@ def test_students_see_only_their_own_attempts(client, alice, bob, exercise):
 
 
 def test_rules_of_every_exercise_compile_and_the_solution_passes():
-    from labs.exercise_checks import grade_manifest
+    from engine.grading.exercise import grade_manifest
 
     for exercise in Exercise.objects.published():
         outcome = grade_manifest(
@@ -209,7 +209,7 @@ def test_the_assertion_language():
     ],
 )
 def test_malformed_rules_are_refused_with_a_reason(raw, message):
-    from tutor.assertions import RuleError
+    from engine.assertions import RuleError
 
     with pytest.raises(RuleError, match=message):
         compile_rules([raw])

@@ -10,12 +10,12 @@ import textwrap
 
 import pytest
 
-from labs.grading import apply_steps, grade
+from engine.assertions import compile_rules
+from kube import Cluster as KubeCluster
+from kube import Invalid
+from labs.grader import apply_steps, grade
 from tests.cluster.fixtures import REPO, Cluster
 from tests.labs.lab_fixtures import CHECKS, MANIFESTS, lab_root
-from tutor.assertions import compile_rules
-from tutor.kube import Cluster as KubeCluster
-from tutor.kube import Invalid
 
 pytestmark = pytest.mark.cluster
 

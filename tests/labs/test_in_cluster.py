@@ -15,11 +15,12 @@ from pathlib import Path
 
 import pytest
 
+from kube import BadKubeconfig
+from kube import Cluster as KubeCluster
+from kube import config as kube_config
 from labs import classroom, clusters
 from labs.models import StudentNamespace
 from tests.cluster.fixtures import Cluster, ca_data, service_account_token
-from tutor.kube import BadKubeconfig
-from tutor.kube import Cluster as KubeCluster
 
 pytestmark = pytest.mark.cluster
 
@@ -38,7 +39,7 @@ def pod(cluster: Cluster, tmp_path: Path, monkeypatch, settings) -> Iterator[Pat
     (folder / "namespace").write_text(namespace)
     server = admin.server.removeprefix("https://")
     host, port = server.rsplit(":", 1)
-    monkeypatch.setattr(clusters, "SERVICE_ACCOUNT_DIR", folder)
+    monkeypatch.setattr(kube_config, "SERVICE_ACCOUNT_DIR", folder)
     monkeypatch.setenv("KUBERNETES_SERVICE_HOST", host)
     monkeypatch.setenv("KUBERNETES_SERVICE_PORT", port)
     monkeypatch.delenv("KUBECONFIG", raising=False)
@@ -53,7 +54,7 @@ def pod(cluster: Cluster, tmp_path: Path, monkeypatch, settings) -> Iterator[Pat
 
 
 def test_in_a_pod_the_tutor_uses_its_service_account(pod: Path):
-    assert clusters.default_kubeconfig() is None
+    assert kube_config.load_kubeconfig() is None
     cluster = clusters.connect_local()
     try:
         assert cluster.version().startswith("v1.")

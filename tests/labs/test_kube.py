@@ -8,7 +8,7 @@ import time
 
 import pytest
 
-from tutor.kube import BadKubeconfig, Cluster, ClusterUnreachable, check_untrusted, parse_kubeconfig
+from kube import BadKubeconfig, Cluster, ClusterUnreachable, check_untrusted, parse_kubeconfig
 
 
 def kubeconfig(server: str = "https://127.0.0.1:16443", **user: object) -> dict:

@@ -26,12 +26,12 @@ from pathlib import Path
 import pytest
 import yaml
 
-from labs.grading import apply_steps
+from kube import Cluster as KubeCluster
+from kube.kubeconfig import token_kubeconfig
+from labs.grader import apply_steps
 from tests.cluster.fixtures import REPO, Cluster, ca_data, service_account_token
 from tests.conftest import free_port, manage, wait_for_port
 from tests.labs.lab_fixtures import MANIFESTS, lab_root
-from tutor.kube import Cluster as KubeCluster
-from tutor.kube.kubeconfig import token_kubeconfig
 
 pytestmark = pytest.mark.cluster
 VENV_BIN = Path(sys.executable).parent

@@ -15,6 +15,8 @@ import yaml
 from django.test import Client
 from django.urls import reverse
 
+from kube import Cluster as KubeCluster
+from kube import parse_kubeconfig
 from labs import classroom
 from labs.models import Lab, LabSubmission, StudentCluster, StudentNamespace, SubmissionStatus
 from labs.student_clusters import student_cluster_connect
@@ -22,8 +24,6 @@ from labs.tasks import grade_submission
 from tests.cluster.fixtures import Cluster
 from tests.labs.test_classroom import POD_READER
 from tutor import crypto
-from tutor.kube import Cluster as KubeCluster
-from tutor.kube import parse_kubeconfig
 
 TOKEN = "s3cr3t-student-token-value"
 PAGE = "/labs/my-cluster/"

@@ -22,8 +22,8 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from tutor.kube import BadKubeconfig, Cluster, KubeError, check_untrusted, pin_untrusted
-from tutor.kube.kubeconfig import server_allowed
+from kube import BadKubeconfig, Cluster, KubeError, check_untrusted, pin_untrusted
+from kube.kubeconfig import server_allowed
 
 
 def kubeconfig(server: str, **cluster: object) -> dict:

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from lessons.rendering import pygments_css, render_markdown, split_sections
+from engine.markdown import pygments_css, render_markdown, split_sections
 
 REPO = Path(__file__).resolve().parents[2]
 

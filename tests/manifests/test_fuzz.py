@@ -12,7 +12,7 @@ import time
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tutor.manifests import validate_text
+from engine.manifests import validate_text
 
 LIMIT_SECONDS = 1.0
 FUZZ = settings(

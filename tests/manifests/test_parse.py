@@ -2,8 +2,8 @@ from __future__ import annotations
 
 import time
 
-from tutor.manifests import validate_text
-from tutor.manifests.parse import parse_manifests
+from engine.manifests import validate_text
+from engine.manifests.parse import parse_manifests
 
 
 def codes(text: str, **kwargs) -> list[tuple[str, int, int]]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tutor.manifests import CODES, SUPPORTED_VERSIONS, validate_text
+from engine.manifests import CODES, SUPPORTED_VERSIONS, validate_text
 
 DEPLOYMENT = """\
 apiVersion: apps/v1
@@ -176,7 +176,7 @@ def test_deprecated_apis_warn_until_their_removal():
 
 
 def test_the_removed_api_table_covers_the_deprecation_guide():
-    from tutor.manifests.apis import API_CHANGES
+    from engine.manifests.apis import API_CHANGES
 
     removed_in = {c.removed_in for c in API_CHANGES}
     assert {"1.16", "1.22", "1.25", "1.26", "1.27", "1.29", "1.32"} <= removed_in
@@ -292,7 +292,7 @@ def test_every_code_is_documented_and_tested_somewhere():
 
 @pytest.mark.parametrize("version", ["1.0", "2.1", "latest", ""])
 def test_unsupported_versions_are_refused(version):
-    from tutor.manifests import UnsupportedVersion
+    from engine.manifests import UnsupportedVersion
 
     with pytest.raises(UnsupportedVersion):
         validate_text(DEPLOYMENT, kubernetes_version=version)

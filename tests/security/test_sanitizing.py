@@ -19,9 +19,9 @@ import yaml
 from django.test import Client
 from django.urls import reverse
 
+from engine.markdown import render_markdown
 from labs.models import Exercise, Lab
 from lessons.models import Chapter
-from lessons.rendering import render_markdown
 from quizzes.models import Question, Quiz
 from quizzes.services import quiz_attempt_start
 from tests.labs.lab_fixtures import CHECKS, write_lab

@@ -27,10 +27,10 @@ from django.urls import path, reverse
 from django.utils import timezone
 from django.views.debug import ExceptionReporter, get_default_exception_reporter_filter
 
+from kube import Cluster as KubeCluster
 from labs.models import Lab, StudentNamespace
 from tests.cluster.fixtures import Cluster
 from tutor import urls as tutor_urls
-from tutor.kube import Cluster as KubeCluster
 
 DB_PASSWORD = "db-pass-sentinel-4711"
 REDIS_PASSWORD = "redis-pass-sentinel-4712"

@@ -15,7 +15,7 @@ from typing import Any
 from django.conf import settings
 from django.db import transaction
 
-from tutor.content.errors import ContentError
+from engine.content.errors import ContentError
 
 COUNT_KEYS = ("chapters", "questions", "exercises", "labs")
 

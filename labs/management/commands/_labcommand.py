@@ -8,10 +8,10 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandParser
 
-from labs.clusters import default_kubeconfig, in_cluster, in_cluster_kubeconfig
+from kube import Cluster, KubeError
+from kube import config as kube_config
 from labs.lab_content import LabSource
 from tutor.content.registry import check_content
-from tutor.kube import Cluster, KubeError
 
 COULD_NOT = 2
 
@@ -34,15 +34,12 @@ def add_cluster_arguments(parser: CommandParser) -> None:
 
 
 def connect(options: dict[str, Any]) -> Cluster:
-    path = options.get("kubeconfig") or default_kubeconfig()
-    if path is None and not in_cluster():
+    explicit = options.get("kubeconfig") or settings.TUTOR_KUBECONFIG or None
+    if not kube_config.kubeconfig_paths(explicit) and not kube_config.in_cluster():
         raise LabCommandError("no kubeconfig found: pass --kubeconfig, or run `make cluster-up`")
     context = options.get("context") or settings.TUTOR_KUBE_CONTEXT or None
     try:
-        if path is None:
-            cluster = Cluster.from_kubeconfig(in_cluster_kubeconfig())
-        else:
-            cluster = Cluster.from_kubeconfig_file(path, context=context)
+        cluster = kube_config.connect(explicit, context=context)
         cluster.version()
     except KubeError as exc:
         raise LabCommandError(f"could not reach the cluster ({exc})") from exc

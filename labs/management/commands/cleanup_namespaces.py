@@ -4,6 +4,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kube import KubeError
 from labs.classroom import student_namespace_cleanup
 from labs.clusters import connect_local
 from labs.management.commands._classroomcommand import (
@@ -12,7 +13,6 @@ from labs.management.commands._classroomcommand import (
     require_classroom_mode,
 )
 from labs.models import StudentNamespace
-from tutor.kube import KubeError
 
 
 class Command(BaseCommand):

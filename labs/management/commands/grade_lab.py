@@ -5,7 +5,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from labs.grading import grade
+from kube import KubeError
+from labs.grader import grade
 from labs.management.commands._labcommand import (
     COULD_NOT,
     LabCommandError,
@@ -13,7 +14,6 @@ from labs.management.commands._labcommand import (
     connect,
     find_lab,
 )
-from tutor.kube import KubeError
 
 
 class Command(BaseCommand):

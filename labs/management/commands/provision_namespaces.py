@@ -5,6 +5,7 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
+from kube import KubeError
 from labs.classroom import student_namespace_provision
 from labs.clusters import connect_local
 from labs.management.commands._classroomcommand import (
@@ -12,7 +13,6 @@ from labs.management.commands._classroomcommand import (
     named_users,
     require_classroom_mode,
 )
-from tutor.kube import KubeError
 
 
 class Command(BaseCommand):

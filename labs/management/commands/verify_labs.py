@@ -9,7 +9,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from labs.grading import apply_steps, grade
+from kube import Cluster, KubeError
+from labs.grader import apply_steps, grade
 from labs.lab_content import LabSource
 from labs.management.commands._labcommand import (
     COULD_NOT,
@@ -19,7 +20,6 @@ from labs.management.commands._labcommand import (
     connect,
     find_lab,
 )
-from tutor.kube import Cluster, KubeError
 
 VERIFY_LABEL = "lfs158-tutor/verify"
 PARALLEL = 4

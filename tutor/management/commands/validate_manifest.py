@@ -6,8 +6,8 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from tutor.manifests import DEFAULT_VERSION, SUPPORTED_VERSIONS, ValidationResult, validate_text
-from tutor.manifests.parse import DEFAULT_MAX_BYTES
+from engine.manifests import DEFAULT_VERSION, SUPPORTED_VERSIONS, ValidationResult, validate_text
+from engine.manifests.parse import DEFAULT_MAX_BYTES
 
 USAGE_ERROR = 2
 

@@ -20,8 +20,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from tutor.manifests.findings import Document, Finding
-from tutor.manifests.findings import Path as FieldPath
+from engine.manifests.findings import Document, Finding
+from engine.manifests.findings import Path as FieldPath
 
 SUPPORTED_VERSIONS = tuple(f"1.{minor}" for minor in range(25, 38))
 DEFAULT_VERSION = "1.35"
@@ -253,7 +253,7 @@ def _walk_mapping(
 
 
 def dotted_or_root(path: FieldPath) -> str:
-    from tutor.manifests.findings import dotted
+    from engine.manifests.findings import dotted
 
     return dotted(path) or "the object"
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
 
-from tutor.content.yamlsource import LoadedYaml
+from engine.yaml import LoadedYaml
 
 
 @cache

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tutor.manifests.findings import Document, Finding
-from tutor.manifests.server_rules import TEMPLATE_PATHS, _get, _items, selector_matches
+from engine.manifests.findings import Document, Finding
+from engine.manifests.server_rules import TEMPLATE_PATHS, _get, _items, selector_matches
 
 
 def pod_templates(

@@ -1,4 +1,4 @@
-"""Grading a lab against a cluster: one snapshot, pure checks, a little patience.
+"""Grading a lab over a cluster's state: one snapshot, pure checks, a little patience.
 
 The grader reads the namespace once — one LIST per kind the checks select —
 and evaluates every check over that snapshot with the same assertion
@@ -7,6 +7,10 @@ re-read (only their kinds) until they pass or their time runs out. RBAC
 checks ask the API server (SubjectAccessReview). Each result keeps its
 evidence: the objects it looked at and their recent Events, enough to
 review or regrade without the cluster.
+
+The cluster is reached only through a ``ClusterReader`` that the caller
+passes in (``labs.grader`` adapts the Kubernetes boundary to it), so this
+module stays plain Python.
 """
 
 from __future__ import annotations
@@ -14,15 +18,33 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Protocol
 
-from tutor.assertions import Rule, RuleResult
-from tutor.assertions.rules import Selector, evaluate_one
-from tutor.kube import Cluster, Forbidden, KubeError, NotFound
+from engine.assertions import Rule, RuleResult
+from engine.assertions.rules import Selector, evaluate_one
 
 POLL_SECONDS = 1.0
 EVIDENCE_OBJECTS = 5
 EVIDENCE_EVENTS = 10
+
+
+class ClusterReader(Protocol):
+    """What grading reads from a cluster; errors other than these answers propagate."""
+
+    def list_objects(self, api_version: str, kind: str, namespace: str) -> list[dict[str, Any]]:
+        """Every object of the kind in the namespace; empty when the cluster does not serve it."""
+        ...
+
+    def can_i(
+        self, *, user: str, groups: list[str], verb: str, resource: str, namespace: str,
+        group: str = "", subresource: str = "",
+    ) -> bool | None:  # fmt: skip
+        """The API server's SubjectAccessReview answer; None when these credentials may not ask."""
+        ...
+
+    def events(self, namespace: str) -> list[dict[str, Any]]:
+        """The namespace's Events; empty when they cannot be read (they only add detail)."""
+        ...
 
 
 @dataclass
@@ -69,16 +91,12 @@ _DEFAULT_VERSIONS = {
 
 
 def take_snapshot(
-    cluster: Cluster, namespace: str, keys: set[tuple[str, str]]
+    cluster: ClusterReader, namespace: str, keys: set[tuple[str, str]]
 ) -> dict[str, list[dict[str, Any]]]:
-    snapshot: dict[str, list[dict[str, Any]]] = {}
-    for api_version, kind in sorted(keys):
-        try:
-            snapshot[f"{api_version}/{kind}"] = cluster.list_objects(api_version, kind, namespace)
-        except NotFound:
-            # The cluster does not serve this kind (an old version): nothing of it exists.
-            snapshot[f"{api_version}/{kind}"] = []
-    return snapshot
+    return {
+        f"{api_version}/{kind}": cluster.list_objects(api_version, kind, namespace)
+        for api_version, kind in sorted(keys)
+    }
 
 
 def _objects(snapshot: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
@@ -86,7 +104,7 @@ def _objects(snapshot: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
 
 
 def grade(
-    cluster: Cluster,
+    cluster: ClusterReader,
     checks: list[Rule],
     namespace: str,
     *,
@@ -94,7 +112,7 @@ def grade(
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> LabGrade:
-    """Grade the namespace. Raises ``KubeError`` only when the cluster cannot be read at all."""
+    """Grade the namespace. Raises only what the reader raises when the cluster cannot be read."""
     keys = {_key(c) for c in checks if c.assertion != "access"}
     for check in checks:
         if check.assertion == "selects":
@@ -152,7 +170,7 @@ def _report(result: RuleResult, on_result: Callable[[RuleResult], None] | None) 
 
 
 def _check(
-    cluster: Cluster, check: Rule, namespace: str, snapshot: dict[str, list[dict[str, Any]]]
+    cluster: ClusterReader, check: Rule, namespace: str, snapshot: dict[str, list[dict[str, Any]]]
 ) -> RuleResult:
     if check.assertion == "access":
         return _access(cluster, check, namespace)
@@ -160,7 +178,7 @@ def _check(
     selected = [o for o in _objects(snapshot) if check.select.picks(o)]
     result.evidence["objects"] = [_trim(o) for o in selected[:EVIDENCE_OBJECTS]]
     # What was read, and how much of it the evidence keeps: a regrade from
-    # this evidence (labs.regrade) may only answer a check whose objects are
+    # this evidence (engine.grading.regrade) may only answer a check whose objects are
     # all here.
     result.evidence["read"] = _read(check.select, len(selected))
     if check.assertion == "selects":
@@ -182,7 +200,7 @@ def _read(selector: Selector, count: int) -> dict[str, Any]:
     }
 
 
-def _access(cluster: Cluster, check: Rule, namespace: str) -> RuleResult:
+def _access(cluster: ClusterReader, check: Rule, namespace: str) -> RuleResult:
     access = check.argument
     if access.get("serviceAccount"):
         user = f"system:serviceaccount:{namespace}:{access['serviceAccount']}"
@@ -197,12 +215,11 @@ def _access(cluster: Cluster, check: Rule, namespace: str) -> RuleResult:
     what = f"{access['verb']} {access['resource']}" + (
         f" ({access['group']})" if access.get("group") else ""
     )
-    try:
-        allowed = cluster.can_i(
-            user=user, groups=groups, verb=access["verb"], resource=access["resource"],
-            namespace=namespace, group=access.get("group", ""), subresource=access.get("subresource", ""),
-        )  # fmt: skip
-    except Forbidden:
+    allowed = cluster.can_i(
+        user=user, groups=groups, verb=access["verb"], resource=access["resource"],
+        namespace=namespace, group=access.get("group", ""), subresource=access.get("subresource", ""),
+    )  # fmt: skip
+    if allowed is None:
         # A student's own kubeconfig often may not ask the API server about
         # others; the other checks still count.
         return RuleResult(
@@ -225,7 +242,7 @@ def _access(cluster: Cluster, check: Rule, namespace: str) -> RuleResult:
     )  # fmt: skip
 
 
-# What evidence keeps of an object (labs.regrade reads these too).
+# What evidence keeps of an object (engine.grading.regrade reads these too).
 EVIDENCE_METADATA_KEYS = ("name", "labels", "annotations", "generation")
 EVIDENCE_KEYS = ("spec", "status", "data", "subsets", "endpoints", "rules", "roleRef", "subjects")
 
@@ -240,15 +257,12 @@ def _trim(obj: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _attach_events(cluster: Cluster, namespace: str, grade: LabGrade) -> None:
+def _attach_events(cluster: ClusterReader, namespace: str, grade: LabGrade) -> None:
     """Recent Events of the objects each failed check looked at: why a Pod is Pending, say."""
     failed = [r for r in grade.results if not r.passed and r.evidence.get("objects")]
     if not failed:
         return
-    try:
-        events = cluster.list_objects("v1", "Event", namespace)
-    except KubeError:
-        return
+    events = cluster.events(namespace)
     events.sort(key=lambda e: str(e.get("lastTimestamp") or e.get("eventTime") or ""), reverse=True)
     for result in failed:
         names = {o["metadata"].get("name") for o in result.evidence["objects"]}
@@ -262,20 +276,3 @@ def _attach_events(cluster: Cluster, namespace: str, grade: LabGrade) -> None:
             }
             for e in related[:EVIDENCE_EVENTS]
         ]
-
-
-def apply_steps(
-    cluster: Cluster, namespace: str, manifests: str | None, steps: list[dict[str, Any]]
-) -> None:
-    """Play a solution or a mistake into a namespace: manifests first, then each step."""
-    if manifests:
-        cluster.apply(manifests, namespace)
-    for step in steps:
-        patch = step["patch"]
-        cluster.patch(
-            api_version=patch["apiVersion"],
-            kind=patch["kind"],
-            name=patch["name"],
-            namespace=namespace,
-            patch=patch["patch"],
-        )

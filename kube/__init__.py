@@ -1,7 +1,7 @@
 """The boundary to Kubernetes: the only package that imports the ``kubernetes`` client."""
 
-from tutor.kube.client import Cluster, Resource
-from tutor.kube.errors import (
+from kube.client import Cluster, Resource
+from kube.errors import (
     BadKubeconfig,
     ClusterUnreachable,
     Conflict,
@@ -11,7 +11,7 @@ from tutor.kube.errors import (
     NotFound,
     Unauthorized,
 )
-from tutor.kube.kubeconfig import check_untrusted, parse_kubeconfig, pin_untrusted
+from kube.kubeconfig import check_untrusted, parse_kubeconfig, pin_untrusted
 
 __all__ = [
     "BadKubeconfig",

@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.assertions import Rule, RuleResult, evaluate
-from tutor.manifests import Finding, validate_text
+from engine.assertions import Rule, RuleResult, evaluate
+from engine.manifests import Finding, validate_text
 
 
 @dataclass

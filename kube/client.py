@@ -4,7 +4,7 @@ Built from a kubeconfig dict with ``new_client_from_config_dict`` (never the
 global configuration), it speaks to the REST API directly for the few
 things the tutor needs — list any kind, server-side apply, patch,
 namespaces, SubjectAccessReview, TokenRequest — and translates every failure
-into ``tutor.kube.errors``.
+into ``kube.errors``.
 """
 
 from __future__ import annotations
@@ -22,8 +22,8 @@ import yaml
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
 
-from tutor.kube import errors
-from tutor.kube.kubeconfig import context_parts, parse_kubeconfig, pin_untrusted
+from kube import errors
+from kube.kubeconfig import context_parts, parse_kubeconfig, pin_untrusted
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0

@@ -8,7 +8,7 @@ from typing import Any
 import jmespath
 import jmespath.exceptions
 
-from tutor.manifests.server_rules import TEMPLATE_PATHS, selector_matches
+from engine.manifests.server_rules import TEMPLATE_PATHS, selector_matches
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 ASSERTIONS = ("count", "match", "absent", "expr", "selects")
@@ -200,7 +200,7 @@ def _compile_expr(rule_id: str, raw: dict[str, Any]) -> Any:
 
 
 def evaluate(rules: list[Rule], objects: list[dict[str, Any]]) -> list[RuleResult]:
-    """Every rule over the objects. ``access`` rules need a cluster: see ``labs.grading``."""
+    """Every rule over the objects. ``access`` rules need a cluster: see ``engine.grading.lab``."""
     return [evaluate_one(rule, objects) for rule in rules]
 
 

@@ -8,7 +8,7 @@ as pure functions over a list of objects — the manifests of an exercise, or
 a snapshot of a cluster namespace for a lab. No content ever runs code.
 """
 
-from tutor.assertions.rules import (
+from engine.assertions.rules import (
     Rule,
     RuleError,
     RuleResult,

@@ -6,9 +6,9 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Any
 
-from tutor.manifests import apis, hints, schemas, server_rules
-from tutor.manifests.findings import Document, Finding
-from tutor.manifests.parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, parse_manifests
+from engine.manifests import apis, hints, schemas, server_rules
+from engine.manifests.findings import Document, Finding
+from engine.manifests.parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, parse_manifests
 
 _BUILT_IN_GROUPS_SUFFIXES = (".k8s.io", ".kubernetes.io")
 

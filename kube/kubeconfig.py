@@ -17,7 +17,7 @@ from typing import Any
 
 import yaml
 
-from tutor.kube.errors import BadKubeconfig, ClusterUnreachable
+from kube.errors import BadKubeconfig, ClusterUnreachable
 
 MAX_BYTES = 64 * 1024
 _FILE_KEYS = {"certificate-authority", "client-certificate", "client-key", "tokenFile"}

@@ -3,7 +3,7 @@
 When a lab's check was wrong (a typo in an expression, a value too strict)
 and is fixed, the submissions graded under the old check can be graded
 again without the cluster: each stored result keeps the objects its check
-read (``labs.grading``), and a check is a pure function over objects.
+read (``engine.grading.lab``), and a check is a pure function over objects.
 
 A check is regraded only when the evidence can answer it for certain:
 
@@ -32,13 +32,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from labs.grading import (
+from engine.assertions import Rule
+from engine.assertions.rules import Selector, evaluate_one
+from engine.grading.lab import (
     EVIDENCE_KEYS,
     EVIDENCE_METADATA_KEYS,
     selector_key,
 )
-from tutor.assertions import Rule
-from tutor.assertions.rules import Selector, evaluate_one
 
 # Top-level keys the evidence always has.
 _ALWAYS = ("apiVersion", "kind", "metadata")

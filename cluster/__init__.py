@@ -1,0 +1,1 @@
+"""The local Kubernetes control plane: built and run with the standard library only."""

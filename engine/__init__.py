@@ -1,0 +1,1 @@
+"""Plain Python that knows nothing of Django: YAML, Markdown, manifests, assertions, grading."""

@@ -1,0 +1,1 @@
+"""Grading as pure functions: an exercise's manifest, a lab's cluster snapshot, a regrade."""

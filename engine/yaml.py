@@ -1,0 +1,417 @@
+"""The one YAML loader: safe, position-keeping, and within a budget.
+
+Manifests (typed by students, anonymous ones too) and course content (files,
+and what instructors paste into the browser) are read by this module alone.
+libyaml (PyYAML's C parser, when present) composes the node tree; this module
+turns it into plain data, recording the 1-based line and column of every value,
+keyed by its path (a tuple of keys and indexes).
+
+Only plain data is ever built: a tag such as ``!!python/object`` is a problem,
+never code. Every caller gets the same budget: the text's size, the number of
+values once aliases are expanded (counted on the node graph before anything is
+built, so a "billion laughs" document is refused in microseconds), and the
+nesting depth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+
+DEFAULT_MAX_BYTES = 256 * 1024
+DEFAULT_MAX_NODES = 50_000
+MAX_DEPTH = 100
+
+Path = tuple[str | int, ...]
+Positions = dict[Path, tuple[int, int]]
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_constructor = yaml.SafeLoader("")  # its construct_yaml_* methods turn scalars into values
+
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_SCALAR_TAGS = {
+    _STR,
+    "tag:yaml.org,2002:int",
+    "tag:yaml.org,2002:float",
+    "tag:yaml.org,2002:bool",
+    "tag:yaml.org,2002:null",
+    # Timestamps stay the text the author wrote: JSON has no dates.
+    _TIMESTAMP,
+}
+_MAP = "tag:yaml.org,2002:map"
+_SEQ = "tag:yaml.org,2002:seq"
+_MERGE = "tag:yaml.org,2002:merge"
+
+
+class YamlProblem(Exception):
+    """Why text could not be loaded, with where.
+
+    ``code`` is one of the validator's finding codes: ``too-large``,
+    ``too-many-nodes``, ``yaml-syntax``, ``duplicate-key``, ``unsafe-tag``.
+    """
+
+    def __init__(
+        self, code: str, message: str, line: int = 1, column: int = 1, subject: str = ""
+    ) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+        self.line = line
+        self.column = column
+        self.subject = subject  # the duplicate key or the refused tag
+
+
+@dataclass
+class YamlDocument:
+    index: int  # 0-based position in the stream, empty documents counted
+    data: Any
+    # 1-based (line, column) of each value; for a mapping key, of the key itself.
+    positions: Positions = field(default_factory=dict)
+    start: tuple[int, int] = (1, 1)
+
+
+@dataclass
+class YamlStream:
+    """What a multi-document text held: the documents that loaded, and the problems."""
+
+    documents: list[YamlDocument] = field(default_factory=list)
+    # Problems of single documents (the others still load), or of the whole text
+    # (then no document is returned).
+    problems: list[YamlProblem] = field(default_factory=list)
+
+
+def check_size(text: str, max_bytes: int) -> None:
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > max_bytes:
+        raise YamlProblem(
+            "too-large", f"The text is {size // 1024} KiB; the limit is {max_bytes // 1024} KiB."
+        )
+
+
+def load_stream(
+    text: str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES
+) -> YamlStream:
+    """Every document of a ``---``-separated text; empty documents are skipped."""
+    stream = YamlStream()
+    try:
+        check_size(text, max_bytes)
+        _refuse_tab_indentation(text)
+    except YamlProblem as problem:
+        stream.problems.append(problem)
+        return stream
+    loader = _Loader(text)
+    budget = [max_nodes]
+    index = 0
+    try:
+        while loader.check_node():
+            node = loader.get_node()
+            if node is None or _is_empty(node):
+                index += 1
+                continue
+            _check_budget(node, max_nodes)
+            document = YamlDocument(index=index, data=None, start=_mark(node))
+            try:
+                document.data = _build(node, (), document.positions, budget, 0)
+            except YamlProblem as problem:
+                if problem.code == "too-many-nodes":
+                    raise
+                stream.problems.append(problem)
+            else:
+                stream.documents.append(document)
+            index += 1
+    except YamlProblem as problem:
+        # The whole text is refused: nothing of it was checked.
+        stream.documents.clear()
+        stream.problems.append(problem)
+    except yaml.YAMLError as exc:
+        stream.problems.append(_syntax_problem(exc))
+    except RecursionError:
+        stream.problems.append(YamlProblem("yaml-syntax", "The YAML is nested too deeply."))
+    finally:
+        loader.dispose()
+    return stream
+
+
+def load_document(
+    text: str,
+    *,
+    first_line: int = 1,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_nodes: int = DEFAULT_MAX_NODES,
+) -> YamlDocument:
+    """Exactly one document (or none: ``data`` is None). ``first_line`` offsets lines.
+
+    Raises ``YamlProblem`` for anything that keeps it from loading.
+    """
+    offset = first_line - 1
+    check_size(text, max_bytes)
+    loader = _Loader(text)
+    try:
+        node = loader.get_single_node()
+        document = YamlDocument(index=0, data=None)
+        if node is not None:
+            _check_budget(node, max_nodes)
+            document.start = _mark(node)
+            document.data = _build(node, (), document.positions, [max_nodes], 0)
+    except YamlProblem as problem:
+        problem.line += offset
+        raise
+    except yaml.YAMLError as exc:
+        syntax = _syntax_problem(exc)
+        syntax.line += offset
+        raise syntax from exc
+    except RecursionError as exc:
+        raise YamlProblem("yaml-syntax", "The YAML is nested too deeply.", first_line) from exc
+    finally:
+        loader.dispose()
+    if offset:
+        document.positions = {p: (ln + offset, col) for p, (ln, col) in document.positions.items()}
+        document.start = (document.start[0] + offset, document.start[1])
+    return document
+
+
+# --- course content ---------------------------------------------------------------------
+
+# Content files may be larger than a manifest (a quiz bank of many questions) but
+# get the same kind of budget: nothing an author writes may cost the server more.
+CONTENT_MAX_BYTES = 512 * 1024
+CONTENT_MAX_NODES = 200_000
+
+
+class YamlSourceError(Exception):
+    """A content file's YAML could not be loaded: a message for its author, and the line."""
+
+    def __init__(self, message: str, line: int) -> None:
+        super().__init__(message)
+        self.message = message
+        self.line = line
+
+
+@dataclass
+class LoadedYaml:
+    data: Any
+    # 1-based line of each value; for a mapping key the line of the key itself.
+    lines: dict[Path, int] = field(default_factory=dict)
+
+    def line_for(self, path: Path) -> int:
+        """The line of ``path`` or of its nearest ancestor that has one."""
+        probe = tuple(path)
+        while probe:
+            if probe in self.lines:
+                return self.lines[probe]
+            probe = probe[:-1]
+        return self.lines.get((), 1)
+
+
+def load_yaml(
+    text: str,
+    *,
+    first_line: int = 1,
+    max_bytes: int = CONTENT_MAX_BYTES,
+    max_nodes: int = CONTENT_MAX_NODES,
+) -> LoadedYaml:
+    """One content document (front matter, a bank, a lab). ``first_line`` offsets lines."""
+    try:
+        document = load_document(
+            text, first_line=first_line, max_bytes=max_bytes, max_nodes=max_nodes
+        )
+    except YamlProblem as problem:
+        raise YamlSourceError(_content_message(problem), max(problem.line, first_line)) from problem
+    loaded = LoadedYaml(data=document.data)
+    if document.data is not None:
+        loaded.lines = {path: line for path, (line, _) in document.positions.items()}
+        loaded.lines[()] = document.start[0]
+    return loaded
+
+
+def _content_message(problem: YamlProblem) -> str:
+    """Authors read ``file:line: message``: short, and naming the key or tag."""
+    if problem.code == "yaml-syntax":
+        return "YAML syntax error: " + problem.message.removeprefix("YAML syntax: ")
+    if problem.code == "duplicate-key":
+        return f"duplicate key {problem.subject!r}"
+    if problem.code == "unsafe-tag" and problem.subject == _MERGE:
+        return "merge keys (<<) are not supported in content"
+    if problem.code == "unsafe-tag":
+        return f"unsupported YAML tag {problem.subject!r}"
+    return problem.message
+
+
+# --- building plain data ----------------------------------------------------------------
+
+
+def _mark(node: yaml.Node) -> tuple[int, int]:
+    return node.start_mark.line + 1, node.start_mark.column + 1
+
+
+def _problem(code: str, message: str, node: yaml.Node, subject: str = "") -> YamlProblem:
+    line, column = _mark(node)
+    return YamlProblem(code, message, line, column, subject)
+
+
+def _check_budget(node: yaml.Node, max_nodes: int) -> None:
+    if _expanded_size(node, {}, max_nodes) > max_nodes:
+        raise YamlProblem(
+            "too-many-nodes",
+            f"The YAML expands to more than {max_nodes} values (aliases repeating "
+            "aliases?). Nothing was checked.",
+        )
+
+
+def _expanded_size(node: yaml.Node, memo: dict[int, int], cap: int, depth: int = 0) -> int:
+    """How many values the node becomes once aliases are expanded, counted without expanding.
+
+    An alias is the same node object as its anchor, so each distinct node is
+    sized once; a "billion laughs" document is measured in microseconds.
+    """
+    known = memo.get(id(node))
+    if known is not None:
+        return known
+    if depth > MAX_DEPTH:
+        return 1  # reported as too deep when the document is built
+    total = 1
+    if isinstance(node, yaml.MappingNode):
+        for key, value in node.value:
+            total += _expanded_size(key, memo, cap, depth + 1) + _expanded_size(
+                value, memo, cap, depth + 1
+            )
+            if total > cap:
+                break
+    elif isinstance(node, yaml.SequenceNode):
+        for item in node.value:
+            total += _expanded_size(item, memo, cap, depth + 1)
+            if total > cap:
+                break
+    memo[id(node)] = total
+    return total
+
+
+def _is_empty(node: yaml.Node) -> bool:
+    return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and not node.value
+
+
+def _build(node: yaml.Node, path: Path, positions: Positions, budget: list[int], depth: int) -> Any:
+    budget[0] -= 1
+    if budget[0] < 0:
+        raise YamlProblem("too-many-nodes", "The YAML expands to too many values.")
+    if depth > MAX_DEPTH:
+        raise _problem("yaml-syntax", f"The YAML is nested more than {MAX_DEPTH} levels.", node)
+    if isinstance(node, yaml.ScalarNode):
+        return _scalar(node)
+    if isinstance(node, yaml.MappingNode):
+        if node.tag != _MAP:
+            raise _unsafe(node)
+        mapping: dict[str, Any] = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                raise _problem(
+                    "yaml-syntax", "A key must be plain text, not a list or mapping.", key_node
+                )
+            if key_node.tag == _MERGE:
+                raise _problem(
+                    "unsafe-tag", "Merge keys (`<<`) are not allowed here.", key_node, _MERGE
+                )
+            key = key_node.value
+            if key in mapping:
+                raise _problem(
+                    "duplicate-key",
+                    f"`{key}` appears twice in the same mapping; the second one would silently "
+                    "replace the first. Keep one.",
+                    key_node,
+                    key,
+                )
+            child = (*path, key)
+            positions[child] = _mark(key_node)
+            mapping[key] = _build(value_node, child, positions, budget, depth + 1)
+        return mapping
+    if isinstance(node, yaml.SequenceNode):
+        if node.tag != _SEQ:
+            raise _unsafe(node)
+        items = []
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            positions[child] = _mark(item)
+            items.append(_build(item, child, positions, budget, depth + 1))
+        return items
+    raise _unsafe(node)
+
+
+def _scalar(node: yaml.ScalarNode) -> Any:
+    tag = node.tag
+    if tag not in _SCALAR_TAGS:
+        raise _unsafe(node)
+    if tag in (_STR, _TIMESTAMP):
+        return node.value
+    if tag == "tag:yaml.org,2002:int":
+        try:
+            return _constructor.construct_yaml_int(node)
+        except ValueError as exc:
+            # Python refuses to turn more than 4,300 digits into an int.
+            raise _problem("yaml-syntax", f"The number is too long ({exc}).", node) from exc
+    if tag == "tag:yaml.org,2002:float":
+        return _constructor.construct_yaml_float(node)
+    if tag == "tag:yaml.org,2002:bool":
+        return _constructor.construct_yaml_bool(node)
+    return None
+
+
+def _unsafe(node: yaml.Node) -> YamlProblem:
+    return _problem(
+        "unsafe-tag",
+        f"The tag `{node.tag}` is not allowed: only plain values "
+        "(text, numbers, true/false, lists and mappings) are.",
+        node,
+        node.tag,
+    )
+
+
+def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return YamlProblem("yaml-syntax", f"Invalid YAML: {exc}")
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + 1 if mark else 1
+    column = mark.column + 1 if mark else 1
+    problem = (exc.problem or exc.context or "invalid YAML").strip()
+    advice = _SYNTAX_ADVICE.get(problem, "")
+    context = f" ({exc.context})" if exc.context and exc.problem else ""
+    return YamlProblem("yaml-syntax", f"YAML syntax: {problem}{context}.{advice}", line, column)
+
+
+_SYNTAX_ADVICE = {
+    "mapping values are not allowed here": (
+        " Usually a missing space after a colon earlier on this line, or a key indented "
+        "under a plain value."
+    ),
+    "could not find expected ':'": " A key needs a colon and a space before its value.",
+    "found character that cannot start any token": (
+        " Check for a tab or a stray character at the start of the value."
+    ),
+    "expected <block end>, but found '-'": (
+        " A list item is indented differently from the items before it."
+    ),
+    "did not find expected key": (
+        " A line is indented more or less than the other keys of its mapping."
+    ),
+}
+
+_TAB = re.compile(r"^( *)\t", re.MULTILINE)
+
+
+def _refuse_tab_indentation(text: str) -> None:
+    if "\t" not in text:
+        return
+    match = _TAB.search(text)
+    if not match:
+        return
+    line = text.count("\n", 0, match.start()) + 1
+    raise YamlProblem(
+        "yaml-syntax",
+        "This line is indented with a tab. YAML allows only spaces for indentation; "
+        "use two spaces per level.",
+        line,
+        len(match.group(1)) + 1,
+    )

@@ -1,0 +1,81 @@
+"""Grading a lab on a real cluster: the Kubernetes boundary meets the pure grader.
+
+``engine.grading.lab`` evaluates checks over what a ``ClusterReader`` shows
+it; this module is that reader for a ``kube.Cluster``, and the one place that
+plays a solution or a mistake into a namespace (``verify_labs``, tests).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from typing import Any
+
+from engine.assertions import Rule, RuleResult
+from engine.grading import lab as lab_grading
+from engine.grading.lab import LabGrade
+from kube import Cluster, Forbidden, KubeError, NotFound
+
+
+class ClusterReader:
+    """A ``kube.Cluster`` as ``engine.grading.lab`` reads it."""
+
+    def __init__(self, cluster: Cluster) -> None:
+        self.cluster = cluster
+
+    def list_objects(self, api_version: str, kind: str, namespace: str) -> list[dict[str, Any]]:
+        try:
+            return self.cluster.list_objects(api_version, kind, namespace)
+        except NotFound:
+            # The cluster does not serve this kind (an old version): nothing of it exists.
+            return []
+
+    def can_i(
+        self, *, user: str, groups: list[str], verb: str, resource: str, namespace: str,
+        group: str = "", subresource: str = "",
+    ) -> bool | None:  # fmt: skip
+        try:
+            return self.cluster.can_i(
+                user=user, groups=groups, verb=verb, resource=resource, namespace=namespace,
+                group=group, subresource=subresource,
+            )  # fmt: skip
+        except Forbidden:
+            return None
+
+    def events(self, namespace: str) -> list[dict[str, Any]]:
+        try:
+            return self.cluster.list_objects("v1", "Event", namespace)
+        except KubeError:
+            return []
+
+
+def grade(
+    cluster: Cluster,
+    checks: list[Rule],
+    namespace: str,
+    *,
+    on_result: Callable[[RuleResult], None] | None = None,
+    clock: Callable[[], float] = time.monotonic,
+    sleep: Callable[[float], None] = time.sleep,
+) -> LabGrade:
+    """Grade the namespace. Raises ``KubeError`` only when the cluster cannot be read at all."""
+    return lab_grading.grade(
+        ClusterReader(cluster), checks, namespace, on_result=on_result, clock=clock, sleep=sleep
+    )
+
+
+def apply_steps(
+    cluster: Cluster, namespace: str, manifests: str | None, steps: list[dict[str, Any]]
+) -> None:
+    """Play a solution or a mistake into a namespace: manifests first, then each step."""
+    if manifests:
+        cluster.apply(manifests, namespace)
+    for step in steps:
+        patch = step["patch"]
+        cluster.patch(
+            api_version=patch["apiVersion"],
+            kind=patch["kind"],
+            name=patch["name"],
+            namespace=namespace,
+            patch=patch["patch"],
+        )
