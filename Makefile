@@ -55,7 +55,7 @@ test-deps:
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy tutor lessons quizzes labs classes engine kube cluster
+	$(VENV)/bin/mypy tutor classes labs quizzes exercises lessons workspaces accounts core engine kube cluster
 	$(VENV)/bin/lint-imports
 
 check: $(VENV)/.installed-dev

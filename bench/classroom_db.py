@@ -29,9 +29,9 @@ def prepare(students: int) -> dict[str, Any]:
     from django.contrib.auth.hashers import make_password
     from django.contrib.auth.models import User
 
+    from exercises.models import Exercise
     from kube import Cluster
     from labs.grader import apply_steps
-    from labs.models import Exercise
     from lessons.models import Chapter
     from quizzes.models import Quiz
     from tutor.content.registry import check_content

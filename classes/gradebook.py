@@ -18,7 +18,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from classes.models import Cohort, Membership
-from labs.models import Exercise, ExerciseProgress, Lab, LabSubmission, SubmissionStatus
+from exercises.models import Exercise, ExerciseProgress
+from labs.models import Lab, LabSubmission, SubmissionStatus
 from lessons.models import Chapter, ChapterProgress
 from quizzes.models import Quiz, QuizAttempt
 

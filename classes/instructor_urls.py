@@ -17,6 +17,7 @@ urlpatterns = [
     path("<int:pk>/quota", instructor.cohort_quota, name="quota"),
     path("<int:pk>/namespaces/provision", instructor.namespaces_provision, name="provision"),
     path("<int:pk>/namespaces/cleanup", instructor.namespaces_cleanup, name="cleanup"),
+    path("<int:pk>/namespaces/runs", instructor.namespace_runs, name="namespace_runs"),
     path("<int:pk>/instructors/add", instructor.instructor_add, name="instructor_add"),
     path("<int:pk>/regrade-lab", instructor.lab_regrade, name="lab_regrade"),
     path("<int:pk>/students/<int:user_id>/", instructor.student_detail, name="student"),

@@ -8,20 +8,15 @@ say whether it exists.
 
 from __future__ import annotations
 
-from django.contrib.auth.models import AnonymousUser, User
+from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
 from classes.models import Cohort, Membership, SubmissionRegrade
-from labs.models import ExerciseAttempt, LabSubmission, StudentNamespace
+from exercises.models import ExerciseAttempt
+from labs.models import LabSubmission
 from quizzes.models import QuizAttempt
-
-INSTRUCTOR_PERMISSION = "classes.add_cohort"
-
-
-def is_instructor(user: User | AnonymousUser) -> bool:
-    """Members of the "instructors" group (and superusers, who hold every permission)."""
-    return user.is_authenticated and user.has_perm(INSTRUCTOR_PERMISSION)
+from workspaces.models import StudentNamespace
 
 
 def cohorts_for_instructor(*, user: User) -> QuerySet[Cohort]:

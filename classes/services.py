@@ -11,12 +11,14 @@ from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from accounts.permissions import is_instructor
 from classes.codes import CodeFormatError, new_join_code, normalize_join_code
 from classes.models import Cohort, Membership, SubmissionRegrade
 from engine.assertions import RuleError
 from engine.grading.regrade import LabRegrade, regrade_from_evidence
-from kube import Cluster, KubeError
-from labs.models import LabSubmission, StudentNamespace, SubmissionStatus
+from labs.models import LabSubmission, SubmissionStatus
+from workspaces.models import NamespaceRun, StudentNamespace
+from workspaces.services import namespace_run_start
 
 log = logging.getLogger(__name__)
 
@@ -91,8 +93,6 @@ def cohort_quota_set(*, cohort: Cohort, pods: int | None, cpu: str, memory: str)
 
 def cohort_instructor_add(*, cohort: Cohort, username: str) -> User:
     """Another instructor teaches the class too (same rights as its creator)."""
-    from classes.selectors import is_instructor
-
     user = User.objects.filter(username=username.strip(), is_active=True).first()
     # The same answer for "no such account" and "not an instructor": the form
     # is not a way to find out who has an account.
@@ -254,52 +254,33 @@ def cohort_lab_regrade(*, cohort: Cohort, lab_id: int, by: User) -> LabRegradeRu
 # --- namespaces for a class (classroom mode) ----------------------------------------------
 
 
-@dataclass
-class NamespaceRun:
-    """What a cohort-wide provisioning or clean-up did, for the summary an instructor reads."""
-
-    done: list[tuple[str, str]] = field(default_factory=list)  # (username, namespace)
-    skipped: list[tuple[str, str]] = field(default_factory=list)  # (username, why)
-    failed: list[tuple[str, str]] = field(default_factory=list)  # (username, why)
+def cohort_scope(cohort: Cohort) -> str:
+    return f"cohort:{cohort.pk}"
 
 
-def cohort_namespaces_provision(*, cluster: Cluster, cohort: Cohort) -> NamespaceRun:
+def cohort_namespaces_provision(*, cohort: Cohort, by: User) -> NamespaceRun:
     """Every student of the cohort gets (or keeps) their namespace, with the cohort's quota.
 
-    One student's failure does not stop the others; each says why. Safe to
-    run again: provisioning is idempotent.
+    A worker does it, one student after another; one student's failure does
+    not stop the others, and each says why. Safe to run again: provisioning
+    is idempotent.
     """
-    from labs.classroom import student_namespace_provision
-
-    run = NamespaceRun()
-    quota = cohort.quota_overrides()
-    for membership in cohort.memberships.select_related("user").order_by("user__username"):
-        user = membership.user
-        if not user.is_active:
-            run.skipped.append((user.username, "the account is deactivated"))
-            continue
-        try:
-            row = student_namespace_provision(cluster=cluster, user=user, quota=quota)
-        except KubeError as exc:
-            run.failed.append((user.username, str(exc)))
-        else:
-            run.done.append((user.username, row.namespace))
-    log.info(
-        "cohort %s: %d namespaces provisioned, %d failed",
-        cohort.pk, len(run.done), len(run.failed),
-    )  # fmt: skip
-    return run
+    members = [m.user for m in cohort.memberships.select_related("user").order_by("user__username")]
+    return namespace_run_start(
+        action=NamespaceRun.Action.PROVISION,
+        scope=cohort_scope(cohort),
+        users=members,
+        quota=cohort.quota_overrides(),
+        requested_by=by,
+    )
 
 
-def cohort_namespaces_cleanup(*, cluster: Cluster, cohort: Cohort) -> NamespaceRun:
+def cohort_namespaces_cleanup(*, cohort: Cohort, by: User) -> NamespaceRun:
     """Delete the namespaces of the cohort's students, except those still in another open class.
 
     Submissions are kept; a student who is still in another class keeps the
     namespace that class needs.
     """
-    from labs.classroom import student_namespace_cleanup
-
-    run = NamespaceRun()
     members = list(cohort.memberships.select_related("user").order_by("user__username"))
     busy = dict(
         Membership.objects.filter(
@@ -308,29 +289,24 @@ def cohort_namespaces_cleanup(*, cluster: Cluster, cohort: Cohort) -> NamespaceR
         .exclude(cohort=cohort)
         .values_list("user_id", "cohort__name")
     )
-    rows = {
-        ns.user_id: ns
-        for ns in StudentNamespace.objects.filter(
+    with_namespace = set(
+        StudentNamespace.objects.filter(
             user_id__in=[m.user_id for m in members], cleaned_at__isnull=True
-        )
-    }
+        ).values_list("user_id", flat=True)
+    )
+    users, skipped = [], []
     for membership in members:
         user = membership.user
-        row = rows.get(user.pk)
-        if row is None:
-            run.skipped.append((user.username, "no namespace to clean up"))
-            continue
-        if user.pk in busy:
-            run.skipped.append((user.username, f"still in the open class “{busy[user.pk]}”"))
-            continue
-        try:
-            student_namespace_cleanup(cluster=cluster, student_namespace=row)
-        except KubeError as exc:
-            run.failed.append((user.username, str(exc)))
+        if user.pk not in with_namespace:
+            skipped.append((user.username, "no namespace to clean up"))
+        elif user.pk in busy:
+            skipped.append((user.username, f"still in the open class “{busy[user.pk]}”"))
         else:
-            run.done.append((user.username, row.namespace))
-    log.info(
-        "cohort %s: %d namespaces cleaned up, %d failed",
-        cohort.pk, len(run.done), len(run.failed),
-    )  # fmt: skip
-    return run
+            users.append(user)
+    return namespace_run_start(
+        action=NamespaceRun.Action.CLEANUP,
+        scope=cohort_scope(cohort),
+        users=users,
+        skipped=skipped,
+        requested_by=by,
+    )

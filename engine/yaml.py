@@ -128,7 +128,7 @@ def load_stream(
         stream.documents.clear()
         stream.problems.append(problem)
     except yaml.YAMLError as exc:
-        stream.problems.append(_syntax_problem(exc))
+        stream.problems.append(_syntax_problem(exc, text))
     except RecursionError:
         stream.problems.append(YamlProblem("yaml-syntax", "The YAML is nested too deeply."))
     finally:
@@ -161,7 +161,7 @@ def load_document(
         problem.line += offset
         raise
     except yaml.YAMLError as exc:
-        syntax = _syntax_problem(exc)
+        syntax = _syntax_problem(exc, text)
         syntax.line += offset
         raise syntax from exc
     except RecursionError as exc:
@@ -369,11 +369,13 @@ def _unsafe(node: yaml.Node) -> YamlProblem:
     )
 
 
-def _syntax_problem(exc: yaml.YAMLError) -> YamlProblem:
+def _syntax_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
     if not isinstance(exc, yaml.MarkedYAMLError):
         return YamlProblem("yaml-syntax", f"Invalid YAML: {exc}")
     mark = exc.problem_mark or exc.context_mark
-    line = mark.line + 1 if mark else 1
+    # A problem found at the end of the text is shown on its last line, not past it.
+    last_line = max(1, len(text.splitlines()))
+    line = min(mark.line + 1, last_line) if mark else 1
     column = mark.column + 1 if mark else 1
     problem = (exc.problem or exc.context or "invalid YAML").strip()
     advice = _SYNTAX_ADVICE.get(problem, "")

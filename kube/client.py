@@ -265,7 +265,10 @@ class Cluster:
     ) -> None:
         self.request("POST", "/api/v1/namespaces",
                      body={"apiVersion": "v1", "kind": "Namespace", "metadata": {"name": name, "labels": labels or {}}})  # fmt: skip
-        # Pods are refused until the namespace's default ServiceAccount exists.
+        self.wait_until_usable(name, wait_seconds=wait_seconds)
+
+    def wait_until_usable(self, name: str, *, wait_seconds: float = 30) -> None:
+        """Pods are refused until a new namespace's default ServiceAccount exists: wait for it."""
         deadline = time.monotonic() + wait_seconds
         while True:
             try:

@@ -1,212 +1,176 @@
-"""Reading YAML exercises from the chapter folders and syncing them into the database.
+"""Reading labs (``labs/<slug>/lab.yaml`` + ``instructions.md`` in a chapter folder).
 
-Like chapters, reading collects every error and never touches the database.
-Each exercise checks itself: its solution must pass with no error findings,
-and each recorded mistake must produce the findings and fail exactly the
-rules it names.
+Reading validates everything that can be known without a cluster: the
+schema, the checks (compiled), that every manifest of the solution and the
+mistakes is valid for the lab's newest Kubernetes version, and that each
+mistake names checks that exist. ``verify_labs`` does the rest on a cluster.
 """
 
 from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
-
+from core.content import SyncStats, sync_by_uuid
 from engine.assertions import Rule, RuleError, compile_rules
 from engine.content.errors import ContentError, display_path
-from engine.content.schema import schema_errors
-from engine.content.sync import SyncStats, unpublish_missing
-from engine.grading.exercise import grade_manifest
-from engine.manifests import CODES, DEFAULT_VERSION, SUPPORTED_VERSIONS
+from engine.content.kind import KindRead, read_each, read_yaml_file
+from engine.manifests import SUPPORTED_VERSIONS, validate_text
 from engine.markdown import render_markdown
-from engine.yaml import LoadedYaml, YamlSourceError, load_yaml
-from labs.models import Exercise
+from labs.models import Lab
 from lessons.content import ChapterSource
+from lessons.models import Chapter
 
-SCHEMA = Path(__file__).parent / "schemas" / "exercise.schema.json"
+SCHEMA = Path(__file__).parent / "schemas" / "lab.schema.json"
 MAX_BYTES = 256 * 1024
 
 
 @dataclass
-class ExerciseSource:
+class LabSource:
     path: Path
     chapter_uuid: str
+    chapter_number: int
     slug: str
     front: dict[str, Any]
-    rules: list[Rule]
+    checks: list[Rule]
+    instructions: str
     content_hash: str
 
-
-@dataclass
-class ExerciseReadResult:
-    exercises: list[ExerciseSource] = field(default_factory=list)
-    errors: list[ContentError] = field(default_factory=list)
+    @property
+    def steps(self) -> list[dict[str, Any]]:
+        return list(self.front["solution"].get("steps") or [])
 
 
-def read_exercises(root: Path, chapters: list[ChapterSource]) -> ExerciseReadResult:
-    result = ExerciseReadResult()
-    seen: dict[str, Path] = {}
-    for chapter in chapters:
-        folder = chapter.path.parent / "exercises"
-        if not folder.is_dir():
-            continue
-        for path in sorted(folder.glob("*.yaml")):
-            source, errors = read_exercise(path, root, chapter)
-            result.errors.extend(errors)
-            if source is None:
-                continue
-            key = source.front["uuid"].lower()
-            if key in seen:
-                result.errors.append(
-                    ContentError(
-                        display_path(path, root), 2,
-                        f"uuid is already used by {display_path(seen[key], root)}",
-                    )
-                )  # fmt: skip
-                continue
-            seen[key] = path
-            result.exercises.append(source)
-    return result
+def read_labs(root: Path, chapters: list[ChapterSource]) -> KindRead:
+    return read_each(
+        chapters,
+        root,
+        files=lambda chapter: sorted(
+            p for p in (chapter.path.parent / "labs").glob("*") if p.is_dir()
+        ),
+        read_one=lambda folder, chapter: read_lab(folder, root, chapter),
+        identity=lambda source: (source.front["uuid"].lower(), f"lab:{source.slug}"),
+    )
 
 
-def read_exercise(
-    path: Path, root: Path, chapter: ChapterSource
-) -> tuple[ExerciseSource | None, list[ContentError]]:
+def read_lab(
+    folder: Path, root: Path, chapter: ChapterSource
+) -> tuple[LabSource | None, list[ContentError]]:
+    path = folder / "lab.yaml"
     shown = display_path(path, root)
-    raw = path.read_bytes()
-    if len(raw) > MAX_BYTES:
-        return None, [ContentError(shown, 1, f"file is larger than {MAX_BYTES} bytes")]
-    try:
-        loaded = load_yaml(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return None, [ContentError(shown, 1, "file is not valid UTF-8")]
-    except YamlSourceError as exc:
-        return None, [ContentError(shown, exc.line, exc.message)]
-    errors = [ContentError(shown, line, message) for line, message in schema_errors(loaded, SCHEMA)]
-    if errors:
+    if not path.is_file():
+        return None, [ContentError(display_path(folder, root), 1, "lab folder has no lab.yaml")]
+    instructions_path = folder / "instructions.md"
+    if not instructions_path.is_file():
+        return None, [
+            ContentError(display_path(folder, root), 1, "lab folder has no instructions.md")
+        ]
+    loaded, raw, errors = read_yaml_file(path, root, schema=SCHEMA, max_bytes=MAX_BYTES)
+    if loaded is None:
         return None, errors
     front = loaded.data
-    version = front.get("kubernetes_version", DEFAULT_VERSION)
-    if version not in SUPPORTED_VERSIONS:
-        line = loaded.line_for(("kubernetes_version",))
-        return None, [ContentError(shown, line, f"kubernetes_version {version} is not supported")]
     try:
-        rules = compile_rules(front["rules"])
+        checks = compile_rules(front["checks"], lab=True)
     except RuleError as exc:
-        return None, [ContentError(shown, loaded.line_for(("rules",)), str(exc))]
-    errors.extend(_self_check(shown, loaded, rules, version))
-    digest = hashlib.sha256(raw + chapter.front["uuid"].encode()).hexdigest()
-    source = ExerciseSource(
+        return None, [ContentError(shown, loaded.line_for(("checks",)), str(exc))]
+    versions = [v for v in front["kubernetes_versions"] if v in SUPPORTED_VERSIONS]
+    if not versions:
+        return None, [
+            ContentError(
+                shown,
+                loaded.line_for(("kubernetes_versions",)),
+                "no supported Kubernetes version listed",
+            )
+        ]
+    newest = max(versions, key=lambda v: int(v.split(".")[1]))
+    check_ids = {c.id for c in checks}
+    manifests: list[tuple[tuple[str | int, ...], str]] = [
+        (("solution", "manifests"), front["solution"]["manifests"])
+    ]
+    for index, mistake in enumerate(front["mistakes"]):
+        if "manifests" in mistake:
+            manifests.append((("mistakes", index, "manifests"), mistake["manifests"]))
+        stray = [c for c in mistake["failed_checks"] if c not in check_ids]
+        if stray:
+            errors.append(
+                ContentError(
+                    shown,
+                    loaded.line_for(("mistakes", index)),
+                    f"mistake {mistake['name']!r}: no checks named {stray}",
+                )
+            )
+    for where, text in manifests:
+        result = validate_text(text, kubernetes_version=newest)
+        line = loaded.line_for(where)
+        for finding in result.all_findings:
+            if finding.severity == "error":
+                errors.append(
+                    ContentError(
+                        shown,
+                        line,
+                        f"{'.'.join(map(str, where))}: line {finding.line}: {finding.message} [{finding.code}]",
+                    )
+                )
+        for document in result.documents:
+            meta = (document.data or {}).get("metadata") or {}
+            if meta.get("namespace"):
+                errors.append(
+                    ContentError(
+                        shown,
+                        line,
+                        f"{'.'.join(map(str, where))}: {document.kind} sets metadata.namespace; the grader's namespace is used",
+                    )
+                )
+    instructions = instructions_path.read_text()
+    digest = hashlib.sha256(raw + instructions.encode()).hexdigest()
+    source = LabSource(
         path=path,
         chapter_uuid=chapter.front["uuid"],
-        slug=path.stem,
+        chapter_number=chapter.front["number"],
+        slug=folder.name,
         front=front,
-        rules=rules,
+        checks=checks,
+        instructions=instructions,
         content_hash=digest,
     )
     return (None if errors else source), errors
 
 
-def _self_check(
-    shown: str, loaded: LoadedYaml, rules: list[Rule], version: str
-) -> list[ContentError]:
-    front = loaded.data
-    errors = []
-    rule_ids = {r.id for r in rules}
-    solution = grade_manifest(front["solution"], rules=rules, kubernetes_version=version)
-    line = loaded.line_for(("solution",))
-    for finding in solution.findings:
-        if finding.severity == "error":
-            errors.append(
-                ContentError(
-                    shown,
-                    line,
-                    f"solution: line {finding.line}: {finding.message} [{finding.code}]",
-                )
-            )
-    for result in solution.rule_results:
-        if not result.passed:
-            errors.append(
-                ContentError(shown, line, f"solution fails rule {result.id}: {result.message}")
-            )
-    for index, mistake in enumerate(front["mistakes"]):
-        line = loaded.line_for(("mistakes", index))
-        unknown = [c for c in mistake["findings"] if c not in CODES]
-        if unknown:
-            errors.append(
-                ContentError(
-                    shown, line, f"mistake {mistake['name']!r}: unknown finding codes {unknown}"
-                )
-            )
-        stray = [r for r in mistake["failed_rules"] if r not in rule_ids]
-        if stray:
-            errors.append(
-                ContentError(shown, line, f"mistake {mistake['name']!r}: no rules named {stray}")
-            )
-        outcome = grade_manifest(mistake["manifest"], rules=rules, kubernetes_version=version)
-        reported = {f.code for f in outcome.findings}
-        missing = [c for c in mistake["findings"] if c not in reported]
-        if missing:
-            errors.append(
-                ContentError(
-                    shown, line,
-                    f"mistake {mistake['name']!r}: expected findings {missing} were not reported "
-                    f"(reported: {sorted(reported) or 'none'})",
-                )
-            )  # fmt: skip
-        failed = sorted(r.id for r in outcome.rule_results if not r.passed)
-        if failed != sorted(mistake["failed_rules"]):
-            errors.append(
-                ContentError(
-                    shown, line,
-                    f"mistake {mistake['name']!r}: rules that fail are {failed or 'none'}, "
-                    f"recorded {sorted(mistake['failed_rules']) or 'none'}",
-                )
-            )  # fmt: skip
-        if outcome.passed:
-            errors.append(
-                ContentError(shown, line, f"mistake {mistake['name']!r} passes the exercise")
-            )
-    return errors
-
-
-@transaction.atomic
-def sync_exercises(exercises: list[ExerciseSource]) -> SyncStats:
-    from lessons.models import Chapter
-
-    stats = SyncStats()
+def sync_labs(labs: list[LabSource]) -> SyncStats:
+    """Lab rows in line with the files; removed labs are unpublished (submissions stay)."""
     chapters = {str(c.uuid): c for c in Chapter.objects.all()}
-    existing = {str(e.uuid): e for e in Exercise.objects.select_for_update()}
-    present = set()
-    for position, source in enumerate(exercises):
-        key = str(uuid.UUID(source.front["uuid"]))
-        present.add(key)
-        exercise = existing.get(key)
-        if exercise and exercise.content_hash == source.content_hash and exercise.is_published:
-            stats.unchanged += 1
-            continue
-        created = exercise is None
-        exercise = exercise or Exercise(uuid=key)
-        front = source.front
-        exercise.chapter = chapters[str(uuid.UUID(source.chapter_uuid))]
-        exercise.slug = source.slug
-        exercise.position = position
-        exercise.title = front["title"]
-        exercise.difficulty = front["difficulty"]
-        exercise.kubernetes_version = front.get("kubernetes_version", DEFAULT_VERSION)
-        exercise.prompt_html = render_markdown(front["prompt"]).html
-        exercise.starter = front["starter"]
-        exercise.hints_html = [render_markdown(h).html for h in front["hints"]]
-        exercise.rules = front["rules"]
-        exercise.solution = front["solution"]
-        exercise.content_hash = source.content_hash
-        exercise.is_published = True
-        exercise.save()
-        stats.created += created
-        stats.updated += not created
-    stats.unpublished = unpublish_missing(existing, present)
-    return stats
+
+    def apply(lab: Lab, source: LabSource, _: int) -> None:
+        lab.chapter = chapters[str(uuid.UUID(source.chapter_uuid))]
+        lab.slug = source.slug
+        lab.title = source.front["title"]
+        lab.estimated_minutes = source.front["estimated_minutes"]
+        lab.kubernetes_versions = source.front["kubernetes_versions"]
+        lab.instructions_html = render_markdown(source.instructions).html
+        lab.checks = source.front["checks"]
+        lab.content_hash = source.content_hash
+
+    return sync_by_uuid(
+        Lab,
+        labs,
+        uuid_of=lambda source: source.front["uuid"],
+        unchanged=lambda lab, source: lab.content_hash == source.content_hash,
+        apply=apply,
+    )
+
+
+class LabKind:
+    name = count_key = "labs"
+
+    def read(self, root: Path, earlier: Mapping[str, list[Any]]) -> KindRead:
+        return read_labs(root, earlier["chapters"])
+
+    def sync(self, sources: list[LabSource]) -> SyncStats:
+        return sync_labs(sources)
+
+
+LABS = LabKind()

@@ -9,11 +9,10 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from engine.assertions import RuleResult
-from kube import BadKubeconfig, Cluster, ClusterUnreachable, KubeError
-from labs import student_clusters, submissions
-from labs.clusters import connect_local
+from kube import ClusterUnreachable, KubeError
+from labs import runs
 from labs.grader import grade
-from labs.models import LabSubmission, StudentCluster
+from workspaces import resolve
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4
@@ -28,17 +27,17 @@ MAX_TRIES = 4
     time_limit=settings.LAB_GRADE_HARD_SECONDS,
 )
 def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyped-def]
-    submission = submissions.claim(submission_id, worker=self.request.hostname or "worker")
+    submission = runs.claim(submission_id, worker=self.request.hostname or "worker")
     if submission is None:
         return  # done already, or another worker has it: a redelivery changes nothing
     done: list[RuleResult] = []
 
     def on_result(result: RuleResult) -> None:
         done.append(result)
-        submissions.record_result(submission, done)
+        runs.record_result(submission, done)
 
     try:
-        cluster = _connect(submission)
+        cluster = resolve.connect(resolve.workspace_of(submission), prepare=True)
         try:
             graded = grade(
                 cluster, submission.lab.compiled_checks(), submission.namespace, on_result=on_result
@@ -47,7 +46,7 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
             cluster.close()
     except ClusterUnreachable as exc:
         if self.request.retries < self.max_retries:
-            submissions.release(submission)
+            runs.release(submission)
             raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
         hint = (
             "Is your cluster running, and reachable from the tutor at that address? "
@@ -56,33 +55,19 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
             else "Is your cluster running? `make cluster-up` starts the local one; "
             "`kubectl get nodes` shows whether kubectl reaches it."
         )
-        submissions.fail(submission, f"could not grade: cluster unreachable ({exc}). {hint}")
+        runs.fail(submission, f"could not grade: cluster unreachable ({exc}). {hint}")
     except SoftTimeLimitExceeded:
-        submissions.fail(
-            submission, "could not grade: checking took too long; try again in a moment."
-        )
+        runs.fail(submission, "could not grade: checking took too long; try again in a moment.")
     except KubeError as exc:
-        submissions.fail(submission, f"could not grade: {exc}")
+        runs.fail(submission, f"could not grade: {exc}")
     else:
-        submissions.finish(submission, graded.results)
-
-
-def _connect(submission: LabSubmission) -> Cluster:
-    """The tutor's cluster, or the student's own when the submission was made for it."""
-    if not submission.on_student_cluster:
-        return connect_local()
-    student_cluster = StudentCluster.objects.filter(user_id=submission.user_id).first()
-    if student_cluster is None:
-        raise BadKubeconfig(
-            "your own cluster was removed before this check ran; check your work again"
-        )
-    return student_clusters.student_cluster_connect(student_cluster)
+        runs.finish(submission, graded.results)
 
 
 @shared_task
 def reap_submissions() -> int:
     """Re-enqueue submissions whose message was lost or whose worker died."""
-    stuck = submissions.stuck_submissions()
+    stuck = runs.stuck_submissions()
     for submission_id in stuck:
         grade_submission.delay(submission_id)
     if stuck:

@@ -1,111 +1,121 @@
+"""Lab pages: instructions, "Check my work", live results."""
+
 from __future__ import annotations
 
-import json
-
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
+from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
-from labs import selectors, services
-from labs.models import ExerciseAttempt
-from tutor.http import AuthenticatedHttpRequest, HtmxHttpRequest
-
-
-@require_safe
-def exercise_detail(request: HtmxHttpRequest, chapter: str, slug: str) -> HttpResponse:
-    exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
-    progress = selectors.exercise_progress(user=request.user, exercise=exercise)
-    attempts = list(selectors.attempts_for(user=request.user, exercise=exercise))
-    latest = attempts[0] if attempts else None
-    return render(
-        request,
-        "labs/exercise.html",
-        _context(exercise=exercise, progress=progress, attempts=attempts, shown=latest),
-    )
+from core.http import AuthenticatedHttpRequest
+from labs import selectors
+from labs.models import Lab, LabSubmission
+from labs.submissions import lab_submission_create
+from workspaces import own_cluster, tutor_cluster
+from workspaces.resolve import Workspace, workspace_for
 
 
-def _context(**values: object) -> dict[str, object]:
-    exercise = values["exercise"]
-    progress = values.get("progress")
-    shown = values.get("shown")
-    revealed = getattr(progress, "hints_revealed", 0)
-    manifest = shown.manifest if isinstance(shown, ExerciseAttempt) else exercise.starter  # type: ignore[attr-defined]
+def _checks_view(lab: Lab, submission: LabSubmission | None) -> list[dict[str, object]]:
+    """Every check of the lab with its state in this submission: pending, passed or failed."""
+    results = {r["id"]: r for r in (submission.results if submission else [])}
+    rows = []
+    for check in lab.checks:
+        result = results.get(check["id"])
+        state = "pending" if result is None else ("passed" if result["passed"] else "failed")
+        rows.append(
+            {
+                "id": check["id"],
+                "title": check.get("title", check["id"]),
+                "state": state,
+                "result": result,
+            }
+        )
+    return rows
+
+
+def _workspace_context(workspace: Workspace | None, *, on_tutor_cluster: bool) -> dict[str, object]:
+    """What the page says about where the work is checked (no cluster call but the status)."""
+    own = workspace.student_cluster if workspace else None
     return {
-        **values,
-        "manifest": manifest,
-        "hints": exercise.hints_html[:revealed],  # type: ignore[attr-defined]
-        "more_hints": revealed < len(exercise.hints_html),  # type: ignore[attr-defined]
-        "initial_findings": json.dumps(
-            shown.findings if isinstance(shown, ExerciseAttempt) else []
-        ),
+        "status": tutor_cluster.cluster_status() if on_tutor_cluster else None,
+        "classroom": tutor_cluster.classroom_mode() and on_tutor_cluster,
+        "own_cluster": own,
+        "own_clusters_enabled": own_cluster.enabled(),
+        "workspace": workspace,
+        "namespace": workspace.namespace if workspace and workspace.ready else "",
     }
 
 
-@require_POST
-def exercise_validate(request: HttpRequest, chapter: str, slug: str) -> JsonResponse:
-    """As-you-type check: findings and rule states, nothing stored. Open to anyone reading."""
-    exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
-    manifest = request.POST.get("manifest", "")
-    outcome = services.exercise_check(exercise=exercise, manifest=manifest)
-    return JsonResponse(
+@require_safe
+def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    lab = selectors.lab_get_published(slug=slug)
+    history = selectors.submissions_for(user=request.user, lab=lab)
+    latest = history[0] if history else None
+    workspace = workspace_for(request.user)
+    return render(
+        request,
+        "labs/lab.html",
         {
-            "valid": outcome.valid,
-            "findings": [f.as_dict() for f in outcome.findings],
-            "rules": [{"id": r.id, "passed": r.passed} for r in outcome.rule_results],
-        }
+            "lab": lab,
+            **_workspace_context(
+                workspace, on_tutor_cluster=not workspace or not workspace.student_cluster
+            ),
+            "submission": latest,
+            "checks": _checks_view(lab, latest),
+            "history": history,
+        },
     )
 
 
 @require_POST
 @login_required
-def exercise_submit(request: AuthenticatedHttpRequest, chapter: str, slug: str) -> HttpResponse:
-    exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
-    manifest = request.POST.get("manifest")
-    if manifest is None:
-        return HttpResponse("Send the manifest in the `manifest` field.", status=400)
-    attempt = services.exercise_attempt_submit(
-        user=request.user, exercise=exercise, manifest=manifest
-    )
+def lab_check(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    lab = selectors.lab_get_published(slug=slug)
+    workspace = workspace_for(request.user)
+    if workspace is None:  # only a visitor has none, and login_required let none through
+        messages.error(request, "Log in to have your work checked.")
+        if request.htmx:
+            return HttpResponseClientRedirect(lab.get_absolute_url())
+        return redirect(lab)
+    submission, _ = lab_submission_create(user=request.user, lab=lab, workspace=workspace)
     if request.htmx:
-        progress = selectors.exercise_progress(user=request.user, exercise=exercise)
-        attempts = list(selectors.attempts_for(user=request.user, exercise=exercise))
-        return render(
-            request,
-            "labs/exercise.html#exercise-result",
-            _context(exercise=exercise, progress=progress, attempts=attempts, shown=attempt),
-        )
-    return redirect(exercise)
-
-
-@require_POST
-@login_required
-def exercise_hint(request: AuthenticatedHttpRequest, chapter: str, slug: str) -> HttpResponse:
-    exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
-    progress = services.exercise_hint_reveal(user=request.user, exercise=exercise)
-    if request.htmx:
-        return render(
-            request,
-            "labs/exercise.html#exercise-hints",
-            _context(exercise=exercise, progress=progress),
-        )
-    return redirect(exercise)
+        return _submission_partial(request, lab, submission)
+    return redirect(submission)
 
 
 @require_safe
 @login_required
-def exercise_attempt(
-    request: AuthenticatedHttpRequest, chapter: str, slug: str, attempt_id: int
-) -> HttpResponse:
-    exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
-    # Only the owner's attempts exist for this lookup: another student's id is a 404.
-    attempt = get_object_or_404(
-        ExerciseAttempt, pk=attempt_id, exercise=exercise, user=request.user
-    )
-    progress = selectors.exercise_progress(user=request.user, exercise=exercise)
-    attempts = list(selectors.attempts_for(user=request.user, exercise=exercise))
+def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> HttpResponse:
+    lab = selectors.lab_get_published(slug=slug)
+    submission = selectors.submission_get_own(user=request.user, lab=lab, pk=pk)
+    if request.htmx:
+        response = _submission_partial(request, lab, submission)
+        # Polling stops once the run has ended (htmx honours status 286).
+        if submission.is_finished:
+            return HttpResponseStopPolling(response.content)
+        return response
+    history = selectors.submissions_for(user=request.user, lab=lab)
+    workspace = workspace_for(request.user)
+    context = _workspace_context(workspace, on_tutor_cluster=not submission.on_student_cluster)
+    context["namespace"] = submission.namespace
     return render(
         request,
-        "labs/exercise.html",
-        _context(exercise=exercise, progress=progress, attempts=attempts, shown=attempt),
+        "labs/lab.html",
+        {
+            "lab": lab,
+            **context,
+            "submission": submission,
+            "checks": _checks_view(lab, submission),
+            "history": history,
+        },
+    )
+
+
+def _submission_partial(request: HttpRequest, lab: Lab, submission: LabSubmission) -> HttpResponse:
+    return render(
+        request,
+        "labs/lab.html#lab-result",
+        {"lab": lab, "submission": submission, "checks": _checks_view(lab, submission)},
     )

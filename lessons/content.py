@@ -9,17 +9,17 @@ from __future__ import annotations
 
 import hashlib
 import re
-import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.conf import settings
 from django.urls import reverse
 
+from core.content import SyncStats, sync_by_uuid
 from engine.content.errors import ContentError, display_path
+from engine.content.kind import KindRead
 from engine.content.schema import schema_errors
-from engine.content.sync import SyncStats, unpublish_missing
 from engine.markdown import RENDERER_VERSION, RenderedChapter, render_markdown, split_sections
 from engine.yaml import YamlSourceError, load_yaml
 from lessons.models import Chapter, ChapterSection
@@ -49,6 +49,11 @@ class ChapterSource:
 class ChapterReadResult:
     chapters: list[ChapterSource] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
+
+
+def content_root() -> Path:
+    """Where the course's files are (TUTOR_CONTENT_ROOT): ``chapters/`` and what they hold."""
+    return Path(settings.CONTENT_ROOT)
 
 
 def chapters_dir(root: Path) -> Path:
@@ -188,39 +193,26 @@ def _cross_reference_errors(chapters: list[ChapterSource], root: Path) -> list[C
     return errors
 
 
-@transaction.atomic
 def sync_chapters(chapters: list[ChapterSource]) -> SyncStats:
     """Bring the Chapter rows in line with the files read without errors."""
-    stats = SyncStats()
-    existing = {str(c.uuid): c for c in Chapter.objects.select_for_update()}
-    present: set[str] = set()
-    for source in chapters:
-        key = str(uuid.UUID(source.front["uuid"]))
-        present.add(key)
-        chapter = existing.get(key)
-        if (
-            chapter
-            and chapter.content_hash == source.content_hash
-            and chapter.is_published
-            and chapter.folder == source.folder
-        ):
-            stats.unchanged += 1
-            continue
-        created = chapter is None
-        chapter = chapter or Chapter(uuid=key)
-        _apply(chapter, source)
-        chapter.save()
-        chapter.sections.all().delete()
-        ChapterSection.objects.bulk_create(
-            ChapterSection(chapter=chapter, position=i, anchor=anchor, title=title, text=text)
-            for i, (anchor, title, text) in enumerate(split_sections(chapter.body_html))
-        )
-        if created:
-            stats.created += 1
-        else:
-            stats.updated += 1
-    stats.unpublished = unpublish_missing(existing, present)
-    return stats
+    return sync_by_uuid(
+        Chapter,
+        chapters,
+        uuid_of=lambda source: source.front["uuid"],
+        unchanged=lambda chapter, source: (
+            chapter.content_hash == source.content_hash and chapter.folder == source.folder
+        ),
+        apply=lambda chapter, source, _: _apply(chapter, source),
+        after_save=_write_sections,
+    )
+
+
+def _write_sections(chapter: Chapter, source: ChapterSource) -> None:
+    chapter.sections.all().delete()
+    ChapterSection.objects.bulk_create(
+        ChapterSection(chapter=chapter, position=i, anchor=anchor, title=title, text=text)
+        for i, (anchor, title, text) in enumerate(split_sections(chapter.body_html))
+    )
 
 
 def _apply(chapter: Chapter, source: ChapterSource) -> None:
@@ -238,4 +230,19 @@ def _apply(chapter: Chapter, source: ChapterSource) -> None:
         {"level": h.level, "anchor": h.anchor, "title": h.title} for h in source.rendered.toc
     ]
     chapter.word_count = len(source.body.split())
-    chapter.is_published = True
+
+
+class ChapterKind:
+    """Chapters come first: every other kind of content belongs to one."""
+
+    name = count_key = "chapters"
+
+    def read(self, root: Path, earlier: object) -> KindRead:
+        result = read_chapters(root)
+        return KindRead(sources=result.chapters, errors=result.errors, count=len(result.chapters))
+
+    def sync(self, sources: list[ChapterSource]) -> SyncStats:
+        return sync_chapters(sources)
+
+
+CHAPTERS = ChapterKind()

@@ -42,7 +42,7 @@ class Chapter(models.Model):
         return f"{self.number}. {self.title}"
 
     def get_absolute_url(self) -> str:
-        return reverse("lessons:chapter", kwargs={"slug": self.slug})
+        return reverse("chapter", kwargs={"slug": self.slug})
 
 
 class ChapterSection(models.Model):

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import Count, Max, Q
+from django.db.models import Q
 from django.http import Http404
 
 from lessons.models import Chapter, ChapterProgress, ChapterSection
@@ -27,25 +27,6 @@ class ChapterState:
     @property
     def is_visited(self) -> bool:
         return bool(self.progress and self.progress.last_visited_at)
-
-
-def course_version() -> str:
-    """Changes whenever anything a chapter page shows changes: part of page cache keys.
-
-    A chapter page lists its quiz, exercises and labs too, so their
-    publication (from files or from the instructor's pages) counts.
-    """
-    from labs.models import Exercise, Lab
-    from quizzes.models import Quiz
-
-    parts = []
-    for model in (Chapter, Exercise, Lab, Quiz):
-        latest = model.objects.aggregate(
-            changed=Max("updated_at"), published=Count("id", filter=Q(is_published=True))
-        )
-        changed = latest["changed"].timestamp() if latest["changed"] else 0
-        parts.append(f"{latest['published']}-{changed}")
-    return ":".join(parts)
 
 
 def chapter_get_published(*, slug: str) -> Chapter:

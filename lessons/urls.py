@@ -4,10 +4,10 @@ from lessons import views
 
 app_name = "lessons"
 
+# The home page and the chapter page compose several apps: tutor/pages.py.
+
 urlpatterns = [
-    path("", views.home, name="home"),
     path("search/", views.search, name="search"),
-    path("chapters/<slug:slug>/", views.chapter_detail, name="chapter"),
     path("chapters/<slug:slug>/done/", views.chapter_done, name="done"),
     path("chapters/<slug:slug>/assets/<str:name>", views.chapter_asset, name="asset"),
 ]

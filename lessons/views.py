@@ -8,59 +8,9 @@ from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
-from labs.selectors import chapter_exercises, chapter_labs
-from lessons import page_cache, selectors, services
-from lessons.content import chapter_assets
-from quizzes.selectors import chapter_quiz
-from tutor.content.registry import content_root
-from tutor.http import AuthenticatedHttpRequest, HtmxHttpRequest
-
-
-@require_safe
-def home(request: HttpRequest) -> HttpResponse:
-    outline = selectors.course_outline(user=request.user)
-    done = sum(1 for s in outline if s.is_done)
-    return render(
-        request,
-        "lessons/home.html",
-        {
-            "outline": outline,
-            "continue_state": selectors.continue_chapter(outline),
-            "done_count": done,
-            "percent_done": round(100 * done / len(outline)) if outline else 0,
-        },
-    )
-
-
-@require_safe
-def chapter_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    response = _chapter_page(request, slug)
-    if not request.user.is_authenticated:
-        page_cache.store(request, response)
-    return response
-
-
-def _chapter_page(request: HttpRequest, slug: str) -> HttpResponse:
-    chapter = selectors.chapter_get_published(slug=slug)
-    outline = selectors.course_outline(user=request.user)
-    progress = next((s.progress for s in outline if s.chapter.pk == chapter.pk), None)
-    if request.user.is_authenticated:
-        progress = services.chapter_visit(user=request.user, chapter=chapter, progress=progress)
-    previous, following = selectors.neighbours(outline, chapter)
-    return render(
-        request,
-        "lessons/chapter.html",
-        {
-            "chapter": chapter,
-            "exercises": chapter_exercises(chapter_id=chapter.pk, user=request.user),
-            "labs": chapter_labs(chapter_id=chapter.pk),
-            "quiz": chapter_quiz(chapter_id=chapter.pk, user=request.user),
-            "progress": progress,
-            "outline": outline,
-            "previous": previous,
-            "next": following,
-        },
-    )
+from core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from lessons import selectors, services
+from lessons.content import chapter_assets, content_root
 
 
 @require_POST
@@ -72,7 +22,7 @@ def chapter_done(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if request.htmx:
         return render(
             request,
-            "lessons/chapter.html#done-toggle",
+            "lessons/_done_toggle.html",
             {"chapter": chapter, "progress": progress, "oob_sidebar": True},
         )
     return redirect(chapter)

@@ -16,15 +16,17 @@ import json
 import re
 import secrets
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 from django.db import transaction
 
+from core.content import unpublish_missing
 from engine.assertions import RuleError, compile_rules
 from engine.content.errors import ContentError, display_path
+from engine.content.kind import KindRead
 from engine.content.schema import schema_errors
 from engine.grading.exercise import grade_manifest
 from engine.manifests import DEFAULT_VERSION, SUPPORTED_VERSIONS
@@ -358,11 +360,10 @@ def sync_quizzes(quizzes: list[QuizSource]) -> QuizSyncStats:
         )  # fmt: skip
         stats.created += created
         stats.updated += not created
-    for key, quiz in existing.items():
-        if key not in present and quiz.is_published and quiz.origin == Origin.FILE:
-            quiz.is_published = False
-            quiz.save(update_fields=["is_published", "updated_at"])
-            stats.unpublished += 1
+    # Only banks the files manage: one made in the browser has no file to be missing from.
+    stats.unpublished = unpublish_missing(
+        existing, present, owned=lambda quiz: quiz.origin == Origin.FILE
+    )
     return stats
 
 
@@ -475,3 +476,18 @@ def read_question(
         for e in check_bank(bank, shown=shown, anchors=anchors)
     ]
     return (None if errors else loaded.data), errors
+
+
+class QuizKind:
+    name = "quizzes"
+    count_key = "questions"  # check_content counts the questions, not the banks
+
+    def read(self, root: Path, earlier: Mapping[str, list[Any]]) -> KindRead:
+        result = read_quizzes(root, earlier["chapters"])
+        return KindRead(sources=result.quizzes, errors=result.errors, count=result.question_count)
+
+    def sync(self, sources: list[QuizSource]) -> QuizSyncStats:
+        return sync_quizzes(sources)
+
+
+QUIZZES = QuizKind()

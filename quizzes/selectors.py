@@ -15,6 +15,7 @@ from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
 from quizzes.models import Question, Quiz, QuizAttempt, Response
+from quizzes.scoring import score
 
 AnyUser = User | AnonymousUser
 
@@ -246,8 +247,6 @@ def feedback(question: Question, response: Response, choices: list[Choice]) -> F
 
 def preview_question(question: Question) -> ShownQuestion:
     """How a student sees an (unsaved) question, with the feedback for the right answer."""
-    from quizzes.scoring import score
-
     data = question.data
     choices: list[Choice] = []
     if question.type in ("single", "multiple"):

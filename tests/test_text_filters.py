@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tutor.templatetags.tutor_text import code_spans
+from core.templatetags.tutor_text import code_spans
 
 
 def test_it_shows_backticked_parts_as_code():

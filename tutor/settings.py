@@ -13,7 +13,7 @@ from pathlib import Path
 import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
-from tutor.crypto import local_encryption_key
+from core.crypto import local_encryption_key
 from tutor.env import ConfigError, env_bool, env_int, env_list, env_str, local_secret_key
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -37,8 +37,12 @@ INSTALLED_APPS = [
     "template_partials",
     "csp",
     "tutor",
+    "core",
+    "accounts",
     "lessons",
     "quizzes",
+    "exercises",
+    "workspaces",
     "labs",
     "classes",
     "axes",
@@ -51,7 +55,7 @@ MIDDLEWARE = [
     # Probes answer before CommonMiddleware checks the Host header (see tutor/probes.py).
     "tutor.probes.HealthProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "lessons.page_cache.AnonymousPageCacheMiddleware",
+    "tutor.page_cache.AnonymousPageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -77,6 +81,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tutor.context_processors.site",
+                "accounts.context_processors.roles",
             ],
         },
     },
@@ -107,17 +112,17 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "lessons:home"
-LOGOUT_REDIRECT_URL = "lessons:home"
+LOGIN_REDIRECT_URL = "home"
+LOGOUT_REDIRECT_URL = "home"
 
-# Login throttling (django-axes, fitted in tutor/login_throttle.py): after
+# Login throttling (django-axes, fitted in accounts/login_throttle.py): after
 # TUTOR_LOGIN_FAILURE_LIMIT failed logins for a username, or
 # TUTOR_LOGIN_IP_FAILURE_LIMIT from one client address, logins are refused for
 # TUTOR_LOGIN_COOLOFF_MINUTES (each further try restarts the wait). A successful
 # login clears that username's failures. X-Forwarded-For is believed only with
 # TUTOR_TRUSTED_PROXY_COUNT reverse proxies in front of the tutor.
 AUTHENTICATION_BACKENDS = [
-    "tutor.login_throttle.LoginAttemptBackend",
+    "accounts.login_throttle.LoginAttemptBackend",
     "django.contrib.auth.backends.ModelBackend",
 ]
 TUTOR_TRUSTED_PROXY_COUNT = env_int("TUTOR_TRUSTED_PROXY_COUNT", 0)
@@ -127,9 +132,9 @@ AXES_FAILURE_LIMIT = env_int("TUTOR_LOGIN_FAILURE_LIMIT", 5)
 AXES_COOLOFF_TIME = timedelta(minutes=env_int("TUTOR_LOGIN_COOLOFF_MINUTES", 15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_ON_SUCCESS = True
-AXES_HANDLER = "tutor.login_throttle.LoginAttemptHandler"
-AXES_CLIENT_IP_CALLABLE = "tutor.login_throttle.client_ip"
-AXES_LOCKOUT_CALLABLE = "tutor.login_throttle.lockout_response"
+AXES_HANDLER = "accounts.login_throttle.LoginAttemptHandler"
+AXES_CLIENT_IP_CALLABLE = "accounts.login_throttle.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.login_throttle.lockout_response"
 # Successful logins are Django's business, not a second log table to prune.
 AXES_DISABLE_ACCESS_LOG = True
 

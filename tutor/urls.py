@@ -2,13 +2,16 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from tutor import accounts, health
+from accounts import views as accounts
+from tutor import health, pages
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
+    path("", pages.home, name="home"),
+    path("chapters/<slug:slug>/", pages.chapter_detail, name="chapter"),
     path("accounts/signup/", accounts.signup, name="signup"),
-    path("accounts/profile/", accounts.profile, name="profile"),
+    path("accounts/profile/", pages.profile, name="profile"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
     path("accounts/logout/", auth_views.LogoutView.as_view(), name="logout"),
     path(
@@ -22,7 +25,10 @@ urlpatterns = [
         name="password_change_done",
     ),
     path("admin/", admin.site.urls),
+    # Before labs: workspaces owns labs/my-cluster/, which labs/<slug>/ would also match.
+    path("", include("workspaces.urls")),
     path("", include("labs.urls")),
+    path("", include("exercises.urls")),
     path("quizzes/", include("quizzes.urls")),
     path("instructor/quizzes/", include("quizzes.instructor_urls")),
     path("classes/", include("classes.urls")),

@@ -1,6 +1,6 @@
 """An instructor's classes: cohorts, join codes, the gradebook, drill-downs, regrades, namespaces.
 
-Every view checks the permission itself (``_instructor_only``: 403 for
+Every view checks the permission itself (``instructor_required``: 403 for
 anyone who is not an instructor), then fetches the cohort through
 ``cohort_get_for_instructor`` (404 for a cohort the user does not teach)
 and everything else through that cohort (404 for what is not in it).
@@ -10,40 +10,27 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 import yaml
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
+from django_htmx.http import HttpResponseStopPolling
 
+from accounts.permissions import instructor_required
 from classes import selectors, services
 from classes.forms import CohortForm, ExpiryForm, InstructorForm, LabRegradeForm, QuotaForm
 from classes.gradebook import gradebook_csv, gradebook_for, gradebook_json
 from classes.models import Cohort
-from kube import KubeError
-from labs.clusters import classroom_mode, connect_local
+from core.http import AuthenticatedHttpRequest
 from labs.models import LabSubmission
-from tutor.http import AuthenticatedHttpRequest
-
-View = Callable[..., HttpResponse]
-
-
-def _instructor_only(view: View) -> View:
-    @login_required
-    @wraps(view)
-    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not selectors.is_instructor(request.user):
-            raise PermissionDenied("Only instructors can run classes.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
+from workspaces import services as workspace_services
+from workspaces.models import NamespaceRun
+from workspaces.tutor_cluster import classroom_mode
 
 
 def _cohort(request: AuthenticatedHttpRequest, pk: int) -> Cohort:
@@ -51,14 +38,14 @@ def _cohort(request: AuthenticatedHttpRequest, pk: int) -> Cohort:
 
 
 @require_safe
-@_instructor_only
+@instructor_required
 def cohort_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     cohorts = selectors.cohorts_for_instructor(user=request.user).prefetch_related("instructors")
     return render(request, "classes/instructor/list.html", {"cohorts": cohorts})
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@_instructor_only
+@instructor_required
 def cohort_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = CohortForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -75,7 +62,7 @@ def cohort_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_safe
-@_instructor_only
+@instructor_required
 def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     classroom = classroom_mode()
@@ -91,6 +78,11 @@ def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "quota_form": QuotaForm(initial=_quota_initial(cohort)),
             "classroom": classroom,
             "namespaces": selectors.cohort_namespaces(cohort=cohort) if classroom else [],
+            "namespace_runs": (
+                workspace_services.namespace_runs(scope=services.cohort_scope(cohort))
+                if classroom
+                else []
+            ),
             "join_url": request.build_absolute_uri(
                 f"{reverse('classes:mine')}?code={cohort.join_code_display}"
             ),
@@ -108,7 +100,7 @@ def _export_name(cohort: Cohort, extension: str) -> str:
 
 
 @require_safe
-@_instructor_only
+@instructor_required
 def gradebook_csv_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     response = HttpResponse(
@@ -120,7 +112,7 @@ def gradebook_csv_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespon
 
 
 @require_safe
-@_instructor_only
+@instructor_required
 def gradebook_json_view(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     response = JsonResponse(gradebook_json(gradebook_for(cohort=cohort)))
@@ -130,7 +122,7 @@ def gradebook_json_view(request: AuthenticatedHttpRequest, pk: int) -> HttpRespo
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def code_rotate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     form = ExpiryForm(request.POST)
@@ -149,7 +141,7 @@ def code_rotate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def code_expiry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     form = ExpiryForm(request.POST)
@@ -162,7 +154,7 @@ def code_expiry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def cohort_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = services.cohort_end(cohort=_cohort(request, pk))
     messages.success(
@@ -178,7 +170,7 @@ def cohort_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def cohort_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = services.cohort_reopen(cohort=_cohort(request, pk))
     messages.success(request, "The class is open again.")
@@ -186,7 +178,7 @@ def cohort_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def cohort_quota(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     form = QuotaForm(request.POST)
@@ -209,53 +201,51 @@ def cohort_quota(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 def _namespace_action(
-    request: AuthenticatedHttpRequest, pk: int, *, verb: str, action: Callable[..., Any]
+    request: AuthenticatedHttpRequest, pk: int, *, action: Callable[..., NamespaceRun]
 ) -> HttpResponse:
     cohort = _cohort(request, pk)
     if not classroom_mode():
         messages.error(request, "The tutor is not in classroom mode (TUTOR_MODE=classroom).")
         return redirect(cohort)
-    try:
-        cluster = connect_local()
-    except KubeError as exc:
-        messages.error(request, f"Could not reach the classroom cluster: {exc}")
-        return redirect(cohort)
-    try:
-        run = action(cluster=cluster, cohort=cohort)
-    finally:
-        cluster.close()
-    total = len(run.done) + len(run.skipped) + len(run.failed)
-    summary = f"{verb}: {len(run.done)} of {total}"
-    if run.skipped:
-        summary += (
-            f"; skipped {len(run.skipped)} ("
-            + "; ".join(f"{name}: {why}" for name, why in run.skipped)
-            + ")"
-        )
-    (messages.warning if run.failed else messages.success)(request, summary + ".")
-    for name, why in run.failed:
-        messages.error(request, f"{name}: failed ({why})")
+    run = action(cohort=cohort, by=request.user)
+    messages.info(
+        request,
+        f"{run.get_action_display()}: started for {run.total} students. "
+        "A worker does it; the progress shows below.",
+    )
     return redirect(f"{cohort.get_absolute_url()}#namespaces")
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def namespaces_provision(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _namespace_action(
-        request, pk, verb="Namespaces provisioned", action=services.cohort_namespaces_provision
-    )
+    return _namespace_action(request, pk, action=services.cohort_namespaces_provision)
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def namespaces_cleanup(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
-    return _namespace_action(
-        request, pk, verb="Namespaces cleaned up", action=services.cohort_namespaces_cleanup
-    )
+    return _namespace_action(request, pk, action=services.cohort_namespaces_cleanup)
 
 
 @require_safe
-@_instructor_only
+@instructor_required
+def namespace_runs(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The progress of the class's namespace runs (polled by the page while one runs)."""
+    cohort = _cohort(request, pk)
+    runs = workspace_services.namespace_runs(scope=services.cohort_scope(cohort))
+    response = render(
+        request,
+        "classes/instructor/cohort.html#namespace-runs",
+        {"cohort": cohort, "namespace_runs": runs},
+    )
+    if request.htmx and all(run.is_finished for run in runs):
+        return HttpResponseStopPolling(response.content)
+    return response
+
+
+@require_safe
+@instructor_required
 def student_detail(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     membership = selectors.member_get(cohort=cohort, user_id=user_id)
@@ -299,7 +289,7 @@ def _shown_results(submission: LabSubmission) -> list[dict[str, Any]]:
 
 
 @require_safe
-@_instructor_only
+@instructor_required
 def submission_detail(
     request: AuthenticatedHttpRequest, pk: int, submission_id: int
 ) -> HttpResponse:
@@ -326,7 +316,7 @@ def submission_detail(
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def submission_regrade(
     request: AuthenticatedHttpRequest, pk: int, submission_id: int
 ) -> HttpResponse:
@@ -346,7 +336,7 @@ def submission_regrade(
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def instructor_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     form = InstructorForm(request.POST)
@@ -365,7 +355,7 @@ def instructor_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def member_remove(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     membership = selectors.member_get(cohort=cohort, user_id=user_id)
@@ -378,7 +368,7 @@ def member_remove(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> H
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def lab_regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     form = LabRegradeForm(request.POST)

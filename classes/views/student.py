@@ -10,7 +10,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from classes import selectors, services
 from classes.forms import JoinForm
-from tutor.http import AuthenticatedHttpRequest
+from core.http import AuthenticatedHttpRequest
 
 
 def _page(request: AuthenticatedHttpRequest, form: JoinForm, *, status: int = 200) -> HttpResponse:

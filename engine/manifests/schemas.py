@@ -20,7 +20,7 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from engine.manifests.findings import Document, Finding
+from engine.manifests.findings import Document, Finding, dotted
 from engine.manifests.findings import Path as FieldPath
 
 SUPPORTED_VERSIONS = tuple(f"1.{minor}" for minor in range(25, 38))
@@ -253,8 +253,6 @@ def _walk_mapping(
 
 
 def dotted_or_root(path: FieldPath) -> str:
-    from engine.manifests.findings import dotted
-
     return dotted(path) or "the object"
 
 

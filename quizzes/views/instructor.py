@@ -1,25 +1,22 @@
 """Authoring quizzes in the browser, importing and exporting banks, item statistics.
 
-Every view checks the permission itself (``_instructor_only``): a student
+Every view checks the permission itself (``instructor_required``): a student
 gets a 403 whatever the templates show or hide.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.models import AnonymousUser, User
-from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from accounts.permissions import instructor_required
+from core.http import AuthenticatedHttpRequest
 from engine.content.errors import ContentError
 from quizzes import selectors, services
 from quizzes.content import apply_question
@@ -27,28 +24,10 @@ from quizzes.export import export_question, export_quiz, new_question_yaml
 from quizzes.forms import ImportForm, QuestionForm, QuizForm
 from quizzes.models import Question, QuestionType, Quiz
 from quizzes.statistics import quiz_stats, stats_csv
-from tutor.http import AuthenticatedHttpRequest
-
-View = Callable[..., HttpResponse]
-
-
-def is_instructor(user: User | AnonymousUser) -> bool:
-    return user.is_authenticated and (user.is_staff or user.has_perm("quizzes.change_quiz"))
-
-
-def _instructor_only(view: View) -> View:
-    @login_required
-    @wraps(view)
-    def wrapped(request: AuthenticatedHttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        if not is_instructor(request.user):
-            raise PermissionDenied("Only instructors can edit quizzes.")
-        return view(request, *args, **kwargs)
-
-    return wrapped
 
 
 @require_safe
-@_instructor_only
+@instructor_required
 def quiz_list(request: AuthenticatedHttpRequest) -> HttpResponse:
     quizzes = Quiz.objects.select_related("chapter").annotate(
         published_questions=Count(
@@ -62,7 +41,7 @@ def quiz_list(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@_instructor_only
+@instructor_required
 def quiz_create(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = QuizForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
@@ -78,7 +57,7 @@ def quiz_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@_instructor_only
+@instructor_required
 def quiz_edit(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResponse:
     quiz = get_object_or_404(Quiz.objects.select_related("chapter"), pk=quiz_id)
     form = QuizForm(request.POST or None, instance=quiz)
@@ -98,7 +77,7 @@ def quiz_edit(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResponse:
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def quiz_publish(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResponse:
     quiz = get_object_or_404(Quiz, pk=quiz_id)
     services.quiz_publish(quiz=quiz, published=request.POST.get("published") == "1")
@@ -110,7 +89,7 @@ def quiz_url(quiz: Quiz) -> str:
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@_instructor_only
+@instructor_required
 def question_edit(
     request: AuthenticatedHttpRequest, quiz_id: int, question_id: int | None = None
 ) -> HttpResponse:
@@ -148,7 +127,7 @@ def question_edit(
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def question_preview(
     request: AuthenticatedHttpRequest, quiz_id: int, question_id: int | None = None
 ) -> HttpResponse:
@@ -170,7 +149,7 @@ def _preview(quiz: Quiz, text: str, question: Question | None) -> dict[str, Any]
 
 
 @require_POST
-@_instructor_only
+@instructor_required
 def question_publish(
     request: AuthenticatedHttpRequest, quiz_id: int, question_id: int
 ) -> HttpResponse:
@@ -182,7 +161,7 @@ def question_publish(
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
-@_instructor_only
+@instructor_required
 def quiz_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     form = ImportForm(request.POST or None, request.FILES or None)
     errors: list[ContentError] = []
@@ -201,7 +180,7 @@ def quiz_import(request: AuthenticatedHttpRequest) -> HttpResponse:
 
 
 @require_safe
-@_instructor_only
+@instructor_required
 def quiz_export(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResponse:
     quiz = get_object_or_404(Quiz.objects.select_related("chapter"), pk=quiz_id)
     response = HttpResponse(export_quiz(quiz), content_type="application/yaml; charset=utf-8")
@@ -212,7 +191,7 @@ def quiz_export(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResponse
 
 
 @require_safe
-@_instructor_only
+@instructor_required
 def quiz_statistics(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResponse:
     quiz = get_object_or_404(Quiz.objects.select_related("chapter"), pk=quiz_id)
     return render(
@@ -221,7 +200,7 @@ def quiz_statistics(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResp
 
 
 @require_safe
-@_instructor_only
+@instructor_required
 def quiz_statistics_csv(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResponse:
     quiz = get_object_or_404(Quiz, pk=quiz_id)
     response = HttpResponse(stats_csv(quiz_stats(quiz)), content_type="text/csv; charset=utf-8")

@@ -8,13 +8,13 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
+from core.http import AuthenticatedHttpRequest, HtmxHttpRequest
 from engine.grading.exercise import grade_manifest
 from engine.manifests import DEFAULT_VERSION
 from quizzes import selectors, services
 from quizzes.answers import MAX_MANIFEST_CHARS
 from quizzes.models import Question, QuizAttempt
 from quizzes.selectors import ShownQuestion
-from tutor.http import AuthenticatedHttpRequest, HtmxHttpRequest
 
 
 @require_safe

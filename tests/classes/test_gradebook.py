@@ -14,8 +14,9 @@ from django.urls import reverse
 
 from classes import services
 from classes.gradebook import csv_safe, gradebook_for
-from labs.models import Exercise, SubmissionStatus
-from labs.services import exercise_attempt_submit
+from exercises.models import Exercise
+from exercises.services import exercise_attempt_submit
+from labs.models import SubmissionStatus
 from lessons.models import Chapter
 from lessons.services import chapter_set_done
 from quizzes.services import quiz_attempt_answer, quiz_attempt_finish, quiz_attempt_start

@@ -237,10 +237,10 @@ def test_namespace_actions_refuse_outside_classroom_mode(settings, carol_client,
 
 def test_the_nav_shows_each_role_its_links(client, alice, carol):
     client.force_login(alice)
-    page = client.get(reverse("lessons:home")).content.decode()
+    page = client.get(reverse("home")).content.decode()
     assert reverse("classes:mine") in page and reverse("classes_instructor:list") not in page
     client.force_login(carol)
-    page = client.get(reverse("lessons:home")).content.decode()
+    page = client.get(reverse("home")).content.decode()
     assert reverse("classes:mine") in page and reverse("classes_instructor:list") in page
 
 

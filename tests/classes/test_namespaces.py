@@ -8,7 +8,9 @@ deletes the namespaces, except for a student still in another open class.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
+from html import unescape
 
 import pytest
 from django.contrib.messages import get_messages
@@ -18,11 +20,13 @@ from classes import services
 from classes.models import SubmissionRegrade
 from kube import Cluster as KubeCluster
 from kube import NotFound
-from labs import submissions
+from labs import runs
 from labs.grader import apply_steps, grade
-from labs.models import LabSubmission, StudentNamespace, SubmissionStatus
+from labs.models import LabSubmission, SubmissionStatus
 from tests.classes.conftest import make_lab
 from tests.cluster.fixtures import Cluster
+from workspaces.models import NamespaceRun, StudentNamespace
+from workspaces.tasks import run_namespaces
 
 pytestmark = pytest.mark.cluster
 
@@ -77,6 +81,16 @@ def said(response) -> list[str]:  # type: ignore[no-untyped-def]
     return [str(m) for m in get_messages(response.wsgi_request)]
 
 
+def run_messages(client, cohort) -> list[str]:  # type: ignore[no-untyped-def]
+    """What the newest namespace run says on the class page: its summary, then each failure."""
+    html = client.get(
+        reverse("classes_instructor:namespace_runs", args=[cohort.pk]), HTTP_HX_REQUEST="true"
+    ).content.decode()
+    first = html.split('<div class="namespace-run">')[1]
+    lines = re.findall(r"<strong>(.*?)</strong>|<li>(.*?)</li>", first, re.S)
+    return [unescape(strong or item).strip() for strong, item in lines]
+
+
 def test_a_whole_class_is_provisioned_and_cleaned_up(
     classroom_mode, kube, carol_client, cohort, alice, bob, django_user_model, dave, namespace
 ):
@@ -94,7 +108,15 @@ def test_a_whole_class_is_provisioned_and_cleaned_up(
 
     response = carol_client.post(reverse("classes_instructor:provision", args=[cohort.pk]))
     assert response.status_code == 302 and response["Location"].endswith("#namespaces")
-    messages = said(response)
+    # The request only starts the run; a worker provisions, and the page shows how far it got.
+    assert said(response) == [
+        "Namespaces provisioned: started for 4 students. A worker does it; the progress shows below."
+    ]
+    run = NamespaceRun.objects.get()
+    page = carol_client.get(cohort.get_absolute_url()).content.decode()
+    assert "waiting for a worker — 0 of 4" in page
+    run_namespaces.apply(args=[run.pk])
+    messages = run_messages(carol_client, cohort)
     assert messages[0] == "Namespaces provisioned: 3 of 4."
     assert messages[1].startswith("frank: failed (refused: the namespace")
 
@@ -112,14 +134,14 @@ def test_a_whole_class_is_provisioned_and_cleaned_up(
     assert rows["alice"].namespace in page and "Provisioned" in page
 
     # Again: idempotent, nothing new.
-    again = carol_client.post(
-        reverse("classes_instructor:provision", args=[cohort.pk]), follow=True
-    )
-    assert "Namespaces provisioned: 3 of 4." in again.content.decode()
+    carol_client.post(reverse("classes_instructor:provision", args=[cohort.pk]))
+    run_namespaces.apply(args=[NamespaceRun.objects.first().pk])
+    assert run_messages(carol_client, cohort)[0] == "Namespaces provisioned: 3 of 4."
 
     carol_client.post(reverse("classes_instructor:end", args=[cohort.pk]), follow=True)
-    response = carol_client.post(reverse("classes_instructor:cleanup", args=[cohort.pk]))
-    messages = said(response)
+    carol_client.post(reverse("classes_instructor:cleanup", args=[cohort.pk]))
+    run_namespaces.apply(args=[NamespaceRun.objects.first().pk])
+    messages = run_messages(carol_client, cohort)
     assert messages[0] == (
         "Namespaces cleaned up: 2 of 4; skipped 1 (erin: still in the open class “Evening class”)."
     )
@@ -149,7 +171,7 @@ def test_a_real_submission_is_regraded_from_its_evidence(
         user=alice, lab=lab, namespace=row.namespace, max_score=lab.max_score
     )
     graded = grade(kube, lab.compiled_checks(), row.namespace)
-    submissions.finish(submission, graded.results)
+    runs.finish(submission, graded.results)
     submission.refresh_from_db()
     assert submission.status == SubmissionStatus.DONE and submission.score == 1
 
@@ -177,6 +199,6 @@ def test_a_real_submission_is_regraded_from_its_evidence(
 
 
 def services_provision(kube: KubeCluster, user):  # type: ignore[no-untyped-def]
-    from labs.classroom import student_namespace_provision
+    from workspaces.classroom import student_namespace_provision
 
     return student_namespace_provision(cluster=kube, user=user)

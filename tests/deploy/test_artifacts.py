@@ -114,7 +114,7 @@ def test_every_pod_is_locked_down_and_sized(name: str):
 
 def test_the_cluster_role_grants_everything_students_get():
     """Kubernetes lets the tutor create the Role `student` only with rules it holds."""
-    from labs.classroom import STUDENT_RULES
+    from workspaces.classroom import STUDENT_RULES
 
     role = next(o for o in kubernetes_objects() if o["kind"] == "ClusterRole")
     held = {
@@ -135,7 +135,7 @@ def test_the_cluster_role_grants_everything_students_get():
 
 
 def test_the_guardrails_file_is_what_the_tutor_checks_for():
-    from labs.classroom import GUARDRAIL, guardrail_manifests
+    from workspaces.classroom import GUARDRAIL, guardrail_manifests
 
     shipped = [
         d

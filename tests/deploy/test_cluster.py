@@ -176,9 +176,9 @@ def test_the_service_account_can_provision_grade_and_clean_up(
 ):
     from kube import Cluster as KubeCluster
     from kube import Forbidden
-    from labs import classroom
     from labs.grader import grade
     from labs.models import Lab
+    from workspaces import classroom
 
     namespace, _, _ = deployed
     config = service_account_kubeconfig(cluster, namespace)

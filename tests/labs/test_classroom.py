@@ -24,6 +24,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from core import crypto
 from kube import Cluster as KubeCluster
 from kube import (
     Forbidden,
@@ -33,12 +34,13 @@ from kube import (
     check_untrusted,
     parse_kubeconfig,
 )
-from labs import classroom
-from labs.clusters import lab_namespace
-from labs.models import Lab, LabSubmission, StudentNamespace, SubmissionStatus
+from labs.models import Lab, LabSubmission, SubmissionStatus
 from labs.tasks import grade_submission
 from tests.cluster.fixtures import Cluster, wait_for
-from tutor import crypto
+from workspaces import classroom
+from workspaces.models import StudentNamespace
+from workspaces.resolve import workspace_for
+from workspaces.tasks import prepare_workspace, refresh_kubeconfig
 
 pytestmark = pytest.mark.cluster
 
@@ -275,9 +277,9 @@ def test_grading_runs_in_the_students_namespace_with_the_tutors_credentials(
     classroom_mode, kube, alice
 ):
     lab = Lab.objects.get(slug="rbac-pod-reader")
-    namespace = lab_namespace(alice)
-    row = StudentNamespace.objects.get(user=alice)
-    assert namespace == row.namespace
+    row = provision(kube, alice)
+    namespace = row.namespace
+    assert workspace_for(alice).namespace == namespace
     student = student_cluster(row)
     try:
         # Creating a Role needs the rights it grants: the student holds them.
@@ -301,8 +303,27 @@ def test_grading_runs_in_the_students_namespace_with_the_tutors_credentials(
 def test_lab_namespace_is_the_setting_in_local_mode(settings, alice):
     settings.TUTOR_MODE = "local"
     settings.TUTOR_LAB_NAMESPACE = "somewhere"
-    assert lab_namespace(alice) == "somewhere"
+    assert workspace_for(alice).namespace == "somewhere"
     assert not StudentNamespace.objects.exists()
+
+
+def test_a_worker_prepares_the_namespace_before_grading(classroom_mode, kube, alice):
+    """A lab page never provisions; checking one's work does, in the worker."""
+    lab = Lab.objects.get(slug="rbac-pod-reader")
+    client = Client()
+    client.force_login(alice)
+    assert client.get(lab.get_absolute_url()).status_code == 200
+    assert not StudentNamespace.objects.exists()
+    response = client.post(reverse("labs:check", kwargs={"slug": lab.slug}))
+    assert response.status_code == 302
+    submission = LabSubmission.objects.get(user=alice, lab=lab)
+    assert submission.namespace == classroom.student_namespace_name(alice)
+    grade_submission.apply(args=[submission.pk])
+    submission.refresh_from_db()
+    assert submission.status == SubmissionStatus.DONE, submission.error
+    row = StudentNamespace.objects.get(user=alice)
+    assert row.is_active and row.namespace == submission.namespace
+    assert kube.request("GET", f"/api/v1/namespaces/{row.namespace}")
 
 
 # --- the download -------------------------------------------------------------------------
@@ -314,9 +335,15 @@ def test_the_lab_page_offers_the_kubeconfig_and_only_its_owner_gets_it(
     lab = Lab.objects.get(slug="rbac-pod-reader")
     alice_client = Client()
     alice_client.force_login(alice)
+    first = alice_client.get(lab.get_absolute_url()).content.decode()
+    # A GET never provisions: the page offers to, and a worker does it.
+    assert not StudentNamespace.objects.exists() and "Prepare my namespace" in first
+    prepared = alice_client.post(reverse("workspaces:prepare"), {"next": lab.get_absolute_url()})
+    assert prepared.status_code == 302 and prepared["Location"] == lab.get_absolute_url()
+    prepare_workspace.apply(args=[alice.pk])
     page = alice_client.get(lab.get_absolute_url())
     row = StudentNamespace.objects.get(user=alice)
-    url = reverse("labs:kubeconfig", kwargs={"namespace": row.namespace})
+    url = reverse("workspaces:kubeconfig", kwargs={"namespace": row.namespace})
     assert page.status_code == 200
     html = page.content.decode()
     assert row.namespace in html and "Download my kubeconfig" in html and url in html
@@ -345,6 +372,11 @@ def test_an_expired_token_is_replaced_on_download(classroom_mode, kube, alice):
     )
     client = Client()
     client.force_login(alice)
+    # The web process asks a worker for the new token, and the page waits for it.
+    waiting = client.get(row.get_absolute_url())
+    assert waiting.status_code == 503 and "Preparing a fresh kubeconfig" in waiting.content.decode()
+    assert token_of(StudentNamespace.objects.get(pk=row.pk)) == old_token
+    refresh_kubeconfig.apply(args=[row.pk])
     response = client.get(row.get_absolute_url())
     assert response.status_code == 200
     row.refresh_from_db()
@@ -407,7 +439,7 @@ def test_rotation_names_values_no_key_opens(settings, alice):
     settings.TUTOR_ENCRYPTION_KEYS = [crypto.generate_key()]
     with pytest.raises(crypto.DecryptionError):
         crypto.decrypt(StudentNamespace.objects.get().kubeconfig_encrypted)
-    with pytest.raises(CommandError, match=r"labs\.StudentNamespace\.kubeconfig_encrypted"):
+    with pytest.raises(CommandError, match=r"workspaces\.StudentNamespace\.kubeconfig_encrypted"):
         call_command("rotate_encryption_key", stdout=io.StringIO())
 
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import yaml
 
-from labs.content import read_exercises
+from exercises.content import read_exercises
 from lessons.content import read_chapters
 from tests.lessons.factories import write_chapter
 

@@ -6,7 +6,7 @@ from django.urls import reverse
 from django.utils.html import escape
 
 from engine.assertions import compile_rules, evaluate
-from labs.models import Exercise, ExerciseAttempt, ExerciseProgress
+from exercises.models import Exercise, ExerciseAttempt, ExerciseProgress
 
 pytestmark = pytest.mark.django_db
 
@@ -17,7 +17,7 @@ def exercise():
 
 
 def urls(exercise, name):
-    return reverse(f"labs:{name}", args=[exercise.chapter.slug, exercise.slug])
+    return reverse(f"exercises:{name}", args=[exercise.chapter.slug, exercise.slug])
 
 
 def test_the_course_has_enough_exercises_across_chapters_7_to_15():
@@ -147,7 +147,7 @@ def test_students_see_only_their_own_attempts(client, alice, bob, exercise):
     client.force_login(alice)
     client.post(urls(exercise, "submit"), {"manifest": exercise.solution})
     attempt = ExerciseAttempt.objects.get(user=alice)
-    own = reverse("labs:attempt", args=[exercise.chapter.slug, exercise.slug, attempt.pk])
+    own = reverse("exercises:attempt", args=[exercise.chapter.slug, exercise.slug, attempt.pk])
     assert client.get(own).status_code == 200
     client.force_login(bob)
     assert client.get(own).status_code == 404

@@ -18,9 +18,9 @@ import pytest
 from kube import BadKubeconfig
 from kube import Cluster as KubeCluster
 from kube import config as kube_config
-from labs import classroom, clusters
-from labs.models import StudentNamespace
 from tests.cluster.fixtures import Cluster, ca_data, service_account_token
+from workspaces import classroom, tutor_cluster
+from workspaces.models import StudentNamespace
 
 pytestmark = pytest.mark.cluster
 
@@ -55,7 +55,7 @@ def pod(cluster: Cluster, tmp_path: Path, monkeypatch, settings) -> Iterator[Pat
 
 def test_in_a_pod_the_tutor_uses_its_service_account(pod: Path):
     assert kube_config.load_kubeconfig() is None
-    cluster = clusters.connect_local()
+    cluster = tutor_cluster.connect()
     try:
         assert cluster.version().startswith("v1.")
         assert cluster.default_namespace == (pod / "namespace").read_text()
@@ -64,12 +64,12 @@ def test_in_a_pod_the_tutor_uses_its_service_account(pod: Path):
     finally:
         cluster.close()
     expected = base64.b64encode((pod / "ca.crt").read_bytes()).decode()
-    assert clusters.local_certificate_authority() == expected
+    assert tutor_cluster.certificate_authority() == expected
 
 
 def test_a_rotated_token_is_read_afresh(pod: Path):
     (pod / "token").write_text("expired-or-revoked")
-    cluster = clusters.connect_local()
+    cluster = tutor_cluster.connect()
     try:
         with pytest.raises(Exception, match="refused the credentials"):
             cluster.version()
@@ -80,7 +80,7 @@ def test_a_rotated_token_is_read_afresh(pod: Path):
 def test_a_half_mounted_service_account_is_a_clear_error(pod: Path):
     (pod / "ca.crt").unlink()
     with pytest.raises(BadKubeconfig, match="cannot read the Pod's ServiceAccount"):
-        clusters.connect_local()
+        tutor_cluster.connect()
 
 
 def test_provisioning_needs_more_than_view(pod: Path, db, alice, settings):

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import yaml
 
-from labs.lab_content import read_labs
+from labs.content import read_labs
 from lessons.content import read_chapters
 from tests.labs.lab_fixtures import lab_root
 

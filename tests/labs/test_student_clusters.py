@@ -15,15 +15,16 @@ import yaml
 from django.test import Client
 from django.urls import reverse
 
+from core import crypto
 from kube import Cluster as KubeCluster
 from kube import parse_kubeconfig
-from labs import classroom
-from labs.models import Lab, LabSubmission, StudentCluster, StudentNamespace, SubmissionStatus
-from labs.student_clusters import student_cluster_connect
+from labs.models import Lab, LabSubmission, SubmissionStatus
 from labs.tasks import grade_submission
 from tests.cluster.fixtures import Cluster
 from tests.labs.test_classroom import POD_READER
-from tutor import crypto
+from workspaces import classroom
+from workspaces.models import StudentCluster, StudentNamespace
+from workspaces.own_cluster import student_cluster_connect
 
 TOKEN = "s3cr3t-student-token-value"
 PAGE = "/labs/my-cluster/"

@@ -6,17 +6,12 @@ from __future__ import annotations
 import pytest
 from django.contrib.auth.models import User
 
-from labs import submissions
-from labs.models import (
-    Exercise,
-    ExerciseAttempt,
-    ExerciseProgress,
-    Lab,
-    LabSubmission,
-    SubmissionStatus,
-)
-from labs.services import exercise_attempt_submit
+from exercises.models import Exercise, ExerciseAttempt, ExerciseProgress
+from exercises.services import exercise_attempt_submit
+from labs import runs, submissions
+from labs.models import Lab, LabSubmission, SubmissionStatus
 from tests.races import Committed, at_once
+from workspaces.resolve import Where, Workspace
 
 pytestmark = pytest.mark.django_db
 ROUNDS = 5
@@ -29,7 +24,9 @@ def test_tabs_clicking_at_once_make_one_submission(committed: Committed):
     for _ in range(ROUNDS):
         made = at_once(
             TABS,
-            lambda _: submissions.lab_submission_create(user=user, lab=lab, namespace="default"),
+            lambda _: submissions.lab_submission_create(
+                user=user, lab=lab, workspace=Workspace(Where.LOCAL, "default", True)
+            ),
         )
         pending = LabSubmission.objects.filter(user=user, lab=lab, status=SubmissionStatus.QUEUED)
         assert pending.count() == 1
@@ -50,7 +47,7 @@ def test_a_submission_delivered_to_several_workers_is_claimed_once(committed: Co
                 user=user, lab=lab, namespace="default", max_score=lab.max_score
             )
         )
-        claims = at_once(TABS, lambda i, pk=submission.pk: submissions.claim(pk, worker=f"w{i}"))
+        claims = at_once(TABS, lambda i, pk=submission.pk: runs.claim(pk, worker=f"w{i}"))
         winners = [claim for claim in claims if claim is not None]
         assert len(winners) == 1
         row = LabSubmission.objects.get(pk=submission.pk)

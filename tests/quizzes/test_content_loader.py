@@ -288,7 +288,7 @@ def test_the_real_course_is_loaded():
 
 
 def test_every_real_question_has_a_uuid_that_parses():
-    from tutor.content.registry import content_root
+    from lessons.content import content_root
 
     for path in sorted((content_root() / "chapters").glob("*/quiz.yaml")):
         for question in yaml.safe_load(path.read_text())["questions"]:

@@ -9,13 +9,13 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from lessons.content import content_root
 from lessons.models import Chapter
 from quizzes.content import read_bank
 from quizzes.export import export_quiz
 from quizzes.models import Origin, Question, Quiz, QuizAttempt, Response
 from quizzes.statistics import quiz_stats
 from tests.quizzes.factories import bank_data, make_quiz, option_id, question_data
-from tutor.content.registry import content_root
 
 pytestmark = pytest.mark.django_db
 

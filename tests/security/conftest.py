@@ -6,11 +6,13 @@ from dataclasses import dataclass
 
 import pytest
 
-from labs.models import Exercise, ExerciseAttempt, Lab, LabSubmission
-from labs.services import exercise_attempt_submit
+from exercises.models import Exercise, ExerciseAttempt
+from exercises.services import exercise_attempt_submit
+from labs.models import Lab, LabSubmission
 from labs.submissions import lab_submission_create
 from quizzes.models import Question, Quiz, QuizAttempt
 from quizzes.services import quiz_attempt_finish, quiz_attempt_start
+from workspaces.resolve import Where, Workspace
 
 # Put where only alice's own pages may show it: another student's response must not.
 MARKER = "alice-private-marker-5150"
@@ -44,7 +46,9 @@ def superuser(django_user_model):  # type: ignore[no-untyped-def]
 def owned(alice) -> Owned:  # type: ignore[no-untyped-def]
     lab = Lab.objects.filter(is_published=True).order_by("slug").first()
     assert lab is not None, "the course has no published lab"
-    submission, _ = lab_submission_create(user=alice, lab=lab, namespace=MARKER)
+    submission, _ = lab_submission_create(
+        user=alice, lab=lab, workspace=Workspace(Where.LOCAL, MARKER, True)
+    )
     exercise = Exercise.objects.filter(is_published=True).order_by("pk").first()
     assert exercise is not None
     manifest = exercise.starter + f"\n# {MARKER}\n"

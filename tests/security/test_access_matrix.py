@@ -21,10 +21,10 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from labs.models import StudentNamespace
+from core import crypto
 from quizzes.models import QuizAttempt
 from tests.security.conftest import MARKER, Owned
-from tutor import crypto
+from workspaces.models import StudentNamespace
 
 pytestmark = pytest.mark.django_db
 
@@ -57,7 +57,7 @@ def _exercise_attempt(o: Owned) -> str:
         "slug": o.exercise.slug,
         "attempt_id": o.exercise_attempt.pk,
     }
-    return reverse("labs:attempt", kwargs=kwargs)
+    return reverse("exercises:attempt", kwargs=kwargs)
 
 
 CASES = [
@@ -91,7 +91,7 @@ CASES = [
     ),
     Case(
         "kubeconfig download",
-        lambda o: reverse("labs:kubeconfig", kwargs={"namespace": NAMESPACE}),
+        lambda o: reverse("workspaces:kubeconfig", kwargs={"namespace": NAMESPACE}),
         OWNER_ONLY,
     ),
     Case("instructor quiz list", lambda o: reverse("instructor:list"), INSTRUCTORS),
@@ -197,7 +197,7 @@ def test_the_owner_does_see_their_own_work(owned, classroom, clients):  # type: 
     """The matrix above is only meaningful if the marker shows where it should."""
     owner = clients["owner"]
     assert MARKER in owner.get(_exercise_attempt(owned)).content.decode()
-    download = owner.get(reverse("labs:kubeconfig", kwargs={"namespace": NAMESPACE}))
+    download = owner.get(reverse("workspaces:kubeconfig", kwargs={"namespace": NAMESPACE}))
     assert download.status_code == 200
     assert MARKER in download.content.decode()
     assert download["Cache-Control"] == "no-store"

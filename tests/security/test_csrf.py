@@ -60,16 +60,16 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "labs:lab": {"slug": lab.slug},
         "labs:check": {"slug": lab.slug},
         "labs:submission": {"slug": lab.slug, "pk": owned.submission.pk},
-        "labs:exercise": {"chapter": chapter, "slug": exercise.slug},
-        "labs:validate": {"chapter": chapter, "slug": exercise.slug},
-        "labs:submit": {"chapter": chapter, "slug": exercise.slug},
-        "labs:hint": {"chapter": chapter, "slug": exercise.slug},
-        "labs:attempt": {
+        "exercises:exercise": {"chapter": chapter, "slug": exercise.slug},
+        "exercises:validate": {"chapter": chapter, "slug": exercise.slug},
+        "exercises:submit": {"chapter": chapter, "slug": exercise.slug},
+        "exercises:hint": {"chapter": chapter, "slug": exercise.slug},
+        "exercises:attempt": {
             "chapter": chapter,
             "slug": exercise.slug,
             "attempt_id": owned.exercise_attempt.pk,
         },
-        "labs:kubeconfig": {"namespace": "lfs158-alice-0000000000"},
+        "workspaces:kubeconfig": {"namespace": "lfs158-alice-0000000000"},
         "quizzes:quiz": {"quiz_id": quiz.pk},
         "quizzes:start": {"quiz_id": quiz.pk},
         "quizzes:take": {"attempt_id": owned.open_attempt.pk},
@@ -87,7 +87,7 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "instructor:question": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
         "instructor:question_preview": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
         "instructor:question_publish": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
-        "lessons:chapter": {"slug": chapter},
+        "chapter": {"slug": chapter},
         "lessons:done": {"slug": chapter},
         "lessons:asset": {"slug": chapter, "name": "diagram.svg"},
     }
@@ -115,7 +115,7 @@ def logged_in_client(user: Any) -> Client:
 
 def csrf_token(client: Client) -> str:
     """The token exactly as a page gives it to htmx (hx-headers on <body>)."""
-    page = client.get(reverse("lessons:home")).content.decode()
+    page = client.get(reverse("home")).content.decode()
     match = re.search(r"<body[^>]*\shx-headers='([^']*)'", page)
     assert match, "the page has no hx-headers on <body>"
     return str(json.loads(match.group(1))["X-CSRFToken"])
@@ -136,8 +136,8 @@ def test_every_post_without_a_token_is_refused(owned, alice, superuser):  # type
             accepting.append((route, url))
     names = {route.name for route, _ in accepting}
     # The probe must have found the state-changing views we know of.
-    known = {"login", "logout", "signup", "password_change", "labs:check", "labs:submit",
-             "labs:hint", "quizzes:start", "quizzes:answer", "quizzes:finish",
+    known = {"login", "logout", "signup", "password_change", "labs:check", "exercises:submit",
+             "exercises:hint", "quizzes:start", "quizzes:answer", "quizzes:finish",
              "lessons:done", "instructor:publish", "instructor:question_publish",
              "instructor:create", "instructor:import"}  # fmt: skip
     assert known <= names, known - names
@@ -177,7 +177,7 @@ def test_an_htmx_post_with_the_bodys_token_is_accepted(owned, alice):  # type: i
 
 def test_base_puts_the_token_in_hx_headers_on_body(alice):  # type: ignore[no-untyped-def]
     client = logged_in_client(alice)
-    page = client.get(reverse("lessons:home")).content.decode()
+    page = client.get(reverse("home")).content.decode()
     body = re.search(r"<body[^>]*>", page)
     assert body is not None
     assert "hx-headers=" in body.group(0)
@@ -186,6 +186,6 @@ def test_base_puts_the_token_in_hx_headers_on_body(alice):  # type: ignore[no-un
 
 def test_anonymous_pages_share_no_token(client):  # type: ignore[no-untyped-def]
     """Anonymous pages are cached and shared, so they must not carry a per-visitor token."""
-    page = client.get(reverse("lessons:home")).content.decode()
+    page = client.get(reverse("home")).content.decode()
     body = re.search(r"<body[^>]*>", page)
     assert body is not None and "hx-headers" not in body.group(0)

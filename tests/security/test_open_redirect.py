@@ -64,7 +64,7 @@ def test_login_ignores_a_hostile_next(client, alice, target):  # type: ignore[no
     response = client.post(
         reverse("login"), {"username": "alice", "password": "correct-horse-1", "next": target}
     )
-    assert_stays_on_site(response, reverse("lessons:home"), target)
+    assert_stays_on_site(response, reverse("home"), target)
 
 
 @pytest.mark.parametrize("target", HOSTILE)
@@ -74,7 +74,7 @@ def test_login_in_the_query_string_is_ignored_too(client, alice, target):  # typ
         {"username": "alice", "password": "correct-horse-1"},
         QUERY_STRING=f"next={target}",
     )
-    assert_stays_on_site(response, reverse("lessons:home"), target)
+    assert_stays_on_site(response, reverse("home"), target)
 
 
 @pytest.mark.parametrize("target", OFFSITE)
@@ -93,14 +93,14 @@ def test_admin_login_ignores_a_hostile_next(client, django_user_model, target): 
     response = client.post(
         reverse("admin:login"), {"username": "root", "password": "admin-pass-1", "next": target}
     )
-    assert_stays_on_site(response, reverse("lessons:home"), target)
+    assert_stays_on_site(response, reverse("home"), target)
 
 
 @pytest.mark.parametrize("target", HOSTILE)
 def test_logout_ignores_a_hostile_next(client, alice, target):  # type: ignore[no-untyped-def]
     client.force_login(alice)
     response = client.post(reverse("logout"), {"next": target})
-    assert_stays_on_site(response, reverse("lessons:home"), target)
+    assert_stays_on_site(response, reverse("home"), target)
     assert "_auth_user_id" not in client.session
 
 
@@ -117,7 +117,7 @@ def test_signup_ignores_a_hostile_next(client, target):  # type: ignore[no-untyp
             "next": target,
         },
     )
-    assert_stays_on_site(response, reverse("lessons:home"), target)
+    assert_stays_on_site(response, reverse("home"), target)
 
 
 def test_a_local_next_is_still_honoured(client, alice):  # type: ignore[no-untyped-def]

@@ -20,7 +20,8 @@ from django.test import Client
 from django.urls import reverse
 
 from engine.markdown import render_markdown
-from labs.models import Exercise, Lab
+from exercises.models import Exercise
+from labs.models import Lab
 from lessons.models import Chapter
 from quizzes.models import Question, Quiz
 from quizzes.services import quiz_attempt_start
@@ -182,8 +183,8 @@ def test_pages_built_from_hostile_content_run_nothing(hostile_course, alice):  #
     lab = Lab.objects.get(chapter=chapter)
     quiz = Quiz.objects.get(chapter=chapter)
     # Reveal both hints and answer every question, so that the explanations show too.
-    client.post(reverse("labs:hint", kwargs={"chapter": chapter.slug, "slug": exercise.slug}))
-    client.post(reverse("labs:hint", kwargs={"chapter": chapter.slug, "slug": exercise.slug}))
+    client.post(reverse("exercises:hint", kwargs={"chapter": chapter.slug, "slug": exercise.slug}))
+    client.post(reverse("exercises:hint", kwargs={"chapter": chapter.slug, "slug": exercise.slug}))
     attempt, _ = quiz_attempt_start(user=alice, quiz=quiz)
     answered = []
     for question_id in attempt.question_ids:

@@ -28,9 +28,11 @@ from django.utils import timezone
 from django.views.debug import ExceptionReporter, get_default_exception_reporter_filter
 
 from kube import Cluster as KubeCluster
-from labs.models import Lab, StudentNamespace
+from labs.models import Lab
 from tests.cluster.fixtures import Cluster
 from tutor import urls as tutor_urls
+from workspaces.models import StudentNamespace
+from workspaces.tasks import prepare_workspace, refresh_kubeconfig
 
 DB_PASSWORD = "db-pass-sentinel-4711"
 REDIS_PASSWORD = "redis-pass-sentinel-4712"
@@ -85,13 +87,19 @@ def test_a_kubeconfig_token_never_reaches_the_logs(  # type: ignore[no-untyped-d
     try:
         lab = Lab.objects.filter(is_published=True).order_by("slug").first()
         assert lab is not None
-        page = client.get(lab.get_absolute_url())  # provisions alice's namespace
+        client.post(reverse("workspaces:prepare"))
+        prepare_workspace.apply(args=[alice.pk])  # provisions alice's namespace, as a worker does
+        page = client.get(lab.get_absolute_url())
         assert page.status_code == 200
         row = StudentNamespace.objects.get(user=alice)
-        url = reverse("labs:kubeconfig", kwargs={"namespace": row.namespace})
+        url = reverse("workspaces:kubeconfig", kwargs={"namespace": row.namespace})
         tokens, pages = [], [page.content.decode()]
         for _ in range(2):
             download = client.get(url)
+            if download.status_code == 503:  # expired: a worker issues the new token
+                pages.append(download.content.decode())
+                refresh_kubeconfig.apply(args=[row.pk])
+                download = client.get(url)
             assert download.status_code == 200
             tokens.append(yaml.safe_load(download.content)["users"][0]["user"]["token"])
             # Expired: the next download issues a new token.
@@ -105,7 +113,7 @@ def test_a_kubeconfig_token_never_reaches_the_logs(  # type: ignore[no-untyped-d
         assert any(r.name.startswith("django.db") for r in every_log.records), "SQL not captured"
         logged = logged_text(every_log)
         names = {r.name.split(".")[0] for r in every_log.records}
-        assert {"urllib3", "labs", "django"} <= names, names
+        assert {"urllib3", "workspaces", "django"} <= names, names
         out, err = capfd.readouterr()
         for token in tokens:
             assert token not in logged
@@ -239,7 +247,7 @@ def test_the_report_filter_keeps_what_helps_debugging(name: str) -> None:
         ("signup", {"username": "x", "password1": "pw-sentinel", "password2": "pw-sentinel"}),
         ("password_change", {"old_password": "pw-sentinel", "new_password1": "pw-sentinel",
                              "new_password2": "pw-sentinel"}),
-        ("labs:my_cluster", {"kubeconfig": "pw-sentinel", "namespace": "default"}),
+        ("workspaces:my_cluster", {"kubeconfig": "pw-sentinel", "namespace": "default"}),
     ],
 )  # fmt: skip
 def test_views_that_take_secrets_mark_them_sensitive(client, alice, url_name, fields):  # type: ignore[no-untyped-def]
@@ -264,7 +272,7 @@ class GarbledTokenServer:
 @pytest.mark.django_db
 def test_a_crash_while_issuing_a_token_does_not_report_it(settings, alice):  # type: ignore[no-untyped-def]
     """The report an operator's error e-mail carries (DEBUG off, where Django applies the filter)."""
-    from labs import classroom
+    from workspaces import classroom
 
     settings.DEBUG = False
     row = StudentNamespace(user=alice, namespace="lfs158-alice-0000", cluster_server="https://x")

@@ -8,10 +8,11 @@ from typing import Any
 from django.conf import settings
 from django.core.management.base import CommandParser
 
+from engine.content.kind import KindRead
 from kube import Cluster, KubeError
 from kube import config as kube_config
-from labs.lab_content import LabSource
-from tutor.content.registry import check_content
+from labs.content import LabSource, read_labs
+from lessons.content import content_root, read_chapters
 
 COULD_NOT = 2
 
@@ -46,19 +47,24 @@ def connect(options: dict[str, Any]) -> Cluster:
     return cluster
 
 
+def _read() -> KindRead:
+    root = content_root()
+    return read_labs(root, read_chapters(root).chapters)
+
+
 def all_labs() -> list[LabSource]:
     """Every lab; refuses when any lab file is broken (a broken lab cannot be verified)."""
-    report = check_content()
-    broken = [e for e in report.errors if "/labs/" in e.file]
+    read = _read()
+    broken = [e for e in read.errors if "/labs/" in e.file]
     if broken:
         raise LabCommandError("lab files have errors:\n" + "\n".join(str(e) for e in broken))
-    return list(report.sources.get("labs", []))
+    return list(read.sources)
 
 
 def find_lab(name: str) -> LabSource:
     """One lab by folder name or uuid; only that lab's own errors stop it."""
-    report = check_content()
-    labs: list[LabSource] = report.sources.get("labs", [])
+    report = _read()
+    labs: list[LabSource] = report.sources
     for lab in labs:
         if name in (lab.slug, lab.front["uuid"]):
             return lab

@@ -10,8 +10,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 
 from kube import Cluster, KubeError
+from labs.content import LabSource
 from labs.grader import apply_steps, grade
-from labs.lab_content import LabSource
 from labs.management.commands._labcommand import (
     COULD_NOT,
     LabCommandError,

@@ -1,0 +1,1 @@
+"""Accounts: sign-up, the login throttle, and who is an instructor."""

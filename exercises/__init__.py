@@ -1,0 +1,1 @@
+"""YAML exercises: write a manifest in the browser, validated as you type, graded by rules."""

@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+import json
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST, require_safe
+
+from core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from exercises import selectors, services
+from exercises.models import ExerciseAttempt
+
+
+@require_safe
+def exercise_detail(request: HtmxHttpRequest, chapter: str, slug: str) -> HttpResponse:
+    exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
+    progress = selectors.exercise_progress(user=request.user, exercise=exercise)
+    attempts = list(selectors.attempts_for(user=request.user, exercise=exercise))
+    latest = attempts[0] if attempts else None
+    return render(
+        request,
+        "exercises/exercise.html",
+        _context(exercise=exercise, progress=progress, attempts=attempts, shown=latest),
+    )
+
+
+def _context(**values: object) -> dict[str, object]:
+    exercise = values["exercise"]
+    progress = values.get("progress")
+    shown = values.get("shown")
+    revealed = getattr(progress, "hints_revealed", 0)
+    manifest = shown.manifest if isinstance(shown, ExerciseAttempt) else exercise.starter  # type: ignore[attr-defined]
+    return {
+        **values,
+        "manifest": manifest,
+        "hints": exercise.hints_html[:revealed],  # type: ignore[attr-defined]
+        "more_hints": revealed < len(exercise.hints_html),  # type: ignore[attr-defined]
+        "initial_findings": json.dumps(
+            shown.findings if isinstance(shown, ExerciseAttempt) else []
+        ),
+    }
+
+
+@require_POST
+def exercise_validate(request: HttpRequest, chapter: str, slug: str) -> JsonResponse:
+    """As-you-type check: findings and rule states, nothing stored. Open to anyone reading."""
+    exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
+    manifest = request.POST.get("manifest", "")
+    outcome = services.exercise_check(exercise=exercise, manifest=manifest)
+    return JsonResponse(
+        {
+            "valid": outcome.valid,
+            "findings": [f.as_dict() for f in outcome.findings],
+            "rules": [{"id": r.id, "passed": r.passed} for r in outcome.rule_results],
+        }
+    )
+
+
+@require_POST
+@login_required
+def exercise_submit(request: AuthenticatedHttpRequest, chapter: str, slug: str) -> HttpResponse:
+    exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
+    manifest = request.POST.get("manifest")
+    if manifest is None:
+        return HttpResponse("Send the manifest in the `manifest` field.", status=400)
+    attempt = services.exercise_attempt_submit(
+        user=request.user, exercise=exercise, manifest=manifest
+    )
+    if request.htmx:
+        progress = selectors.exercise_progress(user=request.user, exercise=exercise)
+        attempts = list(selectors.attempts_for(user=request.user, exercise=exercise))
+        return render(
+            request,
+            "exercises/exercise.html#exercise-result",
+            _context(exercise=exercise, progress=progress, attempts=attempts, shown=attempt),
+        )
+    return redirect(exercise)
+
+
+@require_POST
+@login_required
+def exercise_hint(request: AuthenticatedHttpRequest, chapter: str, slug: str) -> HttpResponse:
+    exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
+    progress = services.exercise_hint_reveal(user=request.user, exercise=exercise)
+    if request.htmx:
+        return render(
+            request,
+            "exercises/exercise.html#exercise-hints",
+            _context(exercise=exercise, progress=progress),
+        )
+    return redirect(exercise)
+
+
+@require_safe
+@login_required
+def exercise_attempt(
+    request: AuthenticatedHttpRequest, chapter: str, slug: str, attempt_id: int
+) -> HttpResponse:
+    exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
+    # Only the owner's attempts exist for this lookup: another student's id is a 404.
+    attempt = get_object_or_404(
+        ExerciseAttempt, pk=attempt_id, exercise=exercise, user=request.user
+    )
+    progress = selectors.exercise_progress(user=request.user, exercise=exercise)
+    attempts = list(selectors.attempts_for(user=request.user, exercise=exercise))
+    return render(
+        request,
+        "exercises/exercise.html",
+        _context(exercise=exercise, progress=progress, attempts=attempts, shown=attempt),
+    )

@@ -1,0 +1,89 @@
+"""Lab submissions, the worker side: claim, record results as they come, finish or fail.
+
+A worker claims a queued row with a conditional update, so a redelivered
+message never grades twice; the reaper (``stuck_submissions``) puts rows
+whose message was lost or whose worker died back in the queue.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from django.conf import settings
+from django.db.models import F
+from django.utils import timezone
+
+from engine.assertions import RuleResult
+from labs.models import LabSubmission, SubmissionStatus
+
+
+def claim(submission_id: int, *, worker: str) -> LabSubmission | None:
+    """Take a queued submission for this worker; None when another has it or it is done."""
+    claimed = LabSubmission.objects.filter(pk=submission_id, status=SubmissionStatus.QUEUED).update(
+        status=SubmissionStatus.RUNNING,
+        claimed_by=worker,
+        claimed_at=timezone.now(),
+        tries=F("tries") + 1,
+        results=[],
+    )
+    if not claimed:
+        return None
+    return LabSubmission.objects.select_related("lab").get(pk=submission_id)
+
+
+def release(submission: LabSubmission) -> None:
+    """Give a claimed submission back to the queue (a transient failure, retried later)."""
+    LabSubmission.objects.filter(pk=submission.pk, status=SubmissionStatus.RUNNING).update(
+        status=SubmissionStatus.QUEUED, claimed_by="", claimed_at=None
+    )
+
+
+def record_result(submission: LabSubmission, results: list[RuleResult]) -> None:
+    LabSubmission.objects.filter(pk=submission.pk).update(results=[_result(r) for r in results])
+
+
+def finish(submission: LabSubmission, results: list[RuleResult]) -> None:
+    score = sum(r.points for r in results)
+    LabSubmission.objects.filter(pk=submission.pk).update(
+        status=SubmissionStatus.DONE,
+        results=[_result(r) for r in results],
+        score=score,
+        passed=all(r.passed for r in results),
+        finished_at=timezone.now(),
+        error="",
+    )
+
+
+def fail(submission: LabSubmission, message: str) -> None:
+    LabSubmission.objects.filter(pk=submission.pk).update(
+        status=SubmissionStatus.ERROR, error=message, finished_at=timezone.now()
+    )
+
+
+def stuck_submissions() -> list[int]:
+    """Queued without a worker for a while, or running longer than a worker may live."""
+    now = timezone.now()
+    queued_before = now - timedelta(seconds=settings.LAB_QUEUED_STALE_SECONDS)
+    # Past the hard time limit the worker has killed the task itself: a row
+    # still running then has lost its worker.
+    running_before = now - timedelta(seconds=settings.LAB_GRADE_HARD_SECONDS + 5)
+    stale_running = list(
+        LabSubmission.objects.filter(
+            status=SubmissionStatus.RUNNING, claimed_at__lt=running_before
+        ).values_list("pk", flat=True)
+    )
+    # A worker that died mid-grade: the row goes back to the queue.
+    LabSubmission.objects.filter(pk__in=stale_running, status=SubmissionStatus.RUNNING).update(
+        status=SubmissionStatus.QUEUED, claimed_by="", claimed_at=None
+    )
+    stale_queued = list(
+        LabSubmission.objects.filter(
+            status=SubmissionStatus.QUEUED, created_at__lt=queued_before
+        ).values_list("pk", flat=True)
+    )
+    return sorted(set(stale_queued) | set(stale_running))
+
+
+def _result(result: RuleResult) -> dict[str, Any]:
+    return result.as_dict()

@@ -1,0 +1,146 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.urls import reverse
+
+
+class StudentNamespace(models.Model):
+    """A student's own namespace on the classroom cluster, and their kubeconfig for it.
+
+    The kubeconfig holds a bearer token, so it is stored encrypted
+    (``core.crypto``); the row outlives the namespace (``cleaned_at``), so
+    submissions keep saying where they were graded.
+    """
+
+    encrypted_fields = ("kubeconfig_encrypted",)
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="student_namespace"
+    )
+    cluster_server = models.CharField(max_length=300)
+    namespace = models.CharField(max_length=63, unique=True)
+    kubeconfig_encrypted = models.TextField(blank=True)
+    token_expires_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    provisioned_at = models.DateTimeField(null=True, blank=True)
+    cleaned_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        # The rows moved here from the labs app; the table did not move.
+        db_table = "labs_studentnamespace"
+        ordering = ["namespace"]
+
+    def __str__(self) -> str:
+        return f"{self.namespace} ({self.user})"
+
+    def get_absolute_url(self) -> str:
+        return reverse("workspaces:kubeconfig", kwargs={"namespace": self.namespace})
+
+    @property
+    def is_active(self) -> bool:
+        return self.provisioned_at is not None and self.cleaned_at is None
+
+
+class StudentCluster(models.Model):
+    """A student's own cluster for labs, from a kubeconfig they uploaded.
+
+    Only when the operator enables it (``TUTOR_STUDENT_CLUSTERS``). The
+    kubeconfig is untrusted and secret: stored encrypted, checked against the
+    allow-list when saved and again each time a worker connects, and never
+    shown back (only its server, context and namespace are).
+    """
+
+    encrypted_fields = ("kubeconfig_encrypted",)
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="student_cluster"
+    )
+    kubeconfig_encrypted = models.TextField()
+    context = models.CharField(max_length=253)
+    server = models.CharField(max_length=300)
+    namespace = models.CharField(max_length=63)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    # The last connection test: when, and what the server said (empty: it answered).
+    checked_at = models.DateTimeField(null=True, blank=True)
+    kubernetes_version = models.CharField(max_length=40, blank=True)
+    problem = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        db_table = "labs_studentcluster"
+
+    def __str__(self) -> str:
+        return f"{self.server} for {self.user}"
+
+    def get_absolute_url(self) -> str:
+        return reverse("workspaces:my_cluster")
+
+
+class NamespaceRun(models.Model):
+    """Namespaces provisioned or cleaned up for many students by a worker, with its progress.
+
+    Provisioning a class talks to the cluster for seconds per student, so it
+    never runs inside a web request: the instructor's page creates a run and
+    shows its progress; a worker does the work, one student at a time,
+    recording each outcome as it goes (a restarted run skips the students it
+    already did).
+    """
+
+    class Action(models.TextChoices):
+        PROVISION = "provision", "Namespaces provisioned"
+        CLEANUP = "cleanup", "Namespaces cleaned up"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Running"
+        DONE = "done", "Done"
+
+    action = models.CharField(max_length=10, choices=Action.choices)
+    # Who the run is for, as the caller names it ("cohort:12"): pages find their runs by it.
+    scope = models.CharField(max_length=100, db_index=True)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    user_ids = models.JSONField(default=list)
+    quota = models.JSONField(default=dict)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    # [username, namespace] done; [username, why] skipped or failed.
+    done = models.JSONField(default=list)
+    skipped = models.JSONField(default=list)
+    failed = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} for {self.scope} ({self.status})"
+
+    @property
+    def total(self) -> int:
+        return len(self.user_ids) + len(self.skipped)
+
+    @property
+    def processed(self) -> int:
+        return len(self.done) + len(self.skipped) + len(self.failed)
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status == self.Status.DONE
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.processed / self.total) if self.total else 100
+
+    def summary(self) -> str:
+        """One line for the instructor: how many, and who was skipped why."""
+        text = f"{self.get_action_display()}: {len(self.done)} of {self.total}"
+        if self.skipped:
+            text += (
+                f"; skipped {len(self.skipped)} ("
+                + "; ".join(f"{name}: {why}" for name, why in self.skipped)
+                + ")"
+            )
+        return text + "."

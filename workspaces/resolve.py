@@ -1,0 +1,109 @@
+"""Which cluster and which namespace grade a student's lab work: the one answer.
+
+Three kinds of workspace:
+
+- local mode (one person on a laptop): the tutor's cluster, one namespace
+  (TUTOR_LAB_NAMESPACE);
+- classroom mode: the tutor's cluster, the student's own namespace, which the
+  tutor provisions (off the request cycle: a worker does it before grading,
+  or when the student asks for it);
+- the student's own cluster (kind/minikube), when the operator allows it and
+  the student uploaded a kubeconfig: its namespace, its credentials.
+
+``workspace_for`` answers for a page and never touches a cluster;
+``workspace_of`` answers for a graded submission; ``connect`` opens the
+workspace's cluster and, with ``prepare``, provisions a classroom namespace
+first (worker side only).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Protocol
+
+from django.conf import settings
+from django.contrib.auth.models import AnonymousUser, User
+
+from kube import BadKubeconfig, Cluster
+from workspaces import classroom, own_cluster, tutor_cluster
+from workspaces.models import StudentCluster, StudentNamespace
+
+
+class Where:
+    LOCAL = "local"
+    CLASSROOM = "classroom"
+    OWN = "own"
+
+
+@dataclass(frozen=True)
+class Workspace:
+    where: str  # Where.*
+    namespace: str
+    # The namespace exists as far as the tutor knows (a classroom namespace
+    # once provisioned; the others always: the student or the laptop owns them).
+    ready: bool
+    user_id: int | None = None
+    student_cluster: StudentCluster | None = None
+
+    @property
+    def on_student_cluster(self) -> bool:
+        return self.where == Where.OWN
+
+
+class Graded(Protocol):
+    """What a lab submission says about where it was graded."""
+
+    user_id: int
+    namespace: str
+    on_student_cluster: bool
+
+
+def workspace_for(user: User | AnonymousUser) -> Workspace | None:
+    """Where this user's lab work lives; None for a visitor in classroom mode."""
+    own = own_cluster.student_cluster_for(user=user)
+    if own is not None:
+        return Workspace(Where.OWN, own.namespace, True, own.user_id, own)
+    if not tutor_cluster.classroom_mode():
+        return Workspace(Where.LOCAL, settings.TUTOR_LAB_NAMESPACE, True, user.pk)
+    if not user.is_authenticated:
+        return None
+    row = StudentNamespace.objects.filter(user=user).first()
+    if row is not None:
+        return Workspace(Where.CLASSROOM, row.namespace, row.is_active, user.pk)
+    return Workspace(Where.CLASSROOM, classroom.student_namespace_name(user), False, user.pk)
+
+
+def workspace_of(submission: Graded) -> Workspace:
+    """Where a submission is graded: where it was made, whatever has changed since."""
+    if submission.on_student_cluster:
+        own = StudentCluster.objects.filter(user_id=submission.user_id).first()
+        if own is None:
+            raise BadKubeconfig(
+                "your own cluster was removed before this check ran; check your work again"
+            )
+        return Workspace(Where.OWN, submission.namespace, True, submission.user_id, own)
+    if tutor_cluster.classroom_mode():
+        ready = StudentNamespace.objects.filter(
+            user_id=submission.user_id, namespace=submission.namespace,
+            provisioned_at__isnull=False, cleaned_at__isnull=True,
+        ).exists()  # fmt: skip
+        return Workspace(Where.CLASSROOM, submission.namespace, ready, submission.user_id)
+    return Workspace(Where.LOCAL, submission.namespace, True, submission.user_id)
+
+
+def connect(workspace: Workspace, *, prepare: bool = False) -> Cluster:
+    """The workspace's cluster. ``prepare``: provision a classroom namespace that is not ready.
+
+    Provisioning talks to the cluster for seconds: only workers prepare.
+    """
+    if workspace.student_cluster is not None:
+        return own_cluster.student_cluster_connect(workspace.student_cluster)
+    cluster = tutor_cluster.connect()
+    if prepare and workspace.where == Where.CLASSROOM and not workspace.ready:
+        user = User.objects.get(pk=int(workspace.user_id or 0))
+        try:
+            classroom.student_namespace_provision(cluster=cluster, user=user)
+        except BaseException:
+            cluster.close()
+            raise
+    return cluster

@@ -1,0 +1,52 @@
+"""Writes for workspaces that talk to a cluster: always handed to a worker.
+
+A web request only records what is wanted (a run, a refresh) and enqueues a
+task on commit; the page shows the progress. Workers do the slow part.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from django.contrib.auth.models import User
+from django.db import transaction
+
+from workspaces import tasks
+from workspaces.models import NamespaceRun, StudentNamespace
+
+
+def namespace_run_start(
+    *,
+    action: str,
+    scope: str,
+    users: Sequence[User],
+    skipped: Sequence[tuple[str, str]] = (),
+    quota: Mapping[str, str] | None = None,
+    requested_by: User | None = None,
+) -> NamespaceRun:
+    """Provision or clean up these students' namespaces in a worker; ``skipped`` says who not, why."""
+    with transaction.atomic():
+        run = NamespaceRun.objects.create(
+            action=action,
+            scope=scope,
+            requested_by=requested_by,
+            user_ids=[u.pk for u in users],
+            skipped=[list(pair) for pair in skipped],
+            quota=dict(quota or {}),
+        )
+        tasks.run_namespaces.delay_on_commit(run.pk)
+    return run
+
+
+def namespace_runs(*, scope: str, limit: int = 3) -> list[NamespaceRun]:
+    return list(NamespaceRun.objects.filter(scope=scope)[:limit])
+
+
+def workspace_prepare(*, user: User) -> None:
+    """Provision the student's classroom namespace in a worker (idempotent)."""
+    tasks.prepare_workspace.delay(user.pk)
+
+
+def kubeconfig_refresh(*, student_namespace: StudentNamespace) -> None:
+    """Issue a fresh token for the student's kubeconfig in a worker."""
+    tasks.refresh_kubeconfig.delay(student_namespace.pk)

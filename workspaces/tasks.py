@@ -1,0 +1,101 @@
+"""Celery tasks for workspaces: take an id, call a service. Each is safe to run twice."""
+
+from __future__ import annotations
+
+import logging
+
+from celery import shared_task
+from django.contrib.auth.models import User
+from django.utils import timezone
+
+from kube import KubeError
+from workspaces import classroom, tutor_cluster
+from workspaces.models import NamespaceRun, StudentNamespace
+
+log = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=3000, time_limit=3300)
+def run_namespaces(run_id: int) -> None:
+    """Work through a run one student at a time, saving each outcome as it comes."""
+    claimed = NamespaceRun.objects.filter(
+        pk=run_id, status__in=[NamespaceRun.Status.QUEUED, NamespaceRun.Status.RUNNING]
+    ).update(status=NamespaceRun.Status.RUNNING)
+    if not claimed:
+        return  # done already: a redelivered message changes nothing
+    run = NamespaceRun.objects.get(pk=run_id)
+    finished = {name for name, _ in run.done + run.failed}
+    users = User.objects.filter(pk__in=run.user_ids).order_by("username")
+    try:
+        cluster = tutor_cluster.connect()
+    except KubeError as exc:
+        for user in users:
+            if user.username not in finished:
+                run.failed.append([user.username, f"could not reach the classroom cluster: {exc}"])
+        _finish(run)
+        return
+    try:
+        for user in users:
+            if user.username in finished:
+                continue
+            if not user.is_active:
+                run.skipped.append([user.username, "the account is deactivated"])
+                run.user_ids.remove(user.pk)
+            else:
+                outcome = _one(run, cluster, user)
+                (run.done if outcome[0] else run.failed).append([user.username, outcome[1]])
+            run.save(update_fields=["done", "failed", "skipped", "user_ids"])
+    finally:
+        cluster.close()
+    _finish(run)
+    log.info("%s: %d done, %d failed", run, len(run.done), len(run.failed))
+
+
+def _one(run: NamespaceRun, cluster: tutor_cluster.Cluster, user: User) -> tuple[bool, str]:
+    try:
+        if run.action == NamespaceRun.Action.PROVISION:
+            row = classroom.student_namespace_provision(
+                cluster=cluster, user=user, quota=run.quota or None
+            )
+            return True, row.namespace
+        row = StudentNamespace.objects.get(user=user)
+        classroom.student_namespace_cleanup(cluster=cluster, student_namespace=row)
+        return True, row.namespace
+    except StudentNamespace.DoesNotExist:
+        return False, "no namespace to clean up"
+    except KubeError as exc:
+        return False, str(exc)
+
+
+def _finish(run: NamespaceRun) -> None:
+    run.status = NamespaceRun.Status.DONE
+    run.finished_at = timezone.now()
+    run.save(update_fields=["done", "failed", "skipped", "user_ids", "status", "finished_at"])
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=120, time_limit=150)
+def prepare_workspace(user_id: int) -> None:
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    if user is None or not tutor_cluster.classroom_mode():
+        return
+    try:
+        classroom.student_namespace_ensure(user=user)
+    except KubeError as exc:
+        log.warning("could not prepare the namespace of user %s: %s", user_id, exc)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
+def refresh_kubeconfig(student_namespace_id: int) -> None:
+    row = StudentNamespace.objects.filter(pk=student_namespace_id).first()
+    if row is None or not row.is_active:
+        return
+    if not classroom.student_kubeconfig_needs_refresh(student_namespace=row):
+        return  # another request's task got there first
+    try:
+        cluster = tutor_cluster.connect()
+        try:
+            classroom.student_kubeconfig_refresh(cluster=cluster, student_namespace=row)
+        finally:
+            cluster.close()
+    except KubeError as exc:
+        log.warning("could not issue a kubeconfig for %s: %s", row.namespace, exc)
