@@ -3,7 +3,7 @@
 # version, into a cache outside the repository:
 #   $CACHE/k8s-v$K/bin/{kube-apiserver,kube-controller-manager,kube-scheduler,kubectl}
 #   $CACHE/etcd-$ETCD/bin/etcd
-#   $CACHE/kwok-$KWOK/bin/kwok  (+ the kwok module source, for its stages)
+#   $CACHE/kwok-$KWOK/bin/kwok  (+ its stages and its Exec CRD, from the kwok module source)
 # Each component is skipped when its binary already exists, so a warm cache
 # costs nothing. Progress (component, elapsed time) goes to stderr.
 set -euo pipefail
@@ -80,10 +80,13 @@ build_etcd() {
 
 build_kwok() {
   local dir="$CACHE/kwok-$KWOK"
-  [ -x "$dir/bin/kwok" ] && [ -d "$dir/stages" ] && { say "kwok $KWOK: cached"; return; }
-  say "kwok $KWOK: building"
-  mkdir -p "$dir/bin" "$dir/stages"
-  GOBIN="$dir/bin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK"
+  [ -x "$dir/bin/kwok" ] && [ -d "$dir/stages" ] && [ -f "$dir/crds/kwok.x-k8s.io_execs.yaml" ] \
+    && { say "kwok $KWOK: cached"; return; }
+  mkdir -p "$dir/bin" "$dir/stages" "$dir/crds"
+  if [ ! -x "$dir/bin/kwok" ]; then
+    say "kwok $KWOK: building"
+    GOBIN="$dir/bin" go install -trimpath -ldflags "-s -w" "sigs.k8s.io/kwok/cmd/kwok@$KWOK"
+  fi
   local src
   src=$(go mod download -json "sigs.k8s.io/kwok@$KWOK" | python3 -c 'import sys,json;print(json.load(sys.stdin)["Dir"])')
   cp "$src/kustomize/stage/node/fast/node-initialize.yaml" \
@@ -91,7 +94,9 @@ build_kwok() {
      "$src/kustomize/stage/pod/fast/pod-ready.yaml" \
      "$src/kustomize/stage/pod/fast/pod-complete.yaml" \
      "$src/kustomize/stage/pod/fast/pod-delete.yaml" "$dir/stages/"
-  chmod u+w "$dir/stages/"*
+  # The Exec CRD: exec into toolbox Pods runs a local command (cluster.py toolbox_exec).
+  cp "$src/kustomize/crd/bases/kwok.x-k8s.io_execs.yaml" "$dir/crds/"
+  chmod u+w "$dir/stages/"* "$dir/crds/"*
   say "kwok $KWOK: done"
 }
 

@@ -5,6 +5,7 @@ A real etcd, kube-apiserver, kube-controller-manager and kube-scheduler,
 built from the Go module proxy by cluster/build.sh, with nodes simulated by
 kwok. Processes are started directly (not through kwokctl) so that every
 flag is visible here and every pid is ours. Everything binds to 127.0.0.1.
+pods/exec into a toolbox Pod runs a local command through kwok (toolbox_exec).
 
 Standard library only: it runs before the virtual environment exists.
 """
@@ -12,6 +13,7 @@ Standard library only: it runs before the virtual environment exists.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import shutil
@@ -72,12 +74,95 @@ ORDER = ["etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", 
 K8S_BIN = kubectl_binary().parent
 ETCD_BIN = CACHE / f"etcd-{ETCD_VERSION}" / "bin" / "etcd"
 KWOK_DIR = CACHE / f"kwok-{KWOK_VERSION}"
+EXEC_CRD = KWOK_DIR / "crds" / "kwok.x-k8s.io_execs.yaml"
 KUBECTL = kubectl_binary()
 
 PKI = STATE / "pki"
 LOGS = STATE / "logs"
 PIDS = STATE / "pids"
 KUBECONFIG = admin_kubeconfig(NAME)
+
+
+# --- exec into toolbox Pods -----------------------------------------------------------------
+
+TOOLBOX_LABEL = "lfs158-tutor/toolbox"
+EXEC_CRD_NAME = "execs.kwok.x-k8s.io"
+
+
+def toolbox_exec(
+    namespace: str,
+    pod: str,
+    *,
+    kubeconfig: str,
+    workdir: str,
+    env: dict[str, str] | None = None,
+    run_as_user: int | None = None,
+    run_as_group: int | None = None,
+    pod_uid: str | None = None,
+) -> dict[str, object]:
+    """kwok's Exec object that makes exec into one toolbox Pod run a command on this machine.
+
+    No container runs on the local control plane: kwok serves the kubelet's
+    exec endpoint and runs the *requested* command (``kubectl exec POD --
+    bash -il``) as a local process. kwok finds the Exec by the Pod's
+    namespace and name only (its ClusterExec selector cannot match labels),
+    so whoever creates a Pod labelled ``lfs158-tutor/toolbox: "true"``
+    creates this object beside it, with the same name, in the same
+    namespace; Pods without one cannot be exec'd into. Students must not be
+    allowed to create or change Exec objects (kwok.x-k8s.io is in no
+    built-in role): the object chooses the user and environment of a
+    process on this machine.
+
+    The process gets kwok's minimal environment (PATH, HOME, LANG) plus,
+    overriding it, PATH with this cluster's kubectl first, HOME=workdir,
+    TERM, KUBECONFIG, TMOUT and ``env``; it starts in ``workdir`` and, when
+    kwok runs as root, may be given another uid/gid (which must be able to
+    read the kubeconfig and run kubectl). With ``pod_uid`` the Pod owns the
+    object, so deleting the Pod (or its namespace) deletes it.
+
+    kwok runs the command without a controlling terminal: for a shell with
+    job control and a working Ctrl-C, exec ``setsid -wc bash -il`` rather
+    than ``bash -il``. A non-zero exit status reaches the client as an
+    internal error naming it ("exit status 3"), not as an exit code; stdin
+    EOF does not reach a command run without a TTY.
+    """
+    envs = {
+        "PATH": f"{K8S_BIN}:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        "HOME": workdir,
+        "TERM": "xterm-256color",
+        "KUBECONFIG": kubeconfig,
+        # kwok never ends an exec'd process when its client goes away: a
+        # shell whose browser tab closed waits at its prompt until bash's
+        # idle timeout logs it out (kwok also drops a stream idle for 1 h).
+        "TMOUT": "3600",
+        **(env or {}),
+    }
+    local: dict[str, object] = {
+        "workDir": workdir,
+        "envs": [{"name": k, "value": v} for k, v in envs.items()],
+    }
+    security = {
+        key: value
+        for key, value in (("runAsUser", run_as_user), ("runAsGroup", run_as_group))
+        if value is not None
+    }
+    if security:
+        local["securityContext"] = security
+    metadata: dict[str, object] = {
+        "name": pod,
+        "namespace": namespace,
+        "labels": {TOOLBOX_LABEL: "true"},
+    }
+    if pod_uid:
+        metadata["ownerReferences"] = [
+            {"apiVersion": "v1", "kind": "Pod", "name": pod, "uid": pod_uid}
+        ]
+    return {
+        "apiVersion": "kwok.x-k8s.io/v1alpha1",
+        "kind": "Exec",
+        "metadata": metadata,
+        "spec": {"execs": [{"local": local}]},
+    }
 
 
 def say(message: str) -> None:
@@ -210,6 +295,16 @@ def commands() -> dict[str, list[str]]:
             "--allow-privileged=true",
             "--profiling=false",
             "--endpoint-reconciler-type=none",
+            # pods/exec, attach, logs and port-forward go from the API server
+            # to the node's "kubelet", which is kwok's server: on the node's
+            # InternalIP (always 127.0.0.1, from kwok's --node-ip) and the port
+            # in status.daemonEndpoints.kubeletEndpoint (kwok's --node-port).
+            # Only InternalIP is used, never a Hostname that could resolve
+            # elsewhere; kwok's serving certificate is verified against our CA.
+            "--kubelet-preferred-address-types=InternalIP",
+            f"--kubelet-certificate-authority={pki}/ca.crt",
+            f"--kubelet-client-certificate={pki}/admin.crt",
+            f"--kubelet-client-key={pki}/admin.key",
             "--v=1",
         ],
         "kube-controller-manager": [
@@ -259,6 +354,11 @@ def commands() -> dict[str, list[str]]:
             f"--cidr={POD_CIDR.replace('/16', '/20')}",
             f"--tls-cert-file={pki}/admin.crt",
             f"--tls-private-key-file={pki}/admin.key",
+            # Exec objects (kwok.x-k8s.io/v1alpha1, one per toolbox Pod, see
+            # toolbox_exec) are watched from the API server: exec into a Pod
+            # runs the requested command on this machine only for Pods that
+            # have one. There is deliberately no ClusterExec.
+            "--enable-crds=Exec",
         ],
     }
 
@@ -295,13 +395,30 @@ def process_matches(pid: int, name: str) -> bool:
     return bool(cmdline) and Path(cmdline[0].decode(errors="replace")).name == name
 
 
+def process_env(name: str) -> dict[str, str] | None:
+    """The environment a component starts with: the caller's, except for kwok.
+
+    kwok runs every exec'd command (a student's shell) with its own
+    environment plus the Exec object's envs, so it gets a minimal one:
+    nothing of the caller's (tokens, the admin KUBECONFIG, ...) can leak
+    into a shell.
+    """
+    if name != "kwok":
+        return None
+    return {
+        "PATH": os.environ.get("PATH", "/usr/local/bin:/usr/bin:/bin"),
+        "HOME": str(Path.home()),
+        "LANG": "C.UTF-8",
+    }
+
+
 def start(name: str, argv: list[str]) -> None:
     LOGS.mkdir(parents=True, exist_ok=True)
     PIDS.mkdir(parents=True, exist_ok=True)
     log = open(LOGS / f"{name}.log", "ab")  # noqa: SIM115  (the child keeps it open)
     proc = subprocess.Popen(
         argv, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-        start_new_session=True, cwd=STATE,
+        start_new_session=True, cwd=STATE, env=process_env(name),
     )  # fmt: skip
     (PIDS / f"{name}.pid").write_text(f"{proc.pid}\n")
     say(f"started {name} (pid {proc.pid}, log {LOGS / (name + '.log')})")
@@ -394,6 +511,8 @@ def nodes_ready() -> tuple[bool, str]:
     if result.returncode != 0:
         return False, result.stderr.strip()
     items = json.loads(result.stdout)["items"]
+    for item in items:
+        check_node_endpoint(item)
     ready = {
         i["metadata"]["name"]
         for i in items
@@ -401,9 +520,34 @@ def nodes_ready() -> tuple[bool, str]:
             c["type"] == "Ready" and c["status"] == "True"
             for c in i.get("status", {}).get("conditions", [])
         )
+        and kubelet_endpoint(i) == (HOST, PORTS["kwok"])
     }
     missing = [n for n in NODES if n not in ready]
-    return not missing, f"not ready: {missing}"
+    return not missing, f"not ready (or without kwok's endpoint yet): {missing}"
+
+
+def kubelet_endpoint(node: dict) -> tuple[str | None, int]:
+    """Where the API server sends a node's exec/logs: its InternalIP and kubelet port."""
+    status = node.get("status", {})
+    ips = [a["address"] for a in status.get("addresses", []) if a["type"] == "InternalIP"]
+    port = status.get("daemonEndpoints", {}).get("kubeletEndpoint", {}).get("Port", 0)
+    return (ips[0] if ips else None), int(port)
+
+
+def check_node_endpoint(node: dict) -> None:
+    """The network rule: a node's InternalIP, where exec traffic goes, is loopback."""
+    for address in node.get("status", {}).get("addresses", []):
+        if address["type"] != "InternalIP":
+            continue
+        try:
+            loopback = ipaddress.ip_address(address["address"]).is_loopback
+        except ValueError:
+            loopback = False
+        if not loopback:
+            raise ClusterError(
+                f"node {node['metadata']['name']} has the InternalIP {address['address']}: "
+                "only loopback addresses are allowed (exec would leave this machine)"
+            )
 
 
 def default_service_account() -> tuple[bool, str]:
@@ -411,10 +555,27 @@ def default_service_account() -> tuple[bool, str]:
     return status == 200, f"HTTP {status}"
 
 
+def exec_crd_established() -> tuple[bool, str]:
+    status, body = api_get(
+        f"/apis/apiextensions.k8s.io/v1/customresourcedefinitions/{EXEC_CRD_NAME}"
+    )
+    if status != 200:
+        return False, f"HTTP {status}"
+    conditions = json.loads(body).get("status", {}).get("conditions", [])
+    ok = any(c["type"] == "Established" and c["status"] == "True" for c in conditions)
+    return ok, "not Established"
+
+
 def healthy() -> bool:
     if any(pid_of(n) is None for n in ORDER) or not KUBECONFIG.exists():
         return False
-    return readyz()[0] and nodes_ready()[0] and default_service_account()[0]
+    return (
+        readyz()[0]
+        and nodes_ready()[0]
+        and default_service_account()[0]
+        # A cluster started before exec was wired up is restarted, not reused.
+        and exec_crd_established()[0]
+    )
 
 
 # --- commands ------------------------------------------------------------------------------
@@ -423,7 +584,8 @@ def healthy() -> bool:
 def binaries_present() -> list[Path]:
     needed = [ETCD_BIN, KWOK_DIR / "bin" / "kwok", KUBECTL]
     needed += [K8S_BIN / b for b in ("kube-apiserver", "kube-controller-manager", "kube-scheduler")]
-    return [p for p in needed if not os.access(p, os.X_OK)]
+    missing = [p for p in needed if not os.access(p, os.X_OK)]
+    return missing + [p for p in [EXEC_CRD] if not os.access(p, os.R_OK)]
 
 
 def write_stages() -> None:
@@ -461,6 +623,11 @@ def up(timeout: float) -> int:
         start("etcd", argv["etcd"])
         start("kube-apiserver", argv["kube-apiserver"])
         wait_until("kube-apiserver /readyz", readyz, timeout)
+        # kwok lists and watches Exec objects from its start (--enable-crds).
+        result = kubectl("apply", "-f", str(EXEC_CRD))
+        if result.returncode != 0:
+            raise ClusterError(f"installing kwok's Exec CRD failed: {result.stderr.strip()}")
+        wait_until("kwok's Exec CRD", exec_crd_established, timeout)
         for name in ("kube-controller-manager", "kube-scheduler", "kwok"):
             start(name, argv[name])
         result = kubectl("apply", "-f", "-", stdin=node_manifest())
