@@ -1,28 +1,49 @@
 #!/usr/bin/env bash
-# Serves the tutor the way `make run` promises: gunicorn on 127.0.0.1:$PORT
-# and a real Celery worker process beside it, stopped together.
-set -euo pipefail
+# Serves the tutor the way `make run` promises: gunicorn on 127.0.0.1:$PORT,
+# a real Celery worker process and the beat scheduler (the reaper) beside it,
+# stopped together. SIGTERM (compose, systemd, a test's teardown) or Ctrl-C
+# stops all three within ~10 s, whether it reaches this script alone or the
+# whole process group.
+set -uo pipefail
 cd "$(dirname "$0")/.."
 VENV=${VENV:-.venv}
 PORT=${PORT:-8000}
 BIND=${TUTOR_BIND:-127.0.0.1}
 WEB_WORKERS=${TUTOR_WEB_WORKERS:-2}
 CELERY_CONCURRENCY=${TUTOR_WORKER_CONCURRENCY:-2}
+DATA=${TUTOR_DATA_DIR:-var}
+mkdir -p "$DATA"
 
-# --beat runs the periodic reaper inside this one worker (one per machine is enough).
-"$VENV/bin/celery" -A tutor worker --beat --schedule "${TUTOR_DATA_DIR:-var}/celerybeat-schedule" \
-  --loglevel=INFO --concurrency="$CELERY_CONCURRENCY" &
-worker=$!
+pids=()
 stop() {
-  kill -TERM "$worker" 2>/dev/null || true
-  wait "$worker" 2>/dev/null || true
+  trap - TERM INT EXIT
+  kill -TERM "${pids[@]}" 2>/dev/null
+  # A worker finishes its current task in a warm shutdown; what is still
+  # running after 6 s is killed (a lab submission it held goes back to the
+  # queue through the reaper).
+  for _ in $(seq 1 30); do
+    alive=0
+    for pid in "${pids[@]}"; do kill -0 "$pid" 2>/dev/null && alive=1; done
+    [ "$alive" = 0 ] && break
+    sleep 0.2
+  done
+  kill -KILL "${pids[@]}" 2>/dev/null
+  wait 2>/dev/null
 }
 trap stop EXIT
-trap 'exit 130' INT TERM
+trap 'exit 143' TERM
+trap 'exit 130' INT
 
+"$VENV/bin/celery" -A tutor worker --loglevel=INFO --concurrency="$CELERY_CONCURRENCY" \
+  --without-gossip --without-mingle &
+pids+=($!)
+# The periodic reaper: one beat per machine. A separate process, because a beat
+# embedded in the worker (--beat) ignores SIGTERM for a minute.
+"$VENV/bin/celery" -A tutor beat --schedule "$DATA/celerybeat-schedule" --loglevel=INFO &
+pids+=($!)
 "$VENV/bin/gunicorn" tutor.wsgi:application \
   --bind "$BIND:$PORT" --workers "$WEB_WORKERS" --threads 4 \
-  --access-logfile - --error-logfile - --graceful-timeout 10 &
-web=$!
-# Whichever process ends first ends the other (trap stop on exit).
-wait -n "$worker" "$web"
+  --access-logfile - --error-logfile - --graceful-timeout 5 &
+pids+=($!)
+# Whichever process ends first ends the others (the EXIT trap).
+wait -n "${pids[@]}"
