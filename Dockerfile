@@ -9,15 +9,10 @@ ARG PYTHON_IMAGE=python:3.11-slim-bookworm
 FROM ${PYTHON_IMAGE} AS builder
 ENV PIP_NO_CACHE_DIR=1 PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /build
-# The dependency list comes from pyproject.toml alone, so that editing the code
-# reuses this (slow) layer.
-COPY pyproject.toml ./
-RUN python - > requirements.txt <<'PY'
-import tomllib
-project = tomllib.load(open("pyproject.toml", "rb"))["project"]
-print("\n".join(project["dependencies"] + project["optional-dependencies"]["postgres"]))
-PY
-RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-compile -r requirements.txt
+# The dependencies come from the lock file alone (exact versions, checked hashes), so
+# that editing the code reuses this (slow) layer.
+COPY requirements/base.txt ./requirements.txt
+RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-compile --require-hashes -r requirements.txt
 
 FROM ${PYTHON_IMAGE} AS runtime
 ARG TUTOR_UID=10001

@@ -9,7 +9,7 @@ export TUTOR_CACHE_DIR ?= $(HOME)/.cache/lfs158-tutor
 
 .DEFAULT_GOAL := help
 .PHONY: help run setup test test-deps lint check pytest cluster-up cluster-down cluster-status \
-        bench clean
+        bench clean lock
 
 help:
 	@echo "make run          serve the tutor on http://127.0.0.1:$(PORT) with a Celery worker"
@@ -18,16 +18,26 @@ help:
 	@echo "make cluster-down stop it and remove its state"
 	@echo "make bench        run the benchmarks"
 
-# The virtual environment, reinstalled whenever pyproject.toml changes.
-$(VENV)/.installed-run: pyproject.toml
+# The virtual environment, from the lock files (exact versions, checked hashes),
+# reinstalled whenever they change. `make lock` rewrites them from pyproject.toml.
+$(VENV)/.installed-run: requirements/base.txt pyproject.toml
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e ".[postgres]"
+	$(PY) -m pip install --quiet --require-hashes -r requirements/base.txt
+	$(PY) -m pip install --quiet --no-deps -e .
 	@touch $@
 
-$(VENV)/.installed-dev: pyproject.toml $(VENV)/.installed-run
-	$(PY) -m pip install --quiet -e ".[dev,postgres]"
+$(VENV)/.installed-dev: requirements/dev.txt $(VENV)/.installed-run
+	$(PY) -m pip install --quiet --require-hashes -r requirements/dev.txt
 	@touch $@
+
+# The lock files, resolved for every platform and Python >= 3.11 (uv, from PyPI).
+lock: $(VENV)/.installed-run
+	$(PY) -m pip install --quiet "uv>=0.13"
+	$(VENV)/bin/uv pip compile pyproject.toml --extra postgres --generate-hashes --universal \
+	  --python-version 3.11 --quiet -o requirements/base.txt
+	$(VENV)/bin/uv pip compile pyproject.toml --extra postgres --extra dev --generate-hashes \
+	  --universal --python-version 3.11 --quiet -o requirements/dev.txt
 
 setup: $(VENV)/.installed-run
 	$(PY) manage.py migrate --no-input -v 0

@@ -9,6 +9,7 @@ reach a real API server in test_cluster.py.
 from __future__ import annotations
 
 import re
+import tomllib
 from pathlib import Path
 
 import pytest
@@ -227,6 +228,9 @@ def test_the_image_collects_static_files_and_has_a_healthcheck():
     assert "gunicorn" in cmd and "deploy/gunicorn.conf.py" in cmd
     ignored = (REPO / ".dockerignore").read_text().split()
     assert {".git", ".venv", "var", "deploy/secrets", "*.kubeconfig"} <= set(ignored)
+    # Every package of the code is in the image (kube reads cluster/'s one cache rule).
+    packages = tomllib.loads((REPO / "pyproject.toml").read_text())["tool"]["importlinter"]
+    assert not set(packages["root_packages"]) & set(ignored)
 
 
 def test_every_command_the_artifacts_run_exists():
