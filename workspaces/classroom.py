@@ -31,7 +31,7 @@ from django.views.decorators.debug import sensitive_variables
 from core import crypto
 from kube import Cluster, Forbidden, KubeError, NotFound
 from kube.kubeconfig import token_kubeconfig
-from workspaces import tutor_cluster
+from workspaces import policy, tutor_cluster
 from workspaces.models import StudentNamespace
 
 log = logging.getLogger(__name__)
@@ -43,56 +43,6 @@ PREFIX = "lfs158-"
 HASH_LENGTH = 8
 # A token this close to its expiry is replaced rather than handed out.
 REFRESH_MARGIN = timedelta(minutes=30)
-# The cluster-wide admission policy (and its binding) that guards student namespaces.
-GUARDRAIL = "lfs158-tutor-student-namespaces"
-
-WRITE = ["create", "get", "list", "watch", "update", "patch", "delete"]
-READ = ["get", "list", "watch"]
-# What the course's labs do with kubectl, and no more. Escalation is not
-# possible through roles/rolebindings: Kubernetes lets a subject create a
-# Role (or bind one) only with permissions it holds itself. ResourceQuotas
-# and LimitRanges are read-only so that a student cannot lift their own
-# limits; ServiceAccount tokens are not granted so that the only way to a
-# token is the expiring one the tutor hands out.
-STUDENT_RULES: list[dict[str, Any]] = [
-    {
-        "apiGroups": [""],
-        "resources": [
-            "pods", "services", "endpoints", "configmaps", "secrets", "persistentvolumeclaims",
-        ],
-        "verbs": WRITE,
-    },
-    {"apiGroups": [""], "resources": ["pods/log"], "verbs": READ},
-    # kubectl exec and port-forward (chapters 10 and 12); newer kubectl
-    # opens them with a GET over WebSockets, older with a POST.
-    {"apiGroups": [""], "resources": ["pods/exec", "pods/portforward"], "verbs": ["create", "get"]},
-    {"apiGroups": [""], "resources": ["events", "resourcequotas", "limitranges"], "verbs": READ},
-    # Chapter 15's lab creates a ResourceQuota of its own. A second quota can
-    # only restrict further; without update, patch or delete the student
-    # cannot loosen the tutor's `student` quota.
-    {"apiGroups": [""], "resources": ["resourcequotas"], "verbs": ["create"]},
-    {"apiGroups": ["events.k8s.io"], "resources": ["events"], "verbs": READ},
-    {
-        "apiGroups": ["apps"],
-        "resources": ["deployments", "replicasets", "statefulsets", "daemonsets"],
-        "verbs": WRITE,
-    },
-    # kubectl scale writes the scale subresource; rollout history reads revisions.
-    {
-        "apiGroups": ["apps"],
-        "resources": ["deployments/scale", "replicasets/scale", "statefulsets/scale"],
-        "verbs": ["get", "update", "patch"],
-    },
-    {"apiGroups": ["apps"], "resources": ["controllerrevisions"], "verbs": READ},
-    {"apiGroups": ["batch"], "resources": ["jobs", "cronjobs"], "verbs": WRITE},
-    {"apiGroups": ["networking.k8s.io"], "resources": ["ingresses"], "verbs": WRITE},
-    {
-        "apiGroups": ["rbac.authorization.k8s.io"],
-        "resources": ["roles", "rolebindings"],
-        "verbs": WRITE,
-    },
-    {"apiGroups": ["discovery.k8s.io"], "resources": ["endpointslices"], "verbs": READ},
-]  # fmt: skip
 
 
 class NamespaceBusy(KubeError):
@@ -265,13 +215,13 @@ def guardrails_apply(*, cluster: Cluster) -> bool:
     if _guardrails_present(cluster):
         return True
     try:
-        cluster.apply(yaml.safe_dump_all(guardrail_manifests(), sort_keys=False), "")
+        cluster.apply(yaml.safe_dump_all(policy.guardrail_manifests(), sort_keys=False), "")
     except Forbidden:
         log.warning(
             "the admission policy %s is missing and the tutor may not create it: students can "
             "create ServiceAccount tokens that never expire; apply "
             "deploy/kubernetes/student-guardrails.yaml",
-            GUARDRAIL,
+            policy.guardrail_name(),
         )
         return False
     return True
@@ -279,9 +229,10 @@ def guardrails_apply(*, cluster: Cluster) -> bool:
 
 def _guardrails_present(cluster: Cluster) -> bool:
     base = "/apis/admissionregistration.k8s.io/v1"
+    name = policy.guardrail_name()
     try:
-        cluster.request("GET", f"{base}/validatingadmissionpolicies/{GUARDRAIL}")
-        cluster.request("GET", f"{base}/validatingadmissionpolicybindings/{GUARDRAIL}")
+        cluster.request("GET", f"{base}/validatingadmissionpolicies/{name}")
+        cluster.request("GET", f"{base}/validatingadmissionpolicybindings/{name}")
     except (NotFound, Forbidden):
         return False
     return True
@@ -333,7 +284,7 @@ def student_manifests(
             "apiVersion": "rbac.authorization.k8s.io/v1",
             "kind": "Role",
             "metadata": meta,
-            "rules": STUDENT_RULES,
+            "rules": policy.student_rules(),
         },
         {
             "apiVersion": "rbac.authorization.k8s.io/v1",
@@ -380,52 +331,6 @@ def student_manifests(
                         "defaultRequest": container_defaults,
                     }
                 ]
-            },
-        },
-    ]
-
-
-def guardrail_manifests() -> list[dict[str, Any]]:
-    return [
-        {
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "ValidatingAdmissionPolicy",
-            "metadata": {"name": GUARDRAIL},
-            "spec": {
-                "failurePolicy": "Fail",
-                "matchConstraints": {
-                    "resourceRules": [
-                        {
-                            "apiGroups": [""],
-                            "apiVersions": ["v1"],
-                            "operations": ["CREATE", "UPDATE"],
-                            "resources": ["secrets"],
-                        }
-                    ]
-                },
-                "validations": [
-                    {
-                        "expression": "object.type != 'kubernetes.io/service-account-token'",
-                        "message": (
-                            "ServiceAccount token Secrets are not allowed in a student "
-                            "namespace: download a fresh kubeconfig from the tutor instead"
-                        ),
-                    }
-                ],
-            },
-        },
-        {
-            "apiVersion": "admissionregistration.k8s.io/v1",
-            "kind": "ValidatingAdmissionPolicyBinding",
-            "metadata": {"name": GUARDRAIL},
-            "spec": {
-                "policyName": GUARDRAIL,
-                "validationActions": ["Deny"],
-                "matchResources": {
-                    "namespaceSelector": {
-                        "matchExpressions": [{"key": STUDENT_LABEL, "operator": "Exists"}]
-                    }
-                },
             },
         },
     ]

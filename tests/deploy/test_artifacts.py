@@ -113,40 +113,46 @@ def test_every_pod_is_locked_down_and_sized(name: str):
     assert (spec.get("serviceAccountName") == "tutor") is talks_to_cluster
 
 
-def test_the_cluster_role_grants_everything_students_get():
+def test_the_tutors_cluster_role_aggregates_its_own_rules_and_the_students():
     """Kubernetes lets the tutor create the Role `student` only with rules it holds."""
-    from workspaces.classroom import STUDENT_RULES
-
-    role = next(o for o in kubernetes_objects() if o["kind"] == "ClusterRole")
+    roles = {o["metadata"]["name"]: o for o in kubernetes_objects() if o["kind"] == "ClusterRole"}
+    tutor = roles["lfs158-tutor"]
+    [selector] = tutor["aggregationRule"]["clusterRoleSelectors"]
+    parts = [
+        r
+        for r in roles.values()
+        if selector["matchLabels"].items() <= r["metadata"].get("labels", {}).items()
+    ]
+    assert {r["metadata"]["name"] for r in parts} == {"lfs158-tutor-own", "lfs158-tutor-student"}
     held = {
         (group, resource, verb)
+        for role in parts
         for rule in role["rules"]
         for group in rule["apiGroups"]
         for resource in rule["resources"]
         for verb in rule["verbs"]
     }
-    for rule in STUDENT_RULES:
-        for group in rule["apiGroups"]:
-            for resource in rule["resources"]:
-                for verb in rule["verbs"]:
-                    assert (group, resource, verb) in held
     # No wildcard, and none of the verbs that would let it grant what it does not hold.
     assert not any("*" in triple for triple in held)
     assert not {verb for _, _, verb in held} & {"escalate", "bind", "impersonate"}
 
 
-def test_the_guardrails_file_is_what_the_tutor_checks_for():
-    from workspaces.classroom import GUARDRAIL, guardrail_manifests
+def test_the_tutor_reads_the_shipped_files():
+    """One source: each student's Role and the guardrail are the deploy files' own objects."""
+    from workspaces import policy
 
+    roles = {o["metadata"]["name"]: o for o in kubernetes_objects() if o["kind"] == "ClusterRole"}
+    assert policy.student_rules() == roles["lfs158-tutor-student"]["rules"]
     shipped = [
         d
         for d in yaml.safe_load_all((DEPLOY / "kubernetes" / "student-guardrails.yaml").read_text())
         if d
     ]
-    assert shipped == guardrail_manifests()
-    role = next(o for o in kubernetes_objects() if o["kind"] == "ClusterRole")
-    [policy_rule] = [r for r in role["rules"] if r["apiGroups"] == ["admissionregistration.k8s.io"]]
-    assert policy_rule["resourceNames"] == [GUARDRAIL] and policy_rule["verbs"] == ["get"]
+    assert policy.guardrail_manifests() == shipped
+    own = roles["lfs158-tutor-own"]
+    [policy_rule] = [r for r in own["rules"] if r["apiGroups"] == ["admissionregistration.k8s.io"]]
+    assert policy_rule["resourceNames"] == [policy.guardrail_name()]
+    assert policy_rule["verbs"] == ["get"]
 
 
 # --- compose ------------------------------------------------------------------------------

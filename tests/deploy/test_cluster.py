@@ -28,6 +28,7 @@ pytestmark = [pytest.mark.cluster, pytest.mark.django_db]
 
 REPO = Path(__file__).resolve().parents[2]
 KUSTOMIZATION = REPO / "deploy" / "kubernetes"
+AGGREGATE = "lfs158-tutor/aggregate-to-tutor"
 
 
 def kubectl(cluster: Cluster, *args: str, stdin: str | None = None) -> str:
@@ -46,8 +47,14 @@ def renamed(docs: list[dict[str, Any]], suffix: str) -> tuple[list[dict[str, Any
             meta["name"] = namespace
             meta.setdefault("labels", {})[TEST_LABEL] = "true"
         elif doc["kind"] == "ClusterRole":
-            meta["name"] = role
+            # lfs158-tutor -> lfs158-tutor-<suffix>, lfs158-tutor-own -> ...-own-<suffix>:
+            # and each run's role aggregates its own parts only.
+            meta["name"] = f"{meta['name']}-{suffix}"
             meta.setdefault("labels", {})[TEST_LABEL] = "true"
+            if AGGREGATE in meta["labels"]:
+                meta["labels"][AGGREGATE] = suffix
+            for selector in (doc.get("aggregationRule") or {}).get("clusterRoleSelectors", []):
+                selector["matchLabels"][AGGREGATE] = suffix
         elif doc["kind"].startswith("ValidatingAdmissionPolicy"):
             # The one guardrail policy the tutor looks for by name; shared with the
             # classroom tests, which apply the same object. It is left in place.
@@ -77,7 +84,8 @@ def deployed(cluster: Cluster):
     """The kustomization applied in a fresh namespace; everything it made removed after."""
     built = kubectl(cluster, "kustomize", str(KUSTOMIZATION))
     docs = [d for d in yaml.safe_load_all(built) if d]
-    docs, namespace, role = renamed(docs, uuid.uuid4().hex[:8])
+    suffix = uuid.uuid4().hex[:8]
+    docs, namespace, role = renamed(docs, suffix)
     volume = f"{namespace}-postgres"
     try:
         kubectl(cluster, "apply", "--server-side", "--force-conflicts", "--field-manager=lfs158-tutor-test", "-f", "-",
@@ -104,10 +112,17 @@ def deployed(cluster: Cluster):
                 "claimRef": {"namespace": namespace, "name": claim},
             },
         }))  # fmt: skip
+        # The API server's aggregation controller fills in the tutor's ClusterRole.
+        wait_for(
+            lambda: json.loads(kubectl(cluster, "get", "clusterrole", role, "-o", "json")).get("rules"),
+            "the tutor's ClusterRole to be aggregated", timeout=30,
+        )  # fmt: skip
         yield namespace, role, docs
     finally:
         for args in (("namespace", namespace), ("clusterrolebinding", role),
-                     ("clusterrole", role), ("persistentvolume", volume)):  # fmt: skip
+                     ("clusterrole", role), ("clusterrole", f"lfs158-tutor-own-{suffix}"),
+                     ("clusterrole", f"lfs158-tutor-student-{suffix}"),
+                     ("persistentvolume", volume)):  # fmt: skip
             cluster.run_kubectl("delete", *args, "--ignore-not-found", "--wait=false")
 
 
@@ -178,7 +193,7 @@ def test_the_service_account_can_provision_grade_and_clean_up(
     from kube import Forbidden
     from labs.grader import grade
     from labs.models import Lab
-    from workspaces import classroom
+    from workspaces import classroom, policy
 
     namespace, _, _ = deployed
     config = service_account_kubeconfig(cluster, namespace)
@@ -192,14 +207,14 @@ def test_the_service_account_can_provision_grade_and_clean_up(
     student = None
     try:
         # Provisioning with the tutor's code: namespace, ServiceAccount, the Role with
-        # every rule of STUDENT_RULES (only possible when the tutor holds them all),
+        # every rule of student-role.yaml (only possible when the tutor holds them all),
         # RoleBinding, quota, limit range, and a TokenRequest for the student.
         student = classroom.student_namespace_provision(cluster=tutor, user=alice)
         assert student.is_active
         role = json.loads(
             kubectl(cluster, "get", "role", "student", "-n", student.namespace, "-o", "json")
         )
-        assert role["rules"] == classroom.STUDENT_RULES
+        assert role["rules"] == policy.student_rules()
         # The student's kubeconfig works in their namespace.
         own = KubeCluster.from_kubeconfig(
             yaml.safe_load(classroom.student_kubeconfig_text(student_namespace=student))
