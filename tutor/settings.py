@@ -56,6 +56,10 @@ MIDDLEWARE = [
     "tutor.probes.HealthProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tutor.page_cache.AnonymousPageCacheMiddleware",
+    # Below WhiteNoise (static files come precompressed) and the page cache (kept pages
+    # are compressed once). Django masks the CSRF token per response and pads gzip
+    # output at random, the BREACH mitigations for pages that reflect input.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -158,8 +162,10 @@ STORAGES = {
 }
 
 # "default" is per process on purpose: pages cached there are cheap to rebuild and
-# the content version in their key invalidates them. "shared" holds what every web
-# process must agree on (counters of failed join codes): Redis when there is one.
+# the versions in their keys invalidate them. "shared" holds what every web process
+# must agree on (sessions, the versions of each student's pages, counters of failed
+# join codes): Redis when there is one, else files in the data directory (several
+# gunicorn workers on one machine see the same files).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -172,9 +178,17 @@ CACHES = {
             "KEY_PREFIX": "tutor",
         }
         if env_str("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "shared"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
     ),
 }
+# Sessions are read from the shared cache and written through to the database: a
+# signed-in page view costs no session query, and a logout is seen by every process.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "shared"
 
 SESSION_COOKIE_HTTPONLY = True
 # Production: served over HTTPS by a proxy that terminates TLS (an Ingress, a load
