@@ -166,7 +166,7 @@ STORAGES = {
 # must agree on (sessions, the versions of each student's pages, counters of failed
 # join codes): Redis when there is one, else files in the data directory (several
 # gunicorn workers on one machine see the same files).
-CACHES = {
+CACHES: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tutor",
