@@ -49,10 +49,14 @@ pytest_plugins = ["tests.cluster.fixtures", "tests.races"]
 # A module joins it by its path here, or by `pytestmark = pytest.mark.classroom`.
 CLASSROOM_SUITE = (
     "tests/labs/test_lab_flow.py",
-    "tests/labs/test_classroom.py",
     "tests/labs/test_submission_races.py",
+    "tests/workspaces/test_classroom.py",
+    "tests/exercises/test_races.py",
+    "tests/core/test_crypto.py",
     "tests/quizzes/",
+    "tests/course/test_quizzes.py",
     "tests/classes/",
+    "tests/engine/test_regrade.py",
     "tests/bench/",
 )
 
