@@ -86,6 +86,7 @@ check: $(VENV)/.installed-dev
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check_content
+	$(PY) manage.py check_content --root tests/fixtures/course
 
 pytest: $(VENV)/.installed-dev
 	$(PY) -m pytest

@@ -1,4 +1,4 @@
-"""Every chapter of the course renders: title, table of contents, objectives, summary."""
+"""Every chapter of the real course renders: title, table of contents, objectives, summary."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.mark.parametrize("number", range(1, 17))
-def test_every_chapter_page_renders(client, number):
+def test_every_chapter_page_renders(real_course, client, number):
     chapter = Chapter.objects.get(number=number)
     response = client.get(chapter.get_absolute_url())
     assert response.status_code == 200

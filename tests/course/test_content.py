@@ -1,4 +1,4 @@
-"""The course checks without an error, and holds all sixteen chapters."""
+"""The real course (content/) checks without an error, and holds all sixteen chapters."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 
-from tests.conftest import REPO
+from tests.conftest import REAL_COURSE, REPO
 from tutor.content.registry import check_content
 
 
@@ -23,7 +23,7 @@ def manage(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 def test_check_content_passes_on_the_course():
-    result = manage("check_content", "--format", "json")
+    result = manage("check_content", "--root", str(REAL_COURSE), "--format", "json")
     assert result.returncode == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["ok"] is True
@@ -33,7 +33,7 @@ def test_check_content_passes_on_the_course():
 
 
 def test_the_real_course_is_valid_and_complete(settings):
-    report = check_content()
+    report = check_content(REAL_COURSE)
     assert report.errors == []
     assert report.counts["chapters"] == 16
     numbers = sorted(c.front["number"] for c in report.sources["chapters"])

@@ -1,4 +1,7 @@
-"""The course's quiz banks: valid, loaded, exported and imported unchanged, and answerable."""
+"""The real course's quiz banks: valid, loaded, exported and imported unchanged, and answerable.
+
+The database tests load content/ over the fixture course (the `real_course` fixture).
+"""
 
 from __future__ import annotations
 
@@ -8,12 +11,12 @@ import pytest
 import yaml
 from django.urls import reverse
 
-from lessons.content import content_root
 from lessons.models import Chapter
 from quizzes.content import read_bank
 from quizzes.export import export_quiz
 from quizzes.models import Question, Quiz, QuizAttempt
 from quizzes.services import quiz_attempt_answer
+from tests.conftest import REAL_COURSE
 from tutor.content.registry import check_content
 
 
@@ -23,38 +26,34 @@ def take_url(attempt, number=None):
 
 
 def test_the_real_banks_are_valid():
-    report = check_content()
+    report = check_content(REAL_COURSE)
     assert report.errors == []
     assert report.counts["questions"] >= 200
 
 
 @pytest.mark.django_db
-def test_the_real_course_is_loaded():
+def test_the_real_course_is_loaded(real_course):
     assert Quiz.objects.published().count() == 16
-    assert Question.objects.published().count() == check_content().counts["questions"]
+    assert Question.objects.published().count() == check_content(REAL_COURSE).counts["questions"]
     chapter = Chapter.objects.get(number=9)
     assert Quiz.objects.get(chapter=chapter).questions_per_attempt == 10
 
 
 def test_every_real_question_has_a_uuid_that_parses():
-    from lessons.content import content_root
-
-    for path in sorted((content_root() / "chapters").glob("*/quiz.yaml")):
+    for path in sorted((REAL_COURSE / "chapters").glob("*/quiz.yaml")):
         for question in yaml.safe_load(path.read_text())["questions"]:
             uuid.UUID(question["uuid"])
 
 
 @pytest.mark.django_db
 @pytest.mark.parametrize("number", range(1, 17))
-def test_export_round_trips_every_real_bank(number, carol_client):
+def test_export_round_trips_every_real_bank(number, real_course, carol_client):
     chapter = Chapter.objects.get(number=number)
     quiz = Quiz.objects.get(chapter=chapter)
     response = carol_client.get(reverse("instructor:export", args=[quiz.pk]))
     exported = response.content.decode()
     assert response["Content-Type"].startswith("application/yaml")
-    original = yaml.safe_load(
-        (content_root() / "chapters" / chapter.folder / "quiz.yaml").read_text()
-    )
+    original = yaml.safe_load((REAL_COURSE / "chapters" / chapter.folder / "quiz.yaml").read_text())
     anchors = {h["anchor"] for h in chapter.toc}
     source, errors = read_bank(
         exported.encode(), shown="export", chapter_uuid=str(chapter.uuid), anchors=anchors
@@ -87,7 +86,7 @@ def right_answer(question):
 
 
 @pytest.mark.django_db
-def test_real_questions_render_and_score_through_the_views(alice_client, alice):
+def test_real_questions_render_and_score_through_the_views(real_course, alice_client, alice):
     """Every question of the course renders for a student, and its right answer scores."""
     for quiz in Quiz.objects.published():
         attempt = QuizAttempt.objects.create(
