@@ -114,6 +114,18 @@ def real_course(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: 
             outer.__exit__(None, None, None)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Every test that makes or checks a password: the real hasher is deliberately slow.
+
+    A test about hashing itself overrides PASSWORD_HASHERS with the `settings` fixture.
+    """
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def empty_cache():
     """Cached pages and counters must not leak from one test into the next."""
