@@ -56,13 +56,13 @@ pytest_plugins = ["tests.cluster.fixtures", "tests.races"]
 CLASSROOM_SUITE = (
     "tests/labs/test_lab_flow.py",
     "tests/labs/test_submission_races.py",
-    "tests/workspaces/test_classroom.py",
     "tests/exercises/test_races.py",
-    "tests/core/test_crypto.py",
+    "tests/workspaces/test_classroom.py",
+    "tests/core/test_crypto.py",  # key rotation, on the classroom's kubeconfig rows
     "tests/quizzes/",
-    "tests/course/test_quizzes.py",
+    "tests/course/test_quizzes.py",  # the real quiz banks
     "tests/classes/",
-    "tests/engine/test_regrade.py",
+    "tests/engine/test_regrade.py",  # what a class's regrade decides
     "tests/bench/",
 )
 
