@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import logging
 import re
 from collections.abc import Callable
 from functools import cache as cache_function
@@ -43,6 +44,8 @@ from labs.models import Lab
 from lessons import services as lesson_services
 from lessons.models import Chapter, ChapterProgress
 from quizzes.models import Quiz, QuizAttempt, Response
+
+log = logging.getLogger(__name__)
 
 PAGE_SECONDS = 300
 # A student's page is kept a shorter while: what no signal announces (a group
@@ -82,13 +85,21 @@ def _user_version_key(user_id: int) -> str:
 
 
 def user_changed(user_id: int) -> None:
-    """Something a student's pages show has changed: their cached pages are stale."""
+    """Something a student's pages show has changed: their cached pages are stale.
+
+    When the shared cache cannot be written (Redis down), the change itself must
+    still happen: pages are then not kept for anyone (``page_key`` reads the same
+    cache and gives up), so nothing stale can be served.
+    """
     shared = caches["shared"]
-    if not shared.add(_user_version_key(user_id), 1, None):
-        try:
-            shared.incr(_user_version_key(user_id))
-        except ValueError:  # expired between the add and the incr
-            shared.set(_user_version_key(user_id), 1, None)
+    try:
+        if not shared.add(_user_version_key(user_id), 1, None):
+            try:
+                shared.incr(_user_version_key(user_id))
+            except ValueError:  # expired between the add and the incr
+                shared.set(_user_version_key(user_id), 1, None)
+    except Exception as exc:  # any backend error: Redis refused, a full disk
+        log.warning("could not mark the pages of user %s as changed: %s", user_id, exc)
 
 
 def _language(request: HttpRequest) -> str:
@@ -131,11 +142,15 @@ def page_key(request: HttpRequest) -> tuple[str, int | None] | None:
     language = hashlib.sha256(_language(request).encode()).hexdigest()[:12]
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
         return f"lessons:page:{request.path}:{_course_version()}:{language}", None
-    signed_in = _signed_in(request)
-    if signed_in is None:
+    try:
+        signed_in = _signed_in(request)
+        if signed_in is None:
+            return None
+        session_key, user_id = signed_in
+        version = caches["shared"].get(_user_version_key(user_id), 0)
+    except Exception as exc:  # the shared cache is down: the full stack answers, uncached
+        log.warning("signed-in page cache skipped: %s", exc)
         return None
-    session_key, user_id = signed_in
-    version = caches["shared"].get(_user_version_key(user_id), 0)
     # The session key is a bearer secret: it never appears in a key as it is.
     session = hashlib.sha256(session_key.encode()).hexdigest()[:24]
     key = f"pages:user:{session}:{request.path}:{_course_version()}:{version}:{language}"

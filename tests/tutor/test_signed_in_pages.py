@@ -107,3 +107,19 @@ def test_kept_pages_are_compressed_for_browsers_that_ask(alice, client, chapter)
         assert packed["Content-Encoding"] == "gzip"
         assert gzip.decompress(packed.content) == plain.content
         assert "Accept-Encoding" in packed["Vary"]
+
+
+def test_an_unreachable_shared_cache_costs_the_cache_not_the_page(alice, chapter, settings):
+    """Redis down: saving a user still works and pages are rendered, never served stale."""
+    settings.CACHES = {
+        **settings.CACHES,
+        "shared": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",  # nothing listens on port 1
+        },
+    }
+    alice.first_name = "Alice"
+    alice.save()  # the page-version bump fails quietly
+    client = Client()
+    client.cookies["sessionid"] = "whatever"
+    assert client.get(chapter.get_absolute_url()).status_code == 200
