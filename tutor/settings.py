@@ -291,6 +291,21 @@ LAB_GRADE_SOFT_SECONDS = (
 )
 # A queued submission no worker took within this time is enqueued again.
 LAB_QUEUED_STALE_SECONDS = env_int("TUTOR_LAB_QUEUED_STALE_SECONDS", 60)
+# Live checks: while a lab page is open, a worker of the "live" queue (a thread
+# pool: the runs wait on the API server, not the CPU) watches the student's
+# namespace and re-runs the checks when it changes. Bounded per student and lab:
+# one run, at most LAB_LIVE_SECONDS long (the page offers to resume), at most one
+# look every LAB_LIVE_MIN_INTERVAL seconds, stopped LAB_LIVE_IDLE_SECONDS after the
+# page stops asking; a student has at most LAB_LIVE_PER_STUDENT runs at once. Where
+# the API server refuses a watch, the run looks every LAB_LIVE_POLL_SECONDS instead.
+LAB_LIVE_SECONDS = env_int("TUTOR_LAB_LIVE_SECONDS", 900)
+LAB_LIVE_IDLE_SECONDS = env_int("TUTOR_LAB_LIVE_IDLE_SECONDS", 20)
+LAB_LIVE_MIN_INTERVAL = env_int("TUTOR_LAB_LIVE_MIN_INTERVAL", 2)
+LAB_LIVE_POLL_SECONDS = env_int("TUTOR_LAB_LIVE_POLL_SECONDS", 5)
+LAB_LIVE_PER_STUDENT = env_int("TUTOR_LAB_LIVE_PER_STUDENT", 2)
+# A run no live worker took within this time is given up (its message expires too).
+LAB_LIVE_QUEUE_SECONDS = env_int("TUTOR_LAB_LIVE_QUEUE_SECONDS", 30)
+CELERY_TASK_ROUTES = {"labs.tasks.watch_lab": {"queue": "live"}}
 CELERY_BEAT_SCHEDULE = {
     "reap-lab-submissions": {
         "task": "labs.tasks.reap_submissions",
