@@ -49,6 +49,15 @@ def live_get_own(*, user: User, lab: Lab) -> LiveCheck | None:
     return LiveCheck.objects.filter(user=user, lab=lab).first()
 
 
+def live_get_own_by_slug(*, user: User, slug: str) -> LiveCheck | None:
+    """The same, with its (published) lab, in one query: what every poll of the page asks."""
+    return (
+        LiveCheck.objects.select_related("lab", "lab__chapter")
+        .filter(user=user, lab__slug=slug, lab__is_published=True, lab__chapter__is_published=True)
+        .first()
+    )
+
+
 def latest_results(*, user: User | AnonymousUser, lab: Lab) -> list[Any]:
     """What the student's checks last showed: the live checks, else the newest graded run."""
     if not user.is_authenticated:

@@ -101,23 +101,29 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def live_checks(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     """POST: start (or keep) the live checks. GET: the page polls them (``?v=`` the revision shown)."""
+    if request.method != "POST":
+        return _live_poll(request, slug)
     lab = selectors.lab_get_published(slug=slug)
-    if request.method == "POST":
-        workspace = workspace_for(request.user)
-        context = _workspace_context(
-            workspace, on_tutor_cluster=not workspace or not workspace.student_cluster
-        )
-        blocked = _live_blocked(workspace, context)
-        live = None
-        if workspace is not None and not blocked:
-            live = live_start(user=request.user, lab=lab, workspace=workspace)
-        if not request.htmx:
-            return redirect(lab)
-        return _checks_partial(request, lab, live, blocked=blocked)
-    live = selectors.live_get_own(user=request.user, lab=lab)
+    workspace = workspace_for(request.user)
+    context = _workspace_context(
+        workspace, on_tutor_cluster=not workspace or not workspace.student_cluster
+    )
+    blocked = _live_blocked(workspace, context)
+    live = None
+    if workspace is not None and not blocked:
+        live = live_start(user=request.user, lab=lab, workspace=workspace)
+    if not request.htmx:
+        return redirect(lab)
+    return _checks_partial(request, lab, live, blocked=blocked)
+
+
+def _live_poll(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    live = selectors.live_get_own_by_slug(user=request.user, slug=slug)
     if live is None:
+        lab = selectors.lab_get_published(slug=slug)
         response = _checks_partial(request, lab, None, blocked="")
         return HttpResponseStopPolling(response.content) if request.htmx else response
+    lab = live.lab
     live = live_seen(live=live)
     if live.is_active and request.GET.get("v") == str(live.revision):
         # Nothing new since the page's copy: htmx leaves the page as it is.
