@@ -48,6 +48,11 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
         if before is None or before.message != result.message:
             runs.record_result(submission, list(done.values()), waiting=list(waiting.values()))
 
+    def fail(message: str, detail: str = "") -> None:
+        # A check still waiting when the run failed did not pass: it is left out.
+        runs.record_result(submission, list(done.values()))
+        runs.fail(submission, message, detail=detail)
+
     checks = submission.lab.compiled_checks()
     try:
         cluster = resolve.connect(resolve.workspace_of(submission), prepare=True)
@@ -62,28 +67,25 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
             runs.release(submission)
             raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
         if submission.on_student_cluster:
-            runs.fail(
-                submission,
+            fail(
                 "Your cluster did not answer, so your work could not be checked. Is it running, "
                 "and reachable from the tutor at its address? `kubectl get nodes` with the same "
                 "kubeconfig shows whether it answers.",
                 detail=f"cluster unreachable: {exc}",
             )
         else:
-            runs.fail(
-                submission,
+            fail(
                 "The lab cluster did not answer, so your work could not be checked. Nothing is "
                 "lost: try again in a few minutes, and tell your instructor if it keeps happening.",
                 detail=f"cluster unreachable: {exc}. {OPERATOR_HINT}",
             )
     except SoftTimeLimitExceeded:
-        runs.fail(submission, "Checking took too long; try again in a moment.")
+        fail("Checking took too long; try again in a moment.")
     except KubeError as exc:
         if submission.on_student_cluster:
-            runs.fail(submission, f"Your work could not be checked: {exc}", detail=str(exc))
+            fail(f"Your work could not be checked: {exc}", detail=str(exc))
         else:
-            runs.fail(
-                submission,
+            fail(
                 "The lab cluster refused to answer, so your work could not be checked. Try "
                 "again in a moment; tell your instructor if it keeps happening.",
                 detail=str(exc),

@@ -82,6 +82,9 @@ def test_a_check_turns_green_without_a_click(browser, stack: LiveStack):  # noqa
         "from labs.models import HintStep; "
         "print([(s.user.username, s.check_id, s.rung) for s in HintStep.objects.order_by('rung')])"
     )
-    assert recorded == "[('learner', 'web', 1), ('learner', 'web', 2), ('learner', 'web', 3), ('learner', 'web', 4)]"
+    assert (
+        recorded
+        == "[('learner', 'web', 1), ('learner', 'web', 2), ('learner', 'web', 3), ('learner', 'web', 4)]"
+    )
     assert problems == [], problems
     page.close()

@@ -66,7 +66,9 @@ def test_a_version_too_old_says_expired(kube: KubeCluster, namespace: str):
         list(kube.watch("v1", "ConfigMap", namespace, resource_version="1", timeout_seconds=5))
 
 
-def test_credentials_that_may_not_watch_are_refused(kube: KubeCluster, cluster: Cluster, namespace: str):
+def test_credentials_that_may_not_watch_are_refused(
+    kube: KubeCluster, cluster: Cluster, namespace: str
+):
     import yaml
 
     kube.apply(yaml.safe_dump_all([
@@ -101,7 +103,9 @@ class _Server(http.server.BaseHTTPRequestHandler):
 
     def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
         if self.path == "/api/v1":
-            body = b'{"resources": [{"name": "configmaps", "kind": "ConfigMap", "namespaced": true}]}'
+            body = (
+                b'{"resources": [{"name": "configmaps", "kind": "ConfigMap", "namespaced": true}]}'
+            )
             self.send_response(200)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(body)))

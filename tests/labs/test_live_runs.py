@@ -80,6 +80,17 @@ def test_checks_flip_by_themselves_as_the_namespace_changes(stack: LiveStack):
     revision = re.search(r"live\?v=(\d+)", body).group(1)
     assert browser.get(f"{LIVE}?v={revision}", htmx=True)[0] == 204
 
+    # "Check my work" with nothing deployed: the page says what a waiting check waits for.
+    _, _, graded = browser.post(f"/labs/{LAB}/check", htmx=True)
+    first = re.search(r'hx-get="([^"]+)"', graded).group(1)
+    deadline = time.monotonic() + 15
+    waiting = "Waiting up to 20 s for this to become true. Now: "
+    while waiting not in (graded := browser.get(first, htmx=True)[2]):
+        assert time.monotonic() < deadline, graded[:3000]
+        time.sleep(0.3)
+    assert "Checking your namespace…" in graded and 'value="0"' in graded
+    assert "Now: There is no Deployment <code>web</code> in your namespace" in graded
+
     stack.apply(DEPLOYMENT)
     body, created = poll(browser, lambda b: states(b).get("web") == "passed", "the Deployment seen")
     body, ready = poll(
@@ -109,10 +120,14 @@ def test_checks_flip_by_themselves_as_the_namespace_changes(stack: LiveStack):
         f"\nlive flips (s): created {created:.1f}, ready {ready:.1f}, selector {fixed:.1f}, rbac {granted:.1f}"
     )
 
-    # Live results are not submissions; "Check my work" still records one.
+    # Live results are not submissions; "Check my work" records one each time.
+    deadline = time.monotonic() + 40
+    while browser.get(first, htmx=True)[0] != 286:
+        assert time.monotonic() < deadline, "the first graded run never ended"
+        time.sleep(0.5)
     assert (
         stack.shell("from labs.models import LabSubmission; print(LabSubmission.objects.count())")
-        == "0"
+        == "1"
     )
     _, url, _ = browser.post(f"/labs/{LAB}/check")
     deadline = time.monotonic() + 60
@@ -122,8 +137,9 @@ def test_checks_flip_by_themselves_as_the_namespace_changes(stack: LiveStack):
     assert "5 / 5 points" in answer[2] and "All checks pass" in answer[2]
     assert (
         stack.shell("from labs.models import LabSubmission; print(LabSubmission.objects.count())")
-        == "1"
+        == "2"
     )
+    assert stack.shell("from labs.models import LiveCheck; print(LiveCheck.objects.count())") == "1"
 
 
 def test_a_page_that_stops_asking_stops_its_run_and_resumes_on_return(stack: LiveStack):
