@@ -101,7 +101,7 @@ class _Server(http.server.BaseHTTPRequestHandler):
 
     answer = "redirect"
 
-    def do_GET(self) -> None:  # noqa: N802 (the standard library's name)
+    def do_GET(self) -> None:
         if self.path == "/api/v1":
             body = (
                 b'{"resources": [{"name": "configmaps", "kind": "ConfigMap", "namespaced": true}]}'
