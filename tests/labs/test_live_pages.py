@@ -148,10 +148,10 @@ def test_in_a_classroom_live_checks_wait_for_the_namespace(
 # --- with the cluster: starting, polling, stopping -----------------------------------------------
 
 
-pytestmark_cluster = pytest.mark.cluster
+needs_cluster = pytest.mark.cluster
 
 
-@pytestmark_cluster
+@needs_cluster
 def test_opening_the_page_starts_one_live_run_and_polling_reads_it(
     client, alice: User, with_cluster, django_capture_on_commit_callbacks
 ):
@@ -182,7 +182,7 @@ def test_opening_the_page_starts_one_live_run_and_polling_reads_it(
     assert f"?v={live.revision + 1}" in body
 
 
-@pytestmark_cluster
+@needs_cluster
 def test_a_student_sees_only_their_own_live_results(client, alice: User, bob: User, with_cluster):
     lab = make_lab()
     LiveCheck.objects.create(
@@ -206,7 +206,7 @@ def test_a_student_sees_only_their_own_live_results(client, alice: User, bob: Us
     assert LiveCheck.objects.count() == 1
 
 
-@pytestmark_cluster
+@needs_cluster
 @pytest.mark.parametrize(
     ("status", "change", "reason", "says"),
     [
@@ -246,7 +246,7 @@ def test_a_run_that_is_gone_stops_the_polling_and_offers_to_resume(
     assert fresh.status == LiveStatus.QUEUED and fresh.run_id != live.run_id
 
 
-@pytestmark_cluster
+@needs_cluster
 def test_a_student_has_at_most_two_live_runs(client, alice: User, with_cluster, settings):
     settings.LAB_LIVE_PER_STUDENT = 2
     labs = [make_lab() for _ in range(3)]
