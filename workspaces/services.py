@@ -47,6 +47,11 @@ def workspace_prepare(*, user: User) -> None:
     tasks.prepare_workspace.delay(user.pk)
 
 
+def workspace_prepare_by_id(*, user_id: int) -> None:
+    """The same, from code that holds only the id (the terminal's WebSocket)."""
+    tasks.prepare_workspace.delay(user_id)
+
+
 def kubeconfig_refresh(*, student_namespace: StudentNamespace) -> None:
     """Issue a fresh token for the student's kubeconfig in a worker."""
     tasks.refresh_kubeconfig.delay(student_namespace.pk)
