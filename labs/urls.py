@@ -7,5 +7,6 @@ app_name = "labs"
 urlpatterns = [
     path("labs/<slug:slug>/", views.lab_detail, name="lab"),
     path("labs/<slug:slug>/check", views.lab_check, name="check"),
+    path("labs/<slug:slug>/reset", views.lab_reset, name="reset"),
     path("labs/<slug:slug>/submissions/<int:pk>/", views.submission_detail, name="submission"),
 ]

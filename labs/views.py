@@ -6,15 +6,17 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
 from core.http import AuthenticatedHttpRequest
 from labs import selectors
 from labs.models import Lab, LabSubmission
 from labs.submissions import lab_submission_create
-from workspaces import own_cluster, tutor_cluster
+from workspaces import own_cluster, services, tutor_cluster
+from workspaces.reset import kinds_to_reset
 from workspaces.resolve import Workspace, workspace_for
+from workspaces.terminal.page import terminal_context
 
 
 def _checks_view(lab: Lab, submission: LabSubmission | None) -> list[dict[str, object]]:
@@ -65,6 +67,7 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "submission": latest,
             "checks": _checks_view(lab, latest),
             "history": history,
+            **terminal_context(request),
         },
     )
 
@@ -109,6 +112,7 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             "submission": submission,
             "checks": _checks_view(lab, submission),
             "history": history,
+            **terminal_context(request),
         },
     )
 
@@ -119,3 +123,32 @@ def _submission_partial(request: HttpRequest, lab: Lab, submission: LabSubmissio
         "labs/lab.html#lab-result",
         {"lab": lab, "submission": submission, "checks": _checks_view(lab, submission)},
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def lab_reset(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Reset the workspace for this lab: a confirmation (GET), then a worker deletes (POST)."""
+    lab = selectors.lab_get_published(slug=slug)
+    workspace = workspace_for(request.user)
+    if request.method == "POST":
+        if workspace is None or not workspace.ready:
+            messages.error(request, "Your namespace is not ready yet: there is nothing to reset.")
+        else:
+            services.workspace_reset_start(user=request.user, lab=lab)
+            messages.success(
+                request,
+                f"Resetting: the objects of this lab in the namespace {workspace.namespace} are "
+                "being deleted (a few seconds).",
+            )
+        return redirect(lab)
+    kinds = sorted({kind for _, kind in reset_kinds_shown(lab)})
+    return render(
+        request,
+        "labs/reset.html",
+        {"lab": lab, "workspace": workspace, "kinds": kinds},
+    )
+
+
+def reset_kinds_shown(lab: Lab) -> list[tuple[str, str]]:
+    return kinds_to_reset(lab.reset_kinds())
