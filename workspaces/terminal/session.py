@@ -123,6 +123,7 @@ class Session:
         self.output_bucket = TokenBucket(rate, rate)
         self.recording = bool(settings.TUTOR_TERMINAL_RECORD)
         self._ended = asyncio.Event()
+        self._ending: asyncio.Future[None] | None = None
 
     # --- running --------------------------------------------------------------------------
 
@@ -145,7 +146,11 @@ class Session:
                 message or "The shell has ended (exit).", reason=message or "the shell exited"
             )
         except asyncio.CancelledError:
-            await self.end("The server is restarting.", reason="server stopped")
+            if self._ending is None:
+                self.state = "ended"
+                self._ending = asyncio.ensure_future(
+                    self._finish("The server is restarting.", "server stopped")
+                )
             raise
         except Exception:
             log.exception("terminal session %s failed", self.row_id)
@@ -343,24 +348,31 @@ class Session:
     # --- ending ---------------------------------------------------------------------------
 
     async def end(self, message: str, *, reason: str) -> None:
-        if self.state == "ended":
-            return
-        self.state = "ended"
-        self.end_reason = message
-        await self._broadcast(_event("ended", message=message))
-        with contextlib.suppress(Exception):
-            await self.backend.close()
-        for viewer in list(self.viewers.values()):
-            if viewer.role == WATCHER:
-                await _watch_end(viewer.watch_id)
-        self.viewers.clear()
-        await self._save_progress(reason=reason)
-        SESSIONS.pop(self.row_id, None)
-        log.info(
-            "terminal session %s of user %s ended (%s): %d bytes in, %d out",
-            self.row_id, self.user_id, reason, self.bytes_in, self.bytes_out,
-        )  # fmt: skip
-        self._ended.set()
+        """End the session once, whoever asks first; the ending is not cut short by a
+        cancelled caller (the task that asked may be the one being stopped)."""
+        if self._ending is None:
+            self.state = "ended"
+            self.end_reason = message
+            self._ending = asyncio.ensure_future(self._finish(message, reason))
+        await asyncio.shield(self._ending)
+
+    async def _finish(self, message: str, reason: str) -> None:
+        try:
+            await self._broadcast(_event("ended", message=message))
+            with contextlib.suppress(Exception):
+                await self.backend.close()
+            for viewer in list(self.viewers.values()):
+                if viewer.role == WATCHER:
+                    await _watch_end(viewer.watch_id)
+            self.viewers.clear()
+            await self._save_progress(reason=reason)
+            log.info(
+                "terminal session %s of user %s ended (%s): %d bytes in, %d out",
+                self.row_id, self.user_id, reason, self.bytes_in, self.bytes_out,
+            )  # fmt: skip
+        finally:
+            SESSIONS.pop(self.row_id, None)
+            self._ended.set()
 
     async def wait_ended(self) -> None:
         await self._ended.wait()
@@ -469,7 +481,14 @@ def _create_row(
 
 async def stop_all(message: str = "The server is restarting.") -> None:
     """End every session of this process (the server is stopping)."""
+    loop = asyncio.get_running_loop()
     for session in list(SESSIONS.values()):
+        if session.task is None or session.task.get_loop() is not loop:
+            SESSIONS.pop(session.row_id, None)  # of an event loop that has ended
+            continue
         await session.end(message, reason="server stopped")
+        # One that was already ending (its shell exited, it went idle) finishes first.
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(session.wait_ended(), timeout=5)
         if session.task is not None:
             session.task.cancel()
