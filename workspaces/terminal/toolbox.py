@@ -10,9 +10,12 @@ only creates the Pod and opens ``pods/exec`` to it.
 On the local control plane no container runs: kwok answers exec into a Pod
 that has an ``Exec`` object beside it by running the command on this machine
 (cluster/cluster.py ``toolbox_exec``). The tutor then prepares a home folder
-for it under ``TUTOR_DATA_DIR/toolboxes/<namespace>``, with a kubeconfig
-holding the student's own token, and (when the tutor runs as root) has the
-shell run as ``nobody``, who cannot read the tutor's files.
+for it (``<tmp>/lfs158-toolboxes/<namespace>``) with a kubeconfig holding the
+student's own token, and a copy of kubectl beside; when the tutor runs as
+root, the shell runs as ``nobody``, who cannot read the tutor's files (kwok
+switches only to users this machine knows, so every simulated toolbox shares
+that one: the local control plane is for development and CI, where the
+students are tests; on a real cluster each toolbox is a container of its own).
 
 Synchronous and slow (it waits for the Pod): callers run it in a thread.
 """
@@ -23,6 +26,7 @@ import contextlib
 import json
 import os
 import shutil
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -32,7 +36,7 @@ from typing import Any
 import yaml
 from django.conf import settings
 
-from cluster.cluster import TOOLBOX_LABEL, toolbox_exec
+from cluster.cluster import TOOLBOX_LABEL, kubectl_binary, toolbox_exec
 from kube import Cluster, KubeError, NotFound
 from workspaces import classroom, tutor_cluster
 from workspaces.models import StudentNamespace
@@ -141,8 +145,17 @@ def simulated(cluster: Cluster) -> bool:
     return True
 
 
+def simulated_root() -> Path:
+    return Path(tempfile.gettempdir()) / "lfs158-toolboxes"
+
+
 def workdir_of(namespace: str) -> Path:
-    return Path(settings.DATA_DIR) / "toolboxes" / namespace
+    return simulated_root() / namespace
+
+
+def simulated_uid() -> int | None:
+    """``nobody`` when the tutor may switch users (it runs as root), else None."""
+    return NOBODY if os.geteuid() == 0 else None
 
 
 def remove_simulated_home(namespace: str) -> None:
@@ -222,13 +235,23 @@ def _prepare_simulated(
     if classroom.student_kubeconfig_needs_refresh(student_namespace=student_namespace):
         classroom.student_kubeconfig_refresh(cluster=cluster, student_namespace=student_namespace)
     kubeconfig = classroom.student_kubeconfig_text(student_namespace=student_namespace)
+    root = simulated_root()
+    root.mkdir(mode=0o711, exist_ok=True)
+    root.chmod(0o711)
+    bin_dir = root / "bin"
+    bin_dir.mkdir(mode=0o755, exist_ok=True)
+    kubectl = kubectl_binary()
+    copy = bin_dir / "kubectl"
+    if kubectl.is_file() and (not copy.is_file() or copy.stat().st_size != kubectl.stat().st_size):
+        shutil.copy2(kubectl, copy)
+        copy.chmod(0o755)
     home = workdir_of(namespace)
     (home / ".kube").mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)
     _write(home / ".kube" / "config", kubeconfig, 0o600)
-    rc = BASHRC.read_text()
-    _write(home / ".bashrc", rc, 0o644)
+    _write(home / ".bashrc", BASHRC.read_text(), 0o644)
     _write(home / ".bash_profile", "[ -f ~/.bashrc ] && . ~/.bashrc\n", 0o644)
-    user = NOBODY if os.geteuid() == 0 else None
+    user = simulated_uid()
     if user is not None:
         for path in (home, home / ".kube", *home.rglob("*")):
             os.chown(path, user, user)
@@ -237,7 +260,11 @@ def _prepare_simulated(
         POD,
         kubeconfig=str(home / ".kube" / "config"),
         workdir=str(home),
-        env={"TMOUT": str(settings.TUTOR_TERMINAL_IDLE_SECONDS + 60), "USER": "student"},
+        env={
+            "PATH": f"{bin_dir}:/usr/local/bin:/usr/bin:/bin",
+            "TMOUT": str(settings.TUTOR_TERMINAL_IDLE_SECONDS + 60),
+            "USER": "student",
+        },
         run_as_user=user,
         run_as_group=user,
         pod_uid=pod["metadata"]["uid"],
