@@ -109,7 +109,9 @@ class WsgiBridge:
                 }
             )
             more = response.rest is not None
-            await send({"type": "http.response.body", "body": b"".join(response.body), "more_body": more})
+            await send(
+                {"type": "http.response.body", "body": b"".join(response.body), "more_body": more}
+            )
             while response.rest is not None:
                 chunk = await loop.run_in_executor(self.pool, _next_chunk, response.rest)
                 if chunk is None:

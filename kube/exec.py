@@ -119,7 +119,9 @@ async def open_exec(
             raise errors.Forbidden(str(message)[:500]) from exc
         if status == 404:
             raise errors.NotFound(str(message)[:500] or f"pod {namespace}/{pod} not found") from exc
-        raise errors.KubeError(f"exec into {namespace}/{pod} refused ({status}): {message}"[:500]) from exc
+        raise errors.KubeError(
+            f"exec into {namespace}/{pod} refused ({status}): {message}"[:500]
+        ) from exc
     except (OSError, TimeoutError, websockets.InvalidHandshake, ssl.SSLError) as exc:
         raise errors.ClusterUnreachable(f"{base}: exec into {namespace}/{pod}: {exc}") from exc
     return ExecStream(connection)

@@ -17,7 +17,7 @@ import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tutor.settings")
 
-from django.core.wsgi import get_wsgi_application  # noqa: E402  (sets Django up first)
+from django.core.wsgi import get_wsgi_application
 
 wsgi = get_wsgi_application()
 
@@ -27,7 +27,6 @@ from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E40
 from django.conf import settings  # noqa: E402
 
 from core.wsgi_bridge import WsgiBridge  # noqa: E402
-
 from workspaces.terminal.lifespan import lifespan  # noqa: E402
 from workspaces.terminal.routing import websocket_urlpatterns  # noqa: E402
 

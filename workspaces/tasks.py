@@ -10,8 +10,8 @@ from django.utils import timezone
 
 from kube import KubeError
 from workspaces import classroom, reset, tutor_cluster
-from workspaces.resolve import connect, workspace_for
 from workspaces.models import NamespaceRun, StudentNamespace
+from workspaces.resolve import connect, workspace_for
 
 log = logging.getLogger(__name__)
 
@@ -112,9 +112,7 @@ def reset_workspace(user_id: int, lab_slug: str, kinds: list[list[str | None]]) 
     try:
         cluster = connect(workspace)
         try:
-            reset.workspace_reset(
-                workspace, [(k[0], str(k[1])) for k in kinds], cluster=cluster
-            )
+            reset.workspace_reset(workspace, [(k[0], str(k[1])) for k in kinds], cluster=cluster)
         finally:
             cluster.close()
     except KubeError as exc:

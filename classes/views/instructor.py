@@ -284,7 +284,9 @@ def student_terminal(request: AuthenticatedHttpRequest, pk: int, user_id: int) -
         {
             "cohort": cohort,
             "student": student,
-            **watch_context(url=f"/ws/terminal/watch/{ticket}/", student_name=student.get_username()),
+            **watch_context(
+                url=f"/ws/terminal/watch/{ticket}/", student_name=student.get_username()
+            ),
         },
     )
     response["Cache-Control"] = "no-store"

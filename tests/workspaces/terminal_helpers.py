@@ -122,7 +122,7 @@ class Tab:
                 if event.get("type") == kind:
                     self.events.remove(event)
                     return event
-            if time.monotonic() > deadline or self.closed is not None and not self._pending():
+            if time.monotonic() > deadline or (self.closed is not None and not self._pending()):
                 raise AssertionError(
                     f"no {kind!r} event; got {self.events}, closed={self.closed}, "
                     f"output={self.output[-500:]!r}"
@@ -138,7 +138,7 @@ class Tab:
             match = re.search(pattern, self.output, re.S)
             if match:
                 return match
-            if time.monotonic() > deadline or self.closed is not None and not self._pending():
+            if time.monotonic() > deadline or (self.closed is not None and not self._pending()):
                 raise AssertionError(f"no {pattern!r} in {self.output[-2000:]!r} ({self.events})")
             await self.pump()
 

@@ -87,7 +87,9 @@ def test_the_students_shell_runs_in_their_toolbox_with_their_rights(
         exec_objects = await tab.run_command("kubectl auth can-i create execs.kwok.x-k8s.io")
         assert exec_objects.strip() == "no"
         # Completion for kubectl is loaded; the namespace is the default.
-        assert (await tab.run_command("complete -p kubectl | grep -c __start_kubectl")).strip() == "1"
+        assert (
+            await tab.run_command("complete -p kubectl | grep -c __start_kubectl")
+        ).strip() == "1"
         # Nothing of the tutor's in its environment.
         env = await tab.run_command("env")
         assert "TUTOR_" not in env and "DJANGO" not in env
@@ -142,11 +144,19 @@ def test_reset_deletes_the_labs_objects_and_keeps_the_toolbox(classroom, cluster
         )
     finally:
         tutor.close()
-    assert deleted == ["ConfigMap", "Pod", "Deployment"] or set(deleted) == {"ConfigMap", "Pod", "Deployment"}
+    assert deleted == ["ConfigMap", "Pod", "Deployment"] or set(deleted) == {
+        "ConfigMap",
+        "Pod",
+        "Deployment",
+    }
 
     def names(kind: str) -> set[str]:
         out = cluster.run_kubectl("-n", row.namespace, "get", kind, "-o", "json").stdout
-        return {i["metadata"]["name"] for i in json.loads(out)["items"] if not i["metadata"].get("deletionTimestamp")}
+        return {
+            i["metadata"]["name"]
+            for i in json.loads(out)["items"]
+            if not i["metadata"].get("deletionTimestamp")
+        }
 
     wait_for(lambda: "web" not in names("deployments"), "the Deployment to be deleted")
     assert names("configmaps") == {"kube-root-ca.crt"}

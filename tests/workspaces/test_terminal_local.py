@@ -58,7 +58,7 @@ def alice_cookie(client, alice, local_mode):
 def test_it_refuses_a_connection_without_a_session(local_mode):
     async def body():
         tab = Tab(None)
-        connected, code = await tab.connect()
+        connected, _code = await tab.connect()
         assert connected is False
 
     run(body)
@@ -325,12 +325,16 @@ def test_keystrokes_are_not_recorded_unless_the_operator_says_so(client, alice, 
 
     run(recorded)
     assert not TerminalKeystrokes.objects.filter(session__user=alice).exists()
-    typed = "".join(TerminalKeystrokes.objects.filter(session__user=bob).values_list("data", flat=True))
+    typed = "".join(
+        TerminalKeystrokes.objects.filter(session__user=bob).values_list("data", flat=True)
+    )
     assert "echo secret-two" in typed
     assert TerminalSession.objects.get(user=bob).recorded is True
     # And the page says so, before anything is typed.
     client.force_login(bob)
-    assert "everything typed in this terminal is recorded" in client.get("/terminal/").content.decode()
+    assert (
+        "everything typed in this terminal is recorded" in client.get("/terminal/").content.decode()
+    )
 
 
 @pytest.fixture
@@ -415,7 +419,9 @@ def test_a_session_whose_process_is_gone_is_replaced(alice_cookie, alice):
 
     # A row left by a process that died: no heartbeat for a minute.
     TerminalSession.objects.create(
-        user=alice, backend="local", owner_channel="terminal.p1abcdef!gone",
+        user=alice,
+        backend="local",
+        owner_channel="terminal.p1abcdef!gone",
         heartbeat_at=timezone.now() - timezone.timedelta(minutes=1),
     )
 
@@ -425,7 +431,7 @@ def test_a_session_whose_process_is_gone_is_replaced(alice_cookie, alice):
         await tab.wait_event("running")
 
     run(body)
-    old, new = TerminalSession.objects.filter(user=alice).order_by("started_at")
+    old, _new = TerminalSession.objects.filter(user=alice).order_by("started_at")
     assert old.end_reason.startswith("lost")
 
 

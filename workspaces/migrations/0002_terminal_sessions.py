@@ -6,61 +6,116 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('workspaces', '0001_initial'),
+        ("workspaces", "0001_initial"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name='TerminalSession',
+            name="TerminalSession",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('backend', models.CharField(choices=[('cluster', 'Toolbox Pod on the cluster'), ('local', "Shell on the tutor's machine")], max_length=10)),
-                ('namespace', models.CharField(blank=True, max_length=63)),
-                ('started_from', models.CharField(blank=True, max_length=200)),
-                ('owner_channel', models.CharField(blank=True, max_length=120)),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('heartbeat_at', models.DateTimeField(blank=True, null=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('end_reason', models.CharField(blank=True, max_length=200)),
-                ('bytes_in', models.PositiveBigIntegerField(default=0)),
-                ('bytes_out', models.PositiveBigIntegerField(default=0)),
-                ('recorded', models.BooleanField(default=False)),
-                ('user', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='terminal_sessions', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                (
+                    "backend",
+                    models.CharField(
+                        choices=[
+                            ("cluster", "Toolbox Pod on the cluster"),
+                            ("local", "Shell on the tutor's machine"),
+                        ],
+                        max_length=10,
+                    ),
+                ),
+                ("namespace", models.CharField(blank=True, max_length=63)),
+                ("started_from", models.CharField(blank=True, max_length=200)),
+                ("owner_channel", models.CharField(blank=True, max_length=120)),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("heartbeat_at", models.DateTimeField(blank=True, null=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                ("end_reason", models.CharField(blank=True, max_length=200)),
+                ("bytes_in", models.PositiveBigIntegerField(default=0)),
+                ("bytes_out", models.PositiveBigIntegerField(default=0)),
+                ("recorded", models.BooleanField(default=False)),
+                (
+                    "user",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="terminal_sessions",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.CreateModel(
-            name='TerminalKeystrokes',
+            name="TerminalKeystrokes",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('at', models.DateTimeField()),
-                ('data', models.TextField()),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='keystrokes', to='workspaces.terminalsession')),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("at", models.DateTimeField()),
+                ("data", models.TextField()),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="keystrokes",
+                        to="workspaces.terminalsession",
+                    ),
+                ),
             ],
             options={
-                'ordering': ['at', 'id'],
+                "ordering": ["at", "id"],
             },
         ),
         migrations.CreateModel(
-            name='TerminalWatch',
+            name="TerminalWatch",
             fields=[
-                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
-                ('started_at', models.DateTimeField(auto_now_add=True)),
-                ('ended_at', models.DateTimeField(blank=True, null=True)),
-                ('session', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='watches', to='workspaces.terminalsession')),
-                ('watcher', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='terminal_watches', to=settings.AUTH_USER_MODEL)),
+                (
+                    "id",
+                    models.BigAutoField(
+                        auto_created=True, primary_key=True, serialize=False, verbose_name="ID"
+                    ),
+                ),
+                ("started_at", models.DateTimeField(auto_now_add=True)),
+                ("ended_at", models.DateTimeField(blank=True, null=True)),
+                (
+                    "session",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="watches",
+                        to="workspaces.terminalsession",
+                    ),
+                ),
+                (
+                    "watcher",
+                    models.ForeignKey(
+                        on_delete=django.db.models.deletion.CASCADE,
+                        related_name="terminal_watches",
+                        to=settings.AUTH_USER_MODEL,
+                    ),
+                ),
             ],
             options={
-                'ordering': ['-started_at', '-id'],
+                "ordering": ["-started_at", "-id"],
             },
         ),
         migrations.AddConstraint(
-            model_name='terminalsession',
-            constraint=models.UniqueConstraint(condition=models.Q(('ended_at__isnull', True)), fields=('user',), name='one_live_terminal_per_user'),
+            model_name="terminalsession",
+            constraint=models.UniqueConstraint(
+                condition=models.Q(("ended_at__isnull", True)),
+                fields=("user",),
+                name="one_live_terminal_per_user",
+            ),
         ),
     ]

@@ -32,7 +32,7 @@ from asgiref.sync import sync_to_async
 from django.conf import settings
 
 from cluster.cluster import kubectl_binary
-from kube import KubeError
+from kube import Cluster, KubeError
 from kube import config as kube_config
 from kube.exec import ExecStream, open_exec
 from kube.kubeconfig import context_parts
@@ -70,7 +70,9 @@ def backend_for(*, user_id: int, client_address: str) -> Backend:
     if tutor_cluster.classroom_mode():
         row = toolbox.student_namespace_for_terminal(user_id=user_id)
         if row is None:
-            raise Unavailable("Your namespace is being prepared; this takes a few seconds.", retry=True)
+            raise Unavailable(
+                "Your namespace is being prepared; this takes a few seconds.", retry=True
+            )
         return ClusterBackend(user_id=user_id, namespace=row.namespace)
     if not is_loopback(client_address):
         raise Unavailable(
@@ -91,14 +93,14 @@ def is_loopback(address: str) -> bool:
 
 
 class ClusterBackend:
-    kind = TerminalSession.Backend.CLUSTER
+    kind: str = TerminalSession.Backend.CLUSTER.value
     # kwok learns of a new Exec object through a watch: exec fails until it has.
     SIMULATED_EXEC_WAIT = 30.0
 
     def __init__(self, *, user_id: int, namespace: str) -> None:
         self.user_id = user_id
         self.namespace = namespace
-        self._cluster = None
+        self._cluster: Cluster | None = None
         self._box: toolbox.Toolbox | None = None
         self._stream: ExecStream | None = None
         self._size = (80, 24)
@@ -115,10 +117,10 @@ class ClusterBackend:
         if row is None:
             raise Unavailable("Your namespace is not ready yet.", retry=True)
         try:
-            self._cluster = await asyncio.to_thread(toolbox.connect)
+            cluster = self._cluster = await asyncio.to_thread(toolbox.connect)
             self._box = await asyncio.to_thread(
                 toolbox.toolbox_ensure,
-                cluster=self._cluster,
+                cluster=cluster,
                 student_namespace=row,
                 say=say_from_thread,
             )
@@ -203,7 +205,7 @@ _QUEUE_HIGH, _QUEUE_LOW = 32, 4
 
 
 class LocalBackend:
-    kind = TerminalSession.Backend.LOCAL
+    kind: str = TerminalSession.Backend.LOCAL.value
 
     def __init__(self, *, namespace: str) -> None:
         self.namespace = namespace

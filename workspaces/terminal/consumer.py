@@ -18,6 +18,7 @@ and JSON events (``attached``, ``status``, ``running``, ``watchers``,
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
 import time
@@ -129,7 +130,9 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             if session is None:  # another tab started one a moment ago
                 row = await sessions.live_session(user_id=self.user_id)
                 if row is None:
-                    await self._refuse("Your terminal could not start: reload the page.", CLOSE_RETRY)
+                    await self._refuse(
+                        "Your terminal could not start: reload the page.", CLOSE_RETRY
+                    )
                     return
                 self.owner_channel = row.owner_channel
             else:
@@ -142,7 +145,9 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         try:
             data = signing.loads(ticket, salt=WATCH_SALT, max_age=WATCH_TICKET_SECONDS)
         except signing.BadSignature:
-            await self._refuse("This watch link has expired: open it again from the class page.", CLOSE_UNAVAILABLE)
+            await self._refuse(
+                "This watch link has expired: open it again from the class page.", CLOSE_UNAVAILABLE
+            )
             return
         if data.get("w") != self.user_id or not await sync_to_async(is_instructor)(user):
             await self._refuse("You may not watch this terminal.", CLOSE_UNAVAILABLE)
@@ -165,7 +170,7 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         # and gets a new session (the old row is closed as lost).
         loop = asyncio.get_running_loop()
         self._attach_timer = loop.call_later(
-            ATTACH_TIMEOUT, lambda: asyncio.ensure_future(self._attach_timed_out(row_id))
+            ATTACH_TIMEOUT, lambda: sessions.spawn(self._attach_timed_out(row_id))
         )
 
     async def _attach_timed_out(self, row_id: int | None) -> None:
@@ -179,10 +184,8 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         if self._attach_timer is not None:
             self._attach_timer.cancel()
         if self.owner_channel:
-            try:
+            with contextlib.suppress(ChannelFull):
                 await self._to_owner("terminal.detach")
-            except ChannelFull:
-                pass
 
     # --- from the browser -----------------------------------------------------------------
 
@@ -190,7 +193,9 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         if not self.owner_channel:
             return
         if not await self._still_signed_in():
-            await self._refuse("You are signed out: sign in again to use the terminal.", CLOSE_SIGNED_OUT)
+            await self._refuse(
+                "You are signed out: sign in again to use the terminal.", CLOSE_SIGNED_OUT
+            )
             return
         try:
             message = json.loads(text_data or (bytes_data or b"").decode())
@@ -204,7 +209,9 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         if kind == "input" and isinstance(message.get("data"), str):
             await self._to_owner("terminal.input", data=message["data"][:65536])
         elif kind == "resize":
-            await self._to_owner("terminal.resize", cols=message.get("cols"), rows=message.get("rows"))
+            await self._to_owner(
+                "terminal.resize", cols=message.get("cols"), rows=message.get("rows")
+            )
         elif kind == "keepalive":
             await self._to_owner("terminal.keepalive")
         elif kind == "stop":
@@ -254,7 +261,9 @@ class TerminalConsumer(AsyncWebsocketConsumer):
 
     async def _refuse(self, text: str, code: int) -> None:
         self.owner_channel = ""
-        await self.send(text_data=json.dumps({"type": "unavailable", "message": text, "code": code}))
+        await self.send(
+            text_data=json.dumps({"type": "unavailable", "message": text, "code": code})
+        )
         await self.close(code=code)
 
     async def _within_connect_limit(self) -> bool:

@@ -105,7 +105,9 @@ class HostChannelLayer(InMemoryChannelLayer):
         self._server_loop = loop
         self._lock = asyncio.Lock()
 
-    async def _on_connection(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+    async def _on_connection(
+        self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter
+    ) -> None:
         try:
             while True:
                 size = int.from_bytes(await reader.readexactly(_FRAME), "big")

@@ -6,5 +6,7 @@ from workspaces.terminal.consumer import TerminalConsumer
 
 websocket_urlpatterns = [
     path("ws/terminal/", TerminalConsumer.as_asgi()),
-    re_path(r"^ws/terminal/watch/(?P<ticket>[A-Za-z0-9_:.\-]{10,400})/$", TerminalConsumer.as_asgi()),
+    re_path(
+        r"^ws/terminal/watch/(?P<ticket>[A-Za-z0-9_:.\-]{10,400})/$", TerminalConsumer.as_asgi()
+    ),
 ]

@@ -117,7 +117,8 @@ class Session:
 
     def __post_init__(self) -> None:
         self.input_bucket = TokenBucket(
-            settings.TUTOR_TERMINAL_INPUT_BYTES_PER_SECOND, settings.TUTOR_TERMINAL_INPUT_BURST_BYTES
+            settings.TUTOR_TERMINAL_INPUT_BYTES_PER_SECOND,
+            settings.TUTOR_TERMINAL_INPUT_BURST_BYTES,
         )
         rate = settings.TUTOR_TERMINAL_OUTPUT_BYTES_PER_SECOND
         self.output_bucket = TokenBucket(rate, rate)
@@ -179,9 +180,7 @@ class Session:
     def _say(self, text: str) -> None:
         self.status = text
         if self.state == "starting":
-            asyncio.ensure_future(
-                self._broadcast({"type": "terminal.event", "event": "status", "message": text})
-            )
+            spawn(self._broadcast({"type": "terminal.event", "event": "status", "message": text}))
 
     async def _receive_loop(self) -> None:
         while True:
@@ -189,7 +188,9 @@ class Session:
             try:
                 await self.handle(message)
             except Exception:
-                log.exception("terminal session %s: bad message %s", self.row_id, message.get("type"))
+                log.exception(
+                    "terminal session %s: bad message %s", self.row_id, message.get("type")
+                )
 
     async def _tick_loop(self) -> None:
         next_beat = 0.0
@@ -208,7 +209,11 @@ class Session:
             if idle >= limit - warning and not self.warned:
                 self.warned = True
                 await self._broadcast(
-                    {"type": "terminal.event", "event": "idle-warning", "seconds": int(limit - idle)}
+                    {
+                        "type": "terminal.event",
+                        "event": "idle-warning",
+                        "seconds": int(limit - idle),
+                    }
                 )
             if now - self.started >= settings.TUTOR_TERMINAL_MAX_SECONDS:
                 await self.end("This session reached its maximum length.", reason="max length")
@@ -382,6 +387,18 @@ class Session:
         await _save(self.row_id, self.bytes_in, self.bytes_out, reason, strokes)
 
 
+# Tasks started and not awaited are kept here until they finish (else the loop may
+# collect them half-way).
+_BACKGROUND: set[asyncio.Future[Any]] = set()
+
+
+def spawn(coroutine: Any) -> asyncio.Future[Any]:
+    task = asyncio.ensure_future(coroutine)
+    _BACKGROUND.add(task)
+    task.add_done_callback(_BACKGROUND.discard)
+    return task
+
+
 def _event(event: str, **extra: Any) -> dict[str, Any]:
     return {"type": "terminal.event", "event": event, **extra}
 
@@ -391,7 +408,11 @@ def _event(event: str, **extra: Any) -> dict[str, Any]:
 
 @sync_to_async
 def _save(
-    row_id: int, bytes_in: int, bytes_out: int, reason: str | None, strokes: list[tuple[datetime, str]]
+    row_id: int,
+    bytes_in: int,
+    bytes_out: int,
+    reason: str | None,
+    strokes: list[tuple[datetime, str]],
 ) -> None:
     fields: dict[str, Any] = {
         "heartbeat_at": timezone.now(),
