@@ -67,7 +67,7 @@ def run() -> bool:
             cookies = {name: login_cookie(url, "learner", password) for name, url in urls.items()}
             ours = urls["uvicorn 2x4 (tutor/serve.py)"]
             loads: dict[tuple[str, str], list[Load]] = {}
-            for name, url in urls.items():
+            for url in urls.values():
                 wrk("warm-up", f"{url}{CHAPTER}", seconds=2)
             for _ in range(ROUNDS):
                 loads.setdefault(("ceiling", ""), []).append(
@@ -98,7 +98,9 @@ def run() -> bool:
             by_label[f"gunicorn 2x{n} (reference): chapter, {what}"].requests_per_second
             for n in (1, 4)
         )
-        share = by_label[f"uvicorn 2x4 (tutor/serve.py): chapter, {what}"].requests_per_second / best
+        share = (
+            by_label[f"uvicorn 2x4 (tutor/serve.py): chapter, {what}"].requests_per_second / best
+        )
         verdict = "meets" if share >= GOAL_REFERENCE else "misses"
         print(
             f"goal: {what} page >= {GOAL_REFERENCE:.0%} of the better gunicorn -> {share:.0%} "
