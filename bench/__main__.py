@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import chapter_pages, classroom, labs, manifests, quiz_answers
+from bench import chapter_pages, classroom, labs, manifests, quiz_answers, terminal
 
 
 def main() -> int:
@@ -13,6 +13,7 @@ def main() -> int:
     ok = manifests.run() and ok
     ok = labs.run() and ok
     ok = classroom.run() and ok
+    ok = terminal.run() and ok
     return 0 if ok else 1
 
 
