@@ -127,7 +127,9 @@ class Student:
         self.violations: list[str] = []
         self.page.on(
             "console",
-            lambda m: self.violations.append(m.text) if "Content Security Policy" in m.text else None,
+            lambda m: (
+                self.violations.append(m.text) if "Content Security Policy" in m.text else None
+            ),
         )
 
     def sign_up(self) -> None:
@@ -221,7 +223,9 @@ def test_students_work_in_their_own_terminals(chromium, classroom_server, cluste
         run_buttons.nth(1).click()
         alice.wait_screen("deployment.apps/webserver created")
         wait_for(
-            lambda: cluster.run_kubectl("-n", namespace, "get", "deploy", "webserver").returncode == 0,
+            lambda: (
+                cluster.run_kubectl("-n", namespace, "get", "deploy", "webserver").returncode == 0
+            ),
             "the Deployment the Run button applied",
         )
 
