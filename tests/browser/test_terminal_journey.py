@@ -249,7 +249,7 @@ def test_students_work_in_their_own_terminals(chromium, classroom_server, cluste
         namespaces.append(namespace_of(classroom_server, bob.name))
         bob.type("kubectl get pods; kubectl get pods -n " + namespace + "\n")
         shown = bob.wait_screen("Forbidden")
-        assert probe not in shown and f'cannot list resource "pods"' in shown
+        assert probe not in shown and 'cannot list resource "pods"' in shown
 
         # Reset (with a confirmation): the lab's objects go, the toolbox stays.
         alice.open(f"/labs/{LAB}/reset")
@@ -292,7 +292,7 @@ def test_a_phone_stacks_the_terminal_and_it_can_be_maximised(chromium, classroom
 
 
 class _Page(http.server.BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         body = b"<!doctype html><title>elsewhere</title><p>another site</p>"
         self.send_response(200)
         self.send_header("Content-Type", "text/html")
