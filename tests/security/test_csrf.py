@@ -59,6 +59,7 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
     return {
         "labs:lab": {"slug": lab.slug},
         "labs:check": {"slug": lab.slug},
+        "labs:reset": {"slug": lab.slug},
         "labs:submission": {"slug": lab.slug, "pk": owned.submission.pk},
         "exercises:exercise": {"chapter": chapter, "slug": exercise.slug},
         "exercises:validate": {"chapter": chapter, "slug": exercise.slug},
