@@ -155,12 +155,12 @@ def wrk(
 def table(title: str, rows: list[Load], reference: Load) -> str:
     lines = [
         title,
-        f"{'what':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'of ref':>7}",
+        f"{'what':52} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'of ref':>7}",
     ]
     for row in rows:
         share = row.requests_per_second / reference.requests_per_second
         lines.append(
-            f"{row.label:44} {row.requests_per_second:9.0f} {row.p50_ms:8.2f} {row.p99_ms:8.2f} "
+            f"{row.label:52} {row.requests_per_second:9.0f} {row.p50_ms:8.2f} {row.p99_ms:8.2f} "
             f"{row.errors:7d} {share:7.0%}"
         )
     return "\n".join(lines)
