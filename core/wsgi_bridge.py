@@ -3,8 +3,8 @@
 Why not Django's ASGI handler: it runs every sync view of a process one at a
 time, in one thread (thread-sensitive ``sync_to_async``), and every view of
 the tutor is sync. Why not a2wsgi: it hands each response chunk back to the
-event loop on its own, and measured on the chapter page it served about a
-third fewer requests than this bridge (README, "Serving").
+event loop on its own, and on the chapter page it served a quarter to a half
+fewer requests than this bridge (README, "Benchmarks").
 
 One request costs two hand-offs: the request goes to a thread of the pool,
 which runs the application and reads the body it returns; the response comes
