@@ -256,7 +256,9 @@ if REDIS_URL:
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
             "CONFIG": {
-                "hosts": [REDIS_URL],
+                # channels-redis waits 5 s in a blocking pop; redis-py 8's default socket
+                # timeout is shorter and would cut every such wait off.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
                 "prefix": "tutor-channels:",
                 "capacity": 2000,
                 "expiry": 30,

@@ -113,7 +113,11 @@ class Tab:
         elif message.get("bytes") is not None:
             self.output += message["bytes"].decode(errors="replace")
         elif message.get("text") is not None:
-            self.events.append(json.loads(message["text"]))
+            event = json.loads(message["text"])
+            self.events.append(event)
+            # Attached to a shell that is already running: no "running" event follows.
+            if event.get("type") == "attached" and event.get("state") == "running":
+                self.events.append({"type": "running"})
 
     async def wait_event(self, kind: str, timeout: float = 30) -> dict[str, Any]:
         deadline = time.monotonic() + timeout

@@ -26,7 +26,7 @@ ECHO = textwrap.dedent(
 
     async def main():
         layer = HostChannelLayer(sys.argv[1])
-        channel = await layer.new_channel("terminal.")
+        channel = await layer.new_channel()
         print(channel, flush=True)
         message = await layer.receive(channel)
         await layer.send(message["reply_to"], {"type": "echo", "data": message["data"] * 2})
@@ -48,7 +48,7 @@ def test_a_message_reaches_a_channel_of_another_process_and_back(tmp_path: Path)
 
         async def body():
             layer = HostChannelLayer(str(tmp_path))
-            mine = await layer.new_channel("terminal.")
+            mine = await layer.new_channel()
             assert mine.split("!")[0] != theirs.split("!")[0]
             await layer.send(theirs, {"type": "ping", "data": b"\x00\x01", "reply_to": mine})
             answer = await asyncio.wait_for(layer.receive(mine), timeout=10)

@@ -447,3 +447,35 @@ def test_the_shell_does_not_get_the_tutors_environment(alice_cookie, monkeypatch
         assert kubeconfig.strip().split(os.pathsep)[0].endswith("lab.kubeconfig")
 
     run(body)
+
+
+def test_sessions_reach_their_tabs_through_redis_too(alice_cookie, settings, redis_url):
+    """With REDIS_URL (several web processes, several hosts) the layer is channels-redis,
+    configured as the settings configure it."""
+    from tutor import settings as project
+
+    settings.CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                "hosts": [{"address": redis_url, "socket_timeout": 15}],
+                "prefix": f"test-{os.getpid()}:",
+            },
+        }
+    }
+
+    async def body():
+        from channels.layers import get_channel_layer
+
+        assert type(get_channel_layer()).__name__ == "RedisChannelLayer"
+        tab = Tab(alice_cookie)
+        await tab.connect()
+        await tab.wait_event("running")
+        assert (await tab.run_command("echo via-$((1+1))-redis")).strip() == "via-2-redis"
+        await tab.close()
+        again = Tab(alice_cookie)
+        await again.connect()
+        await again.wait_event("attached")
+        await again.wait_output("via-2-redis")
+
+    run(body)

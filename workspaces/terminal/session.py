@@ -467,7 +467,9 @@ async def session_start(
     """A new session held by this process; None when another tab has just started one."""
     layer = get_channel_layer()
     assert layer is not None, "CHANNEL_LAYERS is not configured"
-    channel = await layer.new_channel("terminal.")
+    # The default prefix: channels-redis serves all specific channels of a process from
+    # one shared receive loop, which needs them to share it.
+    channel = await layer.new_channel()
     row = await _create_row(user_id, backend, started_from, channel)
     if row is None:
         return None
