@@ -451,9 +451,7 @@ def test_the_shell_does_not_get_the_tutors_environment(alice_cookie, monkeypatch
 
 def test_sessions_reach_their_tabs_through_redis_too(alice_cookie, settings, redis_url):
     """With REDIS_URL (several web processes, several hosts) the layer is channels-redis,
-    configured as the settings configure it."""
-    from tutor import settings as project
-
+    configured as tutor/settings.py configures it."""
     settings.CHANNEL_LAYERS = {
         "default": {
             "BACKEND": "channels_redis.core.RedisChannelLayer",
