@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from tests.browser.test_reading_journey import CHROMIUM_ARGS
-from tests.cluster.fixtures import Cluster, wait_for
+from tests.cluster.fixtures import TEST_LABEL, Cluster, wait_for
 from tests.conftest import ARTIFACTS, REPO, TutorServer, free_port, manage
 
 pytestmark = [pytest.mark.browser, pytest.mark.cluster]
@@ -90,14 +90,24 @@ def classroom_server(tmp_path_factory, cluster: Cluster) -> Iterator[TutorServer
     )
 
 
+LOCAL_NAMESPACE = f"t-terminal-{uuid.uuid4().hex[:8]}"
+
+
 @pytest.fixture(scope="module")
 def idle_server(tmp_path_factory, cluster: Cluster) -> Iterator[TutorServer]:
-    yield from start_tutor(
-        tmp_path_factory.mktemp("terminal-idle"),
-        TUTOR_KUBECONFIG=str(cluster.kubeconfig),
-        TUTOR_TERMINAL_IDLE_SECONDS="8",
-        TUTOR_TERMINAL_IDLE_WARNING_SECONDS="5",
-    )
+    """Local mode (a shell on this machine), its lab namespace one of its own."""
+    cluster.run_kubectl("create", "namespace", LOCAL_NAMESPACE)
+    cluster.run_kubectl("label", "namespace", LOCAL_NAMESPACE, f"{TEST_LABEL}=true")
+    try:
+        yield from start_tutor(
+            tmp_path_factory.mktemp("terminal-idle"),
+            TUTOR_KUBECONFIG=str(cluster.kubeconfig),
+            TUTOR_LAB_NAMESPACE=LOCAL_NAMESPACE,
+            TUTOR_TERMINAL_IDLE_SECONDS="8",
+            TUTOR_TERMINAL_IDLE_WARNING_SECONDS="5",
+        )
+    finally:
+        cluster.run_kubectl("delete", "namespace", LOCAL_NAMESPACE, "--wait=false")
 
 
 @pytest.fixture(scope="module")
@@ -367,24 +377,31 @@ def test_an_idle_terminal_is_warned_then_stopped_and_starts_again(chromium, idle
         learner.close()
 
 
-def test_a_chapter_try_box_runs_in_a_terminal_drawer(chromium, idle_server):
+def test_a_chapter_try_box_runs_and_applies_in_a_terminal_drawer(
+    chromium, idle_server, cluster: Cluster
+):
     reader = Student(chromium, idle_server, f"reader-{uuid.uuid4().hex[:6]}")
     try:
         reader.sign_up()
         reader.open("/chapters/kubernetes-architecture/")
         runs = reader.page.locator(".callout-try .run-button")
-        if runs.count() == 0:
-            reader.open("/chapters/kubernetes-building-blocks/")
-            runs = reader.page.locator(".callout-try .run-button")
-        assert runs.count() >= 1
+        assert runs.count() >= 2
         assert reader.page.locator(".callout-try .copy-button").count() >= runs.count()
         assert not reader.page.locator("[data-terminal]").is_visible()
+        # The first box's commands: Run opens the drawer and types them.
+        assert runs.first.inner_text() == "Run"
         runs.first.click()
         reader.page.locator("[data-terminal]").wait_for(state="visible")
         reader.wait_connected(timeout=30)
-        reader.page.wait_for_function(
-            "() => document.querySelector('[data-terminal]').terminalPanel.queue.length === 0"
-        )
+        reader.wait_screen("kubectl get nodes -o wide")
+        reader.wait_screen("kwok-node-0")
+        # A manifest: Apply sends it to `kubectl apply -f -` as a here-document, into the
+        # lab namespace (local mode: TUTOR_LAB_NAMESPACE).
+        apply = reader.page.locator(".callout-try .run-button", has_text="Apply").first
+        apply.click()
+        reader.wait_screen("pod/shared-network created")
+        made = cluster.run_kubectl("-n", LOCAL_NAMESPACE, "get", "pod", "shared-network")
+        assert made.returncode == 0, made.stderr
         assert reader.violations == []
     finally:
         reader.close()
