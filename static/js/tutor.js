@@ -57,6 +57,10 @@
   function commandText(pre) {
     var kind = RUNNABLE[pre.dataset.lang];
     var text = pre.innerText.replace(/\s+$/, "");
+    // The labs write LAB_NAMESPACE where the student's namespace goes: the terminal knows it.
+    var terminal = document.querySelector("[data-terminal]");
+    var namespace = terminal && terminal.dataset.terminalNamespace;
+    if (namespace) text = text.replace(/\bLAB_NAMESPACE\b/g, namespace);
     if (kind === "console") {
       text = text.split("\n").filter(function (l) { return l.startsWith("$ "); })
         .map(function (l) { return l.slice(2); }).join("\n");

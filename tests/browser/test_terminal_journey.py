@@ -226,10 +226,14 @@ def test_students_work_in_their_own_terminals(chromium, classroom_server, cluste
         assert textarea.get_attribute("aria-describedby") == "terminal-keys"
         alice.page.screenshot(path=str(ARTIFACTS / "terminal-lab.png"))
 
-        # Run: the lab's second command block (save the Deployment, apply it).
+        # Run: the lab's first block makes the lab namespace kubectl's default; the
+        # terminal puts the student's namespace where the lab writes LAB_NAMESPACE.
         run_buttons = alice.page.locator("[data-runnable] .run-button")
         assert run_buttons.count() >= 5
         assert alice.page.locator("[data-runnable] .copy-button").count() >= 5
+        run_buttons.nth(0).click()
+        alice.wait_screen(f'Context "{namespace}" modified.')
+        # The second (save the Deployment, apply it).
         run_buttons.nth(1).click()
         alice.wait_screen("deployment.apps/webserver created")
         wait_for(

@@ -11,12 +11,14 @@ that speaks it.
 from __future__ import annotations
 
 import re
+import shutil
+import subprocess
 from pathlib import Path
 
 import yaml
 from django.conf import settings
 
-from cluster.cluster import K8S_VERSION
+from cluster.cluster import K8S_VERSION, kubectl_binary
 from tests.deploy.test_artifacts import DEPLOY, KUBERNETES, REPO, compose, kubernetes_objects
 
 TOOLBOX = DEPLOY / "toolbox" / "Dockerfile"
@@ -103,3 +105,31 @@ def test_the_deployment_serves_websockets_with_the_toolbox_image_named():
     assert not (DEPLOY / "gunicorn.conf.py").exists()
     assert "ENV" in {word for word, _ in instructions(REPO / "Dockerfile")}
     assert "TUTOR_BIND=0.0.0.0" in (REPO / "Dockerfile").read_text()
+
+
+def test_the_toolbox_shell_writes_a_kubeconfig_of_the_pods_service_account(tmp_path: Path):
+    """In a real toolbox Pod: kubectl config works as the labs show it, with the Pod's
+    own (kubelet-refreshed) token file; run here with a stand-in ServiceAccount folder."""
+    kubectl = kubectl_binary()
+    if not kubectl.is_file():
+        kubectl = Path(shutil.which("kubectl") or "/nonexistent/kubectl")
+    home, sa = tmp_path / "home", tmp_path / "sa"
+    home.mkdir()
+    sa.mkdir()
+    (sa / "token").write_text("not-a-real-token")
+    (sa / "ca.crt").write_text("")
+    (sa / "namespace").write_text("lfs158-alice-12345678")
+    env = {
+        "HOME": str(home), "LFS158_SA_DIR": str(sa), "TERM": "dumb",
+        "PATH": f"{kubectl.parent}:/usr/bin:/bin",
+    }  # fmt: skip
+    rc = DEPLOY / "toolbox" / "bashrc"
+    query = "kubectl config view --minify -o jsonpath='{..namespace} {..tokenFile}'"
+    shown = subprocess.run(
+        ["bash", "--norc", "--noprofile", "-i", "-c", f". {rc} >/dev/null; {query}"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert shown.stdout.split()[-2:] == ["lfs158-alice-12345678", str(sa / "token")], shown.stderr
+    config = home / ".kube" / "config"
+    assert oct(config.stat().st_mode & 0o777) == "0o600"
+    assert "not-a-real-token" not in config.read_text()
