@@ -477,3 +477,28 @@ def test_sessions_reach_their_tabs_through_redis_too(alice_cookie, settings, red
         await again.wait_output("via-2-redis")
 
     run(body)
+
+
+def test_a_session_of_a_process_that_just_died_is_given_up_at_once(alice_cookie, alice):
+    from django.utils import timezone
+
+    # Its heartbeat is still fresh, but nothing listens on its channel any more.
+    TerminalSession.objects.create(
+        user=alice,
+        backend="local",
+        owner_channel="specific.p1zzzzzz!gone",
+        heartbeat_at=timezone.now(),
+    )
+
+    async def body():
+        tab = Tab(alice_cookie)
+        await tab.connect()
+        event = await tab.wait_event("unavailable", timeout=10)
+        assert event["code"] == 4025  # the page reconnects by itself
+        again = Tab(alice_cookie)
+        await again.connect()
+        await again.wait_event("running")
+
+    run(body)
+    old, _ = TerminalSession.objects.filter(user=alice).order_by("started_at")
+    assert old.end_reason.startswith("lost")

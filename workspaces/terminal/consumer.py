@@ -162,10 +162,14 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         await self._attach(row_id=row.pk)
 
     async def _attach(self, *, row_id: int | None) -> None:
-        await self._to_owner(
-            "terminal.attach", role=self.role, name=self.user_name,
-            cols=self.size[0], rows=self.size[1],
-        )  # fmt: skip
+        try:
+            await self._to_owner(
+                "terminal.attach", role=self.role, name=self.user_name,
+                cols=self.size[0], rows=self.size[1],
+            )  # fmt: skip
+        except ChannelFull:  # its process is gone (or not reading): a new session
+            await self._attach_timed_out(row_id)
+            return
         # No answer: the process holding the session is gone. The page reconnects
         # and gets a new session (the old row is closed as lost).
         loop = asyncio.get_running_loop()
@@ -206,6 +210,12 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         kind = message.get("type")
         if self.role == sessions.WATCHER:
             return  # watchers only watch
+        try:
+            await self._forward(kind, message)
+        except ChannelFull:
+            await self._refuse("The terminal session was lost: reconnecting…", CLOSE_RETRY)
+
+    async def _forward(self, kind: object, message: dict[str, Any]) -> None:
         if kind == "input" and isinstance(message.get("data"), str):
             await self._to_owner("terminal.input", data=message["data"][:65536])
         elif kind == "resize":
