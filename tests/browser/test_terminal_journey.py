@@ -29,6 +29,7 @@ import pytest
 from tests.browser.test_reading_journey import CHROMIUM_ARGS
 from tests.cluster.fixtures import TEST_LABEL, Cluster, wait_for
 from tests.conftest import ARTIFACTS, REPO, TutorServer, free_port, manage
+from workspaces.terminal.toolbox import remove_simulated_home
 
 pytestmark = [pytest.mark.browser, pytest.mark.cluster]
 
@@ -283,6 +284,7 @@ def test_students_work_in_their_own_terminals(chromium, classroom_server, cluste
         bob.close()
         for namespace in namespaces:
             cluster.run_kubectl("delete", "namespace", namespace, "--wait=false")
+            remove_simulated_home(namespace)
 
 
 def test_a_phone_stacks_the_terminal_and_it_can_be_maximised(chromium, classroom_server):
