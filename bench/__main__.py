@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import chapter_pages, classroom, labs, live, manifests, quiz_answers
+from bench import chapter_pages, classroom, labs, live, manifests, quiz_answers, terminal
 
 
 def main() -> int:
@@ -14,6 +14,7 @@ def main() -> int:
     ok = labs.run() and ok
     ok = live.run() and ok
     ok = classroom.run() and ok
+    ok = terminal.run() and ok
     return 0 if ok else 1
 
 

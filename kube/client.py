@@ -13,6 +13,7 @@ import contextlib
 import functools
 import json
 import socket
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -121,6 +122,25 @@ class Cluster:
 
     def close(self) -> None:
         self._api.close()
+
+    def connection_settings(self) -> tuple[str, ssl.SSLContext, dict[str, str]]:
+        """The server URL, a TLS context and the auth headers: for streams the client cannot open.
+
+        The same CA, client certificate and bearer token the REST calls use
+        (``kube.exec`` opens pods/exec WebSockets with them).
+        """
+        conf = self._api.configuration
+        context = ssl.create_default_context(cafile=conf.ssl_ca_cert or None)
+        if not conf.verify_ssl:
+            context.check_hostname = False
+            context.verify_mode = ssl.CERT_NONE
+        if conf.cert_file:
+            context.load_cert_chain(conf.cert_file, conf.key_file or None)
+        headers = {}
+        token = conf.get_api_key_with_prefix("BearerToken", alias="authorization")
+        if token:
+            headers["Authorization"] = token
+        return str(conf.host).rstrip("/"), context, headers
 
     # --- raw REST -------------------------------------------------------------------------
 
@@ -350,6 +370,17 @@ class Cluster:
                         f"namespace {name} got no default ServiceAccount"
                     ) from None
                 time.sleep(0.2)
+
+    def delete_collection(
+        self, *, api_version: str, kind: str, namespace: str, label_selector: str = ""
+    ) -> None:
+        """Delete every object of a kind in a namespace (matching the selector), in the background."""
+        resource = self.resource(api_version, kind)
+        query = [("propagationPolicy", "Background")]
+        if label_selector:
+            query.append(("labelSelector", label_selector))
+        with contextlib.suppress(errors.NotFound):
+            self.request("DELETE", resource.path(namespace), query=query)
 
     def delete_namespace(self, name: str) -> None:
         with contextlib.suppress(errors.NotFound):

@@ -16,8 +16,10 @@ from labs import checklist, hints, selectors
 from labs.live import live_seen, live_start
 from labs.models import Lab, LabSubmission, LiveCheck
 from labs.submissions import lab_submission_create
-from workspaces import own_cluster, tutor_cluster
+from workspaces import own_cluster, services, tutor_cluster
+from workspaces.reset import kinds_to_reset
 from workspaces.resolve import Where, Workspace, workspace_for
+from workspaces.terminal.page import terminal_context
 
 # How often an open lab page asks for its live checks (seconds).
 LIVE_POLL_SECONDS = 2
@@ -93,6 +95,7 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "submission": latest,
             "submission_rows": _submission_rows(lab, latest),
             "history": history,
+            **terminal_context(request),
         },
     )
 
@@ -215,6 +218,7 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             "submission": submission,
             "submission_rows": _submission_rows(lab, submission),
             "history": history,
+            **terminal_context(request),
         },
     )
 
@@ -233,3 +237,32 @@ def _submission_partial(request: HttpRequest, lab: Lab, submission: LabSubmissio
             "submission_rows": _submission_rows(lab, submission),
         },
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def lab_reset(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Reset the workspace for this lab: a confirmation (GET), then a worker deletes (POST)."""
+    lab = selectors.lab_get_published(slug=slug)
+    workspace = workspace_for(request.user)
+    if request.method == "POST":
+        if workspace is None or not workspace.ready:
+            messages.error(request, "Your namespace is not ready yet: there is nothing to reset.")
+        else:
+            services.workspace_reset_start(user=request.user, lab=lab)
+            messages.success(
+                request,
+                f"Resetting: the objects of this lab in the namespace {workspace.namespace} are "
+                "being deleted (a few seconds).",
+            )
+        return redirect(lab)
+    kinds = sorted({kind for _, kind in reset_kinds_shown(lab)})
+    return render(
+        request,
+        "labs/reset.html",
+        {"lab": lab, "workspace": workspace, "kinds": kinds},
+    )
+
+
+def reset_kinds_shown(lab: Lab) -> list[tuple[str, str]]:
+    return kinds_to_reset(lab.reset_kinds())

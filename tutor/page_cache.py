@@ -165,7 +165,8 @@ def store(request: HttpRequest, response: HttpResponse) -> None:
     key, user_id = found
     if user_id is not None and getattr(request.user, "pk", None) != user_id:
         return
-    if getattr(request, "_csp_nonce", None):
+    nonce = getattr(request, "_csp_nonce", None)
+    if nonce and user_id is None:
         # The page carries this request's CSP nonce: sharing it would share the nonce.
         return
     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
@@ -175,13 +176,19 @@ def store(request: HttpRequest, response: HttpResponse) -> None:
     # compression cannot leak the CSRF token it holds (BREACH needs reflected input).
     compressed = gzip.compress(content, mtime=0) if len(content) >= GZIP_MIN_BYTES else None
     seconds = PAGE_SECONDS if user_id is None else USER_PAGE_SECONDS
-    cache.set(key, (content, compressed, headers, user_id is not None), seconds)
+    # A student's own page may keep its nonce (styles the terminal drawer injects): it is
+    # served again only to the same session, and the page reflects no input into which
+    # an attacker could put markup that reuses it.
+    cache.set(key, (content, compressed, headers, user_id is not None, nonce or ""), seconds)
 
 
 def _hit(
-    request: HttpRequest, kept: tuple[bytes, bytes | None, dict[str, str], bool]
+    request: HttpRequest, kept: tuple[bytes, bytes | None, dict[str, str], bool, str]
 ) -> HttpResponse:
-    content, compressed, headers, private = kept
+    content, compressed, headers, private, nonce = kept
+    if nonce:
+        # CSPMiddleware (above) then writes the policy with the nonce the page holds.
+        request._csp_nonce = nonce  # type: ignore[attr-defined]
     accepts_gzip = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
     response = HttpResponse(compressed if compressed and accepts_gzip else content, headers=headers)
     if compressed and accepts_gzip:

@@ -73,6 +73,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tutor.urls"
 WSGI_APPLICATION = "tutor.wsgi.application"
+# `make run` and the image serve tutor/asgi.py with uvicorn (tutor/serve.py): pages in
+# TUTOR_WEB_THREADS threads per process, the browser terminal over WebSockets.
+ASGI_APPLICATION = "tutor.asgi.application"
+TUTOR_WEB_THREADS = env_int("TUTOR_WEB_THREADS", 4)
 
 TEMPLATES = [
     {
@@ -256,6 +260,32 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
+
+# Channels: how the browser terminal's messages reach the process that holds a
+# session (workspaces/terminal/). With Redis, any web process of any host; without,
+# the processes of this host, through Unix sockets under DATA_DIR (one machine needs
+# no server).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # channels-redis waits 5 s in a blocking pop; redis-py 8's default socket
+                # timeout is shorter and would cut every such wait off.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": "tutor-channels:",
+                "capacity": 2000,
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "workspaces.terminal.layer.HostChannelLayer",
+            "CONFIG": {"directory": str(DATA_DIR / "channels"), "capacity": 2000, "expiry": 30},
+        }
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -355,3 +385,31 @@ if not TUTOR_ENCRYPTION_KEYS:
             'print(Fernet.generate_key().decode())"`'
         )
     TUTOR_ENCRYPTION_KEYS = [local_encryption_key(DATA_DIR)]
+
+# The browser terminal (workspaces/terminal/): in classroom mode a shell in a toolbox
+# Pod in the student's namespace (pods/exec); in local mode a shell on this machine,
+# only for a browser on this machine. TUTOR_TERMINAL=false turns it off.
+TUTOR_TERMINAL = env_bool("TUTOR_TERMINAL", True)
+# A session with no input for this long stops; a warning comes this long before.
+TUTOR_TERMINAL_IDLE_SECONDS = env_int("TUTOR_TERMINAL_IDLE_SECONDS", 30 * 60)
+TUTOR_TERMINAL_IDLE_WARNING_SECONDS = env_int("TUTOR_TERMINAL_IDLE_WARNING_SECONDS", 5 * 60)
+# No session lasts longer than this, busy or not (a new one is a click away).
+TUTOR_TERMINAL_MAX_SECONDS = env_int("TUTOR_TERMINAL_MAX_SECONDS", 4 * 3600)
+# What a reloaded page gets back: the last bytes the shell printed.
+TUTOR_TERMINAL_SCROLLBACK_BYTES = env_int("TUTOR_TERMINAL_SCROLLBACK_BYTES", 256 * 1024)
+# Rate limits per session: bytes typed (a burst covers a pasted manifest), bytes
+# printed (beyond it the shell is slowed down, not cut off), and new connections per
+# user per minute.
+TUTOR_TERMINAL_INPUT_BYTES_PER_SECOND = env_int("TUTOR_TERMINAL_INPUT_BYTES_PER_SECOND", 8 * 1024)
+TUTOR_TERMINAL_INPUT_BURST_BYTES = env_int("TUTOR_TERMINAL_INPUT_BURST_BYTES", 64 * 1024)
+TUTOR_TERMINAL_OUTPUT_BYTES_PER_SECOND = env_int(
+    "TUTOR_TERMINAL_OUTPUT_BYTES_PER_SECOND", 512 * 1024
+)
+TUTOR_TERMINAL_CONNECTS_PER_MINUTE = env_int("TUTOR_TERMINAL_CONNECTS_PER_MINUTE", 30)
+# Keystroke recording, for an operator who must (an exam, an investigation): off by
+# default; when on, every student is told so above their terminal.
+TUTOR_TERMINAL_RECORD = env_bool("TUTOR_TERMINAL_RECORD", False)
+# The toolbox image (deploy/toolbox/Dockerfile) and what its Pod may use.
+TUTOR_TOOLBOX_IMAGE = env_str("TUTOR_TOOLBOX_IMAGE", "lfs158-toolbox:0.1.0")
+TUTOR_TOOLBOX_CPU = env_str("TUTOR_TOOLBOX_CPU", "100m")
+TUTOR_TOOLBOX_MEMORY = env_str("TUTOR_TOOLBOX_MEMORY", "128Mi")

@@ -13,6 +13,7 @@ from django.db import transaction
 
 from workspaces import tasks
 from workspaces.models import NamespaceRun, StudentNamespace
+from workspaces.reset import ResettableLab
 
 
 def namespace_run_start(
@@ -45,6 +46,17 @@ def namespace_runs(*, scope: str, limit: int = 3) -> list[NamespaceRun]:
 def workspace_prepare(*, user: User) -> None:
     """Provision the student's classroom namespace in a worker (idempotent)."""
     tasks.prepare_workspace.delay(user.pk)
+
+
+def workspace_prepare_by_id(*, user_id: int) -> None:
+    """The same, from code that holds only the id (the terminal's WebSocket)."""
+    tasks.prepare_workspace.delay(user_id)
+
+
+def workspace_reset_start(*, user: User, lab: ResettableLab) -> None:
+    """Delete what the student made for this lab, in a worker (workspaces.reset)."""
+    kinds = [[api_version, kind] for api_version, kind in lab.reset_kinds()]
+    tasks.reset_workspace.delay(user.pk, lab.slug, kinds)
 
 
 def kubeconfig_refresh(*, student_namespace: StudentNamespace) -> None:

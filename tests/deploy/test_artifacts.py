@@ -231,7 +231,7 @@ def test_the_image_collects_static_files_and_has_a_healthcheck():
     healthcheck = next(rest for word, rest in instructions if word == "HEALTHCHECK")
     assert "/healthz" in healthcheck
     cmd = next(rest for word, rest in instructions if word == "CMD")
-    assert "gunicorn" in cmd and "deploy/gunicorn.conf.py" in cmd
+    assert cmd == '["python", "-m", "tutor.serve"]'  # uvicorn: pages and WebSockets
     ignored = (REPO / ".dockerignore").read_text().split()
     assert {".git", ".venv", "var", "deploy/secrets", "*.kubeconfig"} <= set(ignored)
     # Every package of the code is in the image (kube reads cluster/'s one cache rule).
@@ -253,4 +253,4 @@ def test_every_command_the_artifacts_run_exists():
     for text in texts:
         for command in re.findall(r'"celery", "-A", "tutor", "(\w+)"', text):
             assert command in ("worker", "beat")
-    assert (DEPLOY / "gunicorn.conf.py").is_file()
+    assert (REPO / "tutor" / "serve.py").is_file()
