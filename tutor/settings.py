@@ -159,7 +159,9 @@ STORAGES = {
 
 # "default" is per process on purpose: pages cached there are cheap to rebuild and
 # the content version in their key invalidates them. "shared" holds what every web
-# process must agree on (counters of failed join codes): Redis when there is one.
+# process must agree on (counters of failed join codes, requests per client): Redis
+# when there is one, else files in the data directory, which the web processes of
+# one machine share (their counts are approximate: a file cache has no atomic incr).
 CACHES = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -172,7 +174,11 @@ CACHES = {
             "KEY_PREFIX": "tutor",
         }
         if env_str("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "shared-cache"),
+            "OPTIONS": {"MAX_ENTRIES": 10_000},
+        }
     ),
 }
 
@@ -283,6 +289,15 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
     },
 }
+
+# The as-you-type validation of exercises is open to anyone reading: each client may
+# ask for this many checks a minute (per address for visitors, per account once
+# signed in; 0 turns the limit off). Typing sends one check per pause.
+TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS = env_int("TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS", 120)
+TUTOR_VALIDATE_PER_MINUTE_USER = env_int("TUTOR_VALIDATE_PER_MINUTE_USER", 60)
+# Form bodies larger than this are refused before they are read (a manifest is at
+# most 256 KiB, a pasted quiz question or bank at most 512 KiB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # Classroom mode: every student gets a namespace of their own on the classroom
 # cluster (the one above) and downloads a kubeconfig for it. Local mode: one

@@ -109,6 +109,23 @@ def validate_text(
     return result
 
 
+def manifest_text_problem(text: str) -> str | None:
+    """Why a manifest cannot even be kept (as an attempt, an answer); None when it can.
+
+    The same limit as the validator's, so whatever is too large to check is
+    too large to store; NUL characters no database column takes.
+    """
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > DEFAULT_MAX_BYTES:
+        return (
+            f"The manifest is {size // 1024} KiB; the limit is {DEFAULT_MAX_BYTES // 1024} KiB. "
+            "A manifest for an exercise is a few objects: remove what is not needed."
+        )
+    if "\x00" in text:
+        return "The manifest contains a NUL character (\\0): remove it."
+    return None
+
+
 def _cap_findings(result: ValidationResult, limit: int) -> None:
     """Keep the first ``limit`` findings in file order; one more says what was left out."""
     total = len(result.findings) + sum(len(d.findings) for d in result.documents)
