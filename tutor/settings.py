@@ -162,7 +162,7 @@ STORAGES = {
 # process must agree on (counters of failed join codes, requests per client): Redis
 # when there is one, else files in the data directory, which the web processes of
 # one machine share (their counts are approximate: a file cache has no atomic incr).
-CACHES = {
+CACHES: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tutor",
