@@ -14,7 +14,15 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
 from core.crypto import local_encryption_key
-from tutor.env import ConfigError, env_bool, env_int, env_list, env_str, local_secret_key
+from tutor.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    local_secret_key,
+    private_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("TUTOR_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -95,6 +103,8 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Sessions and password hashes live in it: owner-only, like the secret files.
+    private_file(Path(DATABASES["default"]["NAME"]))
     # A web process and a worker write to the same file: wait for the lock
     # instead of failing, and let readers proceed during writes (WAL).
     DATABASES["default"]["OPTIONS"] = {
