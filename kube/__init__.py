@@ -9,9 +9,17 @@ from kube.errors import (
     Invalid,
     KubeError,
     NotFound,
+    TooSlow,
     Unauthorized,
+    UnexpectedAnswer,
 )
-from kube.kubeconfig import check_untrusted, parse_kubeconfig, pin_untrusted
+from kube.kubeconfig import (
+    check_untrusted,
+    check_untrusted_static,
+    kubeconfig_from_data,
+    parse_kubeconfig,
+    pin_untrusted,
+)
 
 __all__ = [
     "BadKubeconfig",
@@ -23,8 +31,12 @@ __all__ = [
     "KubeError",
     "NotFound",
     "Resource",
+    "TooSlow",
     "Unauthorized",
+    "UnexpectedAnswer",
     "check_untrusted",
+    "check_untrusted_static",
+    "kubeconfig_from_data",
     "parse_kubeconfig",
     "pin_untrusted",
 ]

@@ -12,7 +12,10 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import socket
+import threading
 import time
+import weakref
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -21,15 +24,59 @@ import urllib3
 import yaml
 from kubernetes import client as k8s
 from kubernetes import config as k8s_config
+from urllib3.connectionpool import HTTPConnectionPool, HTTPSConnectionPool
 
 from kube import errors
 from kube.kubeconfig import context_parts, parse_kubeconfig, pin_untrusted
 
 CONNECT_TIMEOUT = 3.0
 READ_TIMEOUT = 10.0
+# urllib3's timeouts bound each connect and each read, so a server that sends a
+# byte every few seconds would hold the caller forever: every exchange (connect,
+# TLS, headers, body) also has a deadline of its own, after which its sockets are
+# shut down. A student's server gets less time.
+EXCHANGE_SECONDS = CONNECT_TIMEOUT + READ_TIMEOUT + 2.0
+UNTRUSTED_EXCHANGE_SECONDS = 10.0
 FIELD_MANAGER = "lfs158-tutor"
 # Enough for every object of a lab namespace; a student's server sends no more.
 UNTRUSTED_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+
+class _Sockets:
+    """The sockets a Cluster's connections opened, to shut down when a deadline passes.
+
+    Shutting a socket down from another thread wakes a read blocked on it (at
+    any stage: TCP, the TLS handshake, headers, body), which then fails.
+    """
+
+    def __init__(self) -> None:
+        self._open: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._lock = threading.Lock()
+        self.expired = False
+
+    def add(self, sock: socket.socket) -> None:
+        with self._lock:
+            self._open.add(sock)
+
+    def expire(self) -> None:
+        with self._lock:
+            self.expired = True
+            for sock in list(self._open):
+                with contextlib.suppress(OSError):
+                    sock.shutdown(socket.SHUT_RDWR)
+
+
+def _tracked_pool(pool_class: type[HTTPConnectionPool], sockets: _Sockets) -> type:
+    """A pool class whose connections register every socket they open with ``sockets``."""
+    base = pool_class.ConnectionCls
+
+    class TrackedConnection(base):  # type: ignore[valid-type, misc]
+        def _new_conn(self) -> socket.socket:
+            sock = super()._new_conn()
+            sockets.add(sock)
+            return sock
+
+    return type(pool_class.__name__, (pool_class,), {"ConnectionCls": TrackedConnection})
 
 
 @dataclass(frozen=True)
@@ -65,12 +112,23 @@ class Cluster:
         self.server = server
         self.default_namespace = namespace or "default"
         self.max_response_bytes = max_response_bytes
+        # A cluster someone else controls (a student's): errors say no more than
+        # "could not connect" about what answered, and exchanges get less time.
+        self.untrusted = False
+        self.exchange_seconds = EXCHANGE_SECONDS
+        # A whole run's deadline (time.monotonic), set with ``limit_run``.
+        self.run_deadline: float | None = None
         self._discovery: dict[str, dict[str, Resource]] = {}
         # An API server never answers the tutor's requests with a redirect; one
         # that does may be sending the worker somewhere else (another host, the
         # cloud metadata service). The 3xx comes back as it is and is refused.
         pool = api_client.rest_client.pool_manager
         pool.request = functools.partial(pool.request, redirect=False)
+        self._sockets = _Sockets()
+        pool.pool_classes_by_scheme = {
+            "http": _tracked_pool(HTTPConnectionPool, self._sockets),
+            "https": _tracked_pool(HTTPSConnectionPool, self._sockets),
+        }
 
     @classmethod
     def from_kubeconfig(cls, config: dict[str, Any], *, context: str | None = None) -> Cluster:
@@ -100,7 +158,13 @@ class Cluster:
         cluster = cls.from_kubeconfig(pinned)
         cluster.server = str(original.get("server"))
         cluster.max_response_bytes = UNTRUSTED_MAX_RESPONSE_BYTES
+        cluster.untrusted = True
+        cluster.exchange_seconds = UNTRUSTED_EXCHANGE_SECONDS
         return cluster
+
+    def limit_run(self, seconds: float) -> None:
+        """From now on, every exchange must end within ``seconds`` in all."""
+        self.run_deadline = time.monotonic() + seconds
 
     @classmethod
     def from_kubeconfig_file(cls, path: str | Path, *, context: str | None = None) -> Cluster:
@@ -132,26 +196,56 @@ class Cluster:
             method, path, query_params=query or [], header_params=headers, body=body,
             auth_settings=["BearerToken"],
         )  # fmt: skip
+        budget = self.exchange_seconds
+        if self.run_deadline is not None:
+            budget = min(budget, self.run_deadline - time.monotonic())
+        if budget <= 0:
+            raise errors.TooSlow(f"{self.server} took longer than a check may take")
+        self._sockets.expired = False
+        timer = threading.Timer(budget, self._sockets.expire)
+        timer.daemon = True
+        timer.start()
         try:
-            response = self._api.call_api(*serialized, _request_timeout=(CONNECT_TIMEOUT, timeout))
+            response = self._api.call_api(
+                *serialized, _request_timeout=(CONNECT_TIMEOUT, min(timeout, budget))
+            )
             data = self._read(response)
         except k8s.ApiException as exc:
-            raise _translate(exc.status or 0, exc.body or exc.reason or "", path) from exc
+            raise self._translate(exc.status or 0, exc.body or exc.reason or "", path) from exc
         except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if self._sockets.expired:
+                raise errors.TooSlow(
+                    f"{self.server} did not finish answering within {budget:.0f} s"
+                ) from exc
+            if self.untrusted:
+                # Refused, timed out, plain HTTP, a TLS error: all the same to the
+                # student, so the answer says nothing about what listens there.
+                raise errors.ClusterUnreachable(f"could not connect to {self.server}") from exc
             raise errors.ClusterUnreachable(f"{self.server}: {_short(exc)}") from exc
+        finally:
+            timer.cancel()
         if 300 <= response.status < 400:
             raise errors.KubeError(
                 f"refused: {self.server} answered {path} with a redirect ({response.status}), "
                 "which an API server never does"
             )
         if response.status >= 400:
-            raise _translate(response.status, data.decode(errors="replace") if data else "", path)
+            raise self._translate(
+                response.status, data.decode(errors="replace") if data else "", path
+            )
         try:
             return json.loads(data) if data else None
-        except ValueError as exc:
-            raise errors.KubeError(
+        except (ValueError, RecursionError) as exc:
+            raise errors.UnexpectedAnswer(
                 f"{self.server} answered {path} with something not JSON"
             ) from exc
+
+    def _translate(self, status: int, body: str, path: str) -> errors.KubeError:
+        if self.untrusted and not _is_status(body):
+            # Only a Kubernetes Status object is quoted: the body of whatever else
+            # answers at an allowed address is not the student's to read.
+            body = "(an answer that is not from a Kubernetes API server)"
+        return _translate(status, body, path)
 
     def _read(self, response: Any) -> bytes:
         if self.max_response_bytes is None:
@@ -179,11 +273,17 @@ class Cluster:
                 listing = self.request("GET", path)
             except errors.NotFound as exc:
                 raise errors.NotFound(f"the cluster does not serve {api_version}") from exc
-            resources = {
-                r["kind"]: Resource(api_version, r["name"], bool(r.get("namespaced")))
-                for r in listing.get("resources", [])
-                if "/" not in r["name"]
-            }
+            entries = _mapping(listing, path).get("resources", [])
+            if not isinstance(entries, list):
+                raise _unexpected(self.server, path)
+            resources = {}
+            for entry in entries:
+                entry = _mapping(entry, path)
+                served, plural = entry.get("kind"), entry.get("name")
+                if not isinstance(served, str) or not isinstance(plural, str):
+                    raise _unexpected(self.server, path)
+                if "/" not in plural:
+                    resources[served] = Resource(api_version, plural, bool(entry.get("namespaced")))
             self._discovery[api_version] = resources
         if kind not in resources:
             raise errors.NotFound(f"the cluster does not serve {kind} in {api_version}")
@@ -195,17 +295,27 @@ class Cluster:
         self, api_version: str, kind: str, namespace: str | None
     ) -> list[dict[str, Any]]:
         resource = self.resource(api_version, kind)
-        data = self.request("GET", resource.path(namespace if resource.namespaced else None))
-        items = data.get("items", [])
+        path = resource.path(namespace if resource.namespaced else None)
+        items = _mapping(self.request("GET", path), path).get("items") or []
+        if not isinstance(items, list):
+            raise _unexpected(self.server, path)
         for item in items:
+            # Checks read items as objects with metadata: anything else is no list of objects.
+            item = _mapping(item, path)
+            metadata = item.setdefault("metadata", {})
+            if not isinstance(metadata, dict):
+                raise _unexpected(self.server, path)
             # A list's items carry no apiVersion/kind; checks select on them.
             item.setdefault("apiVersion", api_version)
             item.setdefault("kind", kind)
-            item.get("metadata", {}).pop("managedFields", None)
+            metadata.pop("managedFields", None)
         return items
 
     def version(self) -> str:
-        return str(self.request("GET", "/version").get("gitVersion"))
+        found = _mapping(self.request("GET", "/version"), "/version").get("gitVersion")
+        if not isinstance(found, str):
+            raise _unexpected(self.server, "/version")
+        return found[:40]
 
     def can_i(
         self,
@@ -230,10 +340,9 @@ class Cluster:
                 },
             },
         }  # fmt: skip
-        answer = self.request(
-            "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", body=review
-        )
-        return bool(answer.get("status", {}).get("allowed"))
+        path = "/apis/authorization.k8s.io/v1/subjectaccessreviews"
+        status = _mapping(self.request("POST", path, body=review), path).get("status") or {}
+        return bool(_mapping(status, path).get("allowed"))
 
     # --- writes ---------------------------------------------------------------------------
 
@@ -289,8 +398,8 @@ class Cluster:
 
 
 def _translate(status: int, body: str, path: str) -> errors.KubeError:
-    message = body
-    with contextlib.suppress(ValueError, AttributeError):
+    message: Any = body
+    with contextlib.suppress(ValueError, AttributeError, RecursionError):
         message = json.loads(body).get("message", body)
     message = str(message)[:500]
     if status == 401:
@@ -306,6 +415,25 @@ def _translate(status: int, body: str, path: str) -> errors.KubeError:
     if status in (429, 500, 502, 503, 504) or status == 0:
         return errors.ClusterUnreachable(f"the API server answered {status}: {message}")
     return errors.KubeError(f"the API server answered {status}: {message}")
+
+
+def _mapping(value: Any, path: str) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        raise _unexpected("the cluster", path)
+    return value
+
+
+def _unexpected(server: str, path: str) -> errors.UnexpectedAnswer:
+    return errors.UnexpectedAnswer(
+        f"{server} answered {path} with something a Kubernetes API server never sends"
+    )
+
+
+def _is_status(body: str) -> bool:
+    with contextlib.suppress(ValueError, RecursionError):
+        data = json.loads(body)
+        return isinstance(data, dict) and data.get("kind") == "Status"
+    return False
 
 
 def _short(exc: BaseException) -> str:

@@ -37,6 +37,11 @@ trap 'exit 130' INT
 "$VENV/bin/celery" -A tutor worker --loglevel=INFO --concurrency="$CELERY_CONCURRENCY" \
   --without-gossip --without-mingle &
 pids+=($!)
+# Students' own clusters (untrusted: they may answer slowly, or not at all) are
+# graded and tested by a worker of their own, so the class's cluster keeps flowing.
+"$VENV/bin/celery" -A tutor worker --loglevel=INFO --concurrency=1 -Q student-clusters \
+  -n student-clusters@%h --without-gossip --without-mingle &
+pids+=($!)
 # The periodic reaper: one beat per machine. A separate process, because a beat
 # embedded in the worker (--beat) ignores SIGTERM for a minute.
 "$VENV/bin/celery" -A tutor beat --schedule "$DATA/celerybeat-schedule" --loglevel=INFO &

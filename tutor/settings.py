@@ -334,6 +334,12 @@ TUTOR_STUDENT_CONTAINER_MEMORY = env_str("TUTOR_STUDENT_CONTAINER_MEMORY", "200M
 # `*.example.edu`, addresses or networks (10.20.0.0/16). Link-local and cloud metadata
 # addresses are refused whatever the list says.
 TUTOR_STUDENT_CLUSTERS = env_bool("TUTOR_STUDENT_CLUSTERS", False)
+# Work against students' own clusters (grading there, connection tests) goes to a
+# queue of its own with its own worker, so that a slow or hostile cluster never
+# holds the workers that grade on the class's cluster. Each grading run there ends
+# within this many seconds, whatever the cluster does.
+TUTOR_UNTRUSTED_QUEUE = "student-clusters"
+TUTOR_STUDENT_CLUSTER_GRADE_SECONDS = env_int("TUTOR_STUDENT_CLUSTER_GRADE_SECONDS", 60)
 TUTOR_STUDENT_CLUSTER_ALLOWED = [
     entry.strip() for entry in env_str("TUTOR_STUDENT_CLUSTER_ALLOWED").split(",") if entry.strip()
 ]
