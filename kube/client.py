@@ -43,38 +43,64 @@ UNTRUSTED_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
 class _Sockets:
-    """The sockets a Cluster's connections opened, to shut down when a deadline passes.
+    """The connections a Cluster opened, to cut off when an exchange's deadline passes.
 
-    Shutting a socket down from another thread wakes a read blocked on it (at
-    any stage: TCP, the TLS handshake, headers, body), which then fails.
+    Shutting a socket down from another thread wakes a read blocked on it, at
+    any stage (TCP, the TLS handshake, headers, body), which then fails. While
+    a connection is still being made, its socket object is not reachable (TLS
+    wraps a new one around the same descriptor), so its descriptor is used.
     """
 
     def __init__(self) -> None:
-        self._open: weakref.WeakSet[socket.socket] = weakref.WeakSet()
+        self._open: weakref.WeakSet[Any] = weakref.WeakSet()
         self._lock = threading.Lock()
         self.expired = False
 
-    def add(self, sock: socket.socket) -> None:
+    def add(self, connection: Any) -> None:
         with self._lock:
-            self._open.add(sock)
+            self._open.add(connection)
 
     def expire(self) -> None:
         with self._lock:
             self.expired = True
-            for sock in list(self._open):
-                with contextlib.suppress(OSError):
-                    sock.shutdown(socket.SHUT_RDWR)
+            for connection in list(self._open):
+                _shut_down(connection)
+
+
+def _shut_down(connection: Any) -> None:
+    with contextlib.suppress(OSError, ValueError):
+        if connection.connecting_fd is not None:
+            # Mid-connect: the descriptor stays open until connect() returns.
+            sock = socket.socket(fileno=connection.connecting_fd)
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            finally:
+                sock.detach()
+        elif connection.sock is not None:
+            connection.sock.shutdown(socket.SHUT_RDWR)
 
 
 def _tracked_pool(pool_class: type[HTTPConnectionPool], sockets: _Sockets) -> type:
-    """A pool class whose connections register every socket they open with ``sockets``."""
+    """A pool class whose connections ``sockets`` can cut off."""
     base = pool_class.ConnectionCls
 
     class TrackedConnection(base):  # type: ignore[valid-type, misc]
+        connecting_fd: int | None = None
+
         def _new_conn(self) -> socket.socket:
+            if sockets.expired:
+                # Past the deadline urllib3 would retry on a fresh connection: refused.
+                raise OSError("the exchange's deadline has passed")
             sock = super()._new_conn()
-            sockets.add(sock)
+            self.connecting_fd = sock.fileno()
+            sockets.add(self)
             return sock
+
+        def connect(self) -> None:
+            try:
+                super().connect()
+            finally:
+                self.connecting_fd = None
 
     return type(pool_class.__name__, (pool_class,), {"ConnectionCls": TrackedConnection})
 
@@ -207,7 +233,8 @@ class Cluster:
         timer.start()
         try:
             response = self._api.call_api(
-                *serialized, _request_timeout=(CONNECT_TIMEOUT, min(timeout, budget))
+                *serialized,
+                _request_timeout=(min(CONNECT_TIMEOUT, budget), min(timeout, budget)),
             )
             data = self._read(response)
         except k8s.ApiException as exc:
@@ -224,6 +251,9 @@ class Cluster:
             raise errors.ClusterUnreachable(f"{self.server}: {_short(exc)}") from exc
         finally:
             timer.cancel()
+        if self._sockets.expired:
+            # Cut off mid-body, a read may end as if the answer were complete.
+            raise errors.TooSlow(f"{self.server} did not finish answering within {budget:.0f} s")
         if 300 <= response.status < 400:
             raise errors.KubeError(
                 f"refused: {self.server} answered {path} with a redirect ({response.status}), "
