@@ -15,6 +15,7 @@ from collections.abc import Callable
 
 from django.conf import settings
 from django.core.cache import cache
+from django.core.exceptions import DisallowedHost
 from django.db.models import Count, Max, Q
 from django.http import HttpRequest, HttpResponse
 
@@ -58,7 +59,13 @@ def page_key(request: HttpRequest) -> str | None:
         return None
     if not _CHAPTER_PATH.match(request.path):
         return None
-    return f"lessons:page:{request.path}:{_course_version()}"
+    try:
+        # The Host is checked as for every other page (a hit never reaches
+        # CommonMiddleware): a name not in ALLOWED_HOSTS gets its 400, not a page.
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    return f"lessons:page:{host}:{request.path}:{_course_version()}"
 
 
 def store(request: HttpRequest, response: HttpResponse) -> None:
