@@ -10,12 +10,14 @@ atomic ``incr`` means concurrent requests never both slip under it.
 from __future__ import annotations
 
 import hashlib
+import re
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from django.conf import settings
 from django.core.cache import caches
-from django.http import HttpRequest, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 
 from accounts.login_throttle import client_ip
 
@@ -86,3 +88,29 @@ def too_many_checks(verdict: RateVerdict) -> JsonResponse:
     )
     response["Retry-After"] = str(verdict.retry_after)
     return response
+
+
+# The as-you-type checks: the exercises' (anyone) and the quiz manifest answers'.
+_MANIFEST_CHECKS = re.compile(
+    r"^/(?:chapters/[^/]+/exercises/[^/]+|quizzes/questions/[0-9]+)/validate$"
+)
+
+
+class ManifestCheckLimitMiddleware:
+    """Counts the as-you-type manifest checks per client; past the limit, a cheap 429.
+
+    A middleware, not the view, so that a refused request costs next to
+    nothing: Django's CSRF check (process_view, which runs after every
+    middleware's __call__) would otherwise parse its body, up to 1 MiB of
+    form data, before the view could refuse it.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method == "POST" and _MANIFEST_CHECKS.match(request.path_info):
+            verdict = manifest_check_take(request)
+            if not verdict.allowed:
+                return too_many_checks(verdict)
+        return self.get_response(request)

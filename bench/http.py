@@ -36,9 +36,11 @@ def manage(env: dict[str, str], *args: str) -> None:
 
 
 @contextmanager
-def gunicorn(data_dir: Path, port: int, workers: int = 2) -> Iterator[str]:
+def gunicorn(
+    data_dir: Path, port: int, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[str]:
     """A prepared tutor (migrated, content loaded, static collected) under gunicorn."""
-    env = {**os.environ, "TUTOR_DATA_DIR": str(data_dir)}
+    env = {**os.environ, "TUTOR_DATA_DIR": str(data_dir), **(env or {})}
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "load_content")
     manage(env, "collectstatic", "--no-input", "-v", "0")

@@ -8,7 +8,6 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.rate_limit import manifest_check_take, too_many_checks
 from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, body_too_large
 from engine.manifests import manifest_text_problem
 from exercises import selectors, services
@@ -52,12 +51,10 @@ def exercise_validate(request: HttpRequest, chapter: str, slug: str) -> JsonResp
     """As-you-type check: findings and rule states, nothing stored. Open to anyone reading.
 
     Anyone may make the server work here, so each client is counted (429 with
-    Retry-After past its limit) and the validator caps what one text costs.
+    Retry-After past its limit: accounts.rate_limit.ManifestCheckLimitMiddleware)
+    and the validator caps what one text costs.
     """
     exercise = selectors.exercise_get_published(chapter_slug=chapter, slug=slug)
-    verdict = manifest_check_take(request)
-    if not verdict.allowed:
-        return too_many_checks(verdict)
     try:
         manifest = request.POST.get("manifest", "")
     except RequestDataTooBig:

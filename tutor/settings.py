@@ -70,6 +70,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     # Remembers, in a signed cookie, the accounts that logged in with this browser.
     "accounts.login_throttle.KnownBrowserMiddleware",
+    # Counts as-you-type manifest checks per client, before their body is read.
+    "accounts.rate_limit.ManifestCheckLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",

@@ -9,7 +9,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
-from accounts.rate_limit import manifest_check_take, too_many_checks
 from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, body_too_large
 from engine.grading.exercise import grade_manifest
 from engine.manifests import DEFAULT_VERSION
@@ -172,9 +171,6 @@ def manifest_validate(request: AuthenticatedHttpRequest, question_id: int) -> Js
     ).first()
     if question is None:
         raise Http404("No such question")
-    verdict = manifest_check_take(request)
-    if not verdict.allowed:
-        return too_many_checks(verdict)
     version = question.data.get("kubernetes_version", DEFAULT_VERSION)
     try:
         manifest = request.POST.get("manifest", "")

@@ -114,3 +114,12 @@ def test_quiz_manifest_answers_have_the_same_limit():
     # Larger than the old 64 KiB answer limit, within the validator's.
     big = "# " + "x" * (100 * 1024)
     assert parse_answer("manifest", {}, {"manifest": [big]}) == {"manifest": big}
+
+
+def test_a_refused_check_is_not_even_read(client, exercise, settings):
+    settings.TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS = 1
+    url = validate_url(exercise)
+    assert client.post(url, {"manifest": "a: 1"}).status_code == 200
+    # Far over the body limit: read, it would be a 413; refused first, it is a 429.
+    refused = client.post(url, {"manifest": "x" * (2 * 1024 * 1024)})
+    assert refused.status_code == 429
