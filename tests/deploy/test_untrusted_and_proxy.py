@@ -10,7 +10,7 @@ from django.conf import settings
 
 from tests.conftest import REPO
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120)]
 DEPLOY = REPO / "deploy"
 QUEUE = "student-clusters"
 

@@ -16,7 +16,7 @@ from exercises.models import Exercise, ExerciseAttempt
 from quizzes.answers import AnswerError, parse_answer
 from quizzes.models import Question
 
-pytestmark = [pytest.mark.hostile, pytest.mark.django_db]
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120), pytest.mark.django_db]
 
 
 @pytest.fixture

@@ -26,7 +26,7 @@ from kube import BadKubeconfig, Cluster, KubeError, TooSlow, UnexpectedAnswer, c
 from kube.kubeconfig import allow_list_entry, server_allowed
 from tests.labs.test_untrusted_clusters import kubeconfig, self_signed
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120)]
 
 
 @pytest.fixture(scope="module")

@@ -26,7 +26,7 @@ from tests.kube.test_poison_clusters import drip, json_server, serve_raw
 from tests.labs.test_untrusted_clusters import self_signed
 from workspaces.models import StudentCluster
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120)]
 
 
 @pytest.fixture

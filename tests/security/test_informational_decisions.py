@@ -14,7 +14,7 @@ from django.test import Client
 from engine.markdown import render_markdown
 from labs.models import Lab
 
-pytestmark = [pytest.mark.hostile, pytest.mark.django_db]
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120), pytest.mark.django_db]
 
 
 def test_a_cached_chapter_is_not_served_to_a_host_the_site_refuses(client, settings):

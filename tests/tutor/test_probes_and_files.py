@@ -15,7 +15,7 @@ from django.test import Client
 from tests.conftest import REPO
 from tutor import health
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120)]
 
 
 def test_concurrent_readiness_probes_all_agree(db):

@@ -19,7 +19,7 @@ from tests.kube.test_poison_clusters import drip, serve_raw
 from workspaces import own_cluster, tasks
 from workspaces.models import StudentCluster
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120)]
 PAGE = "/labs/my-cluster/"
 
 

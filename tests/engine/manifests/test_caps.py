@@ -10,7 +10,7 @@ from engine.manifests import validate_text
 from engine.manifests.suggest import closest
 from engine.manifests.validate import MAX_DOCUMENTS, MAX_FINDINGS
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120)]
 
 EMPTY_OBJECTS = "{}\n---\n" * (256 * 1024 // 7 - 10)  # just under the size limit: ~37,000 objects
 

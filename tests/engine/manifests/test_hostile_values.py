@@ -26,7 +26,7 @@ from hypothesis import strategies as st
 from engine.manifests import validate_text
 from tests.engine.manifests.seeds import SEEDS
 
-pytestmark = pytest.mark.hostile
+pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120)]
 
 MAX_MESSAGE = 700  # the longest message the validator writes, with quoted values cut short
 
