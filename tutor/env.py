@@ -74,20 +74,17 @@ def local_secret_key(data_dir: Path) -> str:
     return key
 
 
-def private_file(path: Path) -> Path:
-    """The file, created empty with owner-only permissions if missing, tightened if not.
+def private_file(path: Path) -> None:
+    """Owner-only permissions on a file we own, if it exists and others may read it.
 
     SQLite creates its database with the process's umask (often 0644), and the
     database holds sessions and password hashes. Its -wal and -shm files take
-    the database file's permissions, so making this one 0600 covers them too.
+    the database file's permissions when SQLite creates them, so tightening
+    the database file right after it is made covers them too.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
     try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:
         status = path.stat()
-        if status.st_mode & 0o077 and status.st_uid == os.getuid():
-            path.chmod(0o600)
-    else:
-        os.close(fd)
-    return path
+    except FileNotFoundError:
+        return
+    if status.st_mode & 0o077 and status.st_uid == os.getuid():
+        path.chmod(0o600)

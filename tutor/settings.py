@@ -107,7 +107,9 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    # Sessions and password hashes live in it: owner-only, like the secret files.
+    # Sessions and password hashes live in it: owner-only, like the secret files. A
+    # database made before this rule is tightened here; a new one as soon as SQLite
+    # creates it (tutor.apps), before anything is written to it.
     private_file(Path(DATABASES["default"]["NAME"]))
     # A web process and a worker write to the same file: wait for the lock
     # instead of failing, and let readers proceed during writes (WAL).
