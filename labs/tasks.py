@@ -10,7 +10,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
 
 from engine.assertions import RuleResult
-from kube import ClusterUnreachable, KubeError, TooSlow
+from kube import ClusterUnreachable, KubeError
 from labs import runs
 from labs.grader import grade
 from workspaces import resolve
@@ -76,10 +76,9 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
             cluster.close()
     except ClusterUnreachable as exc:
         # The class's cluster may be busy for a moment: try again. A student's own
-        # cluster is not retried (the student checks again when it answers), and
-        # neither is one that was too slow: another try would take as long.
-        retry = not submission.on_student_cluster and not isinstance(exc, TooSlow)
-        if retry and self.request.retries < self.max_retries:
+        # cluster is not retried: it may be slow on purpose, and the student checks
+        # again once it answers.
+        if not submission.on_student_cluster and self.request.retries < self.max_retries:
             runs.release(submission)
             raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
         hint = (
