@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import chapter_pages, classroom, labs, manifests, quiz_answers, validator_load
+from bench import chapter_pages, classroom, labs, live, manifests, quiz_answers, validator_load
 
 
 def main() -> int:
@@ -13,6 +13,7 @@ def main() -> int:
     ok = manifests.run() and ok
     ok = validator_load.run() and ok
     ok = labs.run() and ok
+    ok = live.run() and ok
     ok = classroom.run() and ok
     return 0 if ok else 1
 

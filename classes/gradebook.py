@@ -22,7 +22,7 @@ from classes.models import Cohort, Membership
 from core.spreadsheet import csv_safe as csv_safe
 from core.spreadsheet import csv_writer
 from exercises.models import Exercise, ExerciseProgress
-from labs.models import Lab, LabSubmission, SubmissionStatus
+from labs.models import HintRung, HintStep, Lab, LabSubmission, SubmissionStatus
 from lessons.models import Chapter, ChapterProgress
 from quizzes.models import Quiz, QuizAttempt
 
@@ -41,6 +41,8 @@ class LabCell:
     passed: bool
     submissions: int
     last: LabSubmission | None
+    # The checks whose solution the student revealed in the lab's hints.
+    solutions_revealed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -110,6 +112,7 @@ def gradebook_for(*, cohort: Cohort) -> Gradebook:
     }
     _add_quizzes(rows, quizzes)
     _add_labs(rows, labs)
+    _add_reveals(rows, labs)
     for row in rows.values():
         row.quiz_row = [(q, row.quizzes.get(q.pk)) for q in quizzes]
         row.lab_row = [(lab, row.labs.get(lab.pk)) for lab in labs]
@@ -161,6 +164,20 @@ def _add_labs(rows: dict[int, StudentRow], labs: list[Lab]) -> None:
         cell.passed = cell.passed or submission.passed
 
 
+def _add_reveals(rows: dict[int, StudentRow], labs: list[Lab]) -> None:
+    reveals = (
+        HintStep.objects.filter(user_id__in=list(rows), lab__in=labs, rung=HintRung.SOLUTION)
+        .order_by("created_at", "id")
+        .values_list("user_id", "lab_id", "check_id")
+    )
+    for user_id, lab_id, check_id in reveals:
+        row = rows[user_id]
+        cell = row.labs.get(lab_id)
+        if cell is None:
+            cell = row.labs[lab_id] = LabCell(None, 0, False, 0, None)
+        cell.solutions_revealed.append(check_id)
+
+
 def _ratio(submission: LabSubmission) -> float:
     return submission.score / submission.max_score if submission.max_score else 0.0
 
@@ -185,6 +202,7 @@ def gradebook_csv(gradebook: Gradebook) -> str:
             f"lab_{lab.slug}_submissions",
             f"lab_{lab.slug}_last_status",
             f"lab_{lab.slug}_last_at",
+            f"lab_{lab.slug}_solutions_revealed",
         ]
     writer.writerow(header)
     for row in gradebook.rows:
@@ -199,7 +217,7 @@ def gradebook_csv(gradebook: Gradebook) -> str:
         line += [row.exercises_solved, gradebook.exercises_total]
         for lab, lab_cell in row.lab_row:
             if lab_cell is None:
-                line += ["", lab.max_score, 0, "", ""]
+                line += ["", lab.max_score, 0, "", "", 0]
                 continue
             last = lab_cell.last
             line += [
@@ -208,6 +226,7 @@ def gradebook_csv(gradebook: Gradebook) -> str:
                 lab_cell.submissions,
                 last.status if last else "",
                 last.created_at.isoformat() if last else "",
+                len(lab_cell.solutions_revealed),
             ]
         writer.writerow(line)
     return out.getvalue()
@@ -267,6 +286,7 @@ def _student_json(gradebook: Gradebook, row: StudentRow) -> dict[str, Any]:
             "max_score": lab_cell.best_max if lab_cell.best_score is not None else lab.max_score,
             "passed": lab_cell.passed,
             "submissions": lab_cell.submissions,
+            "solutions_revealed": lab_cell.solutions_revealed,
             "last": None
             if last is None
             else {

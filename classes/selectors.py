@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from classes.models import Cohort, Membership, SubmissionRegrade
 from exercises.models import ExerciseAttempt
-from labs.models import LabSubmission, SubmissionStatus
+from labs.models import HintRung, HintStep, LabSubmission, SubmissionStatus
 from quizzes.models import QuizAttempt
 from workspaces.models import StudentNamespace
 
@@ -139,3 +139,30 @@ def cohort_namespaces(*, cohort: Cohort) -> list[tuple[Membership, StudentNamesp
         for ns in StudentNamespace.objects.filter(user_id__in=[m.user_id for m in members])
     }
     return [(m, rows.get(m.user_id)) for m in members]
+
+
+def lab_solutions_refusal(user: User) -> str | None:
+    """Why the student may not reveal lab solutions: one of their open classes turned them off."""
+    cohort = (
+        Cohort.objects.filter(
+            memberships__user=user, ended_at__isnull=True, lab_solutions_hidden=True
+        )
+        .order_by("name")
+        .first()
+    )
+    if cohort is None:
+        return None
+    return f"Your instructor turned off lab solutions for the class “{cohort.name}”."
+
+
+def student_hint_steps(*, user: User, limit: int = 200) -> list[HintStep]:
+    """The hints the student opened in labs, solutions first, newest first."""
+    return list(
+        HintStep.objects.filter(user=user)
+        .select_related("lab", "lab__chapter")
+        .order_by("-rung", "-created_at", "-id")[:limit]
+    )
+
+
+def student_solution_reveals(*, user: User) -> int:
+    return HintStep.objects.filter(user=user, rung=HintRung.SOLUTION).count()

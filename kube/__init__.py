@@ -1,10 +1,11 @@
 """The boundary to Kubernetes: the only package that imports the ``kubernetes`` client."""
 
-from kube.client import Cluster, Resource
+from kube.client import Cluster, Resource, Watch, WatchEvent
 from kube.errors import (
     BadKubeconfig,
     ClusterUnreachable,
     Conflict,
+    Expired,
     Forbidden,
     Invalid,
     KubeError,
@@ -26,6 +27,7 @@ __all__ = [
     "Cluster",
     "ClusterUnreachable",
     "Conflict",
+    "Expired",
     "Forbidden",
     "Invalid",
     "KubeError",
@@ -34,6 +36,8 @@ __all__ = [
     "TooSlow",
     "Unauthorized",
     "UnexpectedAnswer",
+    "Watch",
+    "WatchEvent",
     "check_untrusted",
     "check_untrusted_static",
     "kubeconfig_from_data",

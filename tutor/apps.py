@@ -12,8 +12,9 @@ class TutorConfig(AppConfig):
     verbose_name = "LFS158 Tutor"
 
     def ready(self) -> None:
-        from tutor import checks  # noqa: F401  (registers the content system check)
+        from tutor import checks, page_cache  # noqa: F401  (registers the content system check)
 
+        page_cache.connect_signals()
         connection_created.connect(_private_sqlite_file, dispatch_uid="tutor-private-sqlite")
 
 

@@ -165,14 +165,15 @@ def compose() -> dict:
 def test_the_compose_file_names_its_services():
     services = compose()["services"]
     assert set(services) == {
-        "postgres", "redis", "migrate", "web", "worker", "worker-student-clusters", "beat", "proxy",
+        "postgres", "redis", "migrate", "web", "worker", "live", "worker-student-clusters",
+        "beat", "proxy",
     }  # fmt: skip
-    for name in ("web", "worker", "worker-student-clusters", "beat", "migrate"):
+    for name in ("web", "worker", "live", "worker-student-clusters", "beat", "migrate"):
         assert services[name]["image"] == "lfs158-tutor:0.1.0"
         assert services[name]["read_only"] is True
         assert services[name]["cap_drop"] == ["ALL"]
     assert services["web"]["healthcheck"]["test"][-1].endswith("/readyz', timeout=4)")
-    for name in ("postgres", "redis", "worker"):
+    for name in ("postgres", "redis", "worker", "live"):
         assert services[name]["healthcheck"]["test"]
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     # Not published: the proxy (Caddy, buffering request bodies) is the way in.

@@ -24,7 +24,7 @@ import pytest
 
 from kube import BadKubeconfig, Cluster, KubeError, TooSlow, UnexpectedAnswer, check_untrusted
 from kube.kubeconfig import allow_list_entry, server_allowed
-from tests.labs.test_untrusted_clusters import kubeconfig, self_signed
+from tests.kube.test_untrusted_clusters import kubeconfig, self_signed
 
 pytestmark = [pytest.mark.hostile, pytest.mark.timeout(120)]
 

@@ -104,7 +104,7 @@ def dripping_server(tls_pair, settings):  # type: ignore[no-untyped-def]
 
 @pytest.fixture
 def tls_pair(tmp_path):  # type: ignore[no-untyped-def]
-    from tests.labs.test_untrusted_clusters import self_signed
+    from tests.kube.test_untrusted_clusters import self_signed
 
     return self_signed(tmp_path)
 

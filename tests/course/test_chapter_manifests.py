@@ -9,20 +9,18 @@ or partial example).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
-from django.conf import settings
 
 from lessons.content import read_chapters
 from tests.cluster.fixtures import Cluster
+from tests.conftest import REAL_COURSE
 
 pytestmark = pytest.mark.cluster
 
 
 def chapter_manifests() -> list[pytest.param]:
-    result = read_chapters(Path(settings.CONTENT_ROOT))
+    result = read_chapters(REAL_COURSE)
     params = []
     for chapter in result.chapters:
         for block in chapter.rendered.code_blocks:

@@ -3,9 +3,7 @@ from __future__ import annotations
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils.html import escape
 
-from engine.assertions import compile_rules, evaluate
 from exercises.models import Exercise, ExerciseAttempt, ExerciseProgress
 
 pytestmark = pytest.mark.django_db
@@ -18,21 +16,6 @@ def exercise():
 
 def urls(exercise, name):
     return reverse(f"exercises:{name}", args=[exercise.chapter.slug, exercise.slug])
-
-
-def test_the_course_has_enough_exercises_across_chapters_7_to_15():
-    exercises = Exercise.objects.published()
-    assert exercises.count() >= 24
-    assert {e.chapter.number for e in exercises} >= set(range(7, 16)) - {16}
-
-
-def test_every_exercise_page_renders(client):
-    for exercise in Exercise.objects.published():
-        response = client.get(exercise.get_absolute_url())
-        assert response.status_code == 200, exercise.slug
-        body = response.content.decode()
-        assert escape(exercise.title) in body
-        assert 'data-editor="yaml"' in body
 
 
 def test_the_page_never_contains_the_solution(client, exercise):
@@ -152,64 +135,3 @@ def test_students_see_only_their_own_attempts(client, alice, bob, exercise):
     client.force_login(bob)
     assert client.get(own).status_code == 404
     assert "Your attempts" not in client.get(exercise.get_absolute_url()).content.decode()
-
-
-def test_rules_of_every_exercise_compile_and_the_solution_passes():
-    from engine.grading.exercise import grade_manifest
-
-    for exercise in Exercise.objects.published():
-        outcome = grade_manifest(
-            exercise.solution,
-            rules=compile_rules(exercise.rules),
-            kubernetes_version=exercise.kubernetes_version,
-        )
-        assert outcome.passed, (exercise.slug, outcome.as_dict())
-
-
-def test_the_assertion_language():
-    objects = [
-        {"apiVersion": "apps/v1", "kind": "Deployment", "metadata": {"name": "web", "labels": {"tier": "front"}},
-         "spec": {"replicas": 3, "selector": {"matchLabels": {"app": "web"}},
-                  "template": {"metadata": {"labels": {"app": "web"}},
-                               "spec": {"containers": [{"name": "a", "image": "nginx"}, {"name": "b", "image": "busybox"}]}}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "web"}, "spec": {"selector": {"app": "web"}}},
-        {"apiVersion": "v1", "kind": "Service", "metadata": {"name": "other"}, "spec": {"selector": {"app": "db"}}},
-    ]  # fmt: skip
-    rules = compile_rules([
-        {"id": "one", "title": "t", "select": {"kind": "Deployment"}, "count": {"equals": 1}},
-        {"id": "labels", "title": "t", "select": {"kind": "Deployment", "labels": {"tier": "front"}}, "count": {"min": 1}},
-        {"id": "subset", "title": "t", "select": {"kind": "Deployment"}, "match": {"spec": {"template": {"spec": {"containers": [{"image": "busybox"}]}}}}},
-        {"id": "no-host", "title": "t", "select": {"kind": "Deployment"}, "absent": {"spec": {"template": {"spec": {"hostNetwork": True}}}}},
-        {"id": "two", "title": "t", "select": {"kind": "Deployment"}, "expr": "length(spec.template.spec.containers)", "min": 2},
-        {"id": "image", "title": "t", "select": {"kind": "Deployment"}, "expr": "spec.template.spec.containers[0].image", "matches": "nginx(:.*)?"},
-        {"id": "svc", "title": "t", "select": {"kind": "Service", "name": "web"}, "selects": {"kind": "Deployment", "name": "web"}},
-        {"id": "bad-svc", "title": "t", "select": {"kind": "Service", "name": "other"}, "selects": {"kind": "Deployment", "name": "web"}},
-        {"id": "no-job", "title": "t", "select": {"kind": "Job"}, "absent": {}},
-        {"id": "replicas", "title": "t", "select": {"kind": "Deployment"}, "match": {"spec": {"replicas": 4}}},
-    ])  # fmt: skip
-    results = {r.id: r for r in evaluate(rules, objects)}
-    assert [k for k, r in results.items() if not r.passed] == ["bad-svc", "replicas"]
-    assert "`spec.replicas` should be 4, found 3" in results["replicas"].message
-    assert 'selects {"app": "db"}' in results["bad-svc"].message
-
-
-@pytest.mark.parametrize(
-    "raw, message",
-    [
-        ({"id": "Bad", "select": {"kind": "Pod"}, "count": {"min": 1}}, "lowercase"),
-        ({"id": "a", "select": {"kind": "Pod"}}, "exactly one"),
-        ({"id": "a", "select": {"kind": "Pod"}, "count": {"min": 1}, "match": {}}, "exactly one"),
-        ({"id": "a", "select": {}, "count": {"min": 1}}, "kind"),
-        ({"id": "a", "select": {"kind": "Pod"}, "expr": "spec.[", "equals": 1}, "JMESPath"),
-        (
-            {"id": "a", "select": {"kind": "Pod"}, "expr": "spec", "matches": "("},
-            "regular expression",
-        ),
-        ({"id": "a", "select": {"kind": "Pod"}, "count": {"min": -1}}, ">= 0"),
-    ],
-)
-def test_malformed_rules_are_refused_with_a_reason(raw, message):
-    from engine.assertions import RuleError
-
-    with pytest.raises(RuleError, match=message):
-        compile_rules([raw])

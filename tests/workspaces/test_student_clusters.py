@@ -22,7 +22,7 @@ from kube import parse_kubeconfig
 from labs.models import Lab, LabSubmission, SubmissionStatus
 from labs.tasks import grade_submission
 from tests.cluster.fixtures import Cluster
-from tests.labs.test_classroom import POD_READER
+from tests.workspaces.test_classroom import POD_READER
 from workspaces import classroom
 from workspaces.models import StudentCluster, StudentNamespace
 from workspaces.own_cluster import student_cluster_connect, student_cluster_test
