@@ -45,14 +45,21 @@ def prepare(data_dir: Path, env: dict[str, str] | None = None) -> None:
 
 
 @contextmanager
-def gunicorn(data_dir: Path, port: int, workers: int = 2, threads: int = 1) -> Iterator[str]:
+def gunicorn(
+    data_dir: Path,
+    port: int,
+    workers: int = 2,
+    threads: int = 1,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
     """A prepared tutor under gunicorn (WSGI only): how the tutor was served before the
     browser terminal, kept as the benchmarks' reference."""
-    prepare(data_dir)
+    extra = {"TUTOR_DATA_DIR": str(data_dir), **(env or {})}
+    prepare(data_dir, extra)
     argv = [sys.executable, "-m", "gunicorn", "tutor.wsgi:application", "--bind",
             f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
             "--log-level", "warning"]  # fmt: skip
-    with _serving(argv, {"TUTOR_DATA_DIR": str(data_dir)}, port) as url:
+    with _serving(argv, extra, port) as url:
         yield url
 
 

@@ -27,9 +27,11 @@ Receive = Callable[[], Awaitable[Message]]
 Send = Callable[[Message], Awaitable[None]]
 WSGIApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
-# Request bodies are read whole before the view runs; Django refuses larger
-# uploads anyway (DATA_UPLOAD_MAX_MEMORY_SIZE is 2.5 MB).
-MAX_REQUEST_BYTES = 16 * 1024 * 1024
+# Request bodies are read whole, on the event loop, before a thread runs the view:
+# a slow client costs a coroutine, never a thread. Nothing the tutor takes is larger
+# (the largest is a quiz bank import, 512 KiB; DATA_UPLOAD_MAX_MEMORY_SIZE is 1 MiB),
+# and the proxies in deploy/ refuse bodies over 2 MB too.
+MAX_REQUEST_BYTES = 2 * 1024 * 1024
 STREAM_AFTER = 256 * 1024
 
 

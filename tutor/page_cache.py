@@ -34,6 +34,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.core.cache import cache, caches
+from django.core.exceptions import DisallowedHost
 from django.db.models import Count, Max, Model, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
@@ -113,7 +114,16 @@ def _cacheable(request: HttpRequest) -> re.Match[str] | None:
         return None
     if "messages" in request.COOKIES:
         return None
-    return _CHAPTER_PATH.match(request.path)
+    match = _CHAPTER_PATH.match(request.path)
+    if match is None:
+        return None
+    try:
+        # The Host is checked as for every other page (a hit never reaches
+        # CommonMiddleware): a name not in ALLOWED_HOSTS gets its 400, not a page.
+        request.get_host()
+    except DisallowedHost:
+        return None
+    return match
 
 
 @cache_function
@@ -141,7 +151,8 @@ def page_key(request: HttpRequest) -> tuple[str, int | None] | None:
         return None
     language = hashlib.sha256(_language(request).encode()).hexdigest()[:12]
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return f"lessons:page:{request.path}:{_course_version()}:{language}", None
+        host = request.get_host()  # keyed by host: no page built for one name under another
+        return f"lessons:page:{host}:{request.path}:{_course_version()}:{language}", None
     try:
         signed_in = _signed_in(request)
         if signed_in is None:
@@ -153,7 +164,7 @@ def page_key(request: HttpRequest) -> tuple[str, int | None] | None:
         return None
     # The session key is a bearer secret: it never appears in a key as it is.
     session = hashlib.sha256(session_key.encode()).hexdigest()[:24]
-    key = f"pages:user:{session}:{request.path}:{_course_version()}:{version}:{language}"
+    key = f"pages:user:{session}:{request.get_host()}:{request.path}:{_course_version()}:{version}:{language}"
     return key, user_id
 
 

@@ -14,7 +14,15 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
 from core.crypto import local_encryption_key
-from tutor.env import ConfigError, env_bool, env_int, env_list, env_str, local_secret_key
+from tutor.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    local_secret_key,
+    private_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("TUTOR_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -64,6 +72,10 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Remembers, in a signed cookie, the accounts that logged in with this browser.
+    "accounts.login_throttle.KnownBrowserMiddleware",
+    # Counts as-you-type manifest checks per client, before their body is read.
+    "accounts.rate_limit.ManifestCheckLimitMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -103,6 +115,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Sessions and password hashes live in it: owner-only, like the secret files. A
+    # database made before this rule is tightened here; a new one as soon as SQLite
+    # creates it (tutor.apps), before anything is written to it.
+    private_file(Path(DATABASES["default"]["NAME"]))
     # A web process and a worker write to the same file: wait for the lock
     # instead of failing, and let readers proceed during writes (WAL).
     DATABASES["default"]["OPTIONS"] = {
@@ -168,8 +184,9 @@ STORAGES = {
 # "default" is per process on purpose: pages cached there are cheap to rebuild and
 # the versions in their keys invalidate them. "shared" holds what every web process
 # must agree on (sessions, the versions of each student's pages, counters of failed
-# join codes): Redis when there is one, else files in the data directory (several
-# gunicorn workers on one machine see the same files).
+# join codes, requests per client): Redis when there is one, else files in the data
+# directory (several gunicorn workers on one machine see the same files; their counts
+# are approximate there: a file cache has no atomic incr).
 CACHES: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
@@ -343,6 +360,15 @@ CELERY_BEAT_SCHEDULE = {
     },
 }
 
+# The as-you-type validation of exercises is open to anyone reading: each client may
+# ask for this many checks a minute (per address for visitors, per account once
+# signed in; 0 turns the limit off). Typing sends one check per pause.
+TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS = env_int("TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS", 120)
+TUTOR_VALIDATE_PER_MINUTE_USER = env_int("TUTOR_VALIDATE_PER_MINUTE_USER", 60)
+# Form bodies larger than this are refused before they are read (a manifest is at
+# most 256 KiB, a pasted quiz question or bank at most 512 KiB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
+
 # Classroom mode: every student gets a namespace of their own on the classroom
 # cluster (the one above) and downloads a kubeconfig for it. Local mode: one
 # laptop, one namespace (TUTOR_LAB_NAMESPACE).
@@ -368,6 +394,12 @@ TUTOR_STUDENT_CONTAINER_MEMORY = env_str("TUTOR_STUDENT_CONTAINER_MEMORY", "200M
 # `*.example.edu`, addresses or networks (10.20.0.0/16). Link-local and cloud metadata
 # addresses are refused whatever the list says.
 TUTOR_STUDENT_CLUSTERS = env_bool("TUTOR_STUDENT_CLUSTERS", False)
+# Work against students' own clusters (grading there, connection tests) goes to a
+# queue of its own with its own worker, so that a slow or hostile cluster never
+# holds the workers that grade on the class's cluster. Each grading run there ends
+# within this many seconds, whatever the cluster does.
+TUTOR_UNTRUSTED_QUEUE = "student-clusters"
+TUTOR_STUDENT_CLUSTER_GRADE_SECONDS = env_int("TUTOR_STUDENT_CLUSTER_GRADE_SECONDS", 60)
 TUTOR_STUDENT_CLUSTER_ALLOWED = [
     entry.strip() for entry in env_str("TUTOR_STUDENT_CLUSTER_ALLOWED").split(",") if entry.strip()
 ]

@@ -66,6 +66,8 @@ class StudentCluster(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     kubernetes_version = models.CharField(max_length=40, blank=True)
     problem = models.CharField(max_length=500, blank=True)
+    # When the student (or saving) last asked a worker for a connection test.
+    test_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "labs_studentcluster"
@@ -75,6 +77,13 @@ class StudentCluster(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("workspaces:my_cluster")
+
+    @property
+    def test_pending(self) -> bool:
+        """A test was asked for and no worker has answered it yet."""
+        if self.test_requested_at is None:
+            return False
+        return self.checked_at is None or self.checked_at < self.test_requested_at
 
 
 class NamespaceRun(models.Model):

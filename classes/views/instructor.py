@@ -68,11 +68,14 @@ def cohort_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     classroom = classroom_mode()
+    failures_count, failures = selectors.cohort_grading_failures(cohort=cohort)
     return render(
         request,
         "classes/instructor/cohort.html",
         {
             "cohort": cohort,
+            "grading_failures": failures,
+            "grading_failures_count": failures_count,
             "gradebook": gradebook_for(cohort=cohort),
             "expiry_form": ExpiryForm(),
             "instructor_form": InstructorForm(),

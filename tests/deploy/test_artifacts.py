@@ -164,8 +164,11 @@ def compose() -> dict:
 
 def test_the_compose_file_names_its_services():
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "live", "beat"}
-    for name in ("web", "worker", "live", "beat", "migrate"):
+    assert set(services) == {
+        "postgres", "redis", "migrate", "web", "worker", "live", "worker-student-clusters",
+        "beat", "proxy",
+    }  # fmt: skip
+    for name in ("web", "worker", "live", "worker-student-clusters", "beat", "migrate"):
         assert services[name]["image"] == "lfs158-tutor:0.1.0"
         assert services[name]["read_only"] is True
         assert services[name]["cap_drop"] == ["ALL"]
@@ -173,8 +176,9 @@ def test_the_compose_file_names_its_services():
     for name in ("postgres", "redis", "worker", "live"):
         assert services[name]["healthcheck"]["test"]
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    # Published on loopback only: a TLS proxy on the host sits in front.
-    assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]
+    # Not published: the proxy (Caddy, buffering request bodies) is the way in.
+    assert "ports" not in services["web"] and services["web"]["expose"] == ["8000"]
+    assert services["proxy"]["ports"] == ["80:80", "443:443"]
 
 
 def test_compose_reads_every_secret_from_a_file():
