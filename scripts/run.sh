@@ -43,6 +43,7 @@ pids+=($!)
 # minutes, so a thread pool holds them, apart from the grading worker's slots.
 "$VENV/bin/celery" -A tutor worker -Q live -P threads --concurrency="$LIVE_CONCURRENCY" \
   -n "live@%h" --loglevel=INFO --without-gossip --without-mingle &
+pids+=($!)
 # Students' own clusters (untrusted: they may answer slowly, or not at all) are
 # graded and tested by a worker of their own, so the class's cluster keeps flowing.
 "$VENV/bin/celery" -A tutor worker --loglevel=INFO --concurrency=1 -Q student-clusters \
