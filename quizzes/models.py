@@ -98,6 +98,8 @@ class Question(models.Model):
     difficulty = models.CharField(max_length=10, choices=Difficulty.choices)
     tags = models.JSONField(default=list, blank=True)
     section = models.CharField(max_length=200, blank=True)
+    # The chapter's objectives it practises, by number (1: the first listed).
+    objectives = models.JSONField(default=list, blank=True)
     points = models.PositiveSmallIntegerField(default=1)
     position = models.PositiveSmallIntegerField(default=0)
     is_published = models.BooleanField(default=True)

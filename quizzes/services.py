@@ -189,7 +189,13 @@ def quiz_import(
 ) -> tuple[Quiz | None, list[ContentError]]:
     """Check a whole bank with the loader, then write all of it or nothing."""
     anchors = {h["anchor"] for h in chapter.toc}
-    source, errors = read_bank(raw, shown=shown, chapter_uuid=str(chapter.uuid), anchors=anchors)
+    source, errors = read_bank(
+        raw,
+        shown=shown,
+        chapter_uuid=str(chapter.uuid),
+        anchors=anchors,
+        objectives=len(chapter.objectives),
+    )
     if source is None:
         return None, errors
     existing = Quiz.objects.filter(uuid=source.data["uuid"]).select_related("chapter").first()
@@ -241,7 +247,11 @@ def question_check(
     """Check a question's YAML as the loader would, and that its uuid is its own."""
     anchors = {h["anchor"] for h in quiz.chapter.toc}
     data, errors = read_question(
-        text, shown="question", settings=quiz_export_settings(quiz), anchors=anchors
+        text,
+        shown="question",
+        settings=quiz_export_settings(quiz),
+        anchors=anchors,
+        objectives=len(quiz.chapter.objectives),
     )
     if data is None:
         return None, errors
