@@ -172,9 +172,7 @@ def check_bank(
             seen[key] = line
         errors.extend(
             ContentError(shown, loaded.line_for(("questions", index, *where)), message)
-            for where, message in check_question(
-                question, anchors=anchors, objectives=objectives
-            )
+            for where, message in check_question(question, anchors=anchors, objectives=objectives)
         )
     return sorted(errors)
 

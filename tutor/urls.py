@@ -30,6 +30,7 @@ urlpatterns = [
     path("", include("labs.urls")),
     path("", include("exercises.urls")),
     path("quizzes/", include("quizzes.urls")),
+    path("review/", include("quizzes.spaced_urls")),
     path("instructor/quizzes/", include("quizzes.instructor_urls")),
     path("classes/", include("classes.urls")),
     path("instructor/classes/", include("classes.instructor_urls")),

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('quizzes', '0002_instructors_group'),
+        ("quizzes", "0002_instructors_group"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='question',
-            name='objectives',
+            model_name="question",
+            name="objectives",
             field=models.JSONField(blank=True, default=list),
         ),
     ]
