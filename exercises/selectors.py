@@ -53,3 +53,25 @@ def attempts_for(
     if not user.is_authenticated:
         return ExerciseAttempt.objects.none()
     return ExerciseAttempt.objects.filter(user=user, exercise=exercise)[:limit]
+
+
+def published_exercises() -> QuerySet[Exercise]:
+    return (
+        Exercise.objects.published()
+        .select_related("chapter")
+        .defer("chapter__body_html", "chapter__toc", "prompt_html", "solution", "starter")
+        .order_by("chapter__number", "position")
+    )
+
+
+def exercise_results(
+    *, user: User | AnonymousUser, exercises: list[Exercise]
+) -> list[tuple[Exercise, ExerciseProgress | None]]:
+    """Each exercise with the user's progress in it (none when anonymous or not tried)."""
+    progress: dict[int, ExerciseProgress] = {}
+    if user.is_authenticated:
+        progress = {
+            p.exercise_id: p
+            for p in ExerciseProgress.objects.filter(user=user, exercise__in=exercises)
+        }
+    return [(e, progress.get(e.pk)) for e in exercises]

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
 
-from labs.models import Lab, LabSubmission
+from labs.models import Lab, LabSubmission, SubmissionStatus
 
 
 def lab_get_published(*, slug: str) -> Lab:
@@ -40,3 +42,49 @@ def submission_get_own(*, user: User, lab: Lab, pk: int) -> LabSubmission:
     if submission is None:
         raise Http404("No such submission")
     return submission
+
+
+@dataclass
+class LabResult:
+    """A student's standing in one lab: their best finished check, and whether all checks passed."""
+
+    lab: Lab
+    best: LabSubmission | None
+    tried: bool
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.best and self.best.passed)
+
+
+def published_labs() -> QuerySet[Lab]:
+    return (
+        Lab.objects.filter(is_published=True, chapter__is_published=True)
+        .select_related("chapter")
+        .defer("chapter__body_html", "chapter__toc", "instructions_html")
+        .order_by("chapter__number", "slug")
+    )
+
+
+def lab_results(*, user: User | AnonymousUser, labs: list[Lab]) -> list[LabResult]:
+    """Each lab with the user's best finished check (a pass first, then the highest score)."""
+    best: dict[int, LabSubmission] = {}
+    tried: set[int] = set()
+    if user.is_authenticated:
+        submissions = LabSubmission.objects.filter(user=user, lab__in=labs).only(
+            "lab_id", "status", "score", "max_score", "passed", "created_at", "finished_at"
+        )
+        for submission in submissions.order_by("created_at"):
+            tried.add(submission.lab_id)
+            if submission.status != SubmissionStatus.DONE:
+                continue
+            current = best.get(submission.lab_id)
+            if current is None or (submission.passed, submission.score) > (
+                current.passed,
+                current.score,
+            ):
+                best[submission.lab_id] = submission
+    for lab in labs:
+        if lab.pk in best:
+            best[lab.pk].lab = lab  # its URL names the lab: no query per row
+    return [LabResult(lab=lab, best=best.get(lab.pk), tried=lab.pk in tried) for lab in labs]

@@ -444,3 +444,37 @@ def review_get_for_user(*, review_id: int, user: User) -> Review:
     if review is None:
         raise Http404("No such review")
     return review
+
+
+def latest_answers(*, user: AnyUser, question_ids: list[int]) -> dict[int, bool]:
+    """Per question, whether the user's most recent answer (in a quiz or a review) was right."""
+    if not user.is_authenticated or not question_ids:
+        return {}
+    answers: list[tuple[Any, int, bool]] = [
+        (answered_at, question_id, correct)
+        for question_id, correct, answered_at in Response.objects.filter(
+            attempt__user=user, question_id__in=question_ids
+        ).values_list("question_id", "correct", "answered_at")
+    ]
+    answers += [
+        (reviewed_at, question_id, correct)
+        for question_id, correct, reviewed_at in Review.objects.filter(
+            card__user=user, source=ReviewSource.REVIEW, card__question_id__in=question_ids
+        ).values_list("card__question_id", "correct", "reviewed_at")
+    ]
+    latest: dict[int, bool] = {}
+    for _when, question_id, correct in sorted(answers, key=lambda a: a[0]):
+        latest[question_id] = correct
+    return latest
+
+
+def practice_questions(*, chapter_ids: list[int] | None = None) -> list[Question]:
+    """Published questions of published quizzes that name objectives, with their quiz."""
+    questions = _reviewable(Question.objects.all()).exclude(objectives=[])
+    if chapter_ids is not None:
+        questions = questions.filter(quiz__chapter_id__in=chapter_ids)
+    return list(
+        questions.select_related("quiz").only(
+            "id", "objectives", "type", "quiz__id", "quiz__chapter_id", "quiz__title"
+        )
+    )

@@ -7,11 +7,12 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_safe
 
-from exercises.selectors import chapter_exercises
-from labs.selectors import chapter_labs
+from exercises.selectors import chapter_exercises, exercise_results, published_exercises
+from labs.selectors import chapter_labs, lab_results, published_labs
 from lessons import selectors, services
+from lessons.models import Chapter
 from quizzes.selectors import chapter_quiz, quiz_results
-from tutor import page_cache
+from tutor import objectives, page_cache
 
 
 @require_safe
@@ -61,17 +62,42 @@ def _chapter_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_safe
+def chapter_objectives(request: HttpRequest, slug: str) -> HttpResponse:
+    """Each objective of the chapter with what practises it, and the student's mastery."""
+    chapter = selectors.chapter_get_published(slug=slug)
+    return render(
+        request,
+        "pages/objectives.html",
+        {
+            "chapter": chapter,
+            "objectives": objectives.chapter_objectives(chapter=chapter, user=request.user),
+            "quiz": chapter_quiz(chapter_id=chapter.pk, user=request.user),
+            "mastered_share": round(100 * objectives.MASTERED),
+        },
+    )
+
+
+@require_safe
 @login_required
 def profile(request: HttpRequest) -> HttpResponse:
     outline = selectors.course_outline(user=request.user)
     done = [s for s in outline if s.is_done]
+    chapters = list(Chapter.objects.published().only("id", "number", "objectives"))
+    exercises = exercise_results(user=request.user, exercises=list(published_exercises()))
+    labs = lab_results(user=request.user, labs=list(published_labs()))
+    mastery = objectives.course_mastery(
+        chapters=chapters, user=request.user, exercises=exercises, labs=labs
+    )
     return render(
         request,
         "registration/profile.html",
         {
             "outline": outline,
+            "mastery": [(state, mastery.get(state.chapter.pk)) for state in outline],
             "done_count": len(done),
             "percent_done": round(100 * len(done) / len(outline)) if outline else 0,
             "quiz_results": quiz_results(user=request.user),
+            "exercise_results": exercises,
+            "lab_results": labs,
         },
     )

@@ -90,6 +90,7 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "instructor:question_preview": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
         "instructor:question_publish": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
         "chapter": {"slug": chapter},
+        "objectives": {"slug": chapter},
         "lessons:done": {"slug": chapter},
         "lessons:asset": {"slug": chapter, "name": "diagram.svg"},
     }
