@@ -9,6 +9,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from labs.models import Lab, LabSubmission, SubmissionStatus
+from lessons.selectors import NextStep, after_chapter
 
 
 def lab_get_published(*, slug: str) -> Lab:
@@ -88,3 +89,13 @@ def lab_results(*, user: User | AnonymousUser, labs: list[Lab]) -> list[LabResul
         if lab.pk in best:
             best[lab.pk].lab = lab  # its URL names the lab: no query per row
     return [LabResult(lab=lab, best=best.get(lab.pk), tried=lab.pk in tried) for lab in labs]
+
+
+def lab_next_step(*, lab: Lab, user: User | AnonymousUser) -> NextStep:
+    """After this lab: the chapter's next lab the user has not passed, else the next chapter."""
+    labs = list(published_labs().filter(chapter_id=lab.chapter_id))
+    later = [other for other in labs if other.slug > lab.slug]
+    for result in lab_results(user=user, labs=later):
+        if not result.passed:
+            return NextStep("lab", result.lab.title, result.lab.get_absolute_url())
+    return after_chapter(chapter=lab.chapter, user=user)

@@ -13,8 +13,16 @@ from core.http import AuthenticatedHttpRequest
 from labs import selectors
 from labs.models import Lab, LabSubmission
 from labs.submissions import lab_submission_create
+from lessons.selectors import NextStep
 from workspaces import own_cluster, tutor_cluster
 from workspaces.resolve import Workspace, workspace_for
+
+
+def _next_step(request: HttpRequest, lab: Lab, submission: LabSubmission | None) -> NextStep | None:
+    """After a check that passed: the next step, named (see lessons.selectors.NextStep)."""
+    if submission is None or not (submission.passed and submission.is_finished):
+        return None
+    return selectors.lab_next_step(lab=lab, user=request.user)
 
 
 def _checks_view(lab: Lab, submission: LabSubmission | None) -> list[dict[str, object]]:
@@ -64,6 +72,7 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "submission": latest,
             "checks": _checks_view(lab, latest),
+            "next_step": _next_step(request, lab, latest),
             "history": history,
         },
     )
@@ -108,6 +117,7 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             **context,
             "submission": submission,
             "checks": _checks_view(lab, submission),
+            "next_step": _next_step(request, lab, submission),
             "history": history,
         },
     )
@@ -117,5 +127,10 @@ def _submission_partial(request: HttpRequest, lab: Lab, submission: LabSubmissio
     return render(
         request,
         "labs/lab.html#lab-result",
-        {"lab": lab, "submission": submission, "checks": _checks_view(lab, submission)},
+        {
+            "lab": lab,
+            "submission": submission,
+            "checks": _checks_view(lab, submission),
+            "next_step": _next_step(request, lab, submission),
+        },
     )

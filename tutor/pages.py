@@ -4,15 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_safe
 
+from core.http import HtmxHttpRequest
 from exercises.selectors import chapter_exercises, exercise_results, published_exercises
 from labs.selectors import chapter_labs, lab_results, published_labs
 from lessons import selectors, services
 from lessons.models import Chapter
 from quizzes.selectors import chapter_quiz, quiz_results
-from tutor import objectives, page_cache
+from tutor import next_step, objectives, page_cache
 
 
 @require_safe
@@ -101,3 +103,29 @@ def profile(request: HttpRequest) -> HttpResponse:
             "lab_results": labs,
         },
     )
+
+
+@require_safe
+def chapter_next_step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
+    """Where to go after a success (``?after=quiz``, ``exercise:<slug>``, ``lab:<slug>``).
+
+    A link to this URL always works: it redirects to the step. The page that
+    links here asks htmx for the step itself, to name it in the link.
+    """
+    chapter = selectors.chapter_get_published(slug=slug)
+    try:
+        step = next_step.next_step(
+            chapter=chapter, after=request.GET.get("after", ""), user=request.user
+        )
+    except next_step.UnknownStep:
+        return HttpResponse(
+            "Say what was done: after=quiz, after=exercise:<slug> or after=lab:<slug>.",
+            status=400,
+            content_type="text/plain; charset=utf-8",
+        )
+    if request.htmx:
+        response = render(request, "pages/_next_step.html", {"step": step})
+        patch_vary_headers(response, ["HX-Request"])
+        return response
+    # At the end of the course, what is left to do is the review.
+    return redirect("review:page" if step.kind == "end" else step.url)

@@ -19,7 +19,9 @@ def objective_errors(numbers: Any, *, available: int) -> Iterator[tuple[int, str
     for position, number in enumerate(numbers):
         if isinstance(number, int) and not 1 <= number <= available:
             if available == 1:
-                message = f"objective {number} does not exist: the chapter has one objective, number 1"
+                message = (
+                    f"objective {number} does not exist: the chapter has one objective, number 1"
+                )
             else:
                 message = (
                     f"objective {number} does not exist: the chapter has {available} objectives, "

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('exercises', '0001_initial'),
+        ("exercises", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='exercise',
-            name='objectives',
+            model_name="exercise",
+            name="objectives",
             field=models.JSONField(blank=True, default=list),
         ),
     ]

@@ -4,15 +4,14 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('labs', '0005_models_moved_out'),
+        ("labs", "0005_models_moved_out"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='lab',
-            name='objectives',
+            model_name="lab",
+            name="objectives",
             field=models.JSONField(blank=True, default=list),
         ),
     ]

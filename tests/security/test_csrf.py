@@ -91,6 +91,7 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "instructor:question_publish": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
         "chapter": {"slug": chapter},
         "objectives": {"slug": chapter},
+        "next_step": {"slug": chapter},
         "lessons:done": {"slug": chapter},
         "lessons:asset": {"slug": chapter, "name": "diagram.svg"},
     }
