@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.http import Http404
 
+from engine.markdown import plain_text as html_to_text
 from labs.models import Lab, LabSubmission, SubmissionStatus
 from lessons.selectors import NextStep, after_chapter
 
@@ -99,3 +100,19 @@ def lab_next_step(*, lab: Lab, user: User | AnonymousUser) -> NextStep:
         if not result.passed:
             return NextStep("lab", result.lab.title, result.lab.get_absolute_url())
     return after_chapter(chapter=lab.chapter, user=user)
+
+
+def search_labs(*, terms: list[str], limit: int = 20) -> list[tuple[Lab, str]]:
+    """Published labs whose title or instructions contain every term, with the instructions as text."""
+    if not terms:
+        return []
+    condition = Q()
+    for term in terms:
+        condition &= Q(title__icontains=term) | Q(instructions_html__icontains=term)
+    found = []
+    labs = Lab.objects.filter(condition, is_published=True, chapter__is_published=True)
+    for lab in labs.select_related("chapter").order_by("chapter__number", "slug"):
+        text = html_to_text(lab.instructions_html)
+        if all(term in f"{lab.title}\n{text}".lower() for term in terms):
+            found.append((lab, text))
+    return found[:limit]

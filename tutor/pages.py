@@ -15,6 +15,7 @@ from lessons import selectors, services
 from lessons.models import Chapter
 from quizzes.selectors import chapter_quiz, quiz_results
 from tutor import next_step, objectives, page_cache
+from tutor.search import search_course
 
 
 @require_safe
@@ -129,3 +130,16 @@ def chapter_next_step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         return response
     # At the end of the course, what is left to do is the review.
     return redirect("review:page" if step.kind == "end" else step.url)
+
+
+@require_safe
+def search(request: HtmxHttpRequest) -> HttpResponse:
+    """Chapter sections, exercises and labs that hold every word of ``q``."""
+    query = request.GET.get("q", "")[: selectors.MAX_QUERY_LENGTH].strip()
+    results = search_course(query=query) if query else None
+    # A history restore asks for the whole page even though it comes from htmx.
+    partial = request.htmx and not request.htmx.history_restore_request
+    template = "pages/search.html#search-results" if partial else "pages/search.html"
+    response = render(request, template, {"query": query, "results": results})
+    patch_vary_headers(response, ["HX-Request"])
+    return response
