@@ -25,7 +25,7 @@ def test_quiz_feedback_shows_findings_with_code(alice_client, alice):
     quiz = make_quiz(questions=[question_data("manifest")])
     question = quiz.questions.get()
     attempt, _ = quiz_attempt_start(user=alice, quiz=quiz)
-    response, _ = quiz_attempt_answer(attempt=attempt, question=question, raw={"manifest": [TYPO]})
+    quiz_attempt_answer(attempt=attempt, question=question, raw={"manifest": [TYPO]})
     url = f"/quizzes/attempts/{attempt.pk}/"
     body = alice_client.get(url, {"q": 1}).content.decode()
     assert "<code>containerz</code> is not a field of PodSpec" in body
