@@ -384,7 +384,14 @@ def review_answer(
     recorded = _recorded_review(user=user, question=question, number=number)
     if recorded is not None:
         return recorded, False
-    _check_due(user=user, question=question, number=number, now=now)
+    try:
+        _check_due(user=user, question=question, number=number, now=now)
+    except NotDueForReview:
+        # Not due any more because another tab has just recorded this very form.
+        recorded = _recorded_review(user=user, question=question, number=number)
+        if recorded is not None:
+            return recorded, False
+        raise
     try:
         answer = parse_answer(question.type, question.data, raw)
     except AnswerError as exc:
