@@ -324,11 +324,14 @@ def _reviewable(questions: QuerySet[Question]) -> QuerySet[Question]:
 
 
 def due_cards(*, user: User, now: datetime) -> list[ReviewCard]:
-    """The student's cards due now, the longest waiting first (only published questions)."""
+    """The student's cards due now, the longest waiting first (only published questions).
+
+    Only the cards: the question of the one shown next is loaded by ``load_item``.
+    """
     questions = _reviewable(Question.objects.all())
     return list(
         ReviewCard.objects.filter(user=user, due__lte=now, question__in=questions)
-        .select_related("question", "question__quiz__chapter")
+        .only("id", "user_id", "question_id", "reason", "reviews", "due")
         .order_by("due", "pk")
     )
 
@@ -351,10 +354,11 @@ def refreshers(*, user: User, now: datetime) -> list[Question]:
     candidates = (
         _reviewable(Question.objects.filter(quiz__chapter_id__in=finished))
         .exclude(review_cards__user=user)
-        .select_related("quiz__chapter")
+        .values_list("pk", flat=True)
     )
-    ordered = sorted(candidates, key=lambda q: _fixed_order(user.pk, q.pk))
-    return ordered[:budget]
+    chosen = sorted(candidates, key=lambda pk: _fixed_order(user.pk, pk))[:budget]
+    found = Question.objects.select_related("quiz__chapter").in_bulk(chosen)
+    return [found[pk] for pk in chosen if pk in found]
 
 
 def _fixed_order(user_id: int, question_id: int) -> str:
@@ -398,6 +402,12 @@ class ReviewQueue:
             card = self.due[0]
             return ReviewItem(question=card.question, card=card, number=card.reviews)
         return None
+
+
+def load_item(item: ReviewItem) -> ReviewItem:
+    """The item with its question loaded whole, with its quiz and chapter (one query)."""
+    question = Question.objects.select_related("quiz__chapter").get(pk=item.question.pk)
+    return ReviewItem(question=question, card=item.card, number=item.number)
 
 
 def review_queue(*, user: User, now: datetime) -> ReviewQueue:

@@ -20,6 +20,7 @@ from quizzes.views.student import _refused
 def review_page(request: AuthenticatedHttpRequest) -> HttpResponse:
     queue = selectors.review_queue(user=request.user, now=timezone.now())
     item = queue.next_item()
+    item = selectors.load_item(item) if item else None
     shown = selectors.show_review_item(item, user_id=request.user.pk) if item else None
     return render(
         request,
