@@ -126,7 +126,7 @@ def test_answering_with_htmx_returns_the_feedback_and_the_next_step(alice_client
         answer_url(other), {"number": "1", "option": option_id(other, "Wrong")}, headers=HX
     )
     body = response.content.decode()
-    assert "That is what the review is for" in body
+    assert "No problem: that is what the review is for." in body
     assert "That was the last question for now." in body
 
 
