@@ -16,6 +16,7 @@ from labs import checklist, hints, selectors
 from labs.live import live_seen, live_start
 from labs.models import Lab, LabSubmission, LiveCheck
 from labs.submissions import lab_submission_create
+from lessons.selectors import NextStep
 from workspaces import own_cluster, services, tutor_cluster
 from workspaces.reset import kinds_to_reset
 from workspaces.resolve import Where, Workspace, workspace_for
@@ -23,6 +24,13 @@ from workspaces.terminal.page import terminal_context
 
 # How often an open lab page asks for its live checks (seconds).
 LIVE_POLL_SECONDS = 2
+
+
+def _next_step(request: HttpRequest, lab: Lab, submission: LabSubmission | None) -> NextStep | None:
+    """After a check that passed: the next step, named (see lessons.selectors.NextStep)."""
+    if submission is None or not (submission.passed and submission.is_finished):
+        return None
+    return selectors.lab_next_step(lab=lab, user=request.user)
 
 
 def _workspace_context(workspace: Workspace | None, *, on_tutor_cluster: bool) -> dict[str, object]:
@@ -94,6 +102,7 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "submission": latest,
             "submission_rows": _submission_rows(lab, latest),
+            "next_step": _next_step(request, lab, latest),
             "history": history,
             **terminal_context(request),
         },
@@ -217,6 +226,7 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             **_checks_context(request, lab, None, blocked=_live_blocked(workspace, context)),
             "submission": submission,
             "submission_rows": _submission_rows(lab, submission),
+            "next_step": _next_step(request, lab, submission),
             "history": history,
             **terminal_context(request),
         },
@@ -235,6 +245,7 @@ def _submission_partial(request: HttpRequest, lab: Lab, submission: LabSubmissio
             "lab": lab,
             "submission": submission,
             "submission_rows": _submission_rows(lab, submission),
+            "next_step": _next_step(request, lab, submission),
         },
     )
 
