@@ -470,6 +470,10 @@ _GENERIC_ADVICE = (
 
 # The start of each complaint the reader makes, and what to do about it.
 _SYNTAX_ADVICE = (
+    ("exceeded maximum nesting depth", (
+        f"The YAML is nested too deeply (lists or mappings inside each other more than "
+        f"{MAX_DEPTH} levels): no manifest or course file needs that many."
+    )),
     ("mapping values are not allowed", (
         "A colon here starts a key where none can start. Usually a space is missing after an "
         "earlier colon, a key is indented under a plain value, or a value that holds `: ` "
