@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.contrib import messages
 from django.contrib.auth import login
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
@@ -10,6 +11,11 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_http_methods
+
+from accounts import services
+from accounts.permissions import is_instructor, operator_required
+from core.http import AuthenticatedHttpRequest
 
 
 class SignupForm(UserCreationForm):  # type: ignore[type-arg]
@@ -38,3 +44,50 @@ def signup(request: HttpRequest) -> HttpResponse:
     else:
         form = SignupForm()
     return render(request, "registration/signup.html", {"form": form, "next": next_url})
+
+
+class InstructorGrantForm(forms.Form):
+    username = forms.CharField(label="Username", max_length=150)
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@operator_required
+def instructors(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """The operators' page: who is an instructor, grant and revoke the right."""
+    form = InstructorGrantForm(request.POST or None)
+    if request.method == "POST":
+        action = request.POST.get("action", "grant")
+        if form.is_valid():
+            try:
+                user = services.user_by_username(form.cleaned_data["username"])
+                if action == "revoke":
+                    services.instructor_revoke(user=user, by=request.user)
+                    if is_instructor(user):
+                        messages.warning(
+                            request,
+                            f"{user.get_username()} stays an instructor: staff accounts and "
+                            "superusers always are (change that in the admin).",
+                        )
+                    else:
+                        messages.success(
+                            request, f"{user.get_username()} is no longer an instructor."
+                        )
+                else:
+                    changed = services.instructor_grant(user=user, by=request.user)
+                    messages.success(
+                        request,
+                        f"{user.get_username()} is now an instructor: the Teach menu shows them "
+                        "their classes and quizzes."
+                        if changed
+                        else f"{user.get_username()} was already an instructor.",
+                    )
+            except services.AccountError as exc:
+                messages.error(request, str(exc))
+            else:
+                return redirect("accounts:instructors")
+    return render(
+        request,
+        "accounts/instructors.html",
+        {"form": form, "instructors": services.instructors()},
+        status=400 if request.method == "POST" else 200,
+    )

@@ -20,6 +20,12 @@ urlpatterns = [
     path("<int:pk>/namespaces/runs", instructor.namespace_runs, name="namespace_runs"),
     path("<int:pk>/instructors/add", instructor.instructor_add, name="instructor_add"),
     path("<int:pk>/regrade-lab", instructor.lab_regrade, name="lab_regrade"),
+    path("<int:pk>/invitations/new", instructor.invitation_create, name="invitation_create"),
+    path(
+        "<int:pk>/invitations/<int:invitation_id>/revoke",
+        instructor.invitation_revoke,
+        name="invitation_revoke",
+    ),
     path("<int:pk>/students/<int:user_id>/", instructor.student_detail, name="student"),
     path("<int:pk>/students/<int:user_id>/remove", instructor.member_remove, name="remove"),
     path(

@@ -12,7 +12,7 @@ from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from classes.models import Cohort, Membership, SubmissionRegrade
+from classes.models import Cohort, InstructorInvitation, Membership, SubmissionRegrade
 from exercises.models import ExerciseAttempt
 from labs.models import LabSubmission
 from quizzes.models import QuizAttempt
@@ -116,3 +116,11 @@ def cohort_namespaces(*, cohort: Cohort) -> list[tuple[Membership, StudentNamesp
         for ns in StudentNamespace.objects.filter(user_id__in=[m.user_id for m in members])
     }
     return [(m, rows.get(m.user_id)) for m in members]
+
+
+def cohort_invitations(*, cohort: Cohort, limit: int = 20) -> list[InstructorInvitation]:
+    return list(
+        InstructorInvitation.objects.filter(cohort=cohort).select_related(
+            "created_by", "accepted_by"
+        )[:limit]
+    )

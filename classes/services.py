@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.cache import caches
@@ -12,8 +14,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.permissions import is_instructor
+from accounts.services import AccountError, instructor_grant
 from classes.codes import CodeFormatError, new_join_code, normalize_join_code
-from classes.models import Cohort, Membership, SubmissionRegrade
+from classes.models import Cohort, InstructorInvitation, Membership, SubmissionRegrade
 from engine.assertions import RuleError
 from engine.grading.regrade import LabRegrade, regrade_from_evidence
 from labs.models import LabSubmission, SubmissionStatus
@@ -108,6 +111,87 @@ def cohort_member_remove(*, cohort: Cohort, membership: Membership) -> None:
         raise ClassError("That student is not in this class.")
     membership.delete()
     log.info("user %s removed from cohort %s", membership.user_id, cohort.pk)
+
+
+# --- invitations to teach a class ---------------------------------------------------------
+
+INVITATION_DAYS = 7
+
+
+class InvitationRefused(ClassError):
+    pass
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(*, cohort: Cohort, by: User) -> tuple[InstructorInvitation, str]:
+    """A new invitation and its token (shown once: only its hash is kept)."""
+    if cohort.is_ended:
+        raise ClassError("The class has ended: nobody new can join it, not even to teach.")
+    token = secrets.token_urlsafe(24)
+    invitation = InstructorInvitation.objects.create(
+        cohort=cohort,
+        created_by=by,
+        token_hash=_token_hash(token),
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    log.info("user %s invited a co-instructor to cohort %s", by.pk, cohort.pk)
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> InstructorInvitation:
+    """The usable invitation of this token; InvitationRefused says why not."""
+    invitation = (
+        InstructorInvitation.objects.select_related("cohort", "created_by")
+        .filter(token_hash=_token_hash(token[:100]))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationRefused(
+            "This invitation link is not valid: check that you copied all of it."
+        )
+    if invitation.accepted_at is not None:
+        raise InvitationRefused("This invitation has been used already: each link works once.")
+    if invitation.revoked_at is not None:
+        raise InvitationRefused("This invitation was withdrawn by the class's instructor.")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationRefused("This invitation has expired: ask for a new link.")
+    if invitation.cohort.is_ended:
+        raise InvitationRefused(f"The class “{invitation.cohort.name}” has ended.")
+    return invitation
+
+
+def invitation_accept(*, token: str, user: User) -> Cohort:
+    """The user teaches the class (and becomes an instructor); the link is used up."""
+    with transaction.atomic():
+        found = invitation_for_token(token)
+        invitation = InstructorInvitation.objects.select_for_update().get(pk=found.pk)
+        if not invitation.is_usable:  # another tab took it between the read and the lock
+            raise InvitationRefused("This invitation has been used already: each link works once.")
+        try:
+            instructor_grant(user=user, by=invitation.created_by)
+        except AccountError as exc:
+            raise InvitationRefused(str(exc)) from exc
+        invitation.cohort.instructors.add(user)
+        # A co-teacher is not a student of the class.
+        Membership.objects.filter(cohort=invitation.cohort, user=user).delete()
+        invitation.accepted_by = user
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_by", "accepted_at"])
+    log.info("user %s accepted an invitation to teach cohort %s", user.pk, invitation.cohort_id)
+    return invitation.cohort
+
+
+def invitation_revoke(*, cohort: Cohort, invitation_id: int) -> InstructorInvitation:
+    invitation = InstructorInvitation.objects.filter(cohort=cohort, pk=invitation_id).first()
+    if invitation is None:
+        raise ClassError("No such invitation in this class.")
+    if invitation.revoked_at is None and invitation.accepted_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
 
 
 # --- students -----------------------------------------------------------------------------

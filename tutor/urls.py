@@ -24,6 +24,7 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     # Before labs: workspaces owns labs/my-cluster/, which labs/<slug>/ would also match.
     path("", include("workspaces.urls")),

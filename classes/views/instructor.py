@@ -86,6 +86,8 @@ def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "join_url": request.build_absolute_uri(
                 f"{reverse('classes:mine')}?code={cohort.join_code_display}"
             ),
+            "invitations": selectors.cohort_invitations(cohort=cohort),
+            "invitation_days": services.INVITATION_DAYS,
         },
     )
 
@@ -385,3 +387,38 @@ def lab_regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         f"class, {run.changed} regraded from their evidence (the others would not change).",
     )
     return redirect(cohort)
+
+
+@require_POST
+@instructor_required
+def invitation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A co-teacher invitation: its link is shown on this one page, once."""
+    cohort = _cohort(request, pk)
+    try:
+        invitation, token = services.invitation_create(cohort=cohort, by=request.user)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+        return redirect(cohort)
+    link = request.build_absolute_uri(reverse("classes:invitation", kwargs={"token": token}))
+    response = render(
+        request,
+        "classes/instructor/invitation.html",
+        {"cohort": cohort, "invitation": invitation, "link": link},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@instructor_required
+def invitation_revoke(
+    request: AuthenticatedHttpRequest, pk: int, invitation_id: int
+) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    try:
+        services.invitation_revoke(cohort=cohort, invitation_id=invitation_id)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The invitation no longer works.")
+    return redirect(f"{cohort.get_absolute_url()}#invitations")

@@ -49,6 +49,30 @@
     });
   }
 
+  // <button data-copy="#id">: copies the text of that element (a join code, a link). The
+  // button is hidden until this script shows it, since it needs the clipboard API.
+  function addCopyTargets(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (button.dataset.copyReady || !navigator.clipboard) return;
+      button.dataset.copyReady = "1";
+      button.hidden = false;
+      var label = button.textContent;
+      button.addEventListener("click", function () {
+        var target = document.querySelector(button.dataset.copy);
+        if (!target) return;
+        var text = (target.value !== undefined ? target.value : target.textContent).trim();
+        navigator.clipboard.writeText(text).then(function () {
+          button.textContent = "Copied";
+          announce("Copied: " + text);
+          setTimeout(function () { button.textContent = label; }, 1500);
+        }, function () {
+          button.textContent = "Press Ctrl+C";
+          announce("Could not copy: select the text and press Ctrl+C");
+        });
+      });
+    });
+  }
+
   // The "Mark as done" form is swapped out by htmx together with its button.
   // Keep keyboard and screen reader users in place: focus the new button.
   var refocusDoneToggle = false;
@@ -64,6 +88,12 @@
     if (button) button.focus();
   });
 
-  document.addEventListener("DOMContentLoaded", function () { addCopyButtons(document); });
-  document.addEventListener("htmx:load", function (event) { addCopyButtons(event.target); });
+  document.addEventListener("DOMContentLoaded", function () {
+    addCopyButtons(document);
+    addCopyTargets(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    addCopyButtons(event.target);
+    addCopyTargets(event.target);
+  });
 })();
