@@ -20,6 +20,7 @@ from classes.models import Cohort, InstructorInvitation, Membership, SubmissionR
 from engine.assertions import RuleError
 from engine.grading.regrade import LabRegrade, regrade_from_evidence
 from labs.models import LabSubmission, SubmissionStatus
+from labs.signals import submission_scored
 from workspaces.models import NamespaceRun, StudentNamespace
 from workspaces.services import namespace_run_start
 
@@ -296,6 +297,9 @@ def submission_regrade(
         locked.max_score = regrade.max_score
         locked.passed = regrade.passed
         locked.save(update_fields=["results", "score", "max_score", "passed"])
+        submission_scored.send(
+            sender=LabSubmission, user_id=locked.user_id, lab_uuid=str(locked.lab.uuid)
+        )
     log.info(
         "submission %s regraded by user %s: %s -> %s",
         locked.pk, by.pk, record.old_score, record.new_score,

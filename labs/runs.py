@@ -16,6 +16,7 @@ from django.utils import timezone
 
 from engine.assertions import RuleResult
 from labs.models import LabSubmission, SubmissionStatus
+from labs.signals import submission_scored
 
 
 def claim(submission_id: int, *, worker: str) -> LabSubmission | None:
@@ -52,6 +53,9 @@ def finish(submission: LabSubmission, results: list[RuleResult]) -> None:
         passed=all(r.passed for r in results),
         finished_at=timezone.now(),
         error="",
+    )
+    submission_scored.send(
+        sender=LabSubmission, user_id=submission.user_id, lab_uuid=str(submission.lab.uuid)
     )
 
 

@@ -27,6 +27,7 @@ from quizzes.content import (
 )
 from quizzes.models import Origin, Question, Quiz, QuizAttempt, Response
 from quizzes.scoring import score
+from quizzes.signals import attempt_finished
 
 
 class QuizError(Exception):
@@ -158,6 +159,9 @@ def quiz_attempt_finish(*, attempt: QuizAttempt) -> QuizAttempt:
         )
         locked.finished_at = timezone.now()
         locked.save(update_fields=["max_score", "score", "passed", "finished_at"])
+    attempt_finished.send(
+        sender=QuizAttempt, user_id=locked.user_id, quiz_uuid=str(locked.quiz.uuid)
+    )
     return locked
 
 

@@ -45,6 +45,8 @@ INSTALLED_APPS = [
     "workspaces",
     "labs",
     "classes",
+    "lti_tool",
+    "lti",
     "axes",
 ]
 
@@ -280,6 +282,11 @@ LAB_QUEUED_STALE_SECONDS = env_int("TUTOR_LAB_QUEUED_STALE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "reap-lab-submissions": {
         "task": "labs.tasks.reap_submissions",
+        "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
+    },
+    # Scores for the LMS whose message was lost or whose worker died are sent again.
+    "send-due-lms-scores": {
+        "task": "lti.tasks.send_due_scores",
         "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
     },
 }

@@ -34,6 +34,8 @@ urlpatterns = [
     path("instructor/quizzes/", include("quizzes.instructor_urls")),
     path("classes/", include("classes.urls")),
     path("instructor/classes/", include("classes.instructor_urls")),
+    path("instructor/classes/", include("lti.instructor_urls")),
+    path("lti/", include("lti.urls")),
     path("", include("lessons.urls")),
 ]
 
