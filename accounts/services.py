@@ -10,9 +10,11 @@ also invite a co-teacher (``classes.services.invitation_accept`` calls
 from __future__ import annotations
 
 import logging
+import zoneinfo
 
 from django.contrib.auth.models import Group, User
 
+from accounts.models import Preferences
 from accounts.permissions import INSTRUCTORS_GROUP, is_instructor
 
 log = logging.getLogger(__name__)
@@ -65,3 +67,14 @@ def instructors() -> list[User]:
         | User.objects.filter(is_active=True, is_superuser=True)
     )
     return [u for u in candidates.distinct().order_by("username") if is_instructor(u)]
+
+
+def time_zones() -> list[str]:
+    return sorted(zoneinfo.available_timezones())
+
+
+def time_zone_set(*, user: User, name: str) -> None:
+    """The time zone dates are shown in; empty: the site's (TUTOR_TIME_ZONE)."""
+    if name and name not in zoneinfo.available_timezones():
+        raise AccountError(f"“{name[:64]}” is not a time zone this server knows.")
+    Preferences.objects.update_or_create(user=user, defaults={"time_zone": name})

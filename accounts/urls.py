@@ -6,4 +6,5 @@ app_name = "accounts"
 
 urlpatterns = [
     path("instructors/", views.instructors, name="instructors"),
+    path("time-zone/", views.time_zone, name="time_zone"),
 ]

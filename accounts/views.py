@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
+from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import UserCreationForm
 from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
@@ -89,4 +91,28 @@ def instructors(request: HttpRequest) -> HttpResponse:
         "accounts/instructors.html",
         {"form": form, "instructors": services.instructors()},
         status=400 if request.method == "POST" else 200,
+    )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def time_zone(request: HttpRequest) -> HttpResponse:
+    """Choose the time zone every date and deadline is shown in."""
+    user = request.user
+    current = getattr(getattr(user, "preferences", None), "time_zone", "")
+    status = 200
+    if request.method == "POST":
+        try:
+            services.time_zone_set(user=user, name=request.POST.get("time_zone", "").strip())  # type: ignore[arg-type]
+        except services.AccountError as exc:
+            messages.error(request, str(exc))
+            status = 400
+        else:
+            messages.success(request, "Time zone saved: dates and deadlines now show in it.")
+            return redirect("accounts:time_zone")
+    return render(
+        request,
+        "accounts/time_zone.html",
+        {"zones": services.time_zones(), "current": current, "site_zone": settings.TIME_ZONE},
+        status=status,
     )

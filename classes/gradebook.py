@@ -18,6 +18,8 @@ from django.db.models import Count
 from django.utils import timezone
 
 from classes.models import Cohort, Membership
+from classes.policies import rules_for_cohort
+from core.policy import WorkRules
 from exercises.models import Exercise, ExerciseProgress
 from labs.models import Lab, LabSubmission, SubmissionStatus
 from lessons.models import Chapter, ChapterProgress
@@ -26,9 +28,10 @@ from quizzes.models import Quiz, QuizAttempt
 
 @dataclass
 class QuizCell:
-    best_percent: int
+    best_percent: int  # after the class's late penalty, if any
     passed: bool
     attempts: int
+    late: bool = False  # the best counted was finished after the due date
 
 
 @dataclass
@@ -38,6 +41,7 @@ class LabCell:
     passed: bool
     submissions: int
     last: LabSubmission | None
+    late_factor: float = 1.0  # the class's late penalty on the best (1.0: none)
 
 
 @dataclass
@@ -105,8 +109,9 @@ def gradebook_for(*, cohort: Cohort) -> Gradebook:
         )
         for m in members
     }
-    _add_quizzes(rows, quizzes)
-    _add_labs(rows, labs)
+    rules = rules_for_cohort(cohort.pk)
+    _add_quizzes(rows, quizzes, rules)
+    _add_labs(rows, labs, rules)
     for row in rows.values():
         row.quiz_row = [(q, row.quizzes.get(q.pk)) for q in quizzes]
         row.lab_row = [(lab, row.labs.get(lab.pk)) for lab in labs]
@@ -121,24 +126,33 @@ def gradebook_for(*, cohort: Cohort) -> Gradebook:
     )
 
 
-def _add_quizzes(rows: dict[int, StudentRow], quizzes: list[Quiz]) -> None:
+def _add_quizzes(
+    rows: dict[int, StudentRow], quizzes: list[Quiz], rules: dict[tuple[str, str], WorkRules]
+) -> None:
+    uuids = {q.pk: str(q.uuid) for q in quizzes}
     attempts = QuizAttempt.objects.filter(
         user_id__in=list(rows), quiz__in=quizzes, finished_at__isnull=False
-    ).only("user_id", "quiz_id", "score", "max_score", "passed", "started_at")
+    ).only("user_id", "quiz_id", "score", "max_score", "passed", "started_at", "finished_at")
     for attempt in attempts.order_by("started_at", "id"):
         row = rows[attempt.user_id]
+        rule = rules.get(("quiz", uuids[attempt.quiz_id]))
+        factor = rule.factor(attempt.finished_at) if rule else 1.0
+        percent = round(attempt.percent * factor)
         cell = row.quizzes.get(attempt.quiz_id)
         if cell is None:
-            row.quizzes[attempt.quiz_id] = QuizCell(attempt.percent, attempt.passed, 1)
+            row.quizzes[attempt.quiz_id] = QuizCell(percent, attempt.passed, 1, factor < 1)
             continue
         cell.attempts += 1
-        # The best percentage, as on the student's own profile.
-        if attempt.percent > cell.best_percent:
-            cell.best_percent = attempt.percent
+        # The best percentage, as on the student's own profile (less any late penalty).
+        if percent > cell.best_percent:
+            cell.best_percent, cell.late = percent, factor < 1
         cell.passed = cell.passed or attempt.passed
 
 
-def _add_labs(rows: dict[int, StudentRow], labs: list[Lab]) -> None:
+def _add_labs(
+    rows: dict[int, StudentRow], labs: list[Lab], rules: dict[tuple[str, str], WorkRules]
+) -> None:
+    uuids = {lab.pk: str(lab.uuid) for lab in labs}
     submissions = (
         LabSubmission.objects.filter(user_id__in=list(rows), lab__in=labs)
         .defer("results")
@@ -153,8 +167,14 @@ def _add_labs(rows: dict[int, StudentRow], labs: list[Lab]) -> None:
         cell.last = submission
         if submission.status != SubmissionStatus.DONE:
             continue
-        if cell.best_score is None or _ratio(submission) > _ratio_of(cell):
+        rule = rules.get(("lab", uuids[submission.lab_id]))
+        factor = rule.factor(submission.finished_at) if rule else 1.0
+        if (
+            cell.best_score is None
+            or _ratio(submission) * factor > _ratio_of(cell) * cell.late_factor
+        ):
             cell.best_score, cell.best_max = submission.score, submission.max_score
+            cell.late_factor = factor
         cell.passed = cell.passed or submission.passed
 
 

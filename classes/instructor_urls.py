@@ -20,6 +20,8 @@ urlpatterns = [
     path("<int:pk>/namespaces/runs", instructor.namespace_runs, name="namespace_runs"),
     path("<int:pk>/instructors/add", instructor.instructor_add, name="instructor_add"),
     path("<int:pk>/regrade-lab", instructor.lab_regrade, name="lab_regrade"),
+    path("<int:pk>/rules/", instructor.policy_save, name="policy_save"),
+    path("<int:pk>/rules/<int:policy_id>/delete", instructor.policy_delete, name="policy_delete"),
     path("<int:pk>/invitations/new", instructor.invitation_create, name="invitation_create"),
     path(
         "<int:pk>/invitations/<int:invitation_id>/revoke",

@@ -7,6 +7,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from labs.models import Lab
+from quizzes.models import Quiz
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
@@ -162,3 +165,55 @@ class InstructorInvitation(models.Model):
         if self.expires_at <= timezone.now():
             return "expired"
         return "open"
+
+
+class WorkPolicy(models.Model):
+    """A class's rules for one quiz, lab or exam: due date, late work, attempts, feedback."""
+
+    class Kind(models.TextChoices):
+        QUIZ = "quiz", "Quiz"
+        LAB = "lab", "Lab"
+        EXAM = "exam", "Exam"
+
+    class Late(models.TextChoices):
+        ACCEPT = "accept", "Accept late work"
+        PENALTY = "penalty", "Accept it with a penalty"
+        REFUSE = "refuse", "Refuse late work"
+
+    class Feedback(models.TextChoices):
+        SCORE = "score", "The score only"
+        CHECKS = "checks", "Right or wrong per question or check"
+        SOLUTIONS = "solutions", "Everything: explanations, right answers, hints"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="policies")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    item_uuid = models.UUIDField()
+    title = models.CharField(max_length=200)  # the item's title when set, for the lists
+    due_at = models.DateTimeField(null=True, blank=True)
+    late = models.CharField(max_length=10, choices=Late.choices, default=Late.ACCEPT)
+    penalty_percent = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    feedback_before_due = models.CharField(
+        max_length=10, choices=Feedback.choices, default=Feedback.SOLUTIONS
+    )
+    feedback_after_due = models.CharField(
+        max_length=10, choices=Feedback.choices, default=Feedback.SOLUTIONS
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "kind", "item_uuid"], name="one_policy_per_item_and_class"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} in {self.cohort}"
+
+    def item_url(self) -> str:
+        """The quiz's or lab's page; empty when it is gone."""
+        model = {self.Kind.QUIZ: Quiz, self.Kind.LAB: Lab}.get(self.kind)  # type: ignore[call-overload]
+        item = model.objects.filter(uuid=self.item_uuid).first() if model else None
+        return str(item.get_absolute_url()) if item else ""

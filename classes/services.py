@@ -16,11 +16,18 @@ from django.utils import timezone
 from accounts.permissions import is_instructor
 from accounts.services import AccountError, instructor_grant
 from classes.codes import CodeFormatError, new_join_code, normalize_join_code
-from classes.models import Cohort, InstructorInvitation, Membership, SubmissionRegrade
+from classes.models import (
+    Cohort,
+    InstructorInvitation,
+    Membership,
+    SubmissionRegrade,
+    WorkPolicy,
+)
 from engine.assertions import RuleError
 from engine.grading.regrade import LabRegrade, regrade_from_evidence
-from labs.models import LabSubmission, SubmissionStatus
+from labs.models import Lab, LabSubmission, SubmissionStatus
 from labs.signals import submission_scored
+from quizzes.models import Quiz
 from workspaces.models import NamespaceRun, StudentNamespace
 from workspaces.services import namespace_run_start
 
@@ -398,3 +405,44 @@ def cohort_namespaces_cleanup(*, cohort: Cohort, by: User) -> NamespaceRun:
         skipped=skipped,
         requested_by=by,
     )
+
+
+# --- deadlines and rules ------------------------------------------------------------------
+
+
+def policy_items() -> list[tuple[str, str, str]]:
+    """(kind, uuid, title) of every published quiz and lab a class can set rules for."""
+    quizzes = Quiz.objects.published().select_related("chapter").order_by("chapter__number")
+    labs = Lab.objects.filter(is_published=True, chapter__is_published=True).select_related(
+        "chapter"
+    )
+    return [
+        *(("quiz", str(q.uuid), f"Quiz, chapter {q.chapter.number}: {q.title}") for q in quizzes),
+        *(
+            ("lab", str(lab.uuid), f"Lab, chapter {lab.chapter.number}: {lab.title}")
+            for lab in labs
+        ),
+    ]
+
+
+def policy_set(
+    *, cohort: Cohort, kind: str, item_uuid: str, title: str, due_at: datetime | None,
+    late: str, penalty_percent: int, max_attempts: int | None, feedback_before_due: str,
+    feedback_after_due: str,
+) -> WorkPolicy:  # fmt: skip
+    policy, _ = WorkPolicy.objects.update_or_create(
+        cohort=cohort, kind=kind, item_uuid=item_uuid,
+        defaults={
+            "title": title[:200], "due_at": due_at, "late": late,
+            "penalty_percent": penalty_percent if late == WorkPolicy.Late.PENALTY else 0,
+            "max_attempts": max_attempts, "feedback_before_due": feedback_before_due,
+            "feedback_after_due": feedback_after_due,
+        },
+    )  # fmt: skip
+    return policy
+
+
+def policy_delete(*, cohort: Cohort, policy_id: int) -> None:
+    deleted, _ = WorkPolicy.objects.filter(cohort=cohort, pk=policy_id).delete()
+    if not deleted:
+        raise ClassError("No such rule in this class.")

@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
+from core import policy
 from core.http import AuthenticatedHttpRequest
 from labs import selectors
 from labs.models import Lab, LabSubmission
-from labs.submissions import lab_submission_create
+from labs.submissions import SubmissionRefused, lab_submission_create
 from workspaces import own_cluster, tutor_cluster
 from workspaces.resolve import Workspace, workspace_for
 
@@ -65,6 +66,7 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "submission": latest,
             "checks": _checks_view(lab, latest),
             "history": history,
+            **_rules_context(request, lab),
         },
     )
 
@@ -79,7 +81,15 @@ def lab_check(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         if request.htmx:
             return HttpResponseClientRedirect(lab.get_absolute_url())
         return redirect(lab)
-    submission, _ = lab_submission_create(user=request.user, lab=lab, workspace=workspace)
+    try:
+        submission, _ = lab_submission_create(user=request.user, lab=lab, workspace=workspace)
+    except SubmissionRefused as exc:
+        if request.htmx:
+            return render(
+                request, "labs/lab.html#lab-result", {"lab": lab, "refusal": str(exc)}, status=403
+            )
+        messages.error(request, str(exc))
+        return redirect(lab)
     if request.htmx:
         return _submission_partial(request, lab, submission)
     return redirect(submission)
@@ -109,6 +119,7 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             "submission": submission,
             "checks": _checks_view(lab, submission),
             "history": history,
+            **_rules_context(request, lab),
         },
     )
 
@@ -117,5 +128,16 @@ def _submission_partial(request: HttpRequest, lab: Lab, submission: LabSubmissio
     return render(
         request,
         "labs/lab.html#lab-result",
-        {"lab": lab, "submission": submission, "checks": _checks_view(lab, submission)},
+        {
+            "lab": lab,
+            "submission": submission,
+            "checks": _checks_view(lab, submission),
+            **_rules_context(request, lab),
+        },
     )
+
+
+def _rules_context(request: HttpRequest, lab: Lab) -> dict[str, object]:
+    """A class's rules for this lab: what the page says, and how much feedback it shows."""
+    rules = policy.rules_for(request.user, "lab", str(lab.uuid))
+    return {"rules": rules, "feedback_level": rules.feedback() if rules else "solutions"}

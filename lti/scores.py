@@ -8,10 +8,13 @@ student reached that item through, and a worker sends it (``lti.tasks``).
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 
+from django.contrib.auth.models import User
 from django.utils import timezone
 from lti_tool.models import LtiUser
 
+from core import policy
 from labs.models import LabSubmission, SubmissionStatus
 from lti.models import ItemKind, PlacedItem, ScoreOutbox
 from lti.tasks import send_score
@@ -21,18 +24,27 @@ log = logging.getLogger(__name__)
 
 
 def fraction_for(*, user_id: int, kind: str, item_uuid: str) -> float | None:
-    """The student's best result on the item, from 0 to 1; None when there is none yet."""
+    """The student's best result on the item, from 0 to 1; None when there is none yet.
+
+    As the class's gradebook counts it: less the late penalty its rules set.
+    """
+    user = User.objects.get(pk=user_id)
+    rules = policy.rules_for(user, kind, item_uuid)
+
+    def factor(when: datetime | None) -> float:
+        return rules.factor(when) if rules else 1.0
+
     if kind == ItemKind.QUIZ:
         attempts = QuizAttempt.objects.filter(
             user_id=user_id, quiz__uuid=item_uuid, finished_at__isnull=False
-        ).only("score", "max_score")
-        ratios = [a.score / a.max_score for a in attempts if a.max_score]
+        ).only("score", "max_score", "finished_at")
+        ratios = [a.score / a.max_score * factor(a.finished_at) for a in attempts if a.max_score]
         return max(ratios) if ratios else (0.0 if attempts else None)
     if kind == ItemKind.LAB:
         submissions = LabSubmission.objects.filter(
             user_id=user_id, lab__uuid=item_uuid, status=SubmissionStatus.DONE
-        ).only("score", "max_score")
-        ratios = [s.score / s.max_score for s in submissions if s.max_score]
+        ).only("score", "max_score", "finished_at")
+        ratios = [s.score / s.max_score * factor(s.finished_at) for s in submissions if s.max_score]
         return max(ratios) if ratios else (0.0 if submissions else None)
     return None
 

@@ -15,6 +15,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import policy
 from engine.content.errors import ContentError
 from lessons.models import Chapter
 from quizzes.answers import AnswerError, RawAnswer, parse_answer
@@ -56,6 +57,12 @@ class NoQuestions(QuizError):
     status = 409
 
 
+class AttemptRefused(QuizError):
+    """A class's rules refuse a new attempt: past the due date, or no attempts left."""
+
+    status = 403
+
+
 def draw(quiz: Quiz, rng: random.Random) -> tuple[list[int], dict[str, list[str]]]:
     """The questions of a new attempt (in bank order) and the order of their choices."""
     pool = list(quiz.questions.published().order_by("position", "id"))
@@ -86,6 +93,12 @@ def quiz_attempt_start(
         current = QuizAttempt.objects.filter(user=user, quiz=quiz, finished_at__isnull=True).first()
         if current is not None:
             return current, True
+        rules = policy.rules_for(user, "quiz", str(quiz.uuid))
+        if rules is not None:
+            used = QuizAttempt.objects.filter(user=user, quiz=quiz).count()
+            refusal = rules.refusal(attempts_used=used)
+            if refusal:
+                raise AttemptRefused(refusal)
         question_ids, orders = draw(quiz, rng or random.SystemRandom())
         if not question_ids:
             raise NoQuestions("This quiz has no published questions yet.")

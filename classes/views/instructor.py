@@ -23,7 +23,14 @@ from django_htmx.http import HttpResponseStopPolling
 
 from accounts.permissions import instructor_required
 from classes import selectors, services
-from classes.forms import CohortForm, ExpiryForm, InstructorForm, LabRegradeForm, QuotaForm
+from classes.forms import (
+    CohortForm,
+    ExpiryForm,
+    InstructorForm,
+    LabRegradeForm,
+    PolicyForm,
+    QuotaForm,
+)
 from classes.gradebook import gradebook_csv, gradebook_for, gradebook_json
 from classes.models import Cohort
 from core.http import AuthenticatedHttpRequest
@@ -88,6 +95,8 @@ def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             ),
             "invitations": selectors.cohort_invitations(cohort=cohort),
             "invitation_days": services.INVITATION_DAYS,
+            "policies": cohort.policies.all(),
+            "policy_form": _policy_form(),
         },
     )
 
@@ -422,3 +431,48 @@ def invitation_revoke(
     else:
         messages.success(request, "The invitation no longer works.")
     return redirect(f"{cohort.get_absolute_url()}#invitations")
+
+
+def _policy_form(data: Any = None, **kwargs: Any) -> PolicyForm:
+    items = [(f"{kind}:{uuid}", title) for kind, uuid, title in services.policy_items()]
+    return PolicyForm(data, items=items, **kwargs)
+
+
+@require_POST
+@instructor_required
+def policy_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Set (or change) the class's rules for one quiz or lab."""
+    cohort = _cohort(request, pk)
+    form = _policy_form(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[f].label if f in form.fields else ''}: {' '.join(str(m) for m in e)}"
+            for f, e in form.errors.items()
+        )
+        messages.error(request, f"Rules not saved. {problems}")
+        return redirect(f"{cohort.get_absolute_url()}#rules")
+    kind, _, item_uuid = form.cleaned_data["item"].partition(":")
+    title = dict(form.fields["item"].choices).get(form.cleaned_data["item"], "")  # type: ignore[attr-defined]
+    services.policy_set(
+        cohort=cohort, kind=kind, item_uuid=item_uuid, title=str(title),
+        due_at=form.cleaned_data["due_at"], late=form.cleaned_data["late"],
+        penalty_percent=form.cleaned_data["penalty_percent"] or 0,
+        max_attempts=form.cleaned_data["max_attempts"],
+        feedback_before_due=form.cleaned_data["feedback_before_due"],
+        feedback_after_due=form.cleaned_data["feedback_after_due"],
+    )  # fmt: skip
+    messages.success(request, f"Rules saved for {title}.")
+    return redirect(f"{cohort.get_absolute_url()}#rules")
+
+
+@require_POST
+@instructor_required
+def policy_delete(request: AuthenticatedHttpRequest, pk: int, policy_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    try:
+        services.policy_delete(cohort=cohort, policy_id=policy_id)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Rules removed: that work has no due date or limit any more.")
+    return redirect(f"{cohort.get_absolute_url()}#rules")

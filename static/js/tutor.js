@@ -73,6 +73,20 @@
     });
   }
 
+  // The time zone page: offer the browser's own zone.
+  function offerBrowserZone() {
+    var box = document.querySelector("[data-browser-time-zone]");
+    var select = document.getElementById("id_time_zone");
+    var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!box || !select || !zone || !select.querySelector('option[value="' + zone + '"]')) return;
+    box.querySelector("[data-zone]").textContent = zone;
+    box.hidden = false;
+    box.querySelector("button").addEventListener("click", function () {
+      select.value = zone;
+      select.focus();
+    });
+  }
+
   // The "Mark as done" form is swapped out by htmx together with its button.
   // Keep keyboard and screen reader users in place: focus the new button.
   var refocusDoneToggle = false;
@@ -91,6 +105,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     addCopyButtons(document);
     addCopyTargets(document);
+    offerBrowserZone();
   });
   document.addEventListener("htmx:load", function (event) {
     addCopyButtons(event.target);

@@ -78,6 +78,10 @@ def test_the_classroom_pages_have_no_leaks(linked, alice, carol, dave, root, bob
         ("post", reverse("lti_instructor:score_resend", args=[klass.pk, 999]),
          expect({"alice": 403, "dave": 404, "carol": 404, "root": 404})),
         ("post", reverse("classes_instructor:invitation_create", args=[klass.pk]), teacher_only),
+        ("post", reverse("classes_instructor:policy_save", args=[klass.pk]), teacher_posts),
+        ("post", reverse("classes_instructor:policy_delete", args=[klass.pk, 999]), teacher_posts),
+        ("get", reverse("accounts:time_zone"),
+         expect({"alice": 200, "dave": 200, "carol": 200, "root": 200})),
         ("get", reverse("accounts:instructors"), operators),
         ("get", reverse("instructor:question_form", args=[quiz.pk, question.pk]), instructors),
         ("post", reverse("instructor:question_check", args=[quiz.pk, question.pk]), instructors),
@@ -127,7 +131,9 @@ def test_the_lms_page_posts_need_the_csrf_token(linked, carol):
     for url in (
         reverse("lti_instructor:roster_sync", args=[klass.pk]),
         reverse("classes_instructor:invitation_create", args=[klass.pk]),
+        reverse("classes_instructor:policy_save", args=[klass.pk]),
         reverse("accounts:instructors"),
+        reverse("accounts:time_zone"),
     ):
         assert client.post(url, {"username": "alice"}).status_code == 403, url
 
