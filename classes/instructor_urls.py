@@ -28,7 +28,13 @@ urlpatterns = [
         instructor.invitation_revoke,
         name="invitation_revoke",
     ),
+    path("<int:pk>/live/", instructor.live, name="live"),
     path("<int:pk>/students/<int:user_id>/", instructor.student_detail, name="student"),
+    path(
+        "<int:pk>/students/<int:user_id>/timeline/",
+        instructor.student_timeline,
+        name="timeline",
+    ),
     path("<int:pk>/students/<int:user_id>/remove", instructor.member_remove, name="remove"),
     path(
         "<int:pk>/submissions/<int:submission_id>/", instructor.submission_detail, name="submission"

@@ -32,12 +32,16 @@ from classes.forms import (
     QuotaForm,
 )
 from classes.gradebook import gradebook_csv, gradebook_for, gradebook_json
+from classes.live import checks_grid, live_board
+from classes.live import student_timeline as timeline_for
 from classes.models import Cohort
 from core.http import AuthenticatedHttpRequest
 from labs.models import LabSubmission
 from workspaces import services as workspace_services
 from workspaces.models import NamespaceRun
 from workspaces.tutor_cluster import classroom_mode
+
+LIVE_POLL_SECONDS = 5
 
 
 def _cohort(request: AuthenticatedHttpRequest, pk: int) -> Cohort:
@@ -476,3 +480,38 @@ def policy_delete(request: AuthenticatedHttpRequest, pk: int, policy_id: int) ->
     else:
         messages.success(request, "Rules removed: that work has no due date or limit any more.")
     return redirect(f"{cohort.get_absolute_url()}#rules")
+
+
+@require_safe
+@instructor_required
+def live(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The class right now: the board polls itself (htmx) every few seconds."""
+    cohort = _cohort(request, pk)
+    board = live_board(cohort=cohort)
+    lab = next((lab for lab in board.labs if lab.slug == request.GET.get("lab")), None)
+    context = {
+        "cohort": cohort,
+        "board": board,
+        "lab": lab,
+        "grid": checks_grid(cohort=cohort, lab=lab) if lab else [],
+        "poll_seconds": LIVE_POLL_SECONDS,
+    }
+    if request.htmx:
+        return render(request, "classes/instructor/live.html#live-board", context)
+    return render(request, "classes/instructor/live.html", context)
+
+
+@require_safe
+@instructor_required
+def student_timeline(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    membership = selectors.member_get(cohort=cohort, user_id=user_id)
+    return render(
+        request,
+        "classes/instructor/timeline.html",
+        {
+            "cohort": cohort,
+            "student": membership.user,
+            "entries": timeline_for(cohort=cohort, user=membership.user),
+        },
+    )
