@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from classes.codes import MAX_INPUT
 from classes.models import WorkPolicy
+from exams.models import Exam
 from labs.models import Lab
 
 # A Kubernetes quantity as a quota takes it: 2, 500m, 1.5, 512Mi, 4Gi.
@@ -125,3 +126,33 @@ class PolicyForm(forms.Form):
         if cleaned.get("late") != WorkPolicy.Late.ACCEPT and not cleaned.get("due_at"):
             self.add_error("due_at", "Late work needs a due date to be late against.")
         return cleaned
+
+
+class ExamScheduleForm(forms.Form):
+    exam = forms.ModelChoiceField(label="Exam", queryset=Exam.objects.filter(is_published=True))
+    opens_at = forms.DateTimeField(
+        label="Opens", required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In your time zone. Empty: open now.",
+    )  # fmt: skip
+    closes_at = forms.DateTimeField(
+        label="Closes", required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="No attempt starts after this. Empty: never closes.",
+    )  # fmt: skip
+    duration_minutes = forms.IntegerField(
+        label="Minutes", required=False, min_value=5, max_value=480,
+        help_text="Empty: the exam's own duration.",
+    )  # fmt: skip
+    max_attempts = forms.IntegerField(
+        label="Attempts allowed", required=False, min_value=1, max_value=20,
+        help_text="Empty: no limit.",
+    )  # fmt: skip
+    show_solutions = forms.BooleanField(
+        label="Show hints and solutions in the review", required=False
+    )
+
+
+class ExtensionForm(forms.Form):
+    user = forms.IntegerField(widget=forms.HiddenInput)
+    extra_minutes = forms.IntegerField(label="Extra minutes", min_value=0, max_value=480)

@@ -17,9 +17,10 @@ from django.contrib.auth.models import User
 from django.db.models import Count
 from django.utils import timezone
 
-from classes.models import Cohort, Membership
+from classes.models import Cohort, ExamSchedule, Membership
 from classes.policies import rules_for_cohort
 from core.policy import WorkRules
+from exams.models import AttemptStatus, Exam, ExamAttempt
 from exercises.models import Exercise, ExerciseProgress
 from labs.models import Lab, LabSubmission, SubmissionStatus
 from lessons.models import Chapter, ChapterProgress
@@ -45,6 +46,14 @@ class LabCell:
 
 
 @dataclass
+class ExamCell:
+    best_percent: int
+    passed: bool
+    attempts: int  # graded ones
+    best_id: int
+
+
+@dataclass
 class StudentRow:
     user: User
     joined_at: datetime
@@ -55,6 +64,8 @@ class StudentRow:
     # The cells in the gradebook's column order, for templates.
     quiz_row: list[tuple[Quiz, QuizCell | None]] = field(default_factory=list)
     lab_row: list[tuple[Lab, LabCell | None]] = field(default_factory=list)
+    exams: dict[int, ExamCell] = field(default_factory=dict)
+    exam_row: list[tuple[Exam, ExamCell | None]] = field(default_factory=list)
 
 
 @dataclass
@@ -66,6 +77,7 @@ class Gradebook:
     labs: list[Lab]
     rows: list[StudentRow]
     generated_at: datetime
+    exams: list[Exam] = field(default_factory=list)
 
 
 def gradebook_for(*, cohort: Cohort) -> Gradebook:
@@ -112,9 +124,12 @@ def gradebook_for(*, cohort: Cohort) -> Gradebook:
     rules = rules_for_cohort(cohort.pk)
     _add_quizzes(rows, quizzes, rules)
     _add_labs(rows, labs, rules)
+    exams = [s.exam for s in ExamSchedule.objects.filter(cohort=cohort).select_related("exam")]
+    _add_exams(rows, exams)
     for row in rows.values():
         row.quiz_row = [(q, row.quizzes.get(q.pk)) for q in quizzes]
         row.lab_row = [(lab, row.labs.get(lab.pk)) for lab in labs]
+        row.exam_row = [(exam, row.exams.get(exam.pk)) for exam in exams]
     return Gradebook(
         cohort=cohort,
         chapters_total=chapters.count(),
@@ -123,6 +138,7 @@ def gradebook_for(*, cohort: Cohort) -> Gradebook:
         labs=labs,
         rows=list(rows.values()),
         generated_at=timezone.now(),
+        exams=exams,
     )
 
 
@@ -178,6 +194,22 @@ def _add_labs(
         cell.passed = cell.passed or submission.passed
 
 
+def _add_exams(rows: dict[int, StudentRow], exams: list[Exam]) -> None:
+    graded = ExamAttempt.objects.filter(
+        user_id__in=list(rows), exam__in=exams, status=AttemptStatus.GRADED
+    ).only("user_id", "exam_id", "score", "max_score", "passed")
+    for attempt in graded.order_by("created_at", "id"):
+        row = rows[attempt.user_id]
+        cell = row.exams.get(attempt.exam_id)
+        if cell is None:
+            row.exams[attempt.exam_id] = ExamCell(attempt.percent, attempt.passed, 1, attempt.pk)
+            continue
+        cell.attempts += 1
+        if attempt.percent > cell.best_percent:
+            cell.best_percent, cell.best_id = attempt.percent, attempt.pk
+        cell.passed = cell.passed or attempt.passed
+
+
 def _ratio(submission: LabSubmission) -> float:
     return submission.score / submission.max_score if submission.max_score else 0.0
 
@@ -213,6 +245,8 @@ def gradebook_csv(gradebook: Gradebook) -> str:
             f"lab_{lab.slug}_last_status",
             f"lab_{lab.slug}_last_at",
         ]
+    for exam in gradebook.exams:
+        header += [f"exam_{exam.slug}_best_percent", f"exam_{exam.slug}_graded_attempts"]
     writer.writerow(header)
     for row in gradebook.rows:
         line: list[Any] = [
@@ -236,6 +270,8 @@ def gradebook_csv(gradebook: Gradebook) -> str:
                 last.status if last else "",
                 last.created_at.isoformat() if last else "",
             ]
+        for _exam, exam_cell in row.exam_row:
+            line += ["", 0] if exam_cell is None else [exam_cell.best_percent, exam_cell.attempts]
         writer.writerow([csv_safe(v) for v in line])
     return out.getvalue()
 
@@ -270,6 +306,9 @@ def gradebook_json(gradebook: Gradebook) -> dict[str, Any]:
                 "max_score": lab.max_score,
             }
             for lab in gradebook.labs
+        ],
+        "exams": [
+            {"slug": e.slug, "title": e.title, "max_score": e.max_score} for e in gradebook.exams
         ],
         "students": [_student_json(gradebook, row) for row in gradebook.rows],
     }
@@ -311,4 +350,9 @@ def _student_json(gradebook: Gradebook, row: StudentRow) -> dict[str, Any]:
         "exercises_solved": row.exercises_solved,
         "quizzes": quizzes,
         "labs": labs,
+        "exams": {
+            exam.slug: {"best_percent": c.best_percent, "passed": c.passed, "attempts": c.attempts}
+            for exam, c in row.exam_row
+            if c is not None
+        },
     }

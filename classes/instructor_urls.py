@@ -21,6 +21,22 @@ urlpatterns = [
     path("<int:pk>/instructors/add", instructor.instructor_add, name="instructor_add"),
     path("<int:pk>/regrade-lab", instructor.lab_regrade, name="lab_regrade"),
     path("<int:pk>/rules/", instructor.policy_save, name="policy_save"),
+    path("<int:pk>/exams/", instructor.exam_schedule, name="exam_schedule"),
+    path(
+        "<int:pk>/exams/<int:schedule_id>/delete",
+        instructor.exam_unschedule,
+        name="exam_unschedule",
+    ),
+    path(
+        "<int:pk>/exams/<int:schedule_id>/extension",
+        instructor.exam_extension,
+        name="exam_extension",
+    ),
+    path(
+        "<int:pk>/exam-attempts/<int:attempt_id>/",
+        instructor.exam_attempt_detail,
+        name="exam_attempt",
+    ),
     path("<int:pk>/rules/<int:policy_id>/delete", instructor.policy_delete, name="policy_delete"),
     path("<int:pk>/invitations/new", instructor.invitation_create, name="invitation_create"),
     path(

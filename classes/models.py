@@ -217,3 +217,42 @@ class WorkPolicy(models.Model):
         model = {self.Kind.QUIZ: Quiz, self.Kind.LAB: Lab}.get(self.kind)  # type: ignore[call-overload]
         item = model.objects.filter(uuid=self.item_uuid).first() if model else None
         return str(item.get_absolute_url()) if item else ""
+
+
+class ExamSchedule(models.Model):
+    """An exam scheduled for a class: its window, its length, how many attempts, the review."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="exam_schedules")
+    exam = models.ForeignKey("exams.Exam", on_delete=models.CASCADE, related_name="schedules")
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    show_solutions = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["opens_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "exam"], name="one_schedule_per_exam_and_class"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam} for {self.cohort}"
+
+
+class ExamExtension(models.Model):
+    """More time for one student in one scheduled exam (an accommodation)."""
+
+    schedule = models.ForeignKey(ExamSchedule, on_delete=models.CASCADE, related_name="extensions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    extra_minutes = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "user"], name="one_extension_per_student")
+        ]
+
+    def __str__(self) -> str:
+        return f"+{self.extra_minutes} min for {self.user} in {self.schedule}"

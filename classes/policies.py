@@ -10,8 +10,8 @@ from datetime import datetime
 
 from django.contrib.auth.models import User
 
-from classes.models import WorkPolicy
-from core.policy import WorkRules
+from classes.models import ExamExtension, ExamSchedule, WorkPolicy
+from core.policy import ExamRules, WorkRules
 
 
 def _rules(policy: WorkPolicy) -> WorkRules:
@@ -48,3 +48,31 @@ def rules_for_cohort(cohort_id: int) -> dict[tuple[str, str], WorkRules]:
         (p.kind, str(p.item_uuid)): _rules(p)
         for p in WorkPolicy.objects.filter(cohort_id=cohort_id).select_related("cohort")
     }
+
+
+def _closing(schedule: ExamSchedule) -> tuple[int, datetime]:
+    if schedule.closes_at is None:
+        return (1, datetime.max)
+    return (0, schedule.closes_at.replace(tzinfo=None))
+
+
+def exam_rules_for_student(user: User, exam_uuid: str) -> ExamRules | None:
+    """The schedule of the student's open classes for this exam (the latest-closing one)."""
+    schedules = list(
+        ExamSchedule.objects.filter(
+            exam__uuid=exam_uuid, cohort__ended_at__isnull=True, cohort__memberships__user=user
+        ).select_related("cohort")
+    )
+    if not schedules:
+        return None
+    schedule = max(schedules, key=_closing)
+    extension = ExamExtension.objects.filter(schedule=schedule, user=user).first()
+    return ExamRules(
+        cohort_name=schedule.cohort.name,
+        opens_at=schedule.opens_at,
+        closes_at=schedule.closes_at,
+        duration_minutes=schedule.duration_minutes,
+        extra_minutes=extension.extra_minutes if extension else 0,
+        max_attempts=schedule.max_attempts,
+        show_solutions=schedule.show_solutions,
+    )

@@ -12,7 +12,14 @@ from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.http import Http404
 
-from classes.models import Cohort, InstructorInvitation, Membership, SubmissionRegrade
+from classes.models import (
+    Cohort,
+    ExamSchedule,
+    InstructorInvitation,
+    Membership,
+    SubmissionRegrade,
+)
+from exams.models import ExamAttempt
 from exercises.models import ExerciseAttempt
 from labs.models import LabSubmission
 from quizzes.models import QuizAttempt
@@ -124,3 +131,23 @@ def cohort_invitations(*, cohort: Cohort, limit: int = 20) -> list[InstructorInv
             "created_by", "accepted_by"
         )[:limit]
     )
+
+
+def cohort_exam_schedules(*, cohort: Cohort) -> list[ExamSchedule]:
+    return list(
+        ExamSchedule.objects.filter(cohort=cohort)
+        .select_related("exam")
+        .prefetch_related("extensions__user")
+    )
+
+
+def exam_attempt_get_for_cohort(*, cohort: Cohort, pk: int) -> ExamAttempt:
+    """An exam attempt by a student of this cohort; anything else, 404."""
+    attempt = (
+        ExamAttempt.objects.select_related("exam", "user")
+        .filter(pk=pk, user__memberships__cohort=cohort)
+        .first()
+    )
+    if attempt is None:
+        raise Http404("No such exam attempt in this class")
+    return attempt

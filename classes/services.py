@@ -18,6 +18,8 @@ from accounts.services import AccountError, instructor_grant
 from classes.codes import CodeFormatError, new_join_code, normalize_join_code
 from classes.models import (
     Cohort,
+    ExamExtension,
+    ExamSchedule,
     InstructorInvitation,
     Membership,
     SubmissionRegrade,
@@ -25,6 +27,9 @@ from classes.models import (
 )
 from engine.assertions import RuleError
 from engine.grading.regrade import LabRegrade, regrade_from_evidence
+from exams.models import OPEN as OPEN_EXAM
+from exams.models import Exam, ExamAttempt
+from exams.services import exam_attempt_extend
 from labs.models import Lab, LabSubmission, SubmissionStatus
 from labs.signals import submission_scored
 from quizzes.models import Quiz
@@ -446,3 +451,52 @@ def policy_delete(*, cohort: Cohort, policy_id: int) -> None:
     deleted, _ = WorkPolicy.objects.filter(cohort=cohort, pk=policy_id).delete()
     if not deleted:
         raise ClassError("No such rule in this class.")
+
+
+# --- exams for a class --------------------------------------------------------------------
+
+
+def exam_schedule_set(
+    *, cohort: Cohort, exam: Exam, opens_at: datetime | None, closes_at: datetime | None,
+    duration_minutes: int | None, max_attempts: int | None, show_solutions: bool,
+) -> ExamSchedule:  # fmt: skip
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise ClassError("The exam must close after it opens.")
+    schedule, _ = ExamSchedule.objects.update_or_create(
+        cohort=cohort, exam=exam,
+        defaults={"opens_at": opens_at, "closes_at": closes_at,
+                  "duration_minutes": duration_minutes, "max_attempts": max_attempts,
+                  "show_solutions": show_solutions},
+    )  # fmt: skip
+    return schedule
+
+
+def exam_schedule_delete(*, cohort: Cohort, schedule_id: int) -> None:
+    deleted, _ = ExamSchedule.objects.filter(cohort=cohort, pk=schedule_id).delete()
+    if not deleted:
+        raise ClassError("No such exam in this class.")
+
+
+def exam_extension_set(
+    *, cohort: Cohort, schedule_id: int, user_id: int, extra_minutes: int
+) -> ExamExtension | None:
+    """Extra time for one student; an attempt in progress gets the difference at once."""
+    schedule = ExamSchedule.objects.filter(cohort=cohort, pk=schedule_id).first()
+    membership = Membership.objects.filter(cohort=cohort, user_id=user_id).first()
+    if schedule is None or membership is None:
+        raise ClassError("No such exam or student in this class.")
+    before = ExamExtension.objects.filter(schedule=schedule, user_id=user_id).first()
+    delta = extra_minutes - (before.extra_minutes if before else 0)
+    extension = None
+    if extra_minutes:
+        extension, _ = ExamExtension.objects.update_or_create(
+            schedule=schedule, user_id=user_id, defaults={"extra_minutes": extra_minutes}
+        )
+    elif before is not None:
+        before.delete()
+    if delta > 0:
+        for attempt in ExamAttempt.objects.filter(
+            user_id=user_id, exam=schedule.exam, status__in=OPEN_EXAM
+        ):
+            exam_attempt_extend(attempt=attempt, minutes=delta)
+    return extension

@@ -90,3 +90,53 @@ def rules_for(user: User | AnonymousUser, kind: str, item_uuid: str) -> WorkRule
 def feedback_level(user: User | AnonymousUser, kind: str, item_uuid: str) -> str:
     rules = rules_for(user, kind, item_uuid)
     return rules.feedback() if rules else Feedback.SOLUTIONS
+
+
+@dataclass(frozen=True)
+class ExamRules:
+    """A class's schedule for an exam: when it may be taken, for how long, how often."""
+
+    cohort_name: str
+    opens_at: datetime | None
+    closes_at: datetime | None
+    duration_minutes: int | None  # None: the exam's own
+    extra_minutes: int  # this student's extension
+    max_attempts: int | None
+    show_solutions: bool
+
+    def refusal(self, *, attempts_used: int, now: datetime | None = None) -> str:
+        now = now or timezone.now()
+        if self.opens_at is not None and now < self.opens_at:
+            when = timezone.localtime(self.opens_at).strftime("%d %b %Y, %H:%M %Z")
+            return f"“{self.cohort_name}” opens this exam on {when}."
+        if self.closes_at is not None and now >= self.closes_at:
+            return f"The exam window of “{self.cohort_name}” has closed."
+        if self.max_attempts is not None and attempts_used >= self.max_attempts:
+            return (
+                f"You have used all {self.max_attempts} attempt"
+                f"{'s' if self.max_attempts != 1 else ''} “{self.cohort_name}” allows."
+            )
+        return ""
+
+    def minutes(self, exam_minutes: int) -> int:
+        return (self.duration_minutes or exam_minutes) + self.extra_minutes
+
+
+ExamProvider = Callable[[User, str], ExamRules | None]
+_exam_providers: list[ExamProvider] = []
+
+
+def register_exams(provider: ExamProvider) -> None:
+    if provider not in _exam_providers:
+        _exam_providers.append(provider)
+
+
+def exam_rules_for(user: User | AnonymousUser, exam_uuid: str) -> ExamRules | None:
+    """A class's schedule for this student and exam; None: practice, any time, unlimited."""
+    if not user.is_authenticated:
+        return None
+    for provider in _exam_providers:
+        found = provider(user, str(exam_uuid))  # type: ignore[arg-type]
+        if found is not None:
+            return found
+    return None

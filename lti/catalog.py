@@ -7,13 +7,14 @@ from dataclasses import dataclass
 
 from django.urls import reverse
 
+from exams.models import Exam
 from exercises.models import Exercise
 from labs.models import Lab
 from lessons.models import Chapter
 from lti.models import ItemKind
 from quizzes.models import Quiz
 
-# Quizzes and labs send a score to the LMS gradebook; chapters and exercises do not.
+# Quizzes, labs and exams send a score to the LMS gradebook; chapters and exercises do not.
 GRADED = {ItemKind.QUIZ, ItemKind.LAB, ItemKind.EXAM}
 
 
@@ -80,6 +81,8 @@ def items() -> list[Item]:
                 lab.get_absolute_url(),
             )
         )
+    for exam in Exam.objects.filter(is_published=True):
+        found.append(Item(ItemKind.EXAM, str(exam.uuid), f"Exam: {exam.title}", 99, exam.get_absolute_url()))  # fmt: skip
     return sorted(found, key=lambda i: (i.chapter, list(ItemKind.values).index(i.kind), i.title))  # fmt: skip
 
 

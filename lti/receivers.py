@@ -6,6 +6,7 @@ from typing import Any
 
 from django.dispatch import receiver
 
+from exams.signals import exam_graded
 from labs.signals import submission_scored
 from lti import scores
 from lti.models import ItemKind
@@ -20,3 +21,8 @@ def quiz_score(sender: Any, *, user_id: int, quiz_uuid: str, **kwargs: Any) -> N
 @receiver(submission_scored, dispatch_uid="lti-lab-score")
 def lab_score(sender: Any, *, user_id: int, lab_uuid: str, **kwargs: Any) -> None:
     scores.item_scored(user_id=user_id, kind=ItemKind.LAB, item_uuid=lab_uuid)
+
+
+@receiver(exam_graded, dispatch_uid="lti-exam-score")
+def exam_score(sender: Any, *, user_id: int, exam_uuid: str, **kwargs: Any) -> None:
+    scores.item_scored(user_id=user_id, kind=ItemKind.EXAM, item_uuid=exam_uuid)

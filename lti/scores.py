@@ -15,6 +15,7 @@ from django.utils import timezone
 from lti_tool.models import LtiUser
 
 from core import policy
+from exams.models import AttemptStatus, ExamAttempt
 from labs.models import LabSubmission, SubmissionStatus
 from lti.models import ItemKind, PlacedItem, ScoreOutbox
 from lti.tasks import send_score
@@ -46,6 +47,12 @@ def fraction_for(*, user_id: int, kind: str, item_uuid: str) -> float | None:
         ).only("score", "max_score", "finished_at")
         ratios = [s.score / s.max_score * factor(s.finished_at) for s in submissions if s.max_score]
         return max(ratios) if ratios else (0.0 if submissions else None)
+    if kind == ItemKind.EXAM:
+        graded = ExamAttempt.objects.filter(
+            user_id=user_id, exam__uuid=item_uuid, status=AttemptStatus.GRADED
+        ).only("score", "max_score")
+        ratios = [a.score / a.max_score for a in graded if a.max_score]
+        return max(ratios) if ratios else None
     return None
 
 

@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "exercises",
     "workspaces",
     "labs",
+    "exams",
     "classes",
     "lti_tool",
     "lti",
@@ -284,6 +285,11 @@ LAB_QUEUED_STALE_SECONDS = env_int("TUTOR_LAB_QUEUED_STALE_SECONDS", 60)
 CELERY_BEAT_SCHEDULE = {
     "reap-lab-submissions": {
         "task": "labs.tasks.reap_submissions",
+        "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
+    },
+    # Exams: hand in those whose time ran out, grade again those whose worker died.
+    "reap-exam-attempts": {
+        "task": "exams.tasks.reap_attempts",
         "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
     },
     # Scores for the LMS whose message was lost or whose worker died are sent again.

@@ -31,6 +31,7 @@ urlpatterns = [
     path("", include("labs.urls")),
     path("", include("exercises.urls")),
     path("quizzes/", include("quizzes.urls")),
+    path("exams/", include("exams.urls")),
     path("instructor/quizzes/", include("quizzes.instructor_urls")),
     path("classes/", include("classes.urls")),
     path("instructor/classes/", include("classes.instructor_urls")),

@@ -25,7 +25,9 @@ from accounts.permissions import instructor_required
 from classes import selectors, services
 from classes.forms import (
     CohortForm,
+    ExamScheduleForm,
     ExpiryForm,
+    ExtensionForm,
     InstructorForm,
     LabRegradeForm,
     PolicyForm,
@@ -100,6 +102,8 @@ def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "invitations": selectors.cohort_invitations(cohort=cohort),
             "invitation_days": services.INVITATION_DAYS,
             "policies": cohort.policies.all(),
+            "exam_schedules": selectors.cohort_exam_schedules(cohort=cohort),
+            "exam_form": ExamScheduleForm(),
             "policy_form": _policy_form(),
         },
     )
@@ -515,3 +519,74 @@ def student_timeline(request: AuthenticatedHttpRequest, pk: int, user_id: int) -
             "entries": timeline_for(cohort=cohort, user=membership.user),
         },
     )
+
+
+@require_POST
+@instructor_required
+def exam_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = ExamScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Exam not scheduled: " + "; ".join(
+            " ".join(str(m) for m in e) for e in form.errors.values()))  # fmt: skip
+        return redirect(f"{cohort.get_absolute_url()}#exams")
+    data = form.cleaned_data
+    try:
+        services.exam_schedule_set(
+            cohort=cohort, exam=data["exam"], opens_at=data["opens_at"],
+            closes_at=data["closes_at"], duration_minutes=data["duration_minutes"],
+            max_attempts=data["max_attempts"], show_solutions=data["show_solutions"],
+        )  # fmt: skip
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{data['exam'].title} is scheduled for this class.")
+    return redirect(f"{cohort.get_absolute_url()}#exams")
+
+
+@require_POST
+@instructor_required
+def exam_unschedule(request: AuthenticatedHttpRequest, pk: int, schedule_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    try:
+        services.exam_schedule_delete(cohort=cohort, schedule_id=schedule_id)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The exam is no longer scheduled (attempts stay).")
+    return redirect(f"{cohort.get_absolute_url()}#exams")
+
+
+@require_POST
+@instructor_required
+def exam_extension(request: AuthenticatedHttpRequest, pk: int, schedule_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the extra minutes, from 0 to 480.")
+        return redirect(f"{cohort.get_absolute_url()}#exams")
+    try:
+        services.exam_extension_set(
+            cohort=cohort, schedule_id=schedule_id, user_id=form.cleaned_data["user"],
+            extra_minutes=form.cleaned_data["extra_minutes"],
+        )  # fmt: skip
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Extension saved; an attempt in progress got the time at once.")
+    return redirect(f"{cohort.get_absolute_url()}#exams")
+
+
+@require_safe
+@instructor_required
+def exam_attempt_detail(
+    request: AuthenticatedHttpRequest, pk: int, attempt_id: int
+) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    attempt = selectors.exam_attempt_get_for_cohort(cohort=cohort, pk=attempt_id)
+    return render(
+        request,
+        "classes/instructor/exam_attempt.html",
+        {"cohort": cohort, "attempt": attempt, "exam": attempt.exam,
+         "review": [{"task": t, "result": attempt.results.get(t["id"], {})} for t in attempt.exam.tasks]},
+    )  # fmt: skip

@@ -78,6 +78,8 @@ def test_the_classroom_pages_have_no_leaks(linked, alice, carol, dave, root, bob
         ("post", reverse("lti_instructor:score_resend", args=[klass.pk, 999]),
          expect({"alice": 403, "dave": 404, "carol": 404, "root": 404})),
         ("post", reverse("classes_instructor:invitation_create", args=[klass.pk]), teacher_only),
+        ("get", reverse("classes_instructor:live", args=[klass.pk]), teacher_only),
+        ("get", reverse("classes_instructor:timeline", args=[klass.pk, alice.pk]), teacher_only),
         ("post", reverse("classes_instructor:policy_save", args=[klass.pk]), teacher_posts),
         ("post", reverse("classes_instructor:policy_delete", args=[klass.pk, 999]), teacher_posts),
         ("get", reverse("accounts:time_zone"),
