@@ -26,9 +26,15 @@ from labs.grader import grade
 from workspaces import resolve
 
 log = logging.getLogger(__name__)
-# Preparing a namespace takes seconds; a PREPARING row older than this lost its message.
-PREPARE_STALE = timedelta(minutes=2)
-SUBMITTED_STALE = timedelta(seconds=60)
+# Preparing a namespace takes seconds: a PREPARING row this much older than a queued
+# message may wait (TUTOR_LAB_QUEUED_STALE_SECONDS) lost its message. Preparing twice is
+# harmless (the namespace is applied, the clock started by one conditional update).
+PREPARE_GRACE = timedelta(seconds=30)
+
+
+def queued_stale() -> timedelta:
+    """A handed-in attempt no worker took within this is enqueued again (as lab submissions)."""
+    return timedelta(seconds=int(settings.LAB_QUEUED_STALE_SECONDS))
 
 
 def grading_seconds() -> int:
@@ -160,12 +166,12 @@ def stuck() -> dict[str, list[int]]:
     )
     waiting = list(
         ExamAttempt.objects.filter(
-            status=AttemptStatus.SUBMITTED, submitted_at__lt=now - SUBMITTED_STALE
+            status=AttemptStatus.SUBMITTED, submitted_at__lt=now - queued_stale()
         ).values_list("pk", flat=True)
     )
     preparing = list(
         ExamAttempt.objects.filter(
-            status=AttemptStatus.PREPARING, created_at__lt=now - PREPARE_STALE
+            status=AttemptStatus.PREPARING, created_at__lt=now - queued_stale() - PREPARE_GRACE
         ).values_list("pk", flat=True)
     )
     return {

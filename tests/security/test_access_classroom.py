@@ -79,6 +79,11 @@ def test_the_classroom_pages_have_no_leaks(linked, alice, carol, dave, root, bob
          expect({"alice": 403, "dave": 404, "carol": 404, "root": 404})),
         ("post", reverse("classes_instructor:invitation_create", args=[klass.pk]), teacher_only),
         ("get", reverse("classes_instructor:live", args=[klass.pk]), teacher_only),
+        ("post", reverse("classes_instructor:exam_schedule", args=[klass.pk]), teacher_posts),
+        ("post", reverse("classes_instructor:exam_unschedule", args=[klass.pk, 999]), teacher_posts),
+        ("post", reverse("classes_instructor:exam_extension", args=[klass.pk, 999]), teacher_posts),
+        ("get", reverse("classes_instructor:exam_attempt", args=[klass.pk, 999]),
+         expect({"alice": 403, "dave": 404, "carol": 404, "root": 404})),
         ("get", reverse("classes_instructor:timeline", args=[klass.pk, alice.pk]), teacher_only),
         ("post", reverse("classes_instructor:policy_save", args=[klass.pk]), teacher_posts),
         ("post", reverse("classes_instructor:policy_delete", args=[klass.pk, 999]), teacher_posts),
@@ -155,3 +160,34 @@ def test_only_the_lti_protocol_endpoints_are_csrf_exempt():
     assert getattr(lti, "csrf_exempt", False)
     page = get_resolver().resolve("/instructor/classes/1/lms/").func
     assert not getattr(page, "csrf_exempt", False)
+
+
+def test_an_exam_attempt_is_its_owners_alone(alice, bob, carol, django_user_model):
+    from exams.models import Exam, ExamAttempt
+
+    exam = Exam.objects.create(
+        uuid="5e7a3b0c-2f2d-4a57-9a51-6c1f7c1f2a10", slug="matrix-exam", title="Matrix exam",
+        duration_minutes=10, pass_mark=50, instructions_html="", content_hash="x",
+    )  # fmt: skip
+    attempt = ExamAttempt.objects.create(
+        user=alice, exam=exam, where="local", namespace="lfs158-exam-alicesecret",
+        duration_minutes=10, status="in_progress",
+    )  # fmt: skip
+    root = django_user_model.objects.create_superuser("root", password="x")
+    urls = [
+        ("get", reverse("exams:attempt", args=[attempt.pk])),
+        ("post", reverse("exams:flag", args=[attempt.pk])),
+        ("post", reverse("exams:submit", args=[attempt.pk])),
+    ]
+    for method, url in urls:
+        for user in (bob, carol, root):
+            client = Client()
+            client.force_login(user)
+            response = getattr(client, method)(url, {"task": "x"})
+            assert response.status_code == 404, (url, user)
+            assert "alicesecret" not in response.content.decode()
+    owner = Client()
+    owner.force_login(alice)
+    assert "alicesecret" in owner.get(urls[0][1]).content.decode()
+    attempt.refresh_from_db()
+    assert attempt.status == "in_progress"
