@@ -2,7 +2,7 @@
 
 An exam is a set of lab tasks, each the checks of one of the course's labs
 (all of them, or those named) worth a weight, on one workspace against the
-clock. Reading checks everything that can be known without a cluster: the
+clock, and optionally some of the course's quiz questions. Reading checks everything that can be known without a cluster: the
 schema, that each lab exists and has the checks named, that task ids are
 unique; errors are ``file:line: message`` like every other kind. A task
 copies its lab's checks and reference solution at sync, so an exam graded
@@ -36,16 +36,21 @@ class ExamSource:
     slug: str
     data: dict[str, Any]
     tasks: list[dict[str, Any]]  # as stored: the lab's checks and solution copied in
+    questions: list[dict[str, Any]]  # {uuid, points} of each quiz question it asks
     content_hash: str
 
 
-def read_exams(root: Path, labs: list[Any]) -> KindRead:
+QUESTION_TYPES = ("single", "multiple", "true_false", "short_answer")
+
+
+def read_exams(root: Path, labs: list[Any], quizzes: list[Any] | None = None) -> KindRead:
     result = KindRead()
     by_slug = {lab.slug: lab for lab in labs}
+    questions = {q["uuid"].lower(): q for bank in quizzes or [] for q in bank.data["questions"]}
     seen: dict[str, Path] = {}
     folder = root / EXAMS_FOLDER
     for path in sorted(folder.glob("*/exam.yaml")) if folder.is_dir() else []:
-        source, errors = read_exam(path, root, by_slug)
+        source, errors = read_exam(path, root, by_slug, questions)
         result.errors.extend(errors)
         if source is None:
             continue
@@ -63,7 +68,7 @@ def read_exams(root: Path, labs: list[Any]) -> KindRead:
 
 
 def read_exam(
-    path: Path, root: Path, labs: Mapping[str, Any]
+    path: Path, root: Path, labs: Mapping[str, Any], questions: Mapping[str, Any] | None = None
 ) -> tuple[ExamSource | None, list[ContentError]]:
     shown = display_path(path, root)
     loaded, raw, errors = read_yaml_file(path, root, schema=SCHEMA, max_bytes=MAX_BYTES)
@@ -102,10 +107,20 @@ def read_exam(
                 "solution": lab.front["solution"].get("manifests") or "",
             }
         )
+    asked = []
+    for index, key in enumerate(data.get("questions") or []):
+        question = (questions or {}).get(key.lower())
+        line = loaded.line_for(("questions", index))
+        if question is None:
+            errors.append(ContentError(shown, line, f"no quiz question has the uuid {key}"))
+        elif question["type"] not in QUESTION_TYPES:
+            errors.append(ContentError(shown, line, f"question {key} is of type {question['type']}: an exam asks only {', '.join(QUESTION_TYPES)}"))  # fmt: skip
+        else:
+            asked.append({"uuid": str(uuid.UUID(key)), "points": int(question.get("points", 1))})
     if errors:
         return None, errors
-    digest = hashlib.sha256(raw + json.dumps(tasks, sort_keys=True).encode()).hexdigest()
-    return ExamSource(path, path.parent.name, data, tasks, digest), []
+    digest = hashlib.sha256(raw + json.dumps([tasks, asked], sort_keys=True).encode()).hexdigest()
+    return ExamSource(path, path.parent.name, data, tasks, asked, digest), []
 
 
 def sync_exams(sources: list[ExamSource]) -> SyncStats:
@@ -117,6 +132,7 @@ def sync_exams(sources: list[ExamSource]) -> SyncStats:
         exam.pass_mark = data["pass_mark"]
         exam.instructions_html = render_markdown(data["instructions"]).html
         exam.tasks = [{**t, "prompt_html": render_markdown(t["prompt"]).html} for t in source.tasks]
+        exam.questions = source.questions
         exam.content_hash = source.content_hash
 
     return sync_by_uuid(
@@ -132,7 +148,7 @@ class ExamKind:
     name = count_key = "exams"
 
     def read(self, root: Path, earlier: Mapping[str, list[Any]]) -> KindRead:
-        return read_exams(root, earlier["labs"])
+        return read_exams(root, earlier["labs"], earlier["quizzes"])
 
     def sync(self, sources: list[ExamSource]) -> SyncStats:
         return sync_exams(sources)

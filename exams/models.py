@@ -21,6 +21,8 @@ class Exam(models.Model):
     pass_mark = models.PositiveSmallIntegerField()
     instructions_html = models.TextField()
     tasks = models.JSONField(default=list)
+    # The quiz questions it asks too: [{uuid, points}].
+    questions = models.JSONField(default=list)
     content_hash = models.CharField(max_length=64)
     is_published = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -36,7 +38,9 @@ class Exam(models.Model):
 
     @property
     def max_score(self) -> int:
-        return sum(int(t["weight"]) for t in self.tasks)
+        return sum(int(t["weight"]) for t in self.tasks) + sum(
+            int(q["points"]) for q in self.questions
+        )
 
     def task(self, task_id: str) -> dict[str, Any] | None:
         return next((t for t in self.tasks if t["id"] == task_id), None)
@@ -84,6 +88,9 @@ class ExamAttempt(models.Model):
     claimed_at = models.DateTimeField(null=True, blank=True)
     tries = models.PositiveSmallIntegerField(default=0)
     results = models.JSONField(default=dict)  # task id -> {score, max_score, checks: [...]}
+    # The quiz questions: the answer given (question uuid -> answer), then its result.
+    answers = models.JSONField(default=dict)
+    question_results = models.JSONField(default=dict)
     score = models.FloatField(default=0)
     max_score = models.PositiveIntegerField(default=0)
     passed = models.BooleanField(default=False)

@@ -23,6 +23,8 @@ from exams.models import AttemptStatus, ExamAttempt
 from exams.signals import exam_graded
 from kube import KubeError
 from labs.grader import grade
+from quizzes.models import Question
+from quizzes.scoring import score as score_answer
 from workspaces import resolve
 
 log = logging.getLogger(__name__)
@@ -116,12 +118,37 @@ def grade_tasks(attempt: ExamAttempt) -> dict[str, Any]:
     return results
 
 
+def score_questions(attempt: ExamAttempt) -> dict[str, Any]:
+    """The exam's quiz questions, scored as the quizzes score them (unanswered: 0)."""
+    rows = {
+        str(q.uuid): q
+        for q in Question.objects.filter(uuid__in=[q["uuid"] for q in attempt.exam.questions])
+    }
+    results: dict[str, Any] = {}
+    for asked in attempt.exam.questions:
+        question = rows.get(asked["uuid"])
+        answer = attempt.answers.get(asked["uuid"])
+        if question is None or answer is None:
+            results[asked["uuid"]] = {"points": 0, "max_points": asked["points"], "correct": False,
+                                      "answered": answer is not None}  # fmt: skip
+            continue
+        outcome = score_answer(question.type, question.data, int(asked["points"]), answer)
+        results[asked["uuid"]] = {"points": round(outcome.points, 2), "max_points": asked["points"],
+                                  "correct": outcome.correct, "answered": True}  # fmt: skip
+    return results
+
+
 def finish(attempt: ExamAttempt, results: dict[str, Any]) -> None:
-    score = round(sum(r["score"] for r in results.values()), 2)
+    questions = score_questions(attempt)
+    earned = sum(r["score"] for r in results.values()) + sum(
+        q["points"] for q in questions.values()
+    )
+    score = round(earned, 2)
     max_score = attempt.exam.max_score
     ExamAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.GRADING).update(
         status=AttemptStatus.GRADED,
         results=results,
+        question_results=questions,
         score=score,
         max_score=max_score,
         passed=max_score > 0 and 100 * score >= attempt.exam.pass_mark * max_score,

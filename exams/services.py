@@ -17,6 +17,8 @@ from django.utils import timezone
 from core import policy
 from exams.models import OPEN, AttemptStatus, Exam, ExamAttempt
 from exams.tasks import grade_attempt, prepare_attempt, time_out
+from quizzes.answers import AnswerError, RawAnswer, parse_answer
+from quizzes.models import Question
 from workspaces.resolve import exam_workspace
 
 
@@ -111,4 +113,27 @@ def exam_attempt_extend(*, attempt: ExamAttempt, minutes: int) -> ExamAttempt:
     if locked.deadline is not None:
         deadline = locked.deadline
         transaction.on_commit(lambda: time_out.apply_async(args=[locked.pk], eta=deadline))
+    return locked
+
+
+def exam_answer(*, attempt: ExamAttempt, question_uuid: str, raw: RawAnswer) -> ExamAttempt:
+    """Keep the student's answer to one of the exam's quiz questions (they may change it
+    until they hand in; it is scored with the rest, no feedback before)."""
+    if attempt.status != AttemptStatus.IN_PROGRESS:
+        raise ExamClosed("This exam is not in progress: answers can no longer change.")
+    if question_uuid not in {q["uuid"] for q in attempt.exam.questions}:
+        raise ExamError("This exam has no such question.")
+    question = Question.objects.filter(uuid=question_uuid).first()
+    if question is None:
+        raise ExamError("This question is no longer in the course.")
+    try:
+        answer = parse_answer(question.type, question.data, raw)
+    except AnswerError as exc:
+        raise ExamError(str(exc)) from None
+    with transaction.atomic():
+        locked = ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
+        if locked.status != AttemptStatus.IN_PROGRESS:
+            raise ExamClosed("This exam is not in progress: answers can no longer change.")
+        locked.answers = {**locked.answers, question_uuid: answer}
+        locked.save(update_fields=["answers"])
     return locked

@@ -17,6 +17,7 @@ from core import policy
 from core.http import AuthenticatedHttpRequest
 from exams import selectors, services
 from exams.models import AttemptStatus, ExamAttempt
+from quizzes.models import Question
 
 
 @require_safe
@@ -59,10 +60,41 @@ def exam_start(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     return redirect(attempt)
 
 
+def _questions(attempt: ExamAttempt) -> list[dict[str, Any]]:
+    """The exam's quiz questions as the page shows them, with the answer kept so far."""
+    rows = {
+        str(q.uuid): q
+        for q in Question.objects.filter(uuid__in=[q["uuid"] for q in attempt.exam.questions])
+    }
+    shown = []
+    for number, asked in enumerate(attempt.exam.questions, start=1):
+        question = rows.get(asked["uuid"])
+        if question is None:
+            continue
+        answer = attempt.answers.get(asked["uuid"]) or {}
+        chosen = set(answer.get("options", [])) | (
+            {answer["option"]} if "option" in answer else set()
+        )
+        options = [
+            {"id": o["id"], "html": question.rendered.get("options", {}).get(o["id"], {}).get("text", ""),
+             "chosen": o["id"] in chosen}
+            for o in question.options
+        ]  # fmt: skip
+        shown.append({"number": number, "uuid": asked["uuid"], "points": asked["points"],
+                      "question": question, "answer": answer, "options": options,
+                      "result": attempt.question_results.get(asked["uuid"])})  # fmt: skip
+    return shown
+
+
 def _context(request: HttpRequest, attempt: ExamAttempt) -> dict[str, Any]:
     exam = attempt.exam
     tasks = exam.tasks
-    current = exam.task(request.GET.get("task", "")) or (tasks[0] if tasks else None)
+    on_questions = request.GET.get("task") == "questions" and bool(exam.questions)
+    current = (
+        None
+        if on_questions
+        else (exam.task(request.GET.get("task", "")) or (tasks[0] if tasks else None))
+    )
     rules = policy.exam_rules_for(request.user, str(exam.uuid))
     review = []
     if attempt.status == AttemptStatus.GRADED:
@@ -74,6 +106,10 @@ def _context(request: HttpRequest, attempt: ExamAttempt) -> dict[str, Any]:
         "exam": exam,
         "tasks": tasks,
         "current": current,
+        "on_questions": on_questions,
+        "questions": _questions(attempt)
+        if on_questions or attempt.status == AttemptStatus.GRADED
+        else [],
         "flagged": set(attempt.flagged),
         "review": review,
         "show_solutions": rules.show_solutions if rules else True,
@@ -124,3 +160,23 @@ def attempt_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     if services.exam_attempt_submit(attempt=attempt):
         messages.success(request, "Handed in. A worker is grading it from your namespace now.")
     return redirect(attempt)
+
+
+@require_POST
+@login_required
+def attempt_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    attempt = selectors.attempt_get_own(user=request.user, pk=pk)
+    question_uuid = request.POST.get("question", "")
+    raw = {
+        key: request.POST.getlist(key)
+        for key in request.POST
+        if key not in ("csrfmiddlewaretoken", "question")
+    }
+    try:
+        services.exam_answer(attempt=attempt, question_uuid=question_uuid, raw=raw)
+    except services.ExamError as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, "Answer kept. You can change it until you hand in.")
+    url = reverse("exams:attempt", kwargs={"pk": attempt.pk})
+    return redirect(f"{url}?task=questions#q-{question_uuid[:8]}")

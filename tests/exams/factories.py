@@ -45,10 +45,19 @@ def course_with_exam(tmp_path: Path, **extra: Any) -> Path:
     return root
 
 
+def course_single_question() -> dict[str, Any]:
+    """A single-choice question of the course in the database (its bank read from the files)."""
+    banks = check_content().sources["quizzes"]
+    return next(q for bank in banks for q in bank.data["questions"] if q["type"] == "single")
+
+
 def make_exam(tmp_path: Path, **extra: Any) -> Exam:
-    """The demo exam in the database, synced by the exam loader from its file."""
+    """The demo exam in the database, synced by the exam loader from its file.
+
+    Its questions (``questions=[uuid]``) are the course's, as loaded for the test run.
+    """
     root = course_with_exam(tmp_path, **extra)
-    read = read_exams(root, check_content(root).sources["labs"])
+    read = read_exams(root, check_content(root).sources["labs"], check_content().sources["quizzes"])
     assert not read.errors, [str(e) for e in read.errors]
     sync_exams(read.sources)
     return Exam.objects.get(uuid=read.sources[0].data["uuid"])

@@ -229,3 +229,33 @@ def test_instructors_schedule_and_extend_from_the_class_page(
     other.force_login(dave)
     assert other.post(extension, {"user": alice.pk, "extra_minutes": "99"}).status_code == 404
     assert other.post(url, {"exam": exam.pk}).status_code == 404
+
+
+def test_quiz_questions_in_an_exam_are_answered_then_scored_at_the_end(tmp_path, alice, client):
+    from quizzes.models import Question
+    from tests.exams.factories import course_single_question
+
+    asked = course_single_question()
+    exam = make_exam(tmp_path, questions=[asked["uuid"]])
+    assert exam.max_score == 101
+    question = Question.objects.get(uuid=asked["uuid"])
+    right = next(o["id"] for o in question.options if o.get("correct"))
+    wrong = next(o["id"] for o in question.options if not o.get("correct"))
+    attempt = in_progress(services.exam_attempt_start(user=alice, exam=exam)[0])
+    client.force_login(alice)
+    page = client.get(attempt.get_absolute_url() + "?task=questions").content.decode()
+    assert "Question 1" in page and "Right answer" not in page  # nothing is given away
+    url = reverse("exams:answer", args=[attempt.pk])
+    client.post(url, {"question": asked["uuid"], "option": wrong})
+    client.post(url, {"question": asked["uuid"], "option": right})  # changed before the end
+    refused = client.post(url, {"question": asked["uuid"], "option": "forged"}, follow=True)
+    assert "not part of this question" in refused.content.decode()
+    attempt.refresh_from_db()
+    assert attempt.answers == {asked["uuid"]: {"option": right}}
+    attempt = graded(attempt, 30, 40)
+    assert attempt.question_results[asked["uuid"]]["correct"] is True
+    assert (attempt.score, attempt.max_score) == (71, 101)
+    with pytest.raises(services.ExamClosed):
+        services.exam_answer(attempt=attempt, question_uuid=asked["uuid"], raw={"option": [wrong]})
+    review = client.get(attempt.get_absolute_url()).content.decode()
+    assert 'badge done">right' in review or ">right<" in review

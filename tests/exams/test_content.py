@@ -97,3 +97,24 @@ def test_the_shipped_practical_reads_without_errors():
         "webserver",
     }
     assert sum(t["weight"] for t in practical.tasks) == 100
+    assert len(practical.questions) == 3
+
+
+def test_exam_questions_must_be_quiz_questions_of_an_allowed_type(tmp_path):
+    from tests.quizzes.factories import bank_data, question_data, write_bank
+
+    root = lab_root(tmp_path)
+    single, ordering = question_data(section=None), question_data("ordering", section=None)
+    for q in (single, ordering):
+        q.pop("section")
+    write_bank(root, "01-demo", bank_data([single, ordering]))
+    missing = "0b6f3d7e-2f53-4a39-9d6b-6c1f7c1f2a10"
+    write_exam(root, exam_data(questions=[single["uuid"], ordering["uuid"], missing]))
+    found = [m for _, _, m in errors_of(root)]
+    assert f"no quiz question has the uuid {missing}" in found
+    assert any("is of type ordering" in m for m in found), found
+    write_exam(root, exam_data(questions=[single["uuid"]]))
+    report = check_content(root)
+    assert report.ok, [str(e) for e in report.errors]
+    [source] = report.sources["exams"]
+    assert source.questions == [{"uuid": single["uuid"], "points": 1}]
