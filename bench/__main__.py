@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from bench import chapter_pages, classroom, labs, manifests, quiz_answers
+from bench import chapter_pages, classroom, labs, live, manifests, quiz_answers
 
 
 def main() -> int:
@@ -12,6 +12,7 @@ def main() -> int:
     ok = quiz_answers.run() and ok
     ok = manifests.run() and ok
     ok = labs.run() and ok
+    ok = live.run() and ok
     ok = classroom.run() and ok
     return 0 if ok else 1
 

@@ -2,7 +2,8 @@
 
 The reference is the same chapter HTML, saved as a file and served by the
 same gunicorn (through whitenoise) in the same run: what the machine can do
-when no Python view runs. Goal: the live page reaches at least 50% of it.
+when no Python view runs. Goals: the anonymous page reaches at least 50% of
+it, and a signed-in student's page at least 50% of the anonymous page.
 """
 
 from __future__ import annotations
@@ -44,7 +45,7 @@ def run() -> bool:
             password = (data_dir / "learner-password").read_text().strip()
             cookie = login_cookie(url, "learner", password)
             logged_in = wrk(
-                "same page, logged in (renders, records visit)",
+                "same page, logged in (kept per session; records visits)",
                 f"{url}{CHAPTER}",
                 headers={"Cookie": cookie},
             )
@@ -53,9 +54,14 @@ def run() -> bool:
     print(table(title, [reference, page, logged_in], reference))
     share = page.requests_per_second / reference.requests_per_second
     verdict = "meets" if share >= GOAL else "misses"
-    print(f"goal: >= {GOAL:.0%} of the static ceiling -> {share:.0%} ({verdict} the goal)")
     print(
-        "(anonymous readers without a session get a per-worker cached page; a logged-in reader's "
-        "page is rendered for them and writes their visit)"
+        f"goal: anonymous >= {GOAL:.0%} of the static ceiling -> {share:.0%} ({verdict} the goal)"
+    )
+    signed = logged_in.requests_per_second / page.requests_per_second
+    verdict = "meets" if signed >= GOAL else "misses"
+    print(f"goal: logged in >= {GOAL:.0%} of anonymous -> {signed:.0%} ({verdict} the goal)")
+    print(
+        "(anonymous readers share one kept page per course version; a signed-in student's page "
+        "is kept per session and renewed when their progress changes, see tutor/page_cache.py)"
     )
     return page.errors == 0 and reference.errors == 0 and logged_in.errors == 0

@@ -22,7 +22,7 @@ from classes.policies import rules_for_cohort
 from core.policy import WorkRules
 from exams.models import AttemptStatus, Exam, ExamAttempt
 from exercises.models import Exercise, ExerciseProgress
-from labs.models import Lab, LabSubmission, SubmissionStatus
+from labs.models import HintRung, HintStep, Lab, LabSubmission, SubmissionStatus
 from lessons.models import Chapter, ChapterProgress
 from quizzes.models import Quiz, QuizAttempt
 
@@ -43,6 +43,8 @@ class LabCell:
     submissions: int
     last: LabSubmission | None
     late_factor: float = 1.0  # the class's late penalty on the best (1.0: none)
+    # The checks whose solution the student revealed in the lab's hints.
+    solutions_revealed: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -124,6 +126,7 @@ def gradebook_for(*, cohort: Cohort) -> Gradebook:
     rules = rules_for_cohort(cohort.pk)
     _add_quizzes(rows, quizzes, rules)
     _add_labs(rows, labs, rules)
+    _add_reveals(rows, labs)
     exams = [s.exam for s in ExamSchedule.objects.filter(cohort=cohort).select_related("exam")]
     _add_exams(rows, exams)
     for row in rows.values():
@@ -210,6 +213,20 @@ def _add_exams(rows: dict[int, StudentRow], exams: list[Exam]) -> None:
         cell.passed = cell.passed or attempt.passed
 
 
+def _add_reveals(rows: dict[int, StudentRow], labs: list[Lab]) -> None:
+    reveals = (
+        HintStep.objects.filter(user_id__in=list(rows), lab__in=labs, rung=HintRung.SOLUTION)
+        .order_by("created_at", "id")
+        .values_list("user_id", "lab_id", "check_id")
+    )
+    for user_id, lab_id, check_id in reveals:
+        row = rows[user_id]
+        cell = row.labs.get(lab_id)
+        if cell is None:
+            cell = row.labs[lab_id] = LabCell(None, 0, False, 0, None)
+        cell.solutions_revealed.append(check_id)
+
+
 def _ratio(submission: LabSubmission) -> float:
     return submission.score / submission.max_score if submission.max_score else 0.0
 
@@ -244,6 +261,7 @@ def gradebook_csv(gradebook: Gradebook) -> str:
             f"lab_{lab.slug}_submissions",
             f"lab_{lab.slug}_last_status",
             f"lab_{lab.slug}_last_at",
+            f"lab_{lab.slug}_solutions_revealed",
         ]
     for exam in gradebook.exams:
         header += [f"exam_{exam.slug}_best_percent", f"exam_{exam.slug}_graded_attempts"]
@@ -260,7 +278,7 @@ def gradebook_csv(gradebook: Gradebook) -> str:
         line += [row.exercises_solved, gradebook.exercises_total]
         for lab, lab_cell in row.lab_row:
             if lab_cell is None:
-                line += ["", lab.max_score, 0, "", ""]
+                line += ["", lab.max_score, 0, "", "", 0]
                 continue
             last = lab_cell.last
             line += [
@@ -269,6 +287,7 @@ def gradebook_csv(gradebook: Gradebook) -> str:
                 lab_cell.submissions,
                 last.status if last else "",
                 last.created_at.isoformat() if last else "",
+                len(lab_cell.solutions_revealed),
             ]
         for _exam, exam_cell in row.exam_row:
             line += ["", 0] if exam_cell is None else [exam_cell.best_percent, exam_cell.attempts]
@@ -333,6 +352,7 @@ def _student_json(gradebook: Gradebook, row: StudentRow) -> dict[str, Any]:
             "max_score": lab_cell.best_max if lab_cell.best_score is not None else lab.max_score,
             "passed": lab_cell.passed,
             "submissions": lab_cell.submissions,
+            "solutions_revealed": lab_cell.solutions_revealed,
             "last": None
             if last is None
             else {

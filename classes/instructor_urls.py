@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/end", instructor.cohort_end, name="end"),
     path("<int:pk>/reopen", instructor.cohort_reopen, name="reopen"),
     path("<int:pk>/quota", instructor.cohort_quota, name="quota"),
+    path("<int:pk>/lab-solutions", instructor.cohort_lab_solutions, name="lab_solutions"),
     path("<int:pk>/namespaces/provision", instructor.namespaces_provision, name="provision"),
     path("<int:pk>/namespaces/cleanup", instructor.namespaces_cleanup, name="cleanup"),
     path("<int:pk>/namespaces/runs", instructor.namespace_runs, name="namespace_runs"),

@@ -35,6 +35,9 @@ class Cohort(models.Model):
     quota_pods = models.PositiveSmallIntegerField(null=True, blank=True)
     quota_cpu = models.CharField(max_length=20, blank=True)
     quota_memory = models.CharField(max_length=20, blank=True)
+    # The instructor turned off "reveal the solution" in lab hints for this class. A
+    # student in several open classes may reveal only if none of them turned it off.
+    lab_solutions_hidden = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -21,7 +21,7 @@ from classes.models import (
 )
 from exams.models import ExamAttempt
 from exercises.models import ExerciseAttempt
-from labs.models import LabSubmission
+from labs.models import HintRung, HintStep, LabSubmission
 from quizzes.models import QuizAttempt
 from workspaces.models import StudentNamespace
 
@@ -151,3 +151,30 @@ def exam_attempt_get_for_cohort(*, cohort: Cohort, pk: int) -> ExamAttempt:
     if attempt is None:
         raise Http404("No such exam attempt in this class")
     return attempt
+
+
+def lab_solutions_refusal(user: User) -> str | None:
+    """Why the student may not reveal lab solutions: one of their open classes turned them off."""
+    cohort = (
+        Cohort.objects.filter(
+            memberships__user=user, ended_at__isnull=True, lab_solutions_hidden=True
+        )
+        .order_by("name")
+        .first()
+    )
+    if cohort is None:
+        return None
+    return f"Your instructor turned off lab solutions for the class “{cohort.name}”."
+
+
+def student_hint_steps(*, user: User, limit: int = 200) -> list[HintStep]:
+    """The hints the student opened in labs, solutions first, newest first."""
+    return list(
+        HintStep.objects.filter(user=user)
+        .select_related("lab", "lab__chapter")
+        .order_by("-rung", "-created_at", "-id")[:limit]
+    )
+
+
+def student_solution_reveals(*, user: User) -> int:
+    return HintStep.objects.filter(user=user, rung=HintRung.SOLUTION).count()

@@ -107,6 +107,13 @@ def cohort_quota_set(*, cohort: Cohort, pods: int | None, cpu: str, memory: str)
     return cohort
 
 
+def cohort_lab_solutions_set(*, cohort: Cohort, hidden: bool) -> Cohort:
+    """Turn "reveal the solution" in lab hints off (or on again) for the class."""
+    cohort.lab_solutions_hidden = hidden
+    cohort.save(update_fields=["lab_solutions_hidden"])
+    return cohort
+
+
 def cohort_instructor_add(*, cohort: Cohort, username: str) -> User:
     """Another instructor teaches the class too (same rights as its creator)."""
     user = User.objects.filter(username=username.strip(), is_active=True).first()

@@ -1,10 +1,11 @@
 """The boundary to Kubernetes: the only package that imports the ``kubernetes`` client."""
 
-from kube.client import Cluster, Resource
+from kube.client import Cluster, Resource, Watch, WatchEvent
 from kube.errors import (
     BadKubeconfig,
     ClusterUnreachable,
     Conflict,
+    Expired,
     Forbidden,
     Invalid,
     KubeError,
@@ -18,12 +19,15 @@ __all__ = [
     "Cluster",
     "ClusterUnreachable",
     "Conflict",
+    "Expired",
     "Forbidden",
     "Invalid",
     "KubeError",
     "NotFound",
     "Resource",
     "Unauthorized",
+    "Watch",
+    "WatchEvent",
     "check_untrusted",
     "parse_kubeconfig",
     "pin_untrusted",

@@ -3,8 +3,8 @@
 Built from a kubeconfig dict with ``new_client_from_config_dict`` (never the
 global configuration), it speaks to the REST API directly for the few
 things the tutor needs — list any kind, server-side apply, patch,
-namespaces, SubjectAccessReview, TokenRequest — and translates every failure
-into ``kube.errors``.
+namespaces, SubjectAccessReview, TokenRequest, watches — and translates every
+failure into ``kube.errors``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,13 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import socket
+import threading
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 from typing import Any
 
 import urllib3
@@ -30,6 +34,11 @@ READ_TIMEOUT = 10.0
 FIELD_MANAGER = "lfs158-tutor"
 # Enough for every object of a lab namespace; a student's server sends no more.
 UNTRUSTED_MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+# A watch's server closes it after timeoutSeconds; the socket may stay silent that
+# long, and a little longer before we call the server gone.
+WATCH_READ_GRACE = 10.0
+# One watch event is one object: far below this, whoever sends it.
+MAX_WATCH_EVENT_BYTES = 4 * 1024 * 1024
 
 
 @dataclass(frozen=True)
@@ -194,6 +203,12 @@ class Cluster:
     def list_objects(
         self, api_version: str, kind: str, namespace: str | None
     ) -> list[dict[str, Any]]:
+        return self.list_versioned(api_version, kind, namespace)[0]
+
+    def list_versioned(
+        self, api_version: str, kind: str, namespace: str | None
+    ) -> tuple[list[dict[str, Any]], str]:
+        """Every object of the kind, and the list's resourceVersion (where a watch can start)."""
         resource = self.resource(api_version, kind)
         data = self.request("GET", resource.path(namespace if resource.namespaced else None))
         items = data.get("items", [])
@@ -202,7 +217,62 @@ class Cluster:
             item.setdefault("apiVersion", api_version)
             item.setdefault("kind", kind)
             item.get("metadata", {}).pop("managedFields", None)
-        return items
+        return items, _list_version(data)
+
+    def collection_version(self, api_version: str, kind: str, namespace: str | None) -> str:
+        """The kind's current resourceVersion, from a LIST of at most one object."""
+        resource = self.resource(api_version, kind)
+        data = self.request(
+            "GET", resource.path(namespace if resource.namespaced else None), query=[("limit", "1")]
+        )
+        return _list_version(data)
+
+    def watch(
+        self,
+        api_version: str,
+        kind: str,
+        namespace: str | None,
+        *,
+        resource_version: str = "",
+        timeout_seconds: int = 60,
+    ) -> Watch:
+        """Changes to the kind after ``resource_version``, until the server ends the watch.
+
+        Without a resourceVersion the server first sends every existing object
+        as ADDED. An expired resourceVersion raises ``Expired``, at once or
+        from the iteration.
+        """
+        resource = self.resource(api_version, kind)
+        path = resource.path(namespace if resource.namespaced else None)
+        query = [
+            ("watch", "true"),
+            ("allowWatchBookmarks", "true"),
+            ("timeoutSeconds", str(int(timeout_seconds))),
+        ]
+        if resource_version:
+            query.append(("resourceVersion", resource_version))
+        serialized = self._api.param_serialize(
+            "GET", path, query_params=query, header_params={"Accept": "application/json"},
+            auth_settings=["BearerToken"],
+        )  # fmt: skip
+        try:
+            response = self._api.call_api(
+                *serialized, _request_timeout=(CONNECT_TIMEOUT, timeout_seconds + WATCH_READ_GRACE)
+            )
+        except k8s.ApiException as exc:
+            raise _translate(exc.status or 0, exc.body or exc.reason or "", path) from exc
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            raise errors.ClusterUnreachable(f"{self.server}: {_short(exc)}") from exc
+        if response.status != 200:
+            data = self._read(response)
+            if 300 <= response.status < 400:
+                raise errors.KubeError(
+                    f"refused: {self.server} answered {path} with a redirect ({response.status}), "
+                    "which an API server never does"
+                )
+            raise _translate(response.status, data.decode(errors="replace") if data else "", path)
+        limit = min(self.max_response_bytes or MAX_WATCH_EVENT_BYTES, MAX_WATCH_EVENT_BYTES)
+        return Watch(response.response, server=self.server, path=path, max_event_bytes=limit)
 
     def version(self) -> str:
         return str(self.request("GET", "/version").get("gitVersion"))
@@ -288,6 +358,96 @@ class Cluster:
             )
 
 
+@dataclass(frozen=True)
+class WatchEvent:
+    type: str  # ADDED, MODIFIED, DELETED or BOOKMARK
+    name: str
+    resource_version: str
+
+
+class Watch:
+    """An open watch: iterate its events; ``stop()`` from another thread ends the iteration."""
+
+    def __init__(self, raw: Any, *, server: str, path: str, max_event_bytes: int) -> None:
+        self._raw = raw
+        self.server = server
+        self.path = path
+        self.max_event_bytes = max_event_bytes
+        self._stopped = threading.Event()
+
+    def __enter__(self) -> Watch:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def __iter__(self) -> Iterator[WatchEvent]:
+        buffer = bytearray()
+        try:
+            # A watch answer is chunked: each chunk comes as soon as the server sends it.
+            for chunk in self._raw.stream(amt=None, decode_content=True):
+                buffer += chunk
+                while (end := buffer.find(b"\n")) >= 0:
+                    line = bytes(buffer[:end])
+                    del buffer[: end + 1]
+                    if line.strip():
+                        yield self._event(line)
+                if len(buffer) > self.max_event_bytes:
+                    raise errors.KubeError(
+                        f"refused: {self.server} sent more than "
+                        f"{self.max_event_bytes // (1024 * 1024)} MiB in one watch event"
+                    )
+        except (urllib3.exceptions.HTTPError, OSError) as exc:
+            if self._stopped.is_set():
+                return
+            raise errors.ClusterUnreachable(
+                f"{self.server}: the watch broke off ({_short(exc)})"
+            ) from exc
+        finally:
+            self.close()
+
+    def _event(self, line: bytes) -> WatchEvent:
+        try:
+            data = json.loads(line)
+        except ValueError as exc:
+            raise errors.KubeError(f"{self.server} sent a watch event that is not JSON") from exc
+        obj = data.get("object") if isinstance(data, dict) else None
+        obj = obj if isinstance(obj, dict) else {}
+        if data.get("type") == "ERROR":
+            if obj.get("code") == 410:
+                raise errors.Expired(str(obj.get("message") or "resourceVersion too old"))
+            raise _translate(int(obj.get("code") or 0), json.dumps(obj), self.path)
+        raw_meta = obj.get("metadata")
+        meta: dict[str, Any] = raw_meta if isinstance(raw_meta, dict) else {}
+        return WatchEvent(
+            type=str(data.get("type")),
+            name=str(meta.get("name") or ""),
+            resource_version=str(meta.get("resourceVersion") or ""),
+        )
+
+    def stop(self) -> None:
+        """End the iteration now, even while it waits for the server (from any thread)."""
+        self._stopped.set()
+        # Closing a socket another thread reads from does not wake that thread;
+        # shutting it down does (what the kubernetes client's own Watch does).
+        sock = getattr(getattr(self._raw, "connection", None), "sock", None)
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self._raw.close()
+            self._raw.release_conn()
+
+
+def _list_version(data: Any) -> str:
+    meta = data.get("metadata") if isinstance(data, dict) else None
+    return str((meta or {}).get("resourceVersion") or "")
+
+
 def _translate(status: int, body: str, path: str) -> errors.KubeError:
     message = body
     with contextlib.suppress(ValueError, AttributeError):
@@ -301,6 +461,8 @@ def _translate(status: int, body: str, path: str) -> errors.KubeError:
         return errors.NotFound(message or f"{path} not found")
     if status == 409:
         return errors.Conflict(message)
+    if status == 410:
+        return errors.Expired(message)
     if status in (400, 422):
         return errors.Invalid(message)
     if status in (429, 500, 502, 503, 504) or status == 0:

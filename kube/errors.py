@@ -35,5 +35,9 @@ class Conflict(KubeError):
     pass
 
 
+class Expired(KubeError):
+    """A watch asked for a resourceVersion the API server no longer keeps (410 Gone)."""
+
+
 class Invalid(KubeError):
     """The API server refused an object (400/422): the message says why."""

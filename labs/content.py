@@ -8,6 +8,7 @@ mistake names checks that exist. ``verify_labs`` does the rest on a cluster.
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import uuid
 from collections.abc import Mapping
@@ -39,6 +40,8 @@ class LabSource:
     checks: list[Rule]
     instructions: str
     content_hash: str
+    # Per check id: the rungs of its hint ladder as safe HTML (``labs.hints``).
+    hints: dict[str, dict[str, str]]
 
     @property
     def steps(self) -> list[dict[str, Any]]:
@@ -87,6 +90,19 @@ def read_lab(
             )
         ]
     newest = max(versions, key=lambda v: int(v.split(".")[1]))
+    anchors = {h.anchor for h in chapter.rendered.toc}
+    for index, check in enumerate(front["checks"]):
+        section = check.get("section")
+        if section is not None and section not in anchors:
+            close = difflib.get_close_matches(section, sorted(anchors), n=1)
+            errors.append(
+                ContentError(
+                    shown,
+                    loaded.line_for(("checks", index, "section")),
+                    f"check {check['id']}: section {section!r} is not a heading anchor of the "
+                    f"chapter" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                )
+            )
     check_ids = {c.id for c in checks}
     manifests: list[tuple[tuple[str | int, ...], str]] = [
         (("solution", "manifests"), front["solution"]["manifests"])
@@ -136,8 +152,20 @@ def read_lab(
         checks=checks,
         instructions=instructions,
         content_hash=digest,
+        hints={check["id"]: ladder_html(check) for check in front["checks"]},
     )
     return (None if errors else source), errors
+
+
+def ladder_html(check: dict[str, Any]) -> dict[str, str]:
+    """A check's ladder rungs written in the file, as safe HTML; the nudge falls back to ``hint``."""
+    ladder = check.get("ladder") or {}
+    texts = {
+        "nudge": ladder.get("nudge") or check.get("hint") or "",
+        "concept": ladder.get("concept") or "",
+        "solution": ladder.get("solution") or "",
+    }
+    return {rung: render_markdown(text).html for rung, text in texts.items() if text.strip()}
 
 
 def sync_labs(labs: list[LabSource]) -> SyncStats:
@@ -152,13 +180,16 @@ def sync_labs(labs: list[LabSource]) -> SyncStats:
         lab.kubernetes_versions = source.front["kubernetes_versions"]
         lab.instructions_html = render_markdown(source.instructions).html
         lab.checks = source.front["checks"]
+        lab.hints = source.hints
         lab.content_hash = source.content_hash
 
     return sync_by_uuid(
         Lab,
         labs,
         uuid_of=lambda source: source.front["uuid"],
-        unchanged=lambda lab, source: lab.content_hash == source.content_hash,
+        unchanged=lambda lab, source: (
+            lab.content_hash == source.content_hash and lab.hints == source.hints
+        ),
         apply=apply,
     )
 

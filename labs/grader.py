@@ -55,13 +55,15 @@ def grade(
     namespace: str,
     *,
     on_result: Callable[[RuleResult], None] | None = None,
+    on_waiting: Callable[[RuleResult], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> LabGrade:
     """Grade the namespace. Raises ``KubeError`` only when the cluster cannot be read at all."""
     return lab_grading.grade(
-        ClusterReader(cluster), checks, namespace, on_result=on_result, clock=clock, sleep=sleep
-    )
+        ClusterReader(cluster), checks, namespace, on_result=on_result, on_waiting=on_waiting,
+        clock=clock, sleep=sleep,
+    )  # fmt: skip
 
 
 def apply_steps(

@@ -7,6 +7,7 @@ whose message was lost or whose worker died back in the queue.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -40,8 +41,12 @@ def release(submission: LabSubmission) -> None:
     )
 
 
-def record_result(submission: LabSubmission, results: list[RuleResult]) -> None:
-    LabSubmission.objects.filter(pk=submission.pk).update(results=[_result(r) for r in results])
+def record_result(
+    submission: LabSubmission, results: list[RuleResult], *, waiting: Sequence[RuleResult] = ()
+) -> None:
+    """The results so far, and the checks still waiting (``eventually``) with what they see now."""
+    stored = [_result(r) for r in results] + [{**_result(r), "waiting": True} for r in waiting]
+    LabSubmission.objects.filter(pk=submission.pk).update(results=stored)
 
 
 def finish(submission: LabSubmission, results: list[RuleResult]) -> None:
@@ -53,15 +58,20 @@ def finish(submission: LabSubmission, results: list[RuleResult]) -> None:
         passed=all(r.passed for r in results),
         finished_at=timezone.now(),
         error="",
+        error_detail="",
     )
     submission_scored.send(
         sender=LabSubmission, user_id=submission.user_id, lab_uuid=str(submission.lab.uuid)
     )
 
 
-def fail(submission: LabSubmission, message: str) -> None:
+def fail(submission: LabSubmission, message: str, *, detail: str = "") -> None:
+    """End a run that could not grade: ``message`` for the student, ``detail`` for the operator."""
     LabSubmission.objects.filter(pk=submission.pk).update(
-        status=SubmissionStatus.ERROR, error=message, finished_at=timezone.now()
+        status=SubmissionStatus.ERROR,
+        error=message,
+        error_detail=detail,
+        finished_at=timezone.now(),
     )
 
 

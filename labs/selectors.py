@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import QuerySet
 from django.http import Http404
 
-from labs.models import Lab, LabSubmission
+from labs.models import Lab, LabSubmission, LiveCheck, SubmissionStatus
 
 
 def lab_get_published(*, slug: str) -> Lab:
@@ -40,3 +42,32 @@ def submission_get_own(*, user: User, lab: Lab, pk: int) -> LabSubmission:
     if submission is None:
         raise Http404("No such submission")
     return submission
+
+
+def live_get_own(*, user: User, lab: Lab) -> LiveCheck | None:
+    """The user's own live checks on this lab; nobody else's can be asked for."""
+    return LiveCheck.objects.filter(user=user, lab=lab).first()
+
+
+def live_get_own_by_slug(*, user: User, slug: str) -> LiveCheck | None:
+    """The same, with its (published) lab, in one query: what every poll of the page asks."""
+    return (
+        LiveCheck.objects.select_related("lab", "lab__chapter")
+        .filter(user=user, lab__slug=slug, lab__is_published=True, lab__chapter__is_published=True)
+        .first()
+    )
+
+
+def latest_results(*, user: User | AnonymousUser, lab: Lab) -> list[Any]:
+    """What the student's checks last showed: the live checks, else the newest graded run."""
+    if not user.is_authenticated:
+        return []
+    live = LiveCheck.objects.filter(user=user, lab=lab).only("results").first()
+    if live is not None and live.results:
+        return list(live.results)
+    submission = (
+        LabSubmission.objects.filter(user=user, lab=lab, status=SubmissionStatus.DONE)
+        .only("results")
+        .first()
+    )
+    return list(submission.results) if submission else []

@@ -23,7 +23,7 @@ from typing import Any
 
 from django.db import transaction
 
-from core.content import unpublish_missing
+from core.content import SyncStats, unpublish_missing
 from engine.assertions import RuleError, compile_rules
 from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead
@@ -322,11 +322,7 @@ def apply_question(question: Question, source: dict[str, Any]) -> None:
 
 
 @dataclass
-class QuizSyncStats:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    unpublished: int = 0
+class QuizSyncStats(SyncStats):
     kept: int = 0  # edited in the browser since: left as the instructor made them
     questions_created: int = 0
     questions_updated: int = 0

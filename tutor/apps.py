@@ -6,4 +6,6 @@ class TutorConfig(AppConfig):
     verbose_name = "LFS158 Tutor"
 
     def ready(self) -> None:
-        from tutor import checks  # noqa: F401  (registers the content system check)
+        from tutor import checks, page_cache  # noqa: F401  (registers the content system check)
+
+        page_cache.connect_signals()

@@ -33,8 +33,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_safe
 def chapter_detail(request: HttpRequest, slug: str) -> HttpResponse:
     response = _chapter_page(request, slug)
-    if not request.user.is_authenticated:
-        page_cache.store(request, response)
+    page_cache.store(request, response)
     return response
 
 

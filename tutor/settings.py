@@ -59,6 +59,10 @@ MIDDLEWARE = [
     "tutor.probes.HealthProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tutor.page_cache.AnonymousPageCacheMiddleware",
+    # Below WhiteNoise (static files come precompressed) and the page cache (kept pages
+    # are compressed once). Django masks the CSRF token per response and pads gzip
+    # output at random, the BREACH mitigations for pages that reflect input.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
@@ -163,9 +167,11 @@ STORAGES = {
 }
 
 # "default" is per process on purpose: pages cached there are cheap to rebuild and
-# the content version in their key invalidates them. "shared" holds what every web
-# process must agree on (counters of failed join codes): Redis when there is one.
-CACHES = {
+# the versions in their keys invalidate them. "shared" holds what every web process
+# must agree on (sessions, the versions of each student's pages, counters of failed
+# join codes): Redis when there is one, else files in the data directory (several
+# gunicorn workers on one machine see the same files).
+CACHES: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tutor",
@@ -177,9 +183,17 @@ CACHES = {
             "KEY_PREFIX": "tutor",
         }
         if env_str("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "shared"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
     ),
 }
+# Sessions are read from the shared cache and written through to the database: a
+# signed-in page view costs no session query, and a logout is seen by every process.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "shared"
 
 SESSION_COOKIE_HTTPONLY = True
 # Production: served over HTTPS by a proxy that terminates TLS (an Ingress, a load
@@ -282,6 +296,21 @@ LAB_GRADE_SOFT_SECONDS = (
 )
 # A queued submission no worker took within this time is enqueued again.
 LAB_QUEUED_STALE_SECONDS = env_int("TUTOR_LAB_QUEUED_STALE_SECONDS", 60)
+# Live checks: while a lab page is open, a worker of the "live" queue (a thread
+# pool: the runs wait on the API server, not the CPU) watches the student's
+# namespace and re-runs the checks when it changes. Bounded per student and lab:
+# one run, at most LAB_LIVE_SECONDS long (the page offers to resume), at most one
+# look every LAB_LIVE_MIN_INTERVAL seconds, stopped LAB_LIVE_IDLE_SECONDS after the
+# page stops asking; a student has at most LAB_LIVE_PER_STUDENT runs at once. Where
+# the API server refuses a watch, the run looks every LAB_LIVE_POLL_SECONDS instead.
+LAB_LIVE_SECONDS = env_int("TUTOR_LAB_LIVE_SECONDS", 900)
+LAB_LIVE_IDLE_SECONDS = env_int("TUTOR_LAB_LIVE_IDLE_SECONDS", 20)
+LAB_LIVE_MIN_INTERVAL = env_int("TUTOR_LAB_LIVE_MIN_INTERVAL", 2)
+LAB_LIVE_POLL_SECONDS = env_int("TUTOR_LAB_LIVE_POLL_SECONDS", 5)
+LAB_LIVE_PER_STUDENT = env_int("TUTOR_LAB_LIVE_PER_STUDENT", 2)
+# A run no live worker took within this time is given up (its message expires too).
+LAB_LIVE_QUEUE_SECONDS = env_int("TUTOR_LAB_LIVE_QUEUE_SECONDS", 30)
+CELERY_TASK_ROUTES = {"labs.tasks.watch_lab": {"queue": "live"}}
 CELERY_BEAT_SCHEDULE = {
     "reap-lab-submissions": {
         "task": "labs.tasks.reap_submissions",

@@ -219,6 +219,25 @@ def cohort_quota(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(cohort)
 
 
+@require_POST
+@instructor_required
+def cohort_lab_solutions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Let the class's students reveal lab solutions in hints, or not (``solutions``: on/off)."""
+    cohort = _cohort(request, pk)
+    choice = request.POST.get("solutions")
+    if choice not in ("on", "off"):
+        messages.error(request, "Choose whether students may reveal lab solutions.")
+        return redirect(cohort)
+    services.cohort_lab_solutions_set(cohort=cohort, hidden=choice == "off")
+    messages.success(
+        request,
+        "Students of this class can no longer reveal lab solutions; the other hints stay."
+        if choice == "off"
+        else "Students of this class may reveal lab solutions again (each reveal is recorded).",
+    )
+    return redirect(f"{cohort.get_absolute_url()}#lab-solutions")
+
+
 def _namespace_action(
     request: AuthenticatedHttpRequest, pk: int, *, action: Callable[..., NamespaceRun]
 ) -> HttpResponse:
@@ -279,6 +298,7 @@ def student_detail(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> 
             "quiz_attempts": selectors.student_quiz_attempts(user=student),
             "exercise_attempts": selectors.student_exercise_attempts(user=student),
             "lab_submissions": selectors.student_lab_submissions(user=student),
+            "hint_steps": selectors.student_hint_steps(user=student),
         },
     )
 

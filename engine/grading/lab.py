@@ -109,10 +109,16 @@ def grade(
     namespace: str,
     *,
     on_result: Callable[[RuleResult], None] | None = None,
+    on_waiting: Callable[[RuleResult], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> LabGrade:
-    """Grade the namespace. Raises only what the reader raises when the cluster cannot be read."""
+    """Grade the namespace. Raises only what the reader raises when the cluster cannot be read.
+
+    ``on_result`` hears each check's final result; ``on_waiting`` hears the
+    latest state of an ``eventually`` check that does not pass yet, after each
+    look at the cluster, so a page can say what it is waiting for.
+    """
     keys = {_key(c) for c in checks if c.assertion != "access"}
     for check in checks:
         if check.assertion == "selects":
@@ -125,6 +131,8 @@ def grade(
         results[check.id] = result
         if result.passed or not check.eventually or _unanswerable(result):
             _report(result, on_result)
+        else:
+            _report(result, on_waiting)
     waiting = [
         c
         for c in checks
@@ -150,6 +158,7 @@ def grade(
                 results[check.id] = result
                 _report(result, on_result)
             else:
+                _report(result, on_waiting)
                 still.append(check)
         waiting = still
     grade = LabGrade(

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ("classes", "0003_instructor_invitations"),
+        ("classes", "0004_instructor_invitations"),
         ("lti_tool", "0008_ltideployment_pns_url_and_more"),
     ]
 

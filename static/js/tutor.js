@@ -102,6 +102,14 @@
     if (button) button.focus();
   });
 
+  // A lab page's live checks pause while the page sits in the background; coming
+  // back to it resumes them (the paused panel listens for "tutor-visible").
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && document.body) {
+      document.body.dispatchEvent(new CustomEvent("tutor-visible"));
+    }
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     addCopyButtons(document);
     addCopyTargets(document);

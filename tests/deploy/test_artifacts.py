@@ -164,13 +164,13 @@ def compose() -> dict:
 
 def test_the_compose_file_names_its_services():
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
-    for name in ("web", "worker", "beat", "migrate"):
+    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "live", "beat"}
+    for name in ("web", "worker", "live", "beat", "migrate"):
         assert services[name]["image"] == "lfs158-tutor:0.1.0"
         assert services[name]["read_only"] is True
         assert services[name]["cap_drop"] == ["ALL"]
     assert services["web"]["healthcheck"]["test"][-1].endswith("/readyz', timeout=4)")
-    for name in ("postgres", "redis", "worker"):
+    for name in ("postgres", "redis", "worker", "live"):
         assert services[name]["healthcheck"]["test"]
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
     # Published on loopback only: a TLS proxy on the host sits in front.

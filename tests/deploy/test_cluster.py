@@ -187,7 +187,7 @@ def service_account_kubeconfig(cluster: Cluster, namespace: str) -> dict[str, An
 
 
 def test_the_service_account_can_provision_grade_and_clean_up(
-    cluster: Cluster, deployed, alice, settings, tmp_path
+    cluster: Cluster, deployed, real_course, alice, settings, tmp_path
 ):
     from kube import Cluster as KubeCluster
     from kube import Forbidden
@@ -222,7 +222,7 @@ def test_the_service_account_can_provision_grade_and_clean_up(
         assert own.list_objects("v1", "Pod", student.namespace) == []
         own.close()
 
-        # Grading every lab of the course reads what it needs (no Forbidden) and may ask
+        # Grading every lab of the real course reads what it needs (no Forbidden) and may ask
         # the API server about access (no check left unanswerable).
         labs = list(Lab.objects.all())
         assert len(labs) >= 10

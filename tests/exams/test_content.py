@@ -84,22 +84,6 @@ def test_an_exam_whose_file_is_gone_is_unpublished_not_deleted(tmp_path):
     )
 
 
-def test_the_shipped_practical_reads_without_errors():
-    """The course's own exam (content/exams/lfs158-practical): 45 minutes, from the course's labs."""
-    report = check_content()
-    assert report.ok, [str(e) for e in report.errors]
-    practical = next(s for s in report.sources["exams"] if s.slug == "lfs158-practical")
-    assert practical.data["duration_minutes"] == 45
-    assert {t["lab"] for t in practical.tasks} == {
-        "rbac-pod-reader",
-        "services",
-        "config-and-secrets",
-        "webserver",
-    }
-    assert sum(t["weight"] for t in practical.tasks) == 100
-    assert len(practical.questions) == 3
-
-
 def test_exam_questions_must_be_quiz_questions_of_an_allowed_type(tmp_path):
     from tests.quizzes.factories import bank_data, question_data, write_bank
 

@@ -9,10 +9,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
-from lessons.content import content_root
 from lessons.models import Chapter
-from quizzes.content import read_bank
-from quizzes.export import export_quiz
 from quizzes.models import Origin, Question, Quiz, QuizAttempt, Response
 from quizzes.statistics import quiz_stats
 from tests.quizzes.factories import bank_data, make_quiz, option_id, question_data
@@ -258,33 +255,6 @@ def test_the_settings_form_saves_and_marks_the_quiz_as_edited(carol_client):
     )
     assert "A pass mark is a percentage from 1 to 100." in response.content.decode()
     assert "The quiz has only 13 published questions." in response.content.decode()
-
-
-@pytest.mark.parametrize("number", range(1, 17))
-def test_export_round_trips_every_real_bank(number, carol_client):
-    chapter = Chapter.objects.get(number=number)
-    quiz = Quiz.objects.get(chapter=chapter)
-    response = carol_client.get(reverse("instructor:export", args=[quiz.pk]))
-    exported = response.content.decode()
-    assert response["Content-Type"].startswith("application/yaml")
-    original = yaml.safe_load(
-        (content_root() / "chapters" / chapter.folder / "quiz.yaml").read_text()
-    )
-    anchors = {h["anchor"] for h in chapter.toc}
-    source, errors = read_bank(
-        exported.encode(), shown="export", chapter_uuid=str(chapter.uuid), anchors=anchors
-    )
-    assert errors == []
-    assert source.data == original
-
-    # Load the export into the database from scratch, export again: the same text.
-    Question.objects.filter(quiz=quiz).delete()
-    quiz.delete()
-    reloaded = carol_client.post(
-        reverse("instructor:import"), {"chapter": chapter.pk, "text": exported}
-    )
-    assert reloaded.status_code == 302
-    assert export_quiz(Quiz.objects.get(uuid=original["uuid"])) == exported
 
 
 def seed_statistics(users):

@@ -73,6 +73,8 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "labs:lab": {"slug": lab.slug},
         "labs:check": {"slug": lab.slug},
         "labs:submission": {"slug": lab.slug, "pk": owned.submission.pk},
+        "labs:live": {"slug": lab.slug},
+        "labs:hint": {"slug": lab.slug, "check_id": (lab.checks or [{"id": "a-check"}])[0]["id"]},
         "exercises:exercise": {"chapter": chapter, "slug": exercise.slug},
         "exercises:validate": {"chapter": chapter, "slug": exercise.slug},
         "exercises:submit": {"chapter": chapter, "slug": exercise.slug},

@@ -25,8 +25,8 @@ from labs.models import Lab
 from lessons.models import Chapter
 from quizzes.models import Question, Quiz
 from quizzes.services import quiz_attempt_start
+from tests.exercises.test_content_loader import exercise as exercise_data
 from tests.labs.lab_fixtures import CHECKS, write_lab
-from tests.labs.test_exercise_loader import exercise as exercise_data
 from tests.lessons.factories import write_chapter
 from tests.quizzes.factories import bank_data, question_data, write_bank
 from tutor.content.registry import check_content, load_content
