@@ -178,6 +178,7 @@ def test_an_exam_attempt_is_its_owners_alone(alice, bob, carol, django_user_mode
         ("get", reverse("exams:attempt", args=[attempt.pk])),
         ("post", reverse("exams:flag", args=[attempt.pk])),
         ("post", reverse("exams:submit", args=[attempt.pk])),
+        ("post", reverse("exams:answer", args=[attempt.pk])),
     ]
     for method, url in urls:
         for user in (bob, carol, root):

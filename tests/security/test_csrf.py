@@ -111,6 +111,7 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "exams:attempt": {"pk": exam_attempt.pk},
         "exams:flag": {"pk": exam_attempt.pk},
         "exams:submit": {"pk": exam_attempt.pk},
+        "exams:answer": {"pk": exam_attempt.pk},
         "accounts:time_zone": {},
         "chapter": {"slug": chapter},
         "lessons:done": {"slug": chapter},
