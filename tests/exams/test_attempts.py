@@ -17,7 +17,8 @@ from exams.models import AttemptStatus, ExamAttempt
 from lti.scores import fraction_for
 from tests.exams.factories import make_exam
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL and Redis by `make test` (the classroom suite).
+pytestmark = [pytest.mark.django_db, pytest.mark.classroom]
 
 
 @pytest.fixture

@@ -15,9 +15,10 @@ from urllib.parse import urljoin
 
 import pytest
 import requests
+from django.core import signals
 from django.core.servers.basehttp import WSGIRequestHandler, WSGIServer
 from django.core.wsgi import get_wsgi_application
-from django.db import connections
+from django.db import close_old_connections, connections
 
 from tests.lti.platform import INSTRUCTOR, LEARNER, TestPlatform
 
@@ -127,6 +128,10 @@ def tool(db, settings) -> Iterator[str]:
     settings.ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
     shared = connections["default"]  # the test thread's own wrapper, not the proxy
     shared.inc_thread_sharing()
+    # A request would close the test's connection (it is not in autocommit, being in the
+    # test's transaction): Django's test client keeps it open the same way.
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
     server = _ToolServer(shared)
     server.httpd.RequestHandlerClass = _QuietHandler
     server.start()
@@ -136,6 +141,8 @@ def tool(db, settings) -> Iterator[str]:
         server.httpd.shutdown()
         server.httpd.server_close()
         server.join(timeout=10)
+        signals.request_started.connect(close_old_connections)
+        signals.request_finished.connect(close_old_connections)
         shared.dec_thread_sharing()
 
 

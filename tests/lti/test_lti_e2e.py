@@ -43,7 +43,8 @@ from tests.classes.test_regrade import (
 from tests.lti.conftest import CLIENT, UserAgent, parse, register_manually
 from tests.lti.platform import INSTRUCTOR, TestPlatform
 
-pytestmark = pytest.mark.django_db
+# Also run on PostgreSQL and Redis by `make test` (the classroom suite).
+pytestmark = [pytest.mark.django_db, pytest.mark.classroom]
 
 
 def quiz() -> Quiz:
