@@ -187,12 +187,18 @@ def _common_checks(
             str((check.get("select") or {}).get("kind", "")),
             *re.findall(r"\w+", titles[(lab_id, check_id)]),
         ]
+        # A check names the section that teaches it (lab.yaml ``section``); else the best match.
+        url = (
+            f"{lab.chapter.get_absolute_url()}#{check['section']}"
+            if check.get("section")
+            else section_for(lab.chapter, terms)
+        )
         problems.append(
             Problem(
                 titles[(lab_id, check_id)],
                 lab.title,
                 students,
-                section_for(lab.chapter, terms),
+                url,
                 lab.get_absolute_url(),
             )
         )

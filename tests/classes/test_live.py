@@ -21,7 +21,7 @@ pytestmark = pytest.mark.django_db
 
 CHECKS = [
     {"id": "deployment", "title": "Deployment web exists", "select": {"kind": "Deployment", "name": "web"}, "count": {"equals": 1}},
-    {"id": "service", "title": "Service web selects the Pods", "select": {"kind": "Service", "name": "web"}, "count": {"equals": 1}},
+    {"id": "service", "title": "Service web selects the Pods", "select": {"kind": "Service", "name": "web"}, "count": {"equals": 1}, "section": "services-section"},
 ]  # fmt: skip
 
 
@@ -96,7 +96,8 @@ def test_what_fails_right_now_links_to_the_section_that_teaches_it(
     board = live_board(cohort=cohort)
     [check] = board.checks
     assert (check.title, check.students) == ("Service web selects the Pods", 2)
-    assert check.url.startswith(lab.chapter.get_absolute_url())
+    # The check names its section: the link goes there.
+    assert check.url == f"{lab.chapter.get_absolute_url()}#services-section"
     [finding] = board.findings
     assert (finding.title, finding.students, finding.example) == (
         "unknown-field",
