@@ -7,7 +7,6 @@ The same rows feed the page, the CSV and the JSON export.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -20,6 +19,10 @@ from django.utils import timezone
 from classes.models import Cohort, ExamSchedule, Membership
 from classes.policies import rules_for_cohort
 from core.policy import WorkRules
+
+# csv_safe stays importable from here: the gradebook was its first home.
+from core.spreadsheet import csv_safe as csv_safe
+from core.spreadsheet import csv_writer
 from exams.models import AttemptStatus, Exam, ExamAttempt
 from exercises.models import Exercise, ExerciseProgress
 from labs.models import HintRung, HintStep, Lab, LabSubmission, SubmissionStatus
@@ -237,20 +240,10 @@ def _ratio_of(cell: LabCell) -> float:
 
 # --- exports ------------------------------------------------------------------------------
 
-# A spreadsheet runs a cell that starts with one of these as a formula
-# ("CSV injection"): a student's username is their own choice.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 def gradebook_csv(gradebook: Gradebook) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     header = ["username", "joined_at", "chapters_done", "chapters_total"]
     header += [f"{quiz_column(gradebook, q)}_best_percent" for q in gradebook.quizzes]
     header += ["exercises_solved", "exercises_total"]
@@ -291,7 +284,7 @@ def gradebook_csv(gradebook: Gradebook) -> str:
             ]
         for _exam, exam_cell in row.exam_row:
             line += ["", 0] if exam_cell is None else [exam_cell.best_percent, exam_cell.attempts]
-        writer.writerow([csv_safe(v) for v in line])
+        writer.writerow(line)
     return out.getvalue()
 
 

@@ -52,6 +52,11 @@ urlpatterns = [
         instructor.student_timeline,
         name="timeline",
     ),
+    path(
+        "<int:pk>/students/<int:user_id>/terminal/",
+        instructor.student_terminal,
+        name="student_terminal",
+    ),
     path("<int:pk>/students/<int:user_id>/remove", instructor.member_remove, name="remove"),
     path(
         "<int:pk>/submissions/<int:submission_id>/", instructor.submission_detail, name="submission"

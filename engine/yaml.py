@@ -82,6 +82,8 @@ class YamlStream:
     # Problems of single documents (the others still load), or of the whole text
     # (then no document is returned).
     problems: list[YamlProblem] = field(default_factory=list)
+    # Reading stopped after ``max_documents``: where the first document left unread starts.
+    more_at: tuple[int, int] | None = None
 
 
 def check_size(text: str, max_bytes: int) -> None:
@@ -93,9 +95,17 @@ def check_size(text: str, max_bytes: int) -> None:
 
 
 def load_stream(
-    text: str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES
+    text: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    max_documents: int | None = None,
 ) -> YamlStream:
-    """Every document of a ``---``-separated text; empty documents are skipped."""
+    """Every document of a ``---``-separated text; empty documents are skipped.
+
+    With ``max_documents``, reading stops at the first document past that many
+    (``more_at`` says where it starts): the rest of the text is not even parsed.
+    """
     stream = YamlStream()
     try:
         check_size(text, max_bytes)
@@ -112,6 +122,12 @@ def load_stream(
             if node is None or _is_empty(node):
                 index += 1
                 continue
+            if (
+                max_documents is not None
+                and len(stream.documents) + len(stream.problems) >= max_documents
+            ):
+                stream.more_at = _mark(node)
+                break
             _check_budget(node, max_nodes)
             document = YamlDocument(index=index, data=None, start=_mark(node))
             try:
@@ -316,6 +332,8 @@ def _build(node: yaml.Node, path: Path, positions: Positions, budget: list[int],
                     "unsafe-tag", "Merge keys (`<<`) are not allowed here.", key_node, _MERGE
                 )
             key = key_node.value
+            if "\x00" in key:
+                raise _nul(key_node)
             if key in mapping:
                 raise _problem(
                     "duplicate-key",
@@ -344,19 +362,51 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     tag = node.tag
     if tag not in _SCALAR_TAGS:
         raise _unsafe(node)
+    if "\x00" in node.value:
+        raise _nul(node)
     if tag in (_STR, _TIMESTAMP):
         return node.value
     if tag == "tag:yaml.org,2002:int":
-        try:
-            return _constructor.construct_yaml_int(node)
-        except ValueError as exc:
-            # Python refuses to turn more than 4,300 digits into an int.
-            raise _problem("yaml-syntax", f"The number is too long ({exc}).", node) from exc
+        return _integer(node)
     if tag == "tag:yaml.org,2002:float":
         return _constructor.construct_yaml_float(node)
     if tag == "tag:yaml.org,2002:bool":
         return _constructor.construct_yaml_bool(node)
     return None
+
+
+# Python refuses to print an int of more than 4,300 digits (and converting one from
+# text costs time that grows with its square): longer numbers are refused as text,
+# and so are numbers that only become that long (0x..., 1:00:00... in base 60).
+MAX_INT_DIGITS = 4300
+_MAX_INT_BITS = int(MAX_INT_DIGITS * 3.32)  # log2(10) bits per decimal digit
+
+
+def _integer(node: yaml.ScalarNode) -> int:
+    too_long = _problem(
+        "yaml-syntax",
+        f"This number is too long: the tutor reads numbers of at most {MAX_INT_DIGITS:,} digits.",
+        node,
+    )
+    if len(node.value) > MAX_INT_DIGITS + 2:  # a sign and a 0x/0o/0b prefix are not digits
+        raise too_long
+    try:
+        value = int(_constructor.construct_yaml_int(node))
+    except ValueError as exc:
+        raise too_long from exc
+    if value.bit_length() > _MAX_INT_BITS:
+        raise too_long
+    return value
+
+
+def _nul(node: yaml.Node) -> YamlProblem:
+    # Databases refuse it (PostgreSQL text and jsonb cannot hold it), and no
+    # manifest, kubeconfig or course file needs it.
+    return _problem(
+        "yaml-syntax",
+        "A value or key contains a NUL character (\\0), which the tutor does not accept.",
+        node,
+    )
 
 
 def _unsafe(node: yaml.Node) -> YamlProblem:

@@ -41,6 +41,17 @@ class Lab(models.Model):
     def compiled_checks(self) -> list[Rule]:
         return compile_rules(self.checks, lab=True)
 
+    def reset_kinds(self) -> list[tuple[str | None, str]]:
+        """The (apiVersion, kind) pairs the checks look at: what a workspace reset deletes."""
+        found: list[tuple[str | None, str]] = []
+        for check in self.checks:
+            for selector in (check.get("select"), check.get("selects")):
+                if isinstance(selector, dict) and isinstance(selector.get("kind"), str):
+                    pair = (selector.get("apiVersion"), selector["kind"])
+                    if pair not in found:
+                        found.append(pair)
+        return found
+
     @property
     def max_score(self) -> int:
         return sum(int(c.get("points", 1)) for c in self.checks)

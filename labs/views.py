@@ -17,8 +17,10 @@ from labs import checklist, hints, selectors
 from labs.live import live_seen, live_start
 from labs.models import Lab, LabSubmission, LiveCheck
 from labs.submissions import SubmissionRefused, lab_submission_create
-from workspaces import own_cluster, tutor_cluster
+from workspaces import own_cluster, services, tutor_cluster
+from workspaces.reset import kinds_to_reset
 from workspaces.resolve import Where, Workspace, workspace_for
+from workspaces.terminal.page import terminal_context
 
 # How often an open lab page asks for its live checks (seconds).
 LIVE_POLL_SECONDS = 2
@@ -95,6 +97,7 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "submission_rows": _submission_rows(lab, latest),
             "history": history,
             **_rules_context(request, lab),
+            **terminal_context(request),
         },
     )
 
@@ -226,6 +229,7 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             "submission_rows": _submission_rows(lab, submission),
             "history": history,
             **_rules_context(request, lab),
+            **terminal_context(request),
         },
     )
 
@@ -251,3 +255,32 @@ def _rules_context(request: HttpRequest, lab: Lab) -> dict[str, object]:
     """A class's rules for this lab: what the page says, and how much feedback it shows."""
     rules = policy.rules_for(request.user, "lab", str(lab.uuid))
     return {"rules": rules, "feedback_level": rules.feedback() if rules else "solutions"}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def lab_reset(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Reset the workspace for this lab: a confirmation (GET), then a worker deletes (POST)."""
+    lab = selectors.lab_get_published(slug=slug)
+    workspace = workspace_for(request.user)
+    if request.method == "POST":
+        if workspace is None or not workspace.ready:
+            messages.error(request, "Your namespace is not ready yet: there is nothing to reset.")
+        else:
+            services.workspace_reset_start(user=request.user, lab=lab)
+            messages.success(
+                request,
+                f"Resetting: the objects of this lab in the namespace {workspace.namespace} are "
+                "being deleted (a few seconds).",
+            )
+        return redirect(lab)
+    kinds = sorted({kind for _, kind in reset_kinds_shown(lab)})
+    return render(
+        request,
+        "labs/reset.html",
+        {"lab": lab, "workspace": workspace, "kinds": kinds},
+    )
+
+
+def reset_kinds_shown(lab: Lab) -> list[tuple[str, str]]:
+    return kinds_to_reset(lab.reset_kinds())

@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import re
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
@@ -35,6 +34,7 @@ from engine.yaml import LoadedYaml, YamlSourceError, load_yaml
 from lessons.content import ChapterSource
 from lessons.models import Chapter
 from quizzes.models import Origin, Question, Quiz
+from quizzes.patterns import pattern_problem
 
 SCHEMA = Path(__file__).parent / "schemas" / "quiz.schema.json"
 QUIZ_FILE = "quiz.yaml"
@@ -185,10 +185,9 @@ def check_question(
     if kind == "multiple" and correct < 1:
         yield ("options",), "a multiple-choice question needs at least one correct option"
     if kind == "short_answer" and question.get("pattern") is not None:
-        try:
-            re.compile(question["pattern"])
-        except re.error as exc:
-            yield ("pattern",), f"pattern is not a valid regular expression: {exc}"
+        problem = pattern_problem(question["pattern"])
+        if problem:
+            yield ("pattern",), problem
     if kind == "manifest":
         yield from _check_manifest(question)
 

@@ -23,11 +23,12 @@ how far there is to go).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from core.spreadsheet import csv_writer
 from quizzes.models import Question, Quiz, QuizAttempt, Response
 
 GROUP_SHARE = 0.27
@@ -143,7 +144,7 @@ def _choice_counts(question: Question, responses: list[Response]) -> list[tuple[
 
 def stats_csv(stats: QuizStats) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         ["position", "uuid", "type", "difficulty", "section", "published", "attempts", "correct",
          "facility_percent", "discrimination", "flags", "choices", "enough_answers"]
@@ -160,8 +161,11 @@ def stats_csv(stats: QuizStats) -> str:
                 "yes" if q.is_published else "no",
                 item.attempts,
                 item.correct,
-                "" if item.shown_facility is None else f"{item.shown_facility:.1f}",
-                "" if item.shown_discrimination is None else f"{item.shown_discrimination:.2f}",
+                # Numbers as numbers (Decimal keeps the digits shown): only text is escaped.
+                "" if item.shown_facility is None else Decimal(f"{item.shown_facility:.1f}"),
+                ""
+                if item.shown_discrimination is None
+                else Decimal(f"{item.shown_discrimination:.2f}"),
                 "; ".join(item.flags),
                 "; ".join(f"{label} = {count}" for label, count in item.choices),
                 "yes" if item.enough else f"no (needs {MIN_ANSWERS})",

@@ -12,6 +12,7 @@ from labs.selectors import chapter_labs
 from lessons import selectors, services
 from quizzes.selectors import chapter_quiz, quiz_results
 from tutor import page_cache
+from workspaces.terminal.page import terminal_context
 
 
 @require_safe
@@ -56,6 +57,9 @@ def _chapter_page(request: HttpRequest, slug: str) -> HttpResponse:
             "outline": outline,
             "previous": previous,
             "next": following,
+            # A signed-in reader's "Try it" boxes get Run buttons, typing into a
+            # terminal drawer that opens on the first click.
+            **terminal_context(request, lazy=True),
         },
     )
 

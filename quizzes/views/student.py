@@ -3,17 +3,17 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST, require_safe
 
 from core import policy
-from core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, body_too_large
 from engine.grading.exercise import grade_manifest
 from engine.manifests import DEFAULT_VERSION
 from quizzes import selectors, services
-from quizzes.answers import MAX_MANIFEST_CHARS
 from quizzes.models import Question, Quiz, QuizAttempt
 from quizzes.selectors import ShownQuestion
 
@@ -177,7 +177,10 @@ def manifest_validate(request: AuthenticatedHttpRequest, question_id: int) -> Js
     if question is None:
         raise Http404("No such question")
     version = question.data.get("kubernetes_version", DEFAULT_VERSION)
-    manifest = request.POST.get("manifest", "")[:MAX_MANIFEST_CHARS]
+    try:
+        manifest = request.POST.get("manifest", "")
+    except RequestDataTooBig:
+        return body_too_large()
     outcome = grade_manifest(manifest, rules=[], kubernetes_version=version)
     return JsonResponse(
         {"valid": outcome.valid, "findings": [f.as_dict() for f in outcome.findings], "rules": []}

@@ -237,7 +237,18 @@
     }).then(function (r) {
       if (stale()) return;
       entry.controller = null;
-      if (r.data && Array.isArray(r.data.findings)) {
+      if (r.res.status === 429) {
+        // Too many checks from this browser: say so, and check again when the server allows.
+        var wait = parseInt(r.res.headers.get("Retry-After") || "", 10);
+        if (!(wait > 0)) wait = 10;
+        setStatus(entry, (r.data && r.data.message) ||
+          ("Checking paused: too many checks. Checking again in " + wait + " s."), "failed");
+        clearTimeout(entry.timer);
+        entry.timer = setTimeout(function () { validate(entry); }, wait * 1000);
+      } else if (r.res.status === 413) {
+        setStatus(entry, (r.data && r.data.message) ||
+          "The manifest is too large to check (the limit is 256 KiB).", "failed");
+      } else if (r.data && Array.isArray(r.data.findings)) {
         applyFindings(entry, r.data.findings);
         if (!r.data.findings.length && r.data.valid === false) {
           setStatus(entry, "The manifest is not valid", "problems");

@@ -72,6 +72,7 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
     return {
         "labs:lab": {"slug": lab.slug},
         "labs:check": {"slug": lab.slug},
+        "labs:reset": {"slug": lab.slug},
         "labs:submission": {"slug": lab.slug, "pk": owned.submission.pk},
         "labs:live": {"slug": lab.slug},
         "labs:hint": {"slug": lab.slug, "check_id": (lab.checks or [{"id": "a-check"}])[0]["id"]},
