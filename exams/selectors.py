@@ -5,7 +5,9 @@ from __future__ import annotations
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 
-from exams.models import Exam, ExamAttempt
+from exams.models import AttemptStatus, Exam, ExamAttempt
+from kube import BadKubeconfig
+from workspaces.resolve import Workspace, exam_workspace_of
 
 
 def exams_published() -> list[Exam]:
@@ -33,3 +35,18 @@ def attempt_get_own(*, user: User, pk: int) -> ExamAttempt:
     if attempt is None:
         raise Http404("No such exam attempt")
     return attempt
+
+
+def active_exam_workspace(user_id: int) -> Workspace | None:
+    """The workspace of the user's exam in progress, if there is one."""
+    attempt = (
+        ExamAttempt.objects.filter(user_id=user_id, status=AttemptStatus.IN_PROGRESS)
+        .order_by("-started_at")
+        .first()
+    )
+    if attempt is None:
+        return None
+    try:
+        return exam_workspace_of(attempt)
+    except BadKubeconfig:
+        return None

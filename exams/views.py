@@ -18,6 +18,7 @@ from core.http import AuthenticatedHttpRequest
 from exams import selectors, services
 from exams.models import AttemptStatus, ExamAttempt
 from quizzes.models import Question
+from workspaces.terminal.page import terminal_context
 
 
 @require_safe
@@ -101,7 +102,12 @@ def _context(request: HttpRequest, attempt: ExamAttempt) -> dict[str, Any]:
         for task in tasks:
             result = attempt.results.get(task["id"], {})
             review.append({"task": task, "result": result})
+    # The browser terminal, pointed at the exam's namespace while it is in progress.
+    terminal = (
+        terminal_context(request) if attempt.status == AttemptStatus.IN_PROGRESS else {}
+    )
     return {
+        **terminal,
         "attempt": attempt,
         "exam": exam,
         "tasks": tasks,

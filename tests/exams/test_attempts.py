@@ -164,7 +164,9 @@ def test_the_exam_pages_for_the_student(exam, alice, client):
     assert "Preparing your workspace" in client.get(attempt.get_absolute_url()).content.decode()
     in_progress(attempt)
     page = client.get(attempt.get_absolute_url() + "?task=rbac").content.decode()
-    assert "Bind bob." in page and "data-terminal" in page and attempt.namespace in page
+    assert "Bind bob." in page and attempt.namespace in page
+    # The browser terminal opens in the exam's namespace, not the lab namespace.
+    assert f'data-terminal-namespace="{attempt.namespace}"' in page
     assert 'data-seconds-left="' in page
     # A poll that finds a new state asks for the whole page again.
     poll = client.get(attempt.get_absolute_url() + "?since=preparing", HTTP_HX_REQUEST="true")
@@ -260,3 +262,18 @@ def test_quiz_questions_in_an_exam_are_answered_then_scored_at_the_end(tmp_path,
         services.exam_answer(attempt=attempt, question_uuid=asked["uuid"], raw={"option": [wrong]})
     review = client.get(attempt.get_absolute_url()).content.decode()
     assert 'badge done">right' in review or ">right<" in review
+
+
+def test_the_terminals_shell_points_at_the_exam_namespace_during_it(exam, alice, settings):
+    from workspaces.resolve import workspace_now
+    from workspaces.terminal.backends import backend_for
+
+    settings.TUTOR_MODE = "local"
+    assert backend_for(user_id=alice.pk, client_address="127.0.0.1").namespace == (
+        settings.TUTOR_LAB_NAMESPACE
+    )
+    attempt = in_progress(services.exam_attempt_start(user=alice, exam=exam)[0])
+    assert workspace_now(alice).namespace == attempt.namespace
+    assert backend_for(user_id=alice.pk, client_address="127.0.0.1").namespace == attempt.namespace
+    services.exam_attempt_submit(attempt=attempt)
+    assert workspace_now(alice).namespace == settings.TUTOR_LAB_NAMESPACE  # the exam is over
