@@ -103,9 +103,7 @@ def _context(request: HttpRequest, attempt: ExamAttempt) -> dict[str, Any]:
             result = attempt.results.get(task["id"], {})
             review.append({"task": task, "result": result})
     # The browser terminal, pointed at the exam's namespace while it is in progress.
-    terminal = (
-        terminal_context(request) if attempt.status == AttemptStatus.IN_PROGRESS else {}
-    )
+    terminal = terminal_context(request) if attempt.status == AttemptStatus.IN_PROGRESS else {}
     return {
         **terminal,
         "attempt": attempt,
