@@ -410,45 +410,158 @@ def _nul(node: yaml.Node) -> YamlProblem:
 
 
 def _unsafe(node: yaml.Node) -> YamlProblem:
+    # Shown as it was written: `!!python/object`, not its expanded `tag:yaml.org,2002:` form.
+    written = (
+        "!!" + node.tag.removeprefix(_STANDARD_TAGS)
+        if node.tag.startswith(_STANDARD_TAGS)
+        else node.tag
+    )
     return _problem(
         "unsafe-tag",
-        f"The tag `{node.tag}` is not allowed: only plain values "
+        f"The tag `{written}` is not allowed: only plain values "
         "(text, numbers, true/false, lists and mappings) are.",
         node,
         node.tag,
     )
 
 
+_STANDARD_TAGS = "tag:yaml.org,2002:"
+
+
 def _syntax_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
     if not isinstance(exc, yaml.MarkedYAMLError):
-        return YamlProblem("yaml-syntax", f"Invalid YAML: {exc}")
+        return YamlProblem("yaml-syntax", "YAML syntax: " + _GENERIC_ADVICE)
     mark = exc.problem_mark or exc.context_mark
     # A problem found at the end of the text is shown on its last line, not past it.
     last_line = max(1, len(text.splitlines()))
     line = min(mark.line + 1, last_line) if mark else 1
     column = mark.column + 1 if mark else 1
-    problem = (exc.problem or exc.context or "invalid YAML").strip()
-    advice = _SYNTAX_ADVICE.get(problem, "")
-    context = f" ({exc.context})" if exc.context and exc.problem else ""
-    return YamlProblem("yaml-syntax", f"YAML syntax: {problem}{context}.{advice}", line, column)
+    problem = (exc.problem or exc.context or "").strip()
+    character = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
+    return YamlProblem(
+        "yaml-syntax", "YAML syntax: " + plain_advice(problem, character), line, column
+    )
 
 
-_SYNTAX_ADVICE = {
-    "mapping values are not allowed here": (
-        " Usually a missing space after a colon earlier on this line, or a key indented "
-        "under a plain value."
-    ),
-    "could not find expected ':'": " A key needs a colon and a space before its value.",
-    "found character that cannot start any token": (
-        " Check for a tab or a stray character at the start of the value."
-    ),
-    "expected <block end>, but found '-'": (
-        " A list item is indented differently from the items before it."
-    ),
-    "did not find expected key": (
-        " A line is indented more or less than the other keys of its mapping."
-    ),
-}
+def plain_advice(problem: str, character: str = "") -> str:
+    """What the YAML reader's complaint means for someone writing a manifest, in plain words.
+
+    The reader (libyaml) speaks of scanners, tokens and block collections;
+    the student needs to know what to change on the line it points at.
+    """
+    for start, advice in _SYNTAX_ADVICE:
+        if problem.startswith(start):
+            return advice.format(character=_shown(character))
+    return _GENERIC_ADVICE
+
+
+def _shown(character: str) -> str:
+    if character == "\t":
+        return "a tab"
+    if character == "`":
+        return "a backtick"
+    return f"`{character}`" if character.strip() else "this character"
+
+
+_GENERIC_ADVICE = (
+    "This line is not valid YAML. Check its indentation (spaces only, the same for keys of "
+    "one mapping), its colons (`key: value`, with a space after the colon) and its quotes."
+)
+
+# The start of each complaint the reader makes, and what to do about it.
+_SYNTAX_ADVICE = (
+    ("mapping values are not allowed", (
+        "A colon here starts a key where none can start. Usually a space is missing after an "
+        "earlier colon, a key is indented under a plain value, or a value that holds `: ` "
+        "needs quotes around it."
+    )),
+    ("could not find expected ':'", (
+        "A key has no colon after it. Write `key: value`, with a space after the colon, or "
+        "put a value that spans lines in quotes."
+    )),
+    ("found character that cannot start any token", (
+        "A value cannot start with {character}. Put the value in quotes, or remove the "
+        "character."
+    )),
+    ("found a tab character", (
+        "This line is indented with a tab. YAML allows only spaces for indentation; use two "
+        "spaces per level."
+    )),
+    ("did not find expected key", (
+        "This line is indented more or less than the other keys of its mapping. Keys of the "
+        "same mapping start in the same column."
+    )),
+    ("did not find expected '-' indicator", (
+        "A list item is indented differently from the items before it, or a key stands "
+        "among the items. Items of one list each start with `- ` in the same column."
+    )),
+    ("expected <block end>", (
+        "A line is indented differently from the lines before it at the same level. Check "
+        "that keys and list items line up."
+    )),
+    ("block sequence entries are not allowed", (
+        "A list item (`- `) cannot start here. Put it on a line of its own, indented under "
+        "its key."
+    )),
+    ("mapping keys are not allowed", "A `?` cannot start a key here. Remove it."),
+    ("did not find expected ',' or ']'", (
+        "A list written in brackets is not closed. Add the missing `]`, or a comma between "
+        "two items."
+    )),
+    ("did not find expected ',' or '}'", (
+        "A mapping written in braces is not closed. Add the missing `}}`, or a comma between "
+        "two entries."
+    )),
+    ("found unexpected end of stream", (
+        "A quoted value is not closed. Add the closing quote (`'` or `\"`) at the end of the value."
+    )),
+    ("found unexpected document indicator", (
+        "A quoted value runs into a `---` line. Add the closing quote before it."
+    )),
+    ("found unknown escape character", (
+        "In double quotes, a backslash starts an escape such as `\\n`, and this one is "
+        "unknown. Use single quotes, or write two backslashes."
+    )),
+    ("did not find expected node content", (
+        "A value is missing here, or a symbol stands where a value should be. Write the "
+        "value, or put it in quotes."
+    )),
+    ("found undefined alias", (
+        "A `*name` refers to an anchor `&name` that is not defined before it. Define the "
+        "anchor first, or put the value in quotes if it is text that starts with `*`."
+    )),
+    ("did not find expected alphabetic or numeric character", (
+        "`&` and `*` must be followed by a name. Put the value in quotes if it is text that "
+        "starts with one of them."
+    )),
+    ("second occurrence", (
+        "The same anchor name (`&name`) is used twice. Give each anchor its own name."
+    )),
+    ("found duplicate anchor", (
+        "The same anchor name (`&name`) is used twice. Give each anchor its own name."
+    )),
+    ("did not find expected comment or line break", (
+        "After `|` or `>`, the line must end: the text starts on the next line, indented."
+    )),
+    ("control characters are not allowed", (
+        "The text holds an invisible control character. Delete the line and type it again."
+    )),
+    ("found duplicate %YAML directive", (
+        "A line starts with `%`, which YAML reads as a directive. Remove it, or put the text in "
+        "quotes."
+    )),
+    ("found incompatible YAML document", (
+        "A line starts with `%`, which YAML reads as a directive. Remove it, or put the text in "
+        "quotes."
+    )),
+    ("did not find expected <document start>", (
+        "A line starts with `%`, which YAML reads as a directive. Remove it, or put the text in "
+        "quotes."
+    )),
+    ("found undefined tag handle", (
+        "A value starts with `!`, which YAML reads as a tag. Put the value in quotes."
+    )),
+)  # fmt: skip
 
 _TAB = re.compile(r"^( *)\t", re.MULTILINE)
 

@@ -17,6 +17,8 @@ class Lab(models.Model):
     chapter = models.ForeignKey("lessons.Chapter", on_delete=models.PROTECT, related_name="labs")
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=120)
+    # The chapter's objectives it practises, by number (1: the first listed).
+    objectives = models.JSONField(default=list, blank=True)
     estimated_minutes = models.PositiveSmallIntegerField()
     kubernetes_versions = models.JSONField(default=list)
     instructions_html = models.TextField()

@@ -17,6 +17,7 @@ from labs import checklist, hints, selectors
 from labs.live import live_seen, live_start
 from labs.models import Lab, LabSubmission, LiveCheck
 from labs.submissions import SubmissionRefused, lab_submission_create
+from lessons.selectors import NextStep
 from workspaces import own_cluster, services, tutor_cluster
 from workspaces.reset import kinds_to_reset
 from workspaces.resolve import Where, Workspace, workspace_for
@@ -24,6 +25,13 @@ from workspaces.terminal.page import terminal_context
 
 # How often an open lab page asks for its live checks (seconds).
 LIVE_POLL_SECONDS = 2
+
+
+def _next_step(request: HttpRequest, lab: Lab, submission: LabSubmission | None) -> NextStep | None:
+    """After a check that passed: the next step, named (see lessons.selectors.NextStep)."""
+    if submission is None or not (submission.passed and submission.is_finished):
+        return None
+    return selectors.lab_next_step(lab=lab, user=request.user)
 
 
 def _workspace_context(workspace: Workspace | None, *, on_tutor_cluster: bool) -> dict[str, object]:
@@ -95,6 +103,7 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "submission": latest,
             "submission_rows": _submission_rows(lab, latest),
+            "next_step": _next_step(request, lab, latest),
             "history": history,
             **_rules_context(request, lab),
             **terminal_context(request),
@@ -227,6 +236,7 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             **_checks_context(request, lab, None, blocked=_live_blocked(workspace, context)),
             "submission": submission,
             "submission_rows": _submission_rows(lab, submission),
+            "next_step": _next_step(request, lab, submission),
             "history": history,
             **_rules_context(request, lab),
             **terminal_context(request),
@@ -247,6 +257,7 @@ def _submission_partial(request: HttpRequest, lab: Lab, submission: LabSubmissio
             "submission": submission,
             "submission_rows": _submission_rows(lab, submission),
             **_rules_context(request, lab),
+            "next_step": _next_step(request, lab, submission),
         },
     )
 

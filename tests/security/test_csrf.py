@@ -93,6 +93,8 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "quizzes:finish": {"attempt_id": owned.open_attempt.pk},
         "quizzes:review": {"attempt_id": owned.finished_attempt.pk},
         "quizzes:validate": {"question_id": question.pk},
+        "review:answer": {"question_id": question.pk},
+        "review:answered": {"review_id": 1},
         "instructor:quiz": {"quiz_id": quiz.pk},
         "instructor:publish": {"quiz_id": quiz.pk},
         "instructor:export": {"quiz_id": quiz.pk},
@@ -115,6 +117,8 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "exams:answer": {"pk": exam_attempt.pk},
         "accounts:time_zone": {},
         "chapter": {"slug": chapter},
+        "objectives": {"slug": chapter},
+        "next_step": {"slug": chapter},
         "lessons:done": {"slug": chapter},
         "lessons:asset": {"slug": chapter, "name": "diagram.svg"},
     }
