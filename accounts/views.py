@@ -16,6 +16,7 @@ from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
 from accounts import services
+from accounts.middleware import remember
 from accounts.permissions import is_instructor, operator_required
 
 
@@ -103,7 +104,9 @@ def time_zone(request: HttpRequest) -> HttpResponse:
     status = 200
     if request.method == "POST":
         try:
-            services.time_zone_set(user=user, name=request.POST.get("time_zone", "").strip())  # type: ignore[arg-type]
+            name = request.POST.get("time_zone", "").strip()
+            services.time_zone_set(user=user, name=name)  # type: ignore[arg-type]
+            remember(int(user.pk or 0), name)
         except services.AccountError as exc:
             messages.error(request, str(exc))
             status = 400
