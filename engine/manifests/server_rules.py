@@ -93,7 +93,12 @@ def check(doc: Document, kind: str) -> list[Finding]:
             )
             pod_spec = template.get("spec")
             if isinstance(pod_spec, dict):
-                _check_pod_spec(doc, pod_spec, (*template_path, "spec"), out, kind)
+                claims = {
+                    name
+                    for _, claim in _items(_get(data, ("spec", "volumeClaimTemplates")))
+                    if isinstance(name := _get(claim, ("metadata", "name")), str)
+                }
+                _check_pod_spec(doc, pod_spec, (*template_path, "spec"), out, kind, claims)
         _check_selector(doc, kind, data, template_path, out)
         _check_workload_enums(doc, kind, spec, out)
     elif kind == "Service":
@@ -237,9 +242,17 @@ def _check_label(doc: Document, key: str, value: Any, path: Path, out: list[Find
 
 
 def _check_pod_spec(
-    doc: Document, spec: dict[str, Any], path: Path, out: list[Finding], owner: str
+    doc: Document,
+    spec: dict[str, Any],
+    path: Path,
+    out: list[Finding],
+    owner: str,
+    claims: set[str] | None = None,
 ) -> None:
     names: set[str] = set()
+    volumes = {
+        name for _, v in _items(spec.get("volumes")) if isinstance(name := v.get("name"), str)
+    } | (claims or set())
     for field in ("initContainers", "containers"):
         for index, container in _items(spec.get(field)):
             where = (*path, field, index)
@@ -290,6 +303,19 @@ def _check_pod_spec(
                             "invalid-value",
                             (*port_path, "name"),
                             f'Port name "{shown(port_name)}" must be at most 15 lowercase letters, digits and `-`, with at least one letter.',
+                        )
+                    )
+            for mount_index, mount in _items(container.get("volumeMounts")):
+                mount_name = mount.get("name")
+                if isinstance(mount_name, str) and mount_name not in volumes:
+                    out.append(
+                        doc.finding(
+                            "error",
+                            "invalid-value",
+                            (*where, "volumeMounts", mount_index, "name"),
+                            f'This volumeMount uses the volume "{shown(mount_name)}", but the Pod '
+                            f'has no volume of that name: add one named "{shown(mount_name)}" under '
+                            "`volumes` (in a StatefulSet, or a `volumeClaimTemplates` entry).",
                         )
                     )
             resources = container.get("resources")
@@ -698,6 +724,30 @@ def _check_ingress(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
 
 def _check_volume_claim(doc: Document, kind: str, spec: dict[str, Any], out: list[Finding]) -> None:
     modes = spec.get("accessModes")
+    if not modes:
+        out.append(
+            doc.finding(
+                "error",
+                "missing-field",
+                ("spec",),
+                f"A {kind} needs `accessModes`, e.g. `accessModes: [ReadWriteOnce]`.",
+            )
+        )
+    size = (
+        _get(spec, ("capacity", "storage"))
+        if kind == "PersistentVolume"
+        else _get(spec, ("resources", "requests", "storage"))
+    )
+    if size is None and not (kind == "PersistentVolumeClaim" and spec.get("dataSourceRef")):
+        where = "capacity" if kind == "PersistentVolume" else "resources.requests"
+        out.append(
+            doc.finding(
+                "error",
+                "missing-field",
+                ("spec",),
+                f"A {kind} needs its size: `{where}.storage`, e.g. `storage: 1Gi`.",
+            )
+        )
     if isinstance(modes, list):  # not a list: the schema reports the wrong type
         for index, mode in enumerate(modes):
             _enum(doc, mode, "access-mode", ("spec", "accessModes", index), out)

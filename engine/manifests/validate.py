@@ -254,9 +254,7 @@ def _validate_list(doc: Document, schema_set: schemas.SchemaSet) -> list[Finding
                 )
             )
             continue
-        positions = {
-            path[2:]: where for path, where in doc.positions.items() if path[:2] == prefix
-        }
+        positions = {path[2:]: where for path, where in doc.positions.items() if path[:2] == prefix}
         sub = Document(index=doc.index, data=item, positions=positions)
         for finding in _validate_document(sub, schema_set).findings:
             path = f"items[{index}]" + (f".{finding.path}" if finding.path else "")

@@ -134,7 +134,10 @@ def test_replication_controller_without_selector_or_template_labels():
         "  template:\n    spec:\n      containers:\n        - name: c\n          image: nginx\n"
     )
     assert [c for _, c, _ in found(text)] == ["missing-field"]
-    labelled = text.replace("    spec:\n      containers", "    metadata:\n      labels:\n        app: a\n    spec:\n      containers")
+    labelled = text.replace(
+        "    spec:\n      containers",
+        "    metadata:\n      labels:\n        app: a\n    spec:\n      containers",
+    )
     assert validate_text(labelled).valid
 
 
@@ -144,3 +147,21 @@ def test_generate_name_gets_a_hint_for_kubectl_apply():
     [finding] = result.all_findings
     assert (finding.severity, finding.code) == ("warning", "generate-name")
     assert "kubectl create" in finding.message
+
+
+def test_a_volume_mount_must_name_a_volume_of_the_pod():
+    text = POD.replace(
+        "      resources:",
+        "      volumeMounts:\n        - name: data\n          mountPath: /d\n      resources:",
+    )
+    [finding] = validate_text(text).all_findings
+    assert finding.code == "invalid-value" and '"data"' in finding.message
+    with_volume = text + "  volumes:\n    - name: data\n      emptyDir: {}\n"
+    assert validate_text(with_volume).valid
+
+
+def test_volumes_need_access_modes_and_a_size():
+    pv = "apiVersion: v1\nkind: PersistentVolume\nmetadata:\n  name: pv\nspec:\n  hostPath:\n    path: /d\n"
+    assert [c for _, c, _ in found(pv)] == ["missing-field", "missing-field"]
+    done = pv + "  accessModes: [ReadWriteOnce]\n  capacity:\n    storage: 1Gi\n"
+    assert validate_text(done).valid
