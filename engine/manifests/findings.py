@@ -52,9 +52,17 @@ class Finding:
     line: int  # 1-based, in the source file
     column: int  # 1-based
     message: str
+    # Quick fixes (engine/manifests/fixes.py): {"title", "edits": [{line, column, end_line,
+    # end_column, text}]}. Not part of a finding's identity; listed only when there are some.
+    fixes: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.fixes:
+            data["fixes"] = list(data["fixes"])
+        else:
+            del data["fixes"]
+        return data
 
 
 # What a message quotes from the manifest is cut to this many characters: a

@@ -6,7 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.manifests import apis, hints, placement, schemas, server_rules
+from engine.manifests import apis, fixes, hints, placement, schemas, server_rules
 from engine.manifests.findings import Document, Finding, shown
 from engine.manifests.parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, parse_manifests
 from engine.manifests.suggest import closest
@@ -107,6 +107,9 @@ def validate_text(
         document.findings.sort(key=lambda f: (f.line, f.column, f.code))
     result.findings.sort(key=lambda f: (f.line, f.column))
     _cap_findings(result, max_findings)
+    result.findings = fixes.attach(text, result.findings)
+    for document in result.documents:
+        document.findings = fixes.attach(text, document.findings)
     return result
 
 
