@@ -123,9 +123,11 @@ def _block_end(lines: list[str], index: int) -> int:
     end = index + 1
     while end < len(lines):
         line = lines[end]
-        if line.strip() and (_indent(line) <= base or _DOC_START.match(line)):
-            if not (_indent(line) == base and line.lstrip().startswith("- ") and base == 0):
-                break
+        # A list written at the key's own indentation (`containers:` then `- name:`)
+        # still belongs to the key.
+        own_list = _indent(line) == base and line.lstrip().startswith("- ")
+        if line.strip() and (_indent(line) <= base or _DOC_START.match(line)) and not own_list:
+            break
         end += 1
     while end > index + 1 and not lines[end - 1].strip():
         end -= 1
