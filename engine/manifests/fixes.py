@@ -58,7 +58,11 @@ def _fixes(finding: Finding, lines: list[str]) -> list[dict[str, Any]]:
     if code in ("unknown-kind", "invalid-value") and guess:
         return _replace_value(finding, lines, guess.group(1))
     if code == "removed-api" and (use := _USE_API.search(message)):
-        return _replace_value(finding, lines, use.group(1), f"Use apiVersion: {use.group(1)}")
+        fixes = _replace_value(finding, lines, use.group(1), f"Use apiVersion: {use.group(1)}")
+        if fixes and "serviceName" in message:
+            fixes[0]["edits"].extend(_ingress_v1_edits(lines, finding.line - 1))
+            fixes[0]["title"] += " and rewrite the backends"
+        return fixes
     if code == "missing-field" and (required := _REQUIRED.match(message)):
         return _add_field(finding, lines, required.group(1))
     if code == "missing-image":
@@ -68,6 +72,58 @@ def _fixes(finding: Finding, lines: list[str]) -> list[dict[str, Any]]:
     if code == "duplicate-key" and (first := _FIRST_ON.search(message)):
         return _remove_block(lines, int(first.group(1)))
     return []
+
+
+_BACKEND_FIELD = re.compile(
+    r"^(?P<lead>\s*(?:-\s+)?)(?P<key>serviceName|servicePort):\s*(?P<value>.+?)\s*$"
+)
+_PATH_ITEM = re.compile(r"^(?P<indent>\s*)-\s+(?:path|backend):")
+
+
+def _ingress_v1_edits(lines: list[str], index: int) -> list[dict[str, Any]]:
+    """networking.k8s.io/v1 Ingress: `serviceName`/`servicePort` become
+    `service: {name, port: {number | name}}`, each path gets a `pathType`, and the
+    Ingress-wide `backend` is renamed `defaultBackend`."""
+    start, end = _document_range(lines, index)
+    edits: list[dict[str, Any]] = []
+    number = start
+    while number < end:
+        line = lines[number]
+        match = _BACKEND_FIELD.match(line)
+        if match:
+            # serviceName and servicePort sit side by side in one backend mapping.
+            pair = {match["key"]: (number, match)}
+            other = number + 1
+            if other < end and (second := _BACKEND_FIELD.match(lines[other])):
+                if second["key"] != match["key"] and _indent(lines[other]) == len(match["lead"]):
+                    pair[second["key"]] = (other, second)
+            lead = match["lead"]
+            column = " " * len(lead)
+            name = pair.get("serviceName", (0, None))[1]
+            port = pair.get("servicePort", (0, None))[1]
+            new = [f"{lead}service:"]
+            if name is not None:
+                new.append(f"{column}  name: {name['value']}")
+            if port is not None:
+                value = port["value"].strip("\"'")
+                kind = "number" if value.isdigit() else "name"
+                new += [f"{column}  port:", f"{column}    {kind}: {value}"]
+            last = max(n for n, _ in pair.values())
+            edits.append(_edit(number + 1, 1, last + 1, len(lines[last]) + 1, "\n".join(new)))
+            number = last + 1
+            continue
+        if re.match(r"^  backend:\s*$", line):
+            edits.append(_edit(number + 1, 3, number + 1, 10, "defaultBackend"))
+        item = _PATH_ITEM.match(line)
+        if item and re.match(r"^\s*-\s+path:", line):
+            item_column = len(item["indent"]) + 2
+            block = lines[number + 1 : _block_end(lines, number)]
+            if not any(re.match(rf"^ {{{item_column}}}pathType:", b) for b in block):
+                edits.append(
+                    _edit(number + 2, 1, number + 2, 1, f"{' ' * item_column}pathType: Prefix\n")
+                )
+        number += 1
+    return edits
 
 
 def _key_at(line: str, column: int) -> tuple[int, int] | None:

@@ -107,3 +107,37 @@ def test_a_missing_parent_is_written_before_the_key():
 def test_findings_without_a_fix_have_no_fixes_key():
     [finding] = validate_text(DEPLOYMENT.replace("replicas: 2", "replicas: -1")).all_findings
     assert "fixes" not in finding.as_dict()
+
+
+OLD_INGRESS = """\
+apiVersion: extensions/v1beta1
+kind: Ingress
+metadata:
+  name: web
+spec:
+  backend:
+    serviceName: default
+    servicePort: 80
+  rules:
+  - host: a.example.com
+    http:
+      paths:
+      - path: /
+        backend:
+          serviceName: web
+          servicePort: http
+"""
+
+
+def test_a_removed_ingress_moves_to_v1_with_its_backends_rewritten():
+    title, text = fixed(OLD_INGRESS, "removed-api")
+    assert title == "Use apiVersion: networking.k8s.io/v1 and rewrite the backends"
+    assert validate_text(text).all_findings == []
+    assert (
+        "  defaultBackend:\n    service:\n      name: default\n      port:\n        number: 80\n"
+        in text
+    )
+    assert (
+        "      - path: /\n        pathType: Prefix\n        backend:\n          service:\n" in text
+    )
+    assert "            port:\n              name: http\n" in text
