@@ -87,7 +87,11 @@ def _round_trips() -> dict[str, list[float]]:
         port = sock.getsockname()[1]
     with (
         tempfile.TemporaryDirectory(prefix="tutor-bench-") as tmp,
-        tutor(Path(tmp), port, env={"TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS": "0"}) as url,
+        tutor(
+            Path(tmp),
+            port,
+            env={"TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS": "0", "TUTOR_EDITOR_HELP_PER_MINUTE": "0"},
+        ) as url,
     ):
         page = f"{url}/chapters/kubernetes-building-blocks/exercises/nginx-deployment/"
         with urllib.request.urlopen(page) as response:  # noqa: S310 (loopback)

@@ -7,10 +7,12 @@ anyone who may open an exercise (anonymous readers too), like the checks.
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.http import require_POST
 
+from accounts.rate_limit import client_key, rate_limit_take
 from core.http import body_too_large
 from engine.manifests import DEFAULT_VERSION, SUPPORTED_VERSIONS, manifest_text_problem
 from engine.manifests.assist import complete, hover
@@ -26,6 +28,21 @@ def chosen_version(request: HttpRequest) -> str:
 
 
 def _request(request: HttpRequest) -> tuple[str, int, int, str] | JsonResponse:
+    verdict = rate_limit_take(
+        scope="editor-help",
+        client=client_key(request),
+        limit=settings.TUTOR_EDITOR_HELP_PER_MINUTE,
+    )
+    if not verdict.allowed:
+        response = JsonResponse(
+            {
+                "message": "Too many suggestions asked for in a minute: "
+                f"they come back in {verdict.retry_after} s."
+            },
+            status=429,
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
     try:
         text = request.POST.get("manifest", "")
         line, column = int(request.POST.get("line", "")), int(request.POST.get("column", ""))

@@ -124,3 +124,14 @@ def test_the_exercise_page_carries_the_editor_help(client):
     page = client.get(exercise.get_absolute_url()).content.decode()
     assert 'data-complete-url="/editor/complete"' in page
     assert f'data-version="{DEFAULT_VERSION}"' in page
+
+
+def test_each_client_has_a_budget_of_suggestions(client, settings):
+    settings.TUTOR_EDITOR_HELP_PER_MINUTE = 2
+    cache.clear()
+    ask = {"manifest": PORTS, "line": 1, "column": 1}
+    statuses = [client.post(reverse("lessons:editor-complete"), ask).status_code for _ in range(3)]
+    assert statuses == [200, 200, 429]
+    refused = client.post(reverse("lessons:editor-hover"), ask)
+    assert refused.status_code == 429 and int(refused["Retry-After"]) >= 1
+    assert "Too many suggestions" in refused.json()["message"]
