@@ -94,9 +94,13 @@ def _ingress_v1_edits(lines: list[str], index: int) -> list[dict[str, Any]]:
             # serviceName and servicePort sit side by side in one backend mapping.
             pair = {match["key"]: (number, match)}
             other = number + 1
-            if other < end and (second := _BACKEND_FIELD.match(lines[other])):
-                if second["key"] != match["key"] and _indent(lines[other]) == len(match["lead"]):
-                    pair[second["key"]] = (other, second)
+            second = _BACKEND_FIELD.match(lines[other]) if other < end else None
+            if (
+                second
+                and second["key"] != match["key"]
+                and _indent(lines[other]) == len(match["lead"])
+            ):
+                pair[second["key"]] = (other, second)
             lead = match["lead"]
             column = " " * len(lead)
             name = pair.get("serviceName", (0, None))[1]

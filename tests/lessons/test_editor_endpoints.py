@@ -74,9 +74,11 @@ def test_field_links_name_the_first_section_that_writes_a_field():
 
 def test_the_version_is_remembered_and_changes_the_answers(client):
     kinds = {"manifest": "kind: HorizontalPodAutoscaler\napiVersion: ", "line": 2, "column": 13}
-    labels = lambda: [
-        o["label"] for o in client.post(reverse("lessons:editor-complete"), kinds).json()["options"]
-    ]  # noqa: E731
+
+    def labels() -> list[str]:
+        answer = client.post(reverse("lessons:editor-complete"), kinds).json()
+        return [o["label"] for o in answer["options"]]
+
     assert "autoscaling/v2beta2" not in labels()
     response = client.post(reverse("lessons:editor-version"), {"kubernetes_version": "1.25"})
     assert response.json() == {"kubernetes_version": "1.25"}

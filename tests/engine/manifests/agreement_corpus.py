@@ -61,14 +61,14 @@ def mutations(name: str, text: str) -> Iterator[tuple[str, str]]:
     for i, m in keys[:3]:
         key = m.group(3)
         if len(key) > 3:
-            typo = lines[:i] + [line_replace(lines[i], key + ":", key[:-1] + ":")] + lines[i + 1 :]
+            typo = [*lines[:i], line_replace(lines[i], key + ":", key[:-1] + ":"), *lines[i + 1 :]]
             yield f"{name}~typo:{key}", "".join(typo)
             break
     # A number written as a word (wrong type).
     for i, line in enumerate(lines):
         m = re.match(r"^(\s*(?:-\s+)?)(replicas|containerPort|port): (\d+)\s*$", line)
         if m:
-            wrong = lines[:i] + [f"{m.group(1)}{m.group(2)}: many\n"] + lines[i + 1 :]
+            wrong = [*lines[:i], f"{m.group(1)}{m.group(2)}: many\n", *lines[i + 1 :]]
             yield f"{name}~type:{m.group(2)}", "".join(wrong)
             break
     # A required field left out: a container's image.
@@ -79,7 +79,7 @@ def mutations(name: str, text: str) -> Iterator[tuple[str, str]]:
     # Lost indentation: metadata's first field at the top level.
     for i, line in enumerate(lines):
         if line.startswith("metadata:") and i + 1 < len(lines) and lines[i + 1].startswith("  "):
-            flat = lines[: i + 1] + [lines[i + 1].lstrip(" ")] + lines[i + 2 :]
+            flat = [*lines[: i + 1], lines[i + 1].lstrip(" "), *lines[i + 2 :]]
             yield f"{name}~indent:metadata", "".join(flat)
             break
 
