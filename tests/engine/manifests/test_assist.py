@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 import time
 
 from engine.manifests import validate_text
@@ -99,3 +100,22 @@ def test_a_hostile_text_is_answered_quickly():
         complete(text, text.count("\n"), 1)
         hover(text, 1, 1)
         assert time.perf_counter() - start < 2
+
+
+def test_any_half_typed_text_and_any_cursor_get_an_answer_never_an_exception():
+    rng = random.Random(14)
+    alphabet = " -:\n#|>'\"[]{}&*!%@`\t\\abcxyz0123"
+    for _ in range(3000):
+        chars = list(POD)
+        for _ in range(rng.randint(1, 8)):
+            at = rng.randrange(len(chars) + 1)
+            if rng.random() < 0.5 and chars:
+                del chars[min(at, len(chars) - 1)]
+            else:
+                chars.insert(at, rng.choice(alphabet))
+        text = "".join(chars)
+        line = rng.randint(-1, text.count("\n") + 3)
+        column = rng.randint(-1, 40)
+        result = complete(text, line, column, kubernetes_version="1.35")
+        assert all(o.label for o in result.options)
+        hover(text, line, column)
