@@ -31,7 +31,27 @@ def attach(text: str, findings: list[Finding]) -> list[Finding]:
     for finding in findings:
         fixes = tuple(_fixes(finding, lines))
         out.append(dataclasses.replace(finding, fixes=fixes) if fixes else finding)
-    return out
+    return _indent_all(out, lines)
+
+
+def _indent_all(findings: list[Finding], lines: list[str]) -> list[Finding]:
+    """A manifest that lost its indentation has many misplaced keys: the first one of each
+    document also offers to indent them all at once (when their parents are written)."""
+    by_document: dict[int, list[int]] = {}
+    for position, finding in enumerate(findings):
+        if finding.code == "misplaced-key" and finding.fixes:
+            edits = finding.fixes[0]["edits"]
+            if all(e["text"] == "  " for e in edits):
+                start, _ = _document_range(lines, finding.line - 1)
+                by_document.setdefault(start, []).append(position)
+    for positions in by_document.values():
+        if len(positions) < 2:
+            continue
+        edits = [e for p in positions for e in findings[p].fixes[0]["edits"]]
+        first = findings[positions[0]]
+        together = _fix(f"Indent all {len(positions)} top-level keys under their parents", *edits)
+        findings[positions[0]] = dataclasses.replace(first, fixes=(*first.fixes, together))
+    return findings
 
 
 def _edit(line: int, column: int, end_line: int, end_column: int, text: str) -> dict[str, Any]:

@@ -96,6 +96,16 @@ def test_lost_indentation_is_fixed_key_by_key():
     )
 
 
+def test_lost_indentation_is_fixed_all_at_once():
+    first = validate_text(LOST).all_findings[0]
+    assert [f["title"] for f in first.fixes] == [
+        "Indent name under metadata:",
+        "Indent all 5 top-level keys under their parents",
+    ]
+    text = apply(LOST, first.fixes[1])
+    assert validate_text(text).all_findings == []
+
+
 def test_a_missing_parent_is_written_before_the_key():
     text = "apiVersion: v1\nkind: ConfigMap\nname: settings\ndata:\n  a: b\n"
     title, text = fixed(text, "misplaced-key")
