@@ -10,7 +10,7 @@ read first, so that values that mean the same compare equal:
 | `number`   | a number, or digits in a string          | `"3"` and `3`                           |
 | `quantity` | a Kubernetes quantity                    | `2048Mi` and `2Gi`; `4000m` and `4`     |
 | `version`  | a version, with or without a leading `v` | `v1.35.4` and `1.35.4`                  |
-| `hostname` | a DNS name, any case, trailing dot        | `db.example.com.` and `DB.example.com`  |
+| `hostname` | a DNS name, lower case, trailing dot dropped | `db.example.com.` and `db.example.com` |
 | `cron`     | a CronJob schedule, by when it fires     | `*/5 * * * *` and `0/5  * * * *`        |
 | `base64`   | the text a base64 value decodes to        | `bXlzcWw=` and `mysql` (expected side)  |
 | `set`      | a list, order and repeats ignored         | `[dev, qa]` and `[qa, dev]`             |

@@ -107,17 +107,16 @@ def pods_outside(
 def _belongs(shape: PodShape, target: dict[str, Any]) -> bool:
     """Whether a Pod (or a Pod template) is one of the target's own Pods.
 
-    A workload's template is its own; a Pod is the target's when it is the
-    target, or when its owner is (a Deployment owns its Pods through a
-    ReplicaSet named `<deployment>-<pod-template-hash>`). Another workload's
-    Pods are not, even when the target's selector happens to match them.
+    A workload's template is its own; a Pod (or a ReplicaSet's template) is
+    the target's when the target owns it, directly or, for a Deployment's
+    Pods, through a ReplicaSet named `<deployment>-<pod-template-hash>`.
+    Another workload's Pods are not, even when the target's selector happens
+    to match them.
     """
     if shape.owner is target:
         return True
-    if shape.owner.get("kind") != "Pod":
-        return False
     if target.get("kind") == "Pod":
-        return name_of(shape.owner) == name_of(target)
+        return shape.owner.get("kind") == "Pod" and name_of(shape.owner) == name_of(target)
     meta = mapping(shape.owner.get("metadata"))
     template_hash = mapping(meta.get("labels")).get("pod-template-hash")
     for ref in listing(meta.get("ownerReferences")):

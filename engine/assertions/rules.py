@@ -36,7 +36,6 @@ OBJECT_ASSERTIONS = (
 )  # fmt: skip
 # `access` is answered from the objects' RBAC in exercises, by the API server in labs.
 ASSERTIONS = (*OBJECT_ASSERTIONS, "access")
-LAB_ASSERTIONS = ASSERTIONS
 # Kinds that need a cluster's state (status, EndpointSlices, revisions): labs only.
 LAB_ONLY = ("rollout",)
 MAX_EVENTUALLY_SECONDS = 120

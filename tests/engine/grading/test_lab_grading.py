@@ -18,7 +18,8 @@ from engine.grading.regrade import regrade_from_evidence
 
 NAMESPACE = "lab-1"
 
-OBJECTS = [*yaml.safe_load_all("""
+OBJECTS = [
+    *yaml.safe_load_all("""
 apiVersion: apps/v1
 kind: Deployment
 metadata: {name: web, namespace: lab-1, uid: d1, generation: 2, annotations: {deployment.kubernetes.io/revision: "2"}}
@@ -77,7 +78,8 @@ metadata: {name: n1}
 apiVersion: v1
 kind: Node
 metadata: {name: n2}
-""")]
+""")
+]
 
 
 class MemoryCluster:
