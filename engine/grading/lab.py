@@ -1,12 +1,16 @@
 """Grading a lab over a cluster's state: one snapshot, pure checks, a little patience.
 
-The grader reads the namespace once — one LIST per kind the checks select —
-and evaluates every check over that snapshot with the same assertion
-language as the exercises. Checks marked ``eventually`` that fail are
-re-read (only their kinds) until they pass or their time runs out. RBAC
-checks ask the API server (SubjectAccessReview). Each result keeps its
-evidence: the objects it looked at and their recent Events, enough to
-review or regrade without the cluster.
+The grader reads the namespace once — one LIST per kind the checks select
+or look across (a Service check also reads Pods and EndpointSlices, a
+rollout check ReplicaSets) — and evaluates every check over that snapshot
+with the same assertion language as the exercises, and with the cluster
+facts the checks compare with (the namespace, the node count, the server's
+version). Checks marked ``eventually`` that fail are re-read (only their
+kinds) until they pass or their time runs out. Access checks ask the API
+server, one SubjectAccessReview per question. Each result keeps its
+evidence: the objects it looked at (and which fields of them), the other
+objects it read, the facts and their recent Events, enough to review or
+regrade without the cluster.
 
 The cluster is reached only through a ``ClusterReader`` that the caller
 passes in (``labs.grader`` adapts the Kubernetes boundary to it), so this
