@@ -178,8 +178,17 @@ def _compile_expr(rule_id: str, raw: dict[str, Any], *, lab: bool) -> tuple[Any,
 
 
 def prepare(objects: list[Any]) -> list[dict[str, Any]]:
-    """The objects as the API server would store them: see ``engine.assertions.defaults``."""
-    return [with_defaults(o) for o in objects if isinstance(o, dict)]
+    """The objects as the API server would store them: see ``engine.assertions.defaults``.
+
+    An object read from the API server (it has a `resourceVersion`) already
+    carries its defaults and is used as it is; rules never change objects.
+    """
+    return [o if _from_server(o) else with_defaults(o) for o in objects if isinstance(o, dict)]
+
+
+def _from_server(obj: dict[str, Any]) -> bool:
+    meta = obj.get("metadata")
+    return isinstance(meta, dict) and bool(meta.get("resourceVersion"))
 
 
 def evaluate(

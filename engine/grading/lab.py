@@ -80,6 +80,14 @@ class LabGrade:
         return [r.id for r in self.results if not r.passed]
 
 
+def reads_of(checks: list[Rule]) -> set[tuple[str, str]]:
+    """Every (apiVersion, kind) grading these checks lists: one LIST each."""
+    keys: set[tuple[str, str]] = set()
+    for check in checks:
+        keys |= _keys(check)
+    return keys
+
+
 def _keys(rule: Rule) -> set[tuple[str, str]]:
     """Every (apiVersion, kind) a check reads: what it selects and what it looks across."""
     if rule.assertion == "access":
@@ -148,15 +156,14 @@ def grade(
     sleep: Callable[[float], None] = time.sleep,
 ) -> LabGrade:
     """Grade the namespace. Raises only what the reader raises when the cluster cannot be read."""
-    keys: set[tuple[str, str]] = set()
-    for check in checks:
-        keys |= _keys(check)
-    snapshot = take_snapshot(cluster, namespace, keys)
+    snapshot = take_snapshot(cluster, namespace, reads_of(checks))
     facts = read_facts(cluster, namespace, {f for c in checks for f in c.facts}, snapshot)
     started = clock()
+    # The API server's defaults are applied once per read, not once per check.
+    prepared = prepare(_objects(snapshot))
     results: dict[str, RuleResult] = {}
     for check in checks:
-        result = _check(cluster, check, namespace, snapshot, facts)
+        result = _check(cluster, check, namespace, snapshot, facts, prepared)
         results[check.id] = result
         if result.passed or not check.eventually or _unanswerable(result):
             _report(result, on_result)
@@ -168,13 +175,11 @@ def grade(
     while waiting:
         sleep(POLL_SECONDS)
         now = clock() - started
-        fresh_keys: set[tuple[str, str]] = set()
-        for check in waiting:
-            fresh_keys |= _keys(check)
-        snapshot.update(take_snapshot(cluster, namespace, fresh_keys))
+        snapshot.update(take_snapshot(cluster, namespace, reads_of(waiting)))
+        prepared = prepare(_objects(snapshot))
         still = []
         for check in waiting:
-            result = _check(cluster, check, namespace, snapshot, facts)
+            result = _check(cluster, check, namespace, snapshot, facts, prepared)
             if result.passed:
                 results[check.id] = result
                 _report(result, on_result)
@@ -210,11 +215,14 @@ def _check(
     namespace: str,
     snapshot: dict[str, list[dict[str, Any]]],
     facts: dict[str, Any] | None = None,
+    prepared: list[dict[str, Any]] | None = None,
 ) -> RuleResult:
     if check.assertion == "access":
         return _access(cluster, check, namespace)
     objects = _objects(snapshot)
-    result = judge(check, Context(objects=prepare(objects), facts=facts or {}))
+    if prepared is None:
+        prepared = prepare(objects)
+    result = judge(check, Context(objects=prepared, facts=facts or {}))
     selected = [o for o in objects if check.select.picks(o)]
     result.evidence["objects"] = [_trim(o) for o in selected[:EVIDENCE_OBJECTS]]
     # What was read, and how much of it the evidence keeps: a regrade from
