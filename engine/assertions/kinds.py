@@ -297,11 +297,15 @@ def _judge_service(
         return problems, evidence
     if port is not None and want.target_port is not None:
         problems += _reach_problems(port, pods, want.target_port, evidence)
-    if port is not None and want.endpoints is not None:
-        slices = endpoint_slices(context.objects, name_of(service))
+    slices = endpoint_slices(context.objects, name_of(service)) if port is not None else []
+    if port is not None and (slices or want.endpoints is not None):
+        # On a cluster, the EndpointSlices say where the port really leads.
         count, numbers = ready_endpoints(slices, port.get("name"))
         evidence["ready_endpoints"], evidence["endpoint_ports"] = count, sorted(numbers)
-        if not _within(count, want.endpoints):
+        if want.target_port is not None and numbers and want.target_port not in numbers:
+            shown = ", ".join(str(n) for n in sorted(numbers))
+            problems.append(f"its EndpointSlice sends port {port.get('port')} to port {shown} of the Pods, expected {want.target_port}")  # fmt: skip
+        if want.endpoints is not None and not _within(count, want.endpoints):
             problems.append(
                 f"it has {count} ready endpoint{'s' if count != 1 else ''}, expected {_say(want.endpoints)}"
             )
