@@ -124,10 +124,22 @@ def write_course(root: Path) -> Path:
     lab = {
         "uuid": str(uuid.uuid4()), "title": "Live demo", "estimated_minutes": 10,
         "kubernetes_versions": ["1.35"], "checks": CHECKS, "solution": {"manifests": solution},
+        "alternatives": [
+            {"name": "kubectl commands", "steps": [
+                {"kubectl": "kubectl create deployment web --image=nginx:1.27 --replicas=2"},
+                {"kubectl": "kubectl expose deployment web --port=80"},
+                {"kubectl": "kubectl create role pod-reader --verb=get,list --resource=pods"},
+                {"kubectl": "kubectl create rolebinding bob-reads-pods --role=pod-reader --user=bob"}]},
+            {"name": "one document at a time", "steps": [{"apply": doc} for doc in solution.split("---\n")]},
+            {"name": "the Service in flow style", "manifests": solution.replace(
+                SERVICE.format(app="web"),
+                "{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80}]}}\n")},
+        ],
         "mistakes": [
             {"name": "nothing", "manifests": "", "failed_checks": ["web", "ready", "selects", "bob-lists"]},
             {"name": "wrong selector", "manifests": solution.replace("app: web\n  ports", "app: wbe\n  ports"),
              "failed_checks": ["selects"]},
+            {"name": "no RoleBinding", "manifests": solution.rsplit("---\n", 1)[0], "failed_checks": ["bob-lists"]},
         ],
     }  # fmt: skip
     (folder / "lab.yaml").write_text(yaml.safe_dump(lab, sort_keys=False))
@@ -195,8 +207,7 @@ def live_stack(tmp_path_factory, cluster: Cluster, *, name: str) -> Iterator[Liv
         "TUTOR_LAB_LIVE_MIN_INTERVAL": "1",
         "TUTOR_LAB_LIVE_POLL_SECONDS": "2",
         "TUTOR_STUDENT_CLUSTERS": "1",
-        # Allow-list entries carry a port (443 and 6443 without one): the API server's.
-        "TUTOR_STUDENT_CLUSTER_ALLOWED": urllib.parse.urlsplit(kube.server).netloc,
+        "TUTOR_STUDENT_CLUSTER_ALLOWED": "127.0.0.1",
     }
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
@@ -211,9 +222,7 @@ def live_stack(tmp_path_factory, cluster: Cluster, *, name: str) -> Iterator[Liv
     celery = str(VENV_BIN / "celery")
     stack.start("web", [str(VENV_BIN / "gunicorn"), "tutor.wsgi:application", "--bind", f"127.0.0.1:{port}",
                         "--workers", "2", "--threads", "4"])  # fmt: skip
-    # The grader also takes the students' clusters' queue (connection tests, their gradings).
     stack.start("grader", [celery, "-A", "tutor", "worker", "-n", "grader@%h", "--concurrency", "1",
-                           "-Q", "celery,student-clusters",
                            "--loglevel", "INFO", "--without-gossip", "--without-mingle"])  # fmt: skip
     stack.start("live", [celery, "-A", "tutor", "worker", "-Q", "live", "-P", "threads", "-c", "4",
                          "-n", "live@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle"])  # fmt: skip
