@@ -173,8 +173,11 @@ class ImageRule:
         if ref is None:
             return False, f"{value!r} is not an image reference"
         if ref.repository not in self.repositories:
-            wanted = " or ".join(_short(r) for r in self.repositories)
-            return False, f"{value} is from the repository {_short(ref.repository)}, not {wanted}"
+            wanted = " or ".join(short_repository(r) for r in self.repositories)
+            return (
+                False,
+                f"{value} is from the repository {short_repository(ref.repository)}, not {wanted}",
+            )
         if self.current:
             why = dead_registry(ref) or ancient(ref)
             if why:
@@ -197,10 +200,12 @@ class ImageRule:
                 return False, f"{value} is older than {shown}"
             if have is None and ref.tag is None:
                 return False, f"{value} is pinned by digest only: its version cannot be read"
-        return True, f"{value} is {_short(ref.repository)}" + (f" {ref.tag}" if ref.tag else "")
+        return True, f"{value} is {short_repository(ref.repository)}" + (
+            f" {ref.tag}" if ref.tag else ""
+        )
 
 
-def _short(repository: str) -> str:
+def short_repository(repository: str) -> str:
     """How people write a repository: `nginx`, `bitnami/nginx`, `registry.k8s.io/pause`."""
     for prefix in (f"{DOCKER_HUB}/library/", f"{DOCKER_HUB}/"):
         if repository.startswith(prefix):

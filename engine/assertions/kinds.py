@@ -704,7 +704,7 @@ def _rollout(rule: Rule, selected: list[Any], context: Context) -> Verdict:
             problems.append(f"it is at revision {revision if revision is not None else 'none'}, expected {_say(want['revision'])} (`kubectl rollout history`)")  # fmt: skip
         if "replicaSets" in want and not _within(len(owned), want["replicaSets"]):
             problems.append(f"it owns {len(owned)} ReplicaSet{'s' if len(owned) != 1 else ''}, expected {_say(want['replicaSets'])}")  # fmt: skip
-        if want.get("complete") and not _complete(deployment):
+        if want.get("complete") and not rollout_complete(deployment):
             status = mapping(deployment.get("status"))
             problems.append(
                 f"its rollout is not complete ({status.get('updatedReplicas', 0)} of {mapping(deployment.get('spec')).get('replicas', 1)} updated, "
@@ -725,7 +725,7 @@ def _rollout(rule: Rule, selected: list[Any], context: Context) -> Verdict:
     return True, f"{rule.select.describe()} has rolled out as expected.", {}
 
 
-def _complete(deployment: dict[str, Any]) -> bool:
+def rollout_complete(deployment: dict[str, Any]) -> bool:
     """`kubectl rollout status` says "successfully rolled out"."""
     meta, spec, status = (mapping(deployment.get(k)) for k in ("metadata", "spec", "status"))
     replicas = spec.get("replicas", 1)
