@@ -9,7 +9,7 @@ export TUTOR_CACHE_DIR ?= $(HOME)/.cache/lfs158-tutor
 
 .DEFAULT_GOAL := help
 .PHONY: help run setup test test-deps bench-deps lint check pytest cluster-up cluster-down \
-        cluster-status bench clean lock
+        cluster-status bench clean lock hostile
 
 help:
 	@echo "make run          serve the tutor on http://127.0.0.1:$(PORT) with a Celery worker"
@@ -17,6 +17,7 @@ help:
 	@echo "make cluster-up   start the local Kubernetes control plane (prints the kubeconfig path last)"
 	@echo "make cluster-down stop it and remove its state"
 	@echo "make bench        run the benchmarks"
+	@echo "make hostile      the hostile-input suite alone (also part of make test)"
 
 # The virtual environment, from the lock files (exact versions, checked hashes),
 # reinstalled whenever they change. `make lock` rewrites them from pyproject.toml.
@@ -109,6 +110,11 @@ cluster-down:
 
 cluster-status:
 	$(PYTHON) cluster/cluster.py status
+
+# Fuzz, amplification, slow clients, poison clusters: every test marked `hostile`
+# (each module bounds its tests' time). No cluster needed; part of `make test` too.
+hostile: $(VENV)/.installed-dev
+	$(PY) -m pytest -m hostile -q
 
 # Each benchmark starts what it measures (the tutor, Redis, PostgreSQL, the control plane).
 bench: $(VENV)/.installed-dev bench-deps

@@ -1,6 +1,6 @@
 """A class of students on one machine: the tutor as a classroom runs it, loaded over loopback.
 
-The stack is the classroom deployment, all on 127.0.0.1: gunicorn and a
+The stack is the classroom deployment, all on 127.0.0.1: the web server and a
 Celery worker started by scripts/run.sh (as `make run` starts them: 2 web
 workers with 4 threads each, a worker with 2 pool processes and the reaper),
 PostgreSQL (scripts/postgres.py, a database of its own for the run), a
@@ -80,7 +80,7 @@ class Stats:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     examples: list[str] = field(default_factory=list)
     retried: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    tutor_cpu: float = 0.0  # gunicorn and Celery processes, user + system seconds
+    tutor_cpu: float = 0.0  # web server and Celery processes, user + system seconds
     submissions: set[str] = field(default_factory=set)
     finished_polls: set[str] = field(default_factory=set)
 
@@ -246,7 +246,7 @@ class Student:
                     status, location = response.status, response.headers.get("Location", "")
                 break
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-                # gunicorn closes a connection idle for 2 s (its keep-alive); one
+                # The server closes a connection idle past its keep-alive; one
                 # reused just then is reset before the request is read. A browser
                 # sends it again on a new connection, once: so does a student here.
                 if retry:
@@ -434,7 +434,7 @@ def _report(
     print(
         f"Classroom: {config.students} students for {config.seconds:.0f} s (arriving over "
         f"{min(config.ramp, config.seconds / 2):.0f} s, ~{config.think:g} s between steps), "
-        f"gunicorn {config.web_workers}x4 threads, PostgreSQL, Redis, 2 Celery pool processes, "
+        f"uvicorn {config.web_workers}x4 threads, PostgreSQL, Redis, 2 Celery pool processes, "
         "local control plane"
     )
     header = f"{'what':28} {'requests':>9} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
@@ -462,7 +462,7 @@ def _report(
     )
     load = os.getloadavg()[0]
     print(
-        f"the tutor's processes (gunicorn, Celery) used {stats.tutor_cpu:.0f} CPU seconds: "
+        f"the tutor's processes (uvicorn, Celery) used {stats.tutor_cpu:.0f} CPU seconds: "
         f"{1000 * stats.tutor_cpu / max(1, total_requests):.1f} ms a request on average, "
         f"{stats.tutor_cpu / elapsed:.2f} of {os.cpu_count()} cores; load average at the end {load:.1f}"
     )

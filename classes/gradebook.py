@@ -7,7 +7,6 @@ The same rows feed the page, the CSV and the JSON export.
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,6 +17,10 @@ from django.db.models import Count
 from django.utils import timezone
 
 from classes.models import Cohort, Membership
+
+# csv_safe stays importable from here: the gradebook was its first home.
+from core.spreadsheet import csv_safe as csv_safe
+from core.spreadsheet import csv_writer
 from exercises.models import Exercise, ExerciseProgress
 from labs.models import HintRung, HintStep, Lab, LabSubmission, SubmissionStatus
 from lessons.models import Chapter, ChapterProgress
@@ -185,20 +188,10 @@ def _ratio_of(cell: LabCell) -> float:
 
 # --- exports ------------------------------------------------------------------------------
 
-# A spreadsheet runs a cell that starts with one of these as a formula
-# ("CSV injection"): a student's username is their own choice.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-def csv_safe(value: Any) -> Any:
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
 
 def gradebook_csv(gradebook: Gradebook) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     header = ["username", "joined_at", "chapters_done", "chapters_total"]
     header += [f"{quiz_column(gradebook, q)}_best_percent" for q in gradebook.quizzes]
     header += ["exercises_solved", "exercises_total"]
@@ -235,7 +228,7 @@ def gradebook_csv(gradebook: Gradebook) -> str:
                 last.created_at.isoformat() if last else "",
                 len(lab_cell.solutions_revealed),
             ]
-        writer.writerow([csv_safe(v) for v in line])
+        writer.writerow(line)
     return out.getvalue()
 
 

@@ -22,6 +22,11 @@ urlpatterns = [
     path("<int:pk>/instructors/add", instructor.instructor_add, name="instructor_add"),
     path("<int:pk>/regrade-lab", instructor.lab_regrade, name="lab_regrade"),
     path("<int:pk>/students/<int:user_id>/", instructor.student_detail, name="student"),
+    path(
+        "<int:pk>/students/<int:user_id>/terminal/",
+        instructor.student_terminal,
+        name="student_terminal",
+    ),
     path("<int:pk>/students/<int:user_id>/remove", instructor.member_remove, name="remove"),
     path(
         "<int:pk>/submissions/<int:submission_id>/", instructor.submission_detail, name="submission"

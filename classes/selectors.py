@@ -8,13 +8,16 @@ say whether it exists.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from classes.models import Cohort, Membership, SubmissionRegrade
 from exercises.models import ExerciseAttempt
-from labs.models import HintRung, HintStep, LabSubmission
+from labs.models import HintRung, HintStep, LabSubmission, SubmissionStatus
 from quizzes.models import QuizAttempt
 from workspaces.models import StudentNamespace
 
@@ -91,6 +94,26 @@ def student_exercise_attempts(*, user: User, limit: int = 100) -> list[ExerciseA
         .select_related("exercise", "exercise__chapter")
         .defer("manifest")[:limit]
     )
+
+
+def cohort_grading_failures(
+    *, cohort: Cohort, days: int = 7, limit: int = 20
+) -> tuple[int, list[LabSubmission]]:
+    """Lab submissions of the class's students that ended "could not grade" lately.
+
+    (how many, the latest ``limit``): the instructor sees at a glance when
+    grading fails (a cluster down, a student's cluster that answers wrongly).
+    """
+    since = timezone.now() - timedelta(days=days)
+    found = LabSubmission.objects.filter(
+        user__memberships__cohort=cohort,
+        status=SubmissionStatus.ERROR,
+        created_at__gte=since,
+    )
+    latest = list(
+        found.select_related("user", "lab").defer("results").order_by("-created_at")[:limit]
+    )
+    return found.count(), latest
 
 
 def student_lab_submissions(*, user: User, limit: int = 100) -> list[LabSubmission]:

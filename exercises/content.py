@@ -20,6 +20,7 @@ from core.content import SyncStats, sync_by_uuid
 from engine.assertions import Rule
 from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead, read_each, read_yaml_file
+from engine.content.objectives import objective_errors
 from engine.content.rules import compile_each
 from engine.grading.exercise import grade_manifest
 from engine.manifests import CODES, DEFAULT_VERSION, SUPPORTED_VERSIONS
@@ -70,6 +71,12 @@ def read_exercise(
     )
     if rule_errors:
         return None, rule_errors
+    errors.extend(
+        ContentError(shown, loaded.line_for(("objectives", index)), message)
+        for index, message in objective_errors(
+            front.get("objectives"), available=len(chapter.front["objectives"])
+        )
+    )
     errors.extend(_self_check(shown, loaded, rules, version))
     digest = hashlib.sha256(raw + chapter.front["uuid"].encode()).hexdigest()
     source = ExerciseSource(
@@ -164,6 +171,7 @@ def sync_exercises(exercises: list[ExerciseSource]) -> SyncStats:
         exercise.slug = source.slug
         exercise.position = position
         exercise.title = front["title"]
+        exercise.objectives = list(front.get("objectives", []))
         exercise.difficulty = front["difficulty"]
         exercise.kubernetes_version = front.get("kubernetes_version", DEFAULT_VERSION)
         exercise.prompt_html = render_markdown(front["prompt"]).html

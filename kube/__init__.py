@@ -10,9 +10,17 @@ from kube.errors import (
     Invalid,
     KubeError,
     NotFound,
+    TooSlow,
     Unauthorized,
+    UnexpectedAnswer,
 )
-from kube.kubeconfig import check_untrusted, parse_kubeconfig, pin_untrusted
+from kube.kubeconfig import (
+    check_untrusted,
+    check_untrusted_static,
+    kubeconfig_from_data,
+    parse_kubeconfig,
+    pin_untrusted,
+)
 
 __all__ = [
     "BadKubeconfig",
@@ -25,10 +33,14 @@ __all__ = [
     "KubeError",
     "NotFound",
     "Resource",
+    "TooSlow",
     "Unauthorized",
+    "UnexpectedAnswer",
     "Watch",
     "WatchEvent",
     "check_untrusted",
+    "check_untrusted_static",
+    "kubeconfig_from_data",
     "parse_kubeconfig",
     "pin_untrusted",
 ]

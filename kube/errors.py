@@ -41,3 +41,11 @@ class Expired(KubeError):
 
 class Invalid(KubeError):
     """The API server refused an object (400/422): the message says why."""
+
+
+class TooSlow(ClusterUnreachable):
+    """The cluster did not finish answering in the time one exchange (or one run) may take."""
+
+
+class UnexpectedAnswer(KubeError):
+    """The server answered, but not as a Kubernetes API server does (wrong JSON shape)."""

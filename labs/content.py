@@ -22,6 +22,7 @@ from core.content import SyncStats, sync_by_uuid
 from engine.assertions import Rule
 from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead, read_each, read_yaml_file
+from engine.content.objectives import objective_errors
 from engine.content.rules import compile_each
 from engine.grading.steps import SAMPLE_FACTS, StepError, check_step, fill
 from engine.manifests import SUPPORTED_VERSIONS, validate_text
@@ -112,6 +113,12 @@ def read_lab(
                     f"chapter" + (f" (did you mean {close[0]!r}?)" if close else ""),
                 )
             )
+    errors.extend(
+        ContentError(shown, loaded.line_for(("objectives", index)), message)
+        for index, message in objective_errors(
+            front.get("objectives"), available=len(chapter.front["objectives"])
+        )
+    )
     check_ids = {c.id for c in checks}
     plays: list[tuple[str | int, ...]] = [("solution",)]
     plays += [("alternatives", i) for i in range(len(front["alternatives"]))]
@@ -212,6 +219,7 @@ def sync_labs(labs: list[LabSource]) -> SyncStats:
         lab.chapter = chapters[str(uuid.UUID(source.chapter_uuid))]
         lab.slug = source.slug
         lab.title = source.front["title"]
+        lab.objectives = list(source.front.get("objectives", []))
         lab.estimated_minutes = source.front["estimated_minutes"]
         lab.kubernetes_versions = source.front["kubernetes_versions"]
         lab.instructions_html = render_markdown(source.instructions).html

@@ -17,6 +17,8 @@ class Lab(models.Model):
     chapter = models.ForeignKey("lessons.Chapter", on_delete=models.PROTECT, related_name="labs")
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=120)
+    # The chapter's objectives it practises, by number (1: the first listed).
+    objectives = models.JSONField(default=list, blank=True)
     estimated_minutes = models.PositiveSmallIntegerField()
     kubernetes_versions = models.JSONField(default=list)
     instructions_html = models.TextField()
@@ -40,6 +42,17 @@ class Lab(models.Model):
 
     def compiled_checks(self) -> list[Rule]:
         return compile_rules(self.checks, lab=True)
+
+    def reset_kinds(self) -> list[tuple[str | None, str]]:
+        """The (apiVersion, kind) pairs the checks look at: what a workspace reset deletes."""
+        found: list[tuple[str | None, str]] = []
+        for check in self.checks:
+            for selector in (check.get("select"), check.get("selects")):
+                if isinstance(selector, dict) and isinstance(selector.get("kind"), str):
+                    pair = (selector.get("apiVersion"), selector["kind"])
+                    if pair not in found:
+                        found.append(pair)
+        return found
 
     @property
     def max_score(self) -> int:

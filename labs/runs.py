@@ -71,28 +71,49 @@ def fail(submission: LabSubmission, message: str, *, detail: str = "") -> None:
     )
 
 
-def stuck_submissions() -> list[int]:
-    """Queued without a worker for a while, or running longer than a worker may live."""
+def gave_up_message(tries: int) -> str:
+    return (
+        f"Your work could not be checked: checking was started {tries} times and never "
+        "finished (the cluster may answer too slowly, or not as Kubernetes does). Check your "
+        "work again later; tell your instructor if it keeps happening."
+    )
+
+
+def stuck_submissions(*, max_tries: int) -> list[tuple[int, bool]]:
+    """(id, on a student's cluster) of submissions to enqueue again.
+
+    Queued without a worker for a while, or running longer than a worker may
+    live. A running one that was already started ``max_tries`` times ends as
+    "could not grade" instead: a cluster that kills every grading run (or a
+    submission that crashes its worker) must not go round forever.
+    """
     now = timezone.now()
     queued_before = now - timedelta(seconds=settings.LAB_QUEUED_STALE_SECONDS)
     # Past the hard time limit the worker has killed the task itself: a row
     # still running then has lost its worker.
     running_before = now - timedelta(seconds=settings.LAB_GRADE_HARD_SECONDS + 5)
-    stale_running = list(
-        LabSubmission.objects.filter(
-            status=SubmissionStatus.RUNNING, claimed_at__lt=running_before
-        ).values_list("pk", flat=True)
+    stale = LabSubmission.objects.filter(
+        status=SubmissionStatus.RUNNING, claimed_at__lt=running_before
     )
+    for submission in stale.filter(tries__gte=max_tries):
+        fail(submission, gave_up_message(submission.tries))
+    stale_running = list(stale.filter(tries__lt=max_tries).values_list("pk", flat=True))
     # A worker that died mid-grade: the row goes back to the queue.
     LabSubmission.objects.filter(pk__in=stale_running, status=SubmissionStatus.RUNNING).update(
         status=SubmissionStatus.QUEUED, claimed_by="", claimed_at=None
     )
-    stale_queued = list(
+    stale_queued = LabSubmission.objects.filter(
+        status=SubmissionStatus.QUEUED, created_at__lt=queued_before
+    ).values_list("pk", "tries")
+    for pk, tries in stale_queued:
+        if tries >= max_tries:
+            fail(LabSubmission(pk=pk), gave_up_message(tries))
+    return sorted(
         LabSubmission.objects.filter(
-            status=SubmissionStatus.QUEUED, created_at__lt=queued_before
-        ).values_list("pk", flat=True)
+            status=SubmissionStatus.QUEUED,
+            pk__in={*stale_running, *(pk for pk, tries in stale_queued if tries < max_tries)},
+        ).values_list("pk", "on_student_cluster")
     )
-    return sorted(set(stale_queued) | set(stale_running))
 
 
 def _result(result: RuleResult) -> dict[str, Any]:

@@ -10,7 +10,7 @@ from django.contrib.auth.models import User
 from django.db import transaction
 
 from labs.models import Lab, LabSubmission, SubmissionStatus
-from labs.tasks import grade_submission
+from labs.tasks import grade_submission_enqueue
 from workspaces.resolve import Workspace
 
 
@@ -45,5 +45,7 @@ def lab_submission_create(
             cluster_server=workspace.student_cluster.server if workspace.student_cluster else "",
             max_score=lab.max_score,
         )
-        grade_submission.delay_on_commit(submission.pk)
+        grade_submission_enqueue(
+            submission.pk, on_student_cluster=submission.on_student_cluster, on_commit=True
+        )
     return submission, True

@@ -21,6 +21,30 @@ log = logging.getLogger(__name__)
 MAX_TRIES = 4
 
 
+def grade_submission_enqueue(
+    submission_id: int, *, on_student_cluster: bool, on_commit: bool = False
+) -> None:
+    """Send a submission to the queue for where it is graded.
+
+    A student's own cluster is untrusted: it may answer slowly or not at all.
+    Its gradings go to a queue of their own (with its own worker) and end
+    within TUTOR_STUDENT_CLUSTER_GRADE_SECONDS, so that the class's shared
+    cluster keeps being graded whatever one student's cluster does.
+    """
+    options: dict[str, Any] = {}
+    if on_student_cluster:
+        budget = settings.TUTOR_STUDENT_CLUSTER_GRADE_SECONDS
+        options = {
+            "queue": settings.TUTOR_UNTRUSTED_QUEUE,
+            "soft_time_limit": budget + 15,
+            "time_limit": budget + 30,
+        }
+    if on_commit:
+        grade_submission.apply_async_on_commit((submission_id,), **options)
+    else:
+        grade_submission.apply_async((submission_id,), **options)
+
+
 @shared_task(
     bind=True,
     acks_late=True,
@@ -33,6 +57,9 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
     submission = runs.claim(submission_id, worker=self.request.hostname or "worker")
     if submission is None:
         return  # done already, or another worker has it: a redelivery changes nothing
+    if submission.tries > MAX_TRIES:
+        runs.fail(submission, runs.gave_up_message(submission.tries - 1))
+        return
     done: dict[str, RuleResult] = {}
     waiting: dict[str, RuleResult] = {}
 
@@ -57,13 +84,18 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
     try:
         cluster = resolve.connect(resolve.workspace_of(submission), prepare=True)
         try:
+            if submission.on_student_cluster:
+                cluster.limit_run(settings.TUTOR_STUDENT_CLUSTER_GRADE_SECONDS)
             graded = grade(
                 cluster, checks, submission.namespace, on_result=on_result, on_waiting=on_waiting
             )
         finally:
             cluster.close()
     except ClusterUnreachable as exc:
-        if self.request.retries < self.max_retries:
+        # The class's cluster may be busy for a moment: try again. A student's own
+        # cluster is not retried: it may be slow on purpose, and the student checks
+        # again once it answers.
+        if not submission.on_student_cluster and self.request.retries < self.max_retries:
             runs.release(submission)
             raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
         if submission.on_student_cluster:
@@ -90,6 +122,15 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
                 "again in a moment; tell your instructor if it keeps happening.",
                 detail=str(exc),
             )
+    except Exception as exc:
+        # Whatever else went wrong, the submission ends with an answer for the
+        # student and a record for the instructor; it never stays "checking".
+        log.exception("grading submission %s failed unexpectedly", submission_id)
+        fail(
+            "Your work could not be checked: the tutor met an unexpected problem (it is logged "
+            "for the operator). Try again; tell your instructor if it keeps happening.",
+            detail=f"unexpected: {type(exc).__name__}: {str(exc)[:300]}",
+        )
     else:
         note_nearby(checks, graded.results, graded.snapshot)
         runs.finish(submission, graded.results)
@@ -120,10 +161,14 @@ def _stop_live_runs(**_: Any) -> None:
 
 @shared_task
 def reap_submissions() -> int:
-    """Re-enqueue submissions whose message was lost or whose worker died."""
-    stuck = runs.stuck_submissions()
-    for submission_id in stuck:
-        grade_submission.delay(submission_id)
+    """Re-enqueue submissions whose message was lost or whose worker died; give up on some.
+
+    A submission that was started MAX_TRIES times without finishing ends as
+    "could not grade" instead of going round forever.
+    """
+    stuck = runs.stuck_submissions(max_tries=MAX_TRIES)
+    for submission_id, on_student_cluster in stuck:
+        grade_submission_enqueue(submission_id, on_student_cluster=on_student_cluster)
     if stuck:
         log.info("re-enqueued %d stuck lab submissions", len(stuck))
     return len(stuck)

@@ -9,5 +9,6 @@ urlpatterns = [
     path("labs/<slug:slug>/check", views.lab_check, name="check"),
     path("labs/<slug:slug>/live", views.live_checks, name="live"),
     path("labs/<slug:slug>/checks/<slug:check_id>/hint", views.hint_next, name="hint"),
+    path("labs/<slug:slug>/reset", views.lab_reset, name="reset"),
     path("labs/<slug:slug>/submissions/<int:pk>/", views.submission_detail, name="submission"),
 ]

@@ -16,11 +16,21 @@ from labs import checklist, hints, selectors
 from labs.live import live_seen, live_start
 from labs.models import Lab, LabSubmission, LiveCheck
 from labs.submissions import lab_submission_create
-from workspaces import own_cluster, tutor_cluster
+from lessons.selectors import NextStep
+from workspaces import own_cluster, services, tutor_cluster
+from workspaces.reset import kinds_to_reset
 from workspaces.resolve import Where, Workspace, workspace_for
+from workspaces.terminal.page import terminal_context
 
 # How often an open lab page asks for its live checks (seconds).
 LIVE_POLL_SECONDS = 2
+
+
+def _next_step(request: HttpRequest, lab: Lab, submission: LabSubmission | None) -> NextStep | None:
+    """After a check that passed: the next step, named (see lessons.selectors.NextStep)."""
+    if submission is None or not (submission.passed and submission.is_finished):
+        return None
+    return selectors.lab_next_step(lab=lab, user=request.user)
 
 
 def _workspace_context(workspace: Workspace | None, *, on_tutor_cluster: bool) -> dict[str, object]:
@@ -92,7 +102,9 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             ),
             "submission": latest,
             "submission_rows": _submission_rows(lab, latest),
+            "next_step": _next_step(request, lab, latest),
             "history": history,
+            **terminal_context(request),
         },
     )
 
@@ -214,7 +226,9 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             **_checks_context(request, lab, None, blocked=_live_blocked(workspace, context)),
             "submission": submission,
             "submission_rows": _submission_rows(lab, submission),
+            "next_step": _next_step(request, lab, submission),
             "history": history,
+            **terminal_context(request),
         },
     )
 
@@ -231,5 +245,35 @@ def _submission_partial(request: HttpRequest, lab: Lab, submission: LabSubmissio
             "lab": lab,
             "submission": submission,
             "submission_rows": _submission_rows(lab, submission),
+            "next_step": _next_step(request, lab, submission),
         },
     )
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def lab_reset(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
+    """Reset the workspace for this lab: a confirmation (GET), then a worker deletes (POST)."""
+    lab = selectors.lab_get_published(slug=slug)
+    workspace = workspace_for(request.user)
+    if request.method == "POST":
+        if workspace is None or not workspace.ready:
+            messages.error(request, "Your namespace is not ready yet: there is nothing to reset.")
+        else:
+            services.workspace_reset_start(user=request.user, lab=lab)
+            messages.success(
+                request,
+                f"Resetting: the objects of this lab in the namespace {workspace.namespace} are "
+                "being deleted (a few seconds).",
+            )
+        return redirect(lab)
+    kinds = sorted({kind for _, kind in reset_kinds_shown(lab)})
+    return render(
+        request,
+        "labs/reset.html",
+        {"lab": lab, "workspace": workspace, "kinds": kinds},
+    )
+
+
+def reset_kinds_shown(lab: Lab) -> list[tuple[str, str]]:
+    return kinds_to_reset(lab.reset_kinds())

@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import re
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
@@ -27,6 +26,7 @@ from core.content import SyncStats, unpublish_missing
 from engine.assertions import RuleError, compile_rules
 from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead
+from engine.content.objectives import objective_errors
 from engine.content.schema import schema_errors
 from engine.grading.exercise import grade_manifest
 from engine.manifests import DEFAULT_VERSION, SUPPORTED_VERSIONS
@@ -35,6 +35,7 @@ from engine.yaml import LoadedYaml, YamlSourceError, load_yaml
 from lessons.content import ChapterSource
 from lessons.models import Chapter
 from quizzes.models import Origin, Question, Quiz
+from quizzes.patterns import pattern_problem
 
 SCHEMA = Path(__file__).parent / "schemas" / "quiz.schema.json"
 QUIZ_FILE = "quiz.yaml"
@@ -42,7 +43,7 @@ MAX_BYTES = 512 * 1024
 QUIZ_KEYS = ("uuid", "title", "pass_mark", "questions_per_attempt", "layout")
 # The order keys are written in on export (a question uses only some of them).
 QUESTION_KEYS = (
-    "uuid", "type", "difficulty", "tags", "section", "points", "scoring", "prompt", "options",
+    "uuid", "type", "difficulty", "tags", "section", "objectives", "points", "scoring", "prompt", "options",
     "answer", "explanation_true", "explanation_false", "accept", "case_sensitive", "pattern",
     "items", "kubernetes_version", "starter", "rules", "explanation",
 )  # fmt: skip
@@ -81,7 +82,11 @@ def read_quizzes(root: Path, chapters: list[ChapterSource]) -> QuizReadResult:
         raw = path.read_bytes()
         anchors = {h.anchor for h in chapter.rendered.toc}
         source, errors = read_bank(
-            raw, shown=shown, chapter_uuid=chapter.front["uuid"], anchors=anchors
+            raw,
+            shown=shown,
+            chapter_uuid=chapter.front["uuid"],
+            anchors=anchors,
+            objectives=len(chapter.front["objectives"]),
         )
         result.errors.extend(errors)
         if source is not None:
@@ -92,9 +97,18 @@ def read_quizzes(root: Path, chapters: list[ChapterSource]) -> QuizReadResult:
 
 
 def read_bank(
-    raw: bytes, *, shown: str, chapter_uuid: str, anchors: set[str]
+    raw: bytes,
+    *,
+    shown: str,
+    chapter_uuid: str,
+    anchors: set[str],
+    objectives: int | None = None,
 ) -> tuple[QuizSource | None, list[ContentError]]:
-    """Check one bank's bytes; a source only when there is no error at all."""
+    """Check one bank's bytes; a source only when there is no error at all.
+
+    ``objectives``: how many objectives the chapter has, which the questions'
+    ``objectives`` numbers must stay within (None: not checked).
+    """
     if len(raw) > MAX_BYTES:
         return None, [ContentError(shown, 1, f"file is larger than {MAX_BYTES} bytes")]
     try:
@@ -105,7 +119,7 @@ def read_bank(
         return None, [ContentError(shown, exc.line, exc.message)]
     if not isinstance(loaded.data, dict):
         return None, [ContentError(shown, 1, "a quiz bank must be a mapping of keys to values")]
-    errors = check_bank(loaded, shown=shown, anchors=anchors)
+    errors = check_bank(loaded, shown=shown, anchors=anchors, objectives=objectives)
     if errors:
         return None, errors
     digest = hashlib.sha256(raw + chapter_uuid.encode()).hexdigest()
@@ -125,7 +139,9 @@ def read_bank(
     return source, []
 
 
-def check_bank(loaded: LoadedYaml, *, shown: str, anchors: set[str]) -> list[ContentError]:
+def check_bank(
+    loaded: LoadedYaml, *, shown: str, anchors: set[str], objectives: int | None = None
+) -> list[ContentError]:
     """Every problem of a parsed bank: the schema first, then what a schema cannot say."""
     errors = [ContentError(shown, line, message) for line, message in schema_errors(loaded, SCHEMA)]
     if errors:
@@ -156,16 +172,19 @@ def check_bank(loaded: LoadedYaml, *, shown: str, anchors: set[str]) -> list[Con
             seen[key] = line
         errors.extend(
             ContentError(shown, loaded.line_for(("questions", index, *where)), message)
-            for where, message in check_question(question, anchors=anchors)
+            for where, message in check_question(question, anchors=anchors, objectives=objectives)
         )
     return sorted(errors)
 
 
 def check_question(
-    question: dict[str, Any], *, anchors: set[str]
+    question: dict[str, Any], *, anchors: set[str], objectives: int | None = None
 ) -> Iterable[tuple[tuple[str | int, ...], str]]:
     """Yield ``(path inside the question, message)`` for what the schema cannot check."""
     kind = question["type"]
+    if objectives is not None:
+        for index, message in objective_errors(question.get("objectives"), available=objectives):
+            yield ("objectives", index), message
     section = question.get("section")
     if section is not None and section not in anchors:
         close = difflib.get_close_matches(section, sorted(anchors), n=1)
@@ -185,10 +204,9 @@ def check_question(
     if kind == "multiple" and correct < 1:
         yield ("options",), "a multiple-choice question needs at least one correct option"
     if kind == "short_answer" and question.get("pattern") is not None:
-        try:
-            re.compile(question["pattern"])
-        except re.error as exc:
-            yield ("pattern",), f"pattern is not a valid regular expression: {exc}"
+        problem = pattern_problem(question["pattern"])
+        if problem:
+            yield ("pattern",), problem
     if kind == "manifest":
         yield from _check_manifest(question)
 
@@ -311,6 +329,7 @@ def question_fields(
         "difficulty": data["difficulty"],
         "tags": list(data.get("tags", [])),
         "section": data.get("section", ""),
+        "objectives": list(data.get("objectives", [])),
         "points": data.get("points", 1),
         "source_hash": question_hash(question),
     }
@@ -451,7 +470,12 @@ def quiz_export_settings(quiz: Quiz) -> dict[str, Any]:
 
 
 def read_question(
-    text: str, *, shown: str, settings: dict[str, Any], anchors: set[str]
+    text: str,
+    *,
+    shown: str,
+    settings: dict[str, Any],
+    anchors: set[str],
+    objectives: int | None = None,
 ) -> tuple[dict[str, Any] | None, list[ContentError]]:
     """Check one question written in the browser, with the code that checks files."""
     try:
@@ -469,7 +493,7 @@ def read_question(
         ContentError(
             e.file, e.line, e.message.replace("questions[0].", "", 1).replace("questions[0]: ", "")
         )
-        for e in check_bank(bank, shown=shown, anchors=anchors)
+        for e in check_bank(bank, shown=shown, anchors=anchors, objectives=objectives)
     ]
     return (None if errors else loaded.data), errors
 

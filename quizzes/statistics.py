@@ -18,11 +18,12 @@ usually a wrong answer key or an ambiguous prompt).
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from core.spreadsheet import csv_writer
 from quizzes.models import Question, Quiz, QuizAttempt, Response
 
 GROUP_SHARE = 0.27
@@ -118,7 +119,7 @@ def _choice_counts(question: Question, responses: list[Response]) -> list[tuple[
 
 def stats_csv(stats: QuizStats) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         ["position", "uuid", "type", "difficulty", "section", "published", "attempts", "correct",
          "facility_percent", "discrimination", "flags", "choices"]
@@ -135,8 +136,9 @@ def stats_csv(stats: QuizStats) -> str:
                 "yes" if q.is_published else "no",
                 item.attempts,
                 item.correct,
-                "" if item.facility is None else f"{item.facility:.1f}",
-                "" if item.discrimination is None else f"{item.discrimination:.2f}",
+                # Numbers as numbers (Decimal keeps the digits shown): only text is escaped.
+                "" if item.facility is None else Decimal(f"{item.facility:.1f}"),
+                "" if item.discrimination is None else Decimal(f"{item.discrimination:.2f}"),
                 "; ".join(item.flags),
                 "; ".join(f"{label} = {count}" for label, count in item.choices),
             ]

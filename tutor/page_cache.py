@@ -34,6 +34,7 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.models import User
 from django.core.cache import cache, caches
+from django.core.exceptions import DisallowedHost
 from django.db.models import Count, Max, Model, Q
 from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.http import HttpRequest, HttpResponse
@@ -113,7 +114,16 @@ def _cacheable(request: HttpRequest) -> re.Match[str] | None:
         return None
     if "messages" in request.COOKIES:
         return None
-    return _CHAPTER_PATH.match(request.path)
+    match = _CHAPTER_PATH.match(request.path)
+    if match is None:
+        return None
+    try:
+        # The Host is checked as for every other page (a hit never reaches
+        # CommonMiddleware): a name not in ALLOWED_HOSTS gets its 400, not a page.
+        request.get_host()
+    except DisallowedHost:
+        return None
+    return match
 
 
 @cache_function
@@ -141,7 +151,8 @@ def page_key(request: HttpRequest) -> tuple[str, int | None] | None:
         return None
     language = hashlib.sha256(_language(request).encode()).hexdigest()[:12]
     if settings.SESSION_COOKIE_NAME not in request.COOKIES:
-        return f"lessons:page:{request.path}:{_course_version()}:{language}", None
+        host = request.get_host()  # keyed by host: no page built for one name under another
+        return f"lessons:page:{host}:{request.path}:{_course_version()}:{language}", None
     try:
         signed_in = _signed_in(request)
         if signed_in is None:
@@ -153,7 +164,7 @@ def page_key(request: HttpRequest) -> tuple[str, int | None] | None:
         return None
     # The session key is a bearer secret: it never appears in a key as it is.
     session = hashlib.sha256(session_key.encode()).hexdigest()[:24]
-    key = f"pages:user:{session}:{request.path}:{_course_version()}:{version}:{language}"
+    key = f"pages:user:{session}:{request.get_host()}:{request.path}:{_course_version()}:{version}:{language}"
     return key, user_id
 
 
@@ -165,7 +176,8 @@ def store(request: HttpRequest, response: HttpResponse) -> None:
     key, user_id = found
     if user_id is not None and getattr(request.user, "pk", None) != user_id:
         return
-    if getattr(request, "_csp_nonce", None):
+    nonce = getattr(request, "_csp_nonce", None)
+    if nonce and user_id is None:
         # The page carries this request's CSP nonce: sharing it would share the nonce.
         return
     headers = {name: response[name] for name in KEPT_HEADERS if response.has_header(name)}
@@ -175,13 +187,19 @@ def store(request: HttpRequest, response: HttpResponse) -> None:
     # compression cannot leak the CSRF token it holds (BREACH needs reflected input).
     compressed = gzip.compress(content, mtime=0) if len(content) >= GZIP_MIN_BYTES else None
     seconds = PAGE_SECONDS if user_id is None else USER_PAGE_SECONDS
-    cache.set(key, (content, compressed, headers, user_id is not None), seconds)
+    # A student's own page may keep its nonce (styles the terminal drawer injects): it is
+    # served again only to the same session, and the page reflects no input into which
+    # an attacker could put markup that reuses it.
+    cache.set(key, (content, compressed, headers, user_id is not None, nonce or ""), seconds)
 
 
 def _hit(
-    request: HttpRequest, kept: tuple[bytes, bytes | None, dict[str, str], bool]
+    request: HttpRequest, kept: tuple[bytes, bytes | None, dict[str, str], bool, str]
 ) -> HttpResponse:
-    content, compressed, headers, private = kept
+    content, compressed, headers, private, nonce = kept
+    if nonce:
+        # CSPMiddleware (above) then writes the policy with the nonce the page holds.
+        request._csp_nonce = nonce  # type: ignore[attr-defined]
     accepts_gzip = "gzip" in request.META.get("HTTP_ACCEPT_ENCODING", "")
     response = HttpResponse(compressed if compressed and accepts_gzip else content, headers=headers)
     if compressed and accepts_gzip:

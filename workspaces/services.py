@@ -8,11 +8,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from workspaces import tasks
-from workspaces.models import NamespaceRun, StudentNamespace
+from workspaces.models import NamespaceRun, StudentCluster, StudentNamespace
+from workspaces.reset import ResettableLab
 
 
 def namespace_run_start(
@@ -47,6 +50,33 @@ def workspace_prepare(*, user: User) -> None:
     tasks.prepare_workspace.delay(user.pk)
 
 
+def workspace_prepare_by_id(*, user_id: int) -> None:
+    """The same, from code that holds only the id (the terminal's WebSocket)."""
+    tasks.prepare_workspace.delay(user_id)
+
+
+def workspace_reset_start(*, user: User, lab: ResettableLab) -> None:
+    """Delete what the student made for this lab, in a worker (workspaces.reset)."""
+    kinds = [[api_version, kind] for api_version, kind in lab.reset_kinds()]
+    tasks.reset_workspace.delay(user.pk, lab.slug, kinds)
+
+
 def kubeconfig_refresh(*, student_namespace: StudentNamespace) -> None:
     """Issue a fresh token for the student's kubeconfig in a worker."""
     tasks.refresh_kubeconfig.delay(student_namespace.pk)
+
+
+def student_cluster_test_request(*, student_cluster: StudentCluster) -> None:
+    """Test the connection to a student's own cluster in a worker of the untrusted queue.
+
+    The page shows "testing" until the worker records what the cluster said:
+    a slow or hostile server holds that worker (for a bounded time), never a
+    web process, and never the workers that grade on the class's cluster.
+    """
+    with transaction.atomic():
+        StudentCluster.objects.filter(pk=student_cluster.pk).update(
+            test_requested_at=timezone.now()
+        )
+        tasks.test_student_cluster.apply_async_on_commit(
+            (student_cluster.pk,), queue=settings.TUTOR_UNTRUSTED_QUEUE
+        )

@@ -9,8 +9,9 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from kube import KubeError
-from workspaces import classroom, tutor_cluster
-from workspaces.models import NamespaceRun, StudentNamespace
+from workspaces import classroom, own_cluster, reset, tutor_cluster
+from workspaces.models import NamespaceRun, StudentCluster, StudentNamespace
+from workspaces.resolve import connect, workspace_for
 
 log = logging.getLogger(__name__)
 
@@ -99,3 +100,30 @@ def refresh_kubeconfig(student_namespace_id: int) -> None:
             cluster.close()
     except KubeError as exc:
         log.warning("could not issue a kubeconfig for %s: %s", row.namespace, exc)
+
+
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
+def reset_workspace(user_id: int, lab_slug: str, kinds: list[list[str | None]]) -> None:
+    """Delete what the student made for a lab (workspaces.reset); safe to run twice."""
+    user = User.objects.filter(pk=user_id, is_active=True).first()
+    workspace = workspace_for(user) if user is not None else None
+    if workspace is None or not workspace.ready:
+        return
+    try:
+        cluster = connect(workspace)
+        try:
+            reset.workspace_reset(workspace, [(k[0], str(k[1])) for k in kinds], cluster=cluster)
+        finally:
+            cluster.close()
+    except KubeError as exc:
+        log.warning("could not reset %s for user %s: %s", lab_slug, user_id, exc)
+
+
+# The test bounds itself (own_cluster.TEST_SECONDS); the limits are a backstop.
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=45, time_limit=60)
+def test_student_cluster(student_cluster_id: int) -> None:
+    """Test a student's own cluster (sent to the untrusted clusters' queue)."""
+    row = StudentCluster.objects.filter(pk=student_cluster_id).first()
+    if row is None or not own_cluster.enabled():
+        return
+    own_cluster.student_cluster_test(row)

@@ -30,6 +30,8 @@ from core.http import AuthenticatedHttpRequest
 from labs.models import LabSubmission
 from workspaces import services as workspace_services
 from workspaces.models import NamespaceRun
+from workspaces.terminal.consumer import watch_ticket
+from workspaces.terminal.page import watch_context
 from workspaces.tutor_cluster import classroom_mode
 
 
@@ -66,11 +68,14 @@ def cohort_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     classroom = classroom_mode()
+    failures_count, failures = selectors.cohort_grading_failures(cohort=cohort)
     return render(
         request,
         "classes/instructor/cohort.html",
         {
             "cohort": cohort,
+            "grading_failures": failures,
+            "grading_failures_count": failures_count,
             "gradebook": gradebook_for(cohort=cohort),
             "expiry_form": ExpiryForm(),
             "instructor_form": InstructorForm(),
@@ -282,6 +287,33 @@ def student_detail(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> 
             "hint_steps": selectors.student_hint_steps(user=student),
         },
     )
+
+
+@require_safe
+@instructor_required
+def student_terminal(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> HttpResponse:
+    """Watch a student's browser terminal, read-only; the student sees that they are watched.
+
+    The class check is made here; the WebSocket gets a ticket signed for this
+    instructor and this student, valid for two minutes.
+    """
+    cohort = _cohort(request, pk)
+    membership = selectors.member_get(cohort=cohort, user_id=user_id)
+    student = membership.user
+    ticket = watch_ticket(watcher=request.user, student=student)
+    response = render(
+        request,
+        "classes/instructor/terminal.html",
+        {
+            "cohort": cohort,
+            "student": student,
+            **watch_context(
+                url=f"/ws/terminal/watch/{ticket}/", student_name=student.get_username()
+            ),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _shown_results(submission: LabSubmission) -> list[dict[str, Any]]:

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, body_too_large
 from engine.grading.exercise import grade_manifest
 from engine.manifests import DEFAULT_VERSION
 from quizzes import selectors, services
-from quizzes.answers import MAX_MANIFEST_CHARS
 from quizzes.models import Question, QuizAttempt
 from quizzes.selectors import ShownQuestion
 
@@ -128,12 +128,37 @@ def attempt_answer(
     return redirect(f"{url}?q={number}#question-{question.pk}")
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def attempt_finish(request: AuthenticatedHttpRequest, attempt_id: int) -> HttpResponse:
+    """Finish the attempt; with questions left unanswered, only once the student confirms.
+
+    The confirmation is a page of its own (GET), so it works without
+    JavaScript and a screen reader lands on its heading.
+    """
     attempt = selectors.attempt_get_for_user(attempt_id=attempt_id, user=request.user)
-    services.quiz_attempt_finish(attempt=attempt)
-    return redirect("quizzes:review", attempt_id=attempt.pk)
+    if attempt.is_finished:
+        return redirect("quizzes:review", attempt_id=attempt.pk)
+    progress = selectors.progress_items(attempt=attempt)
+    unanswered = [item for item in progress if not item.answered]
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
+    if request.method == "POST" and (confirmed or not unanswered):
+        services.quiz_attempt_finish(attempt=attempt)
+        return redirect("quizzes:review", attempt_id=attempt.pk)
+    if request.method == "POST":
+        return redirect("quizzes:finish", attempt_id=attempt.pk)
+    return render(
+        request,
+        "quizzes/finish.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "total": len(progress),
+            "answered": len(progress) - len(unanswered),
+            "unanswered": len(unanswered),
+            "first_unanswered": unanswered[0] if unanswered else None,
+        },
+    )
 
 
 @require_safe
@@ -172,7 +197,10 @@ def manifest_validate(request: AuthenticatedHttpRequest, question_id: int) -> Js
     if question is None:
         raise Http404("No such question")
     version = question.data.get("kubernetes_version", DEFAULT_VERSION)
-    manifest = request.POST.get("manifest", "")[:MAX_MANIFEST_CHARS]
+    try:
+        manifest = request.POST.get("manifest", "")
+    except RequestDataTooBig:
+        return body_too_large()
     outcome = grade_manifest(manifest, rules=[], kubernetes_version=version)
     return JsonResponse(
         {"valid": outcome.valid, "findings": [f.as_dict() for f in outcome.findings], "rules": []}

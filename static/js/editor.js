@@ -60,6 +60,24 @@
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
+  // Messages mark code with backticks ("`replica` is not a field"): show those parts as
+  // <code>, the rest as text. Built from text nodes, so nothing in a message is markup.
+  function codeSpans(text) {
+    var fragment = document.createDocumentFragment();
+    var parts = String(text).split(/`([^`\n]+)`/);
+    parts.forEach(function (part, index) {
+      if (!part) return;
+      if (index % 2 === 1) {
+        var code = document.createElement("code");
+        code.textContent = part;
+        fragment.appendChild(code);
+      } else {
+        fragment.appendChild(document.createTextNode(part));
+      }
+    });
+    return fragment;
+  }
+
   function normalizeFindings(findings) {
     if (findings && !Array.isArray(findings) && Array.isArray(findings.findings)) findings = findings.findings;
     if (!Array.isArray(findings)) return [];
@@ -120,9 +138,16 @@
         var doc = view.state.doc;
         var diagnostics = findings.map(function (f) {
           var r = findingRange(doc, f);
+          var message = f.message + (f.code ? " [" + f.code + "]" : "");
           return {
             from: r.from, to: r.to, severity: f.severity,
-            message: f.message + (f.code ? " [" + f.code + "]" : ""),
+            // Plain text for screen readers and copy; shown with its code spans.
+            message: message.replace(/`([^`\n]+)`/g, "$1"),
+            renderMessage: function () {
+              var span = document.createElement("span");
+              span.appendChild(codeSpans(message));
+              return span;
+            },
             source: f.path || undefined
           };
         });
@@ -168,7 +193,8 @@
       sev.textContent = f.severity === "error" ? "Error" : (f.severity === "warning" ? "Warning" : "Note");
       var text = document.createElement("span");
       text.className = "finding-text";
-      text.textContent = (f.line ? "Line " + f.line + ": " : "") + f.message;
+      if (f.line) text.appendChild(document.createTextNode("Line " + f.line + ": "));
+      text.appendChild(codeSpans(f.message));
       button.appendChild(sev);
       button.appendChild(document.createTextNode(" "));
       button.appendChild(text);
@@ -233,7 +259,18 @@
     }).then(function (r) {
       if (stale()) return;
       entry.controller = null;
-      if (r.data && Array.isArray(r.data.findings)) {
+      if (r.res.status === 429) {
+        // Too many checks from this browser: say so, and check again when the server allows.
+        var wait = parseInt(r.res.headers.get("Retry-After") || "", 10);
+        if (!(wait > 0)) wait = 10;
+        setStatus(entry, (r.data && r.data.message) ||
+          ("Checking paused: too many checks. Checking again in " + wait + " s."), "failed");
+        clearTimeout(entry.timer);
+        entry.timer = setTimeout(function () { validate(entry); }, wait * 1000);
+      } else if (r.res.status === 413) {
+        setStatus(entry, (r.data && r.data.message) ||
+          "The manifest is too large to check (the limit is 256 KiB).", "failed");
+      } else if (r.data && Array.isArray(r.data.findings)) {
         applyFindings(entry, r.data.findings);
         if (!r.data.findings.length && r.data.valid === false) {
           setStatus(entry, "The manifest is not valid", "problems");

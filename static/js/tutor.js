@@ -49,6 +49,52 @@
     });
   }
 
+  // "Run" beside the commands of a lab, and of a chapter's "Try it" boxes, when the page
+  // has a browser terminal (static/js/terminal.js types them into it). A YAML block
+  // becomes "Apply": `kubectl apply -f -` with the manifest as a here-document.
+  var RUNNABLE = { bash: "command", sh: "command", shell: "command", console: "console", yaml: "yaml", yml: "yaml" };
+
+  function commandText(pre) {
+    var kind = RUNNABLE[pre.dataset.lang];
+    var text = pre.innerText.replace(/\s+$/, "");
+    // The labs write LAB_NAMESPACE where the student's namespace goes: the terminal knows it.
+    var terminal = document.querySelector("[data-terminal]");
+    var namespace = terminal && terminal.dataset.terminalNamespace;
+    if (namespace) text = text.replace(/\bLAB_NAMESPACE\b/g, namespace);
+    if (kind === "console") {
+      text = text.split("\n").filter(function (l) { return l.startsWith("$ "); })
+        .map(function (l) { return l.slice(2); }).join("\n");
+    } else if (kind === "yaml") {
+      var end = "EOF";
+      while (text.split("\n").indexOf(end) !== -1) end += "_";
+      text = "kubectl apply -f - <<'" + end + "'\n" + text + "\n" + end;
+    }
+    return text ? text + "\n" : "";
+  }
+
+  function addRunButtons(root) {
+    if (!document.querySelector("[data-terminal]")) return;
+    root.querySelectorAll("[data-runnable] .code-block, .callout-try .code-block").forEach(function (block) {
+      var pre = block.querySelector("pre");
+      if (!pre || block.querySelector(".run-button") || !RUNNABLE[pre.dataset.lang]) return;
+      var yaml = RUNNABLE[pre.dataset.lang] === "yaml";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "run-button";
+      button.textContent = yaml ? "Apply" : "Run";
+      button.setAttribute("aria-label", yaml
+        ? "Apply this manifest in the terminal (kubectl apply)"
+        : "Run this in the terminal");
+      button.addEventListener("click", function () {
+        var text = commandText(pre);
+        if (!text) return;
+        document.dispatchEvent(new CustomEvent("tutor:terminal-run", { detail: { text: text } }));
+        announce(yaml ? "Manifest sent to the terminal" : "Command sent to the terminal");
+      });
+      block.appendChild(button);
+    });
+  }
+
   // The "Mark as done" form is swapped out by htmx together with its button.
   // Keep keyboard and screen reader users in place: focus the new button.
   var refocusDoneToggle = false;
@@ -72,6 +118,12 @@
     }
   });
 
-  document.addEventListener("DOMContentLoaded", function () { addCopyButtons(document); });
-  document.addEventListener("htmx:load", function (event) { addCopyButtons(event.target); });
+  document.addEventListener("DOMContentLoaded", function () {
+    addCopyButtons(document);
+    addRunButtons(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    addCopyButtons(event.target);
+    addRunButtons(event.target);
+  });
 })();

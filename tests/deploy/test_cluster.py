@@ -133,7 +133,7 @@ def test_the_manifests_are_accepted_and_their_pods_become_ready(cluster: Cluster
 
     def deployments_available() -> bool:
         found = objects(cluster, "deployments", namespace)
-        return len(found) == 4 and all(
+        return len(found) == 5 and all(
             d.get("status", {}).get("availableReplicas") == d["spec"]["replicas"] for d in found
         )
 
@@ -149,8 +149,8 @@ def test_the_manifests_are_accepted_and_their_pods_become_ready(cluster: Cluster
     )  # fmt: skip
     pods = objects(cluster, "pods", namespace)
     running = [p for p in pods if "job-name" not in p["metadata"].get("labels", {})]
-    # web 2, worker 2, beat 1, redis 1, postgres 1
-    assert len(running) == 7
+    # web 2, worker 2, the students' clusters' worker 1, beat 1, redis 1, postgres 1
+    assert len(running) == 8
     assert all(ready(p) for p in running), [p["metadata"]["name"] for p in running if not ready(p)]
     # Only web and worker Pods carry a token, of the ServiceAccount tutor.
     for pod in running:

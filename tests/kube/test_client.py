@@ -42,7 +42,7 @@ def test_untrusted_kubeconfigs_are_refused(config, reason):
 
 
 def test_an_inline_kubeconfig_on_the_allow_list_passes():
-    check_untrusted(kubeconfig(), context=None, allowed_hosts=["127.0.0.1"])
+    check_untrusted(kubeconfig(), context=None, allowed_hosts=["127.0.0.1:16443"])
 
 
 @pytest.mark.parametrize(

@@ -278,7 +278,7 @@ def student_cluster(url: str, tls: tuple[Path, Path]) -> Cluster:
     return Cluster.from_untrusted_kubeconfig(
         kubeconfig(url, **{"certificate-authority-data": ca}),
         context=None,
-        allowed_hosts=["127.0.0.1"],
+        allowed_hosts=[url.removeprefix("https://")],  # the test server's own port
     )
 
 

@@ -207,7 +207,8 @@ def live_stack(tmp_path_factory, cluster: Cluster, *, name: str) -> Iterator[Liv
         "TUTOR_LAB_LIVE_MIN_INTERVAL": "1",
         "TUTOR_LAB_LIVE_POLL_SECONDS": "2",
         "TUTOR_STUDENT_CLUSTERS": "1",
-        "TUTOR_STUDENT_CLUSTER_ALLOWED": "127.0.0.1",
+        # Allow-list entries carry a port (443 and 6443 without one): the API server's.
+        "TUTOR_STUDENT_CLUSTER_ALLOWED": urllib.parse.urlsplit(kube.server).netloc,
     }
     env.pop("REDIS_URL", None)
     env.pop("DATABASE_URL", None)
@@ -222,7 +223,9 @@ def live_stack(tmp_path_factory, cluster: Cluster, *, name: str) -> Iterator[Liv
     celery = str(VENV_BIN / "celery")
     stack.start("web", [str(VENV_BIN / "gunicorn"), "tutor.wsgi:application", "--bind", f"127.0.0.1:{port}",
                         "--workers", "2", "--threads", "4"])  # fmt: skip
+    # The grader also takes the students' clusters' queue (connection tests, their gradings).
     stack.start("grader", [celery, "-A", "tutor", "worker", "-n", "grader@%h", "--concurrency", "1",
+                           "-Q", "celery,student-clusters",
                            "--loglevel", "INFO", "--without-gossip", "--without-mingle"])  # fmt: skip
     stack.start("live", [celery, "-A", "tutor", "worker", "-Q", "live", "-P", "threads", "-c", "4",
                          "-n", "live@%h", "--loglevel", "INFO", "--without-gossip", "--without-mingle"])  # fmt: skip

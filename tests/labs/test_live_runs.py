@@ -186,7 +186,12 @@ def test_without_the_right_to_watch_it_looks_every_few_seconds(stack: LiveStack,
         browser = Browser(stack.url)
         browser.login("learner", stack.password)
         status, _, page = browser.post("/labs/my-cluster/", {"kubeconfig": yaml.safe_dump(config)})
-        assert status == 200 and "answered, Kubernetes v1." in page, page[:2000]
+        assert status == 200 and "testing the connection" in page, page[:2000]
+        deadline = time.monotonic() + 60  # a worker tests the connection; the page shows it
+        while "answered, Kubernetes v1." not in page and time.monotonic() < deadline:
+            time.sleep(0.5)
+            status, _, page = browser.get("/labs/my-cluster/")
+        assert "answered, Kubernetes v1." in page, page[:2000]
         browser.post(LIVE, htmx=True)
         # The first look opens the watches; the API server refuses them, and the run polls.
         body, _ = poll(

@@ -59,6 +59,7 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
     return {
         "labs:lab": {"slug": lab.slug},
         "labs:check": {"slug": lab.slug},
+        "labs:reset": {"slug": lab.slug},
         "labs:submission": {"slug": lab.slug, "pk": owned.submission.pk},
         "labs:live": {"slug": lab.slug},
         "labs:hint": {"slug": lab.slug, "check_id": (lab.checks or [{"id": "a-check"}])[0]["id"]},
@@ -79,6 +80,8 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "quizzes:finish": {"attempt_id": owned.open_attempt.pk},
         "quizzes:review": {"attempt_id": owned.finished_attempt.pk},
         "quizzes:validate": {"question_id": question.pk},
+        "review:answer": {"question_id": question.pk},
+        "review:answered": {"review_id": 1},
         "instructor:quiz": {"quiz_id": quiz.pk},
         "instructor:publish": {"quiz_id": quiz.pk},
         "instructor:export": {"quiz_id": quiz.pk},
@@ -90,6 +93,8 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "instructor:question_preview": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
         "instructor:question_publish": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
         "chapter": {"slug": chapter},
+        "objectives": {"slug": chapter},
+        "next_step": {"slug": chapter},
         "lessons:done": {"slug": chapter},
         "lessons:asset": {"slug": chapter, "name": "diagram.svg"},
     }

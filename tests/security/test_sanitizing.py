@@ -206,7 +206,7 @@ def test_pages_built_from_hostile_content_run_nothing(hostile_course, alice):  #
         "lab": client.get(lab.get_absolute_url()),
         "quiz": take,
         "review": client.get(reverse("quizzes:review", kwargs={"attempt_id": attempt.pk})),
-        "search": client.get(reverse("lessons:search"), {"q": "styled"}),
+        "search": client.get(reverse("search"), {"q": "styled"}),
         **{f"answer {i}": r for i, r in enumerate(answered)},
     }
     for name, response in pages.items():

@@ -123,3 +123,18 @@ def test_an_unreachable_shared_cache_costs_the_cache_not_the_page(alice, chapter
     client = Client()
     client.cookies["sessionid"] = "whatever"
     assert client.get(chapter.get_absolute_url()).status_code == 200
+
+
+def test_a_kept_page_and_its_policy_name_the_same_nonce(alice, chapter):
+    """The page's own styles (the terminal drawer's) still run when it comes from the cache."""
+    import re
+
+    client = signed_in(alice)
+    for _ in range(2):
+        client.get(chapter.get_absolute_url())
+    kept = client.get(chapter.get_absolute_url())
+    nonces = set(re.findall(r'nonce="([^"]+)"', kept.content.decode()))
+    assert nonces, "the page holds no nonce"
+    policy = kept["Content-Security-Policy"]
+    for nonce in nonces:
+        assert f"'nonce-{nonce}'" in policy

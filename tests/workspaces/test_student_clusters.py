@@ -8,6 +8,7 @@ for one namespace), which is what a school's students would upload.
 from __future__ import annotations
 
 import io
+import urllib.parse
 from collections.abc import Iterator
 
 import pytest
@@ -24,7 +25,7 @@ from tests.cluster.fixtures import Cluster
 from tests.workspaces.test_classroom import POD_READER
 from workspaces import classroom
 from workspaces.models import StudentCluster, StudentNamespace
-from workspaces.own_cluster import student_cluster_connect
+from workspaces.own_cluster import student_cluster_connect, student_cluster_test
 
 TOKEN = "s3cr3t-student-token-value"
 PAGE = "/labs/my-cluster/"
@@ -51,7 +52,8 @@ def kubeconfig(server: str = "https://127.0.0.1:1", namespace: str = "labs", **u
 @pytest.fixture
 def enabled(settings, db):  # type: ignore[no-untyped-def]
     settings.TUTOR_STUDENT_CLUSTERS = True
-    settings.TUTOR_STUDENT_CLUSTER_ALLOWED = ["127.0.0.1"]
+    # Entries carry a port (443 and 6443 without one): nothing listens on port 1.
+    settings.TUTOR_STUDENT_CLUSTER_ALLOWED = ["127.0.0.1:1"]
 
 
 def test_it_does_not_exist_unless_the_operator_enables_it(alice_client):
@@ -76,7 +78,7 @@ def test_visitors_are_sent_to_log_in(client, enabled):
         ({"kubeconfig": "   \n"}, "Choose a kubeconfig file or paste one."),
         ({"kubeconfig": "clusters: ["}, "not valid YAML"),
         ({"kubeconfig": "- just\n- a list\n"}, "no `clusters` list"),
-        ({"kubeconfig": "x" * 70_000}, "at most 65536 characters"),
+        ({"kubeconfig": "x" * 70_000}, "larger than 64 KiB"),
         ({"kubeconfig": kubeconfig(exec={"command": "/bin/sh"})}, "would run a program"),
         ({"kubeconfig": kubeconfig(tokenFile="/var/run/secrets/token")}, "would read a file"),
         ({"kubeconfig": kubeconfig(server="https://169.254.169.254")}, "link-local"),
@@ -123,6 +125,9 @@ def test_a_kubeconfig_is_kept_encrypted_and_never_shown_again(alice_client, alic
     )
     assert TOKEN not in saved.kubeconfig_encrypted
     assert TOKEN in crypto.decrypt(saved.kubeconfig_encrypted)
+    # A worker tests the connection (tests/workspaces/test_own_cluster_hostile.py); here, its code.
+    assert saved.test_pending
+    student_cluster_test(saved)
     assert saved.checked_at is not None and "https://127.0.0.1:1" in saved.problem
     page = alice_client.get(PAGE)
     html = page.content.decode()
@@ -159,7 +164,7 @@ def test_the_allow_list_is_checked_again_when_a_worker_connects(
 ):
     alice_client.post(PAGE, {"kubeconfig": kubeconfig()})
     saved = StudentCluster.objects.get(user=alice)
-    settings.TUTOR_STUDENT_CLUSTER_ALLOWED = ["k8s.school.edu"]
+    settings.TUTOR_STUDENT_CLUSTER_ALLOWED = ["k8s.school.edu:1"]
     with pytest.raises(Exception, match="not on the allow-list"):
         student_cluster_connect(saved)
     settings.TUTOR_STUDENT_CLUSTERS = False
@@ -197,10 +202,11 @@ def test_a_lab_is_graded_on_the_students_cluster_with_their_credentials(
         student.apply(POD_READER, issued.namespace)
     finally:
         student.close()
+    settings.TUTOR_STUDENT_CLUSTER_ALLOWED = [urllib.parse.urlsplit(issued.cluster_server).netloc]
     client = Client()
     client.force_login(alice)
     assert client.post(PAGE, {"kubeconfig": text}).status_code == 302
-    saved = StudentCluster.objects.get(user=alice)
+    saved = student_cluster_test(StudentCluster.objects.get(user=alice))
     assert saved.namespace == issued.namespace and saved.problem == "", saved.problem
     assert saved.kubernetes_version.startswith("v1.")
     lab = Lab.objects.get(slug="rbac-pod-reader")
@@ -224,7 +230,10 @@ def test_a_lab_is_graded_on_the_students_cluster_with_their_credentials(
 
 
 @pytest.mark.cluster
-def test_a_removed_own_cluster_fails_the_waiting_submission_clearly(issued, alice, enabled):
+def test_a_removed_own_cluster_fails_the_waiting_submission_clearly(
+    issued, alice, enabled, settings
+):
+    settings.TUTOR_STUDENT_CLUSTER_ALLOWED = [urllib.parse.urlsplit(issued.cluster_server).netloc]
     text = classroom.student_kubeconfig_text(student_namespace=issued)
     client = Client()
     client.force_login(alice)
