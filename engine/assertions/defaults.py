@@ -27,8 +27,10 @@ def with_defaults(obj: Any) -> Any:
     """A copy of the object as the API server would store it (for the fields rules compare)."""
     if not isinstance(obj, dict):
         return obj
-    obj = copy.deepcopy(obj)
     kind = obj.get("kind")
+    if not isinstance(kind, str):
+        return obj  # not an object the API server would take: nothing to default
+    obj = copy.deepcopy(obj)
     spec = obj.get("spec")
     if kind == "Service" and isinstance(spec, dict):
         _service(spec)
