@@ -504,6 +504,10 @@ _SYNTAX_ADVICE = (
         "its key."
     )),
     ("mapping keys are not allowed", "A `?` cannot start a key here. Remove it."),
+    ("exceeded maximum nesting depth", (
+        "The YAML is nested too deeply: past the reader's nesting depth, more levels of lists "
+        "and mappings inside each other than any manifest or course file needs."
+    )),
     ("did not find expected ',' or ']'", (
         "A list written in brackets is not closed. Add the missing `]`, or a comma between "
         "two items."
