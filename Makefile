@@ -80,7 +80,7 @@ bench-deps: test-deps
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy tutor classes labs quizzes exercises lessons workspaces accounts core engine kube cluster
+	$(VENV)/bin/mypy tutor lti classes exams labs quizzes exercises lessons workspaces accounts core engine kube cluster
 	$(VENV)/bin/lint-imports
 
 check: $(VENV)/.installed-dev

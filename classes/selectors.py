@@ -15,7 +15,14 @@ from django.db.models import Count, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from classes.models import Cohort, Membership, SubmissionRegrade
+from classes.models import (
+    Cohort,
+    ExamSchedule,
+    InstructorInvitation,
+    Membership,
+    SubmissionRegrade,
+)
+from exams.models import ExamAttempt
 from exercises.models import ExerciseAttempt
 from labs.models import HintRung, HintStep, LabSubmission, SubmissionStatus
 from quizzes.models import QuizAttempt
@@ -139,6 +146,34 @@ def cohort_namespaces(*, cohort: Cohort) -> list[tuple[Membership, StudentNamesp
         for ns in StudentNamespace.objects.filter(user_id__in=[m.user_id for m in members])
     }
     return [(m, rows.get(m.user_id)) for m in members]
+
+
+def cohort_invitations(*, cohort: Cohort, limit: int = 20) -> list[InstructorInvitation]:
+    return list(
+        InstructorInvitation.objects.filter(cohort=cohort).select_related(
+            "created_by", "accepted_by"
+        )[:limit]
+    )
+
+
+def cohort_exam_schedules(*, cohort: Cohort) -> list[ExamSchedule]:
+    return list(
+        ExamSchedule.objects.filter(cohort=cohort)
+        .select_related("exam")
+        .prefetch_related("extensions__user")
+    )
+
+
+def exam_attempt_get_for_cohort(*, cohort: Cohort, pk: int) -> ExamAttempt:
+    """An exam attempt by a student of this cohort; anything else, 404."""
+    attempt = (
+        ExamAttempt.objects.select_related("exam", "user")
+        .filter(pk=pk, user__memberships__cohort=cohort)
+        .first()
+    )
+    if attempt is None:
+        raise Http404("No such exam attempt in this class")
+    return attempt
 
 
 def lab_solutions_refusal(user: User) -> str | None:

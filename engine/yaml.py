@@ -470,6 +470,10 @@ _GENERIC_ADVICE = (
 
 # The start of each complaint the reader makes, and what to do about it.
 _SYNTAX_ADVICE = (
+    ("exceeded maximum nesting depth", (
+        f"The YAML is nested too deeply: past the reader's nesting depth (lists or mappings "
+        f"inside each other more than {MAX_DEPTH} levels), which no manifest or course file needs."
+    )),
     ("mapping values are not allowed", (
         "A colon here starts a key where none can start. Usually a space is missing after an "
         "earlier colon, a key is indented under a plain value, or a value that holds `: ` "
@@ -504,10 +508,6 @@ _SYNTAX_ADVICE = (
         "its key."
     )),
     ("mapping keys are not allowed", "A `?` cannot start a key here. Remove it."),
-    ("exceeded maximum nesting depth", (
-        "The YAML is nested too deeply: past the reader's nesting depth, more levels of lists "
-        "and mappings inside each other than any manifest or course file needs."
-    )),
     ("did not find expected ',' or ']'", (
         "A list written in brackets is not closed. Add the missing `]`, or a comma between "
         "two items."

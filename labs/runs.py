@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from engine.assertions import RuleResult
 from labs.models import LabSubmission, SubmissionStatus
+from labs.signals import submission_scored
 
 
 def claim(submission_id: int, *, worker: str) -> LabSubmission | None:
@@ -58,6 +59,9 @@ def finish(submission: LabSubmission, results: list[RuleResult]) -> None:
         finished_at=timezone.now(),
         error="",
         error_detail="",
+    )
+    submission_scored.send(
+        sender=LabSubmission, user_id=submission.user_id, lab_uuid=str(submission.lab.uuid)
     )
 
 

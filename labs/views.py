@@ -11,11 +11,12 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
+from core import policy
 from core.http import AuthenticatedHttpRequest
 from labs import checklist, hints, selectors
 from labs.live import live_seen, live_start
 from labs.models import Lab, LabSubmission, LiveCheck
-from labs.submissions import lab_submission_create
+from labs.submissions import SubmissionRefused, lab_submission_create
 from lessons.selectors import NextStep
 from workspaces import own_cluster, services, tutor_cluster
 from workspaces.reset import kinds_to_reset
@@ -104,6 +105,7 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "submission_rows": _submission_rows(lab, latest),
             "next_step": _next_step(request, lab, latest),
             "history": history,
+            **_rules_context(request, lab),
             **terminal_context(request),
         },
     )
@@ -196,7 +198,15 @@ def lab_check(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         if request.htmx:
             return HttpResponseClientRedirect(lab.get_absolute_url())
         return redirect(lab)
-    submission, _ = lab_submission_create(user=request.user, lab=lab, workspace=workspace)
+    try:
+        submission, _ = lab_submission_create(user=request.user, lab=lab, workspace=workspace)
+    except SubmissionRefused as exc:
+        if request.htmx:
+            return render(
+                request, "labs/lab.html#lab-result", {"lab": lab, "refusal": str(exc)}, status=403
+            )
+        messages.error(request, str(exc))
+        return redirect(lab)
     if request.htmx:
         return _submission_partial(request, lab, submission)
     return redirect(submission)
@@ -228,6 +238,7 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             "submission_rows": _submission_rows(lab, submission),
             "next_step": _next_step(request, lab, submission),
             "history": history,
+            **_rules_context(request, lab),
             **terminal_context(request),
         },
     )
@@ -245,9 +256,16 @@ def _submission_partial(request: HttpRequest, lab: Lab, submission: LabSubmissio
             "lab": lab,
             "submission": submission,
             "submission_rows": _submission_rows(lab, submission),
+            **_rules_context(request, lab),
             "next_step": _next_step(request, lab, submission),
         },
     )
+
+
+def _rules_context(request: HttpRequest, lab: Lab) -> dict[str, object]:
+    """A class's rules for this lab: what the page says, and how much feedback it shows."""
+    rules = policy.rules_for(request.user, "lab", str(lab.uuid))
+    return {"rules": rules, "feedback_level": rules.feedback() if rules else "solutions"}
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -16,6 +16,7 @@ from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import policy
 from engine.content.errors import ContentError
 from lessons.models import Chapter
 from quizzes import spacing
@@ -41,6 +42,7 @@ from quizzes.models import (
 from quizzes.scoring import score
 from quizzes.selectors import refreshers
 from quizzes.shuffle import choice_order
+from quizzes.signals import attempt_finished
 
 
 class QuizError(Exception):
@@ -69,6 +71,12 @@ class NoQuestions(QuizError):
     status = 409
 
 
+class AttemptRefused(QuizError):
+    """A class's rules refuse a new attempt: past the due date, or no attempts left."""
+
+    status = 403
+
+
 class NotDueForReview(QuizError):
     status = 409
 
@@ -95,6 +103,12 @@ def quiz_attempt_start(
         current = QuizAttempt.objects.filter(user=user, quiz=quiz, finished_at__isnull=True).first()
         if current is not None:
             return current, True
+        rules = policy.rules_for(user, "quiz", str(quiz.uuid))
+        if rules is not None:
+            used = QuizAttempt.objects.filter(user=user, quiz=quiz).count()
+            refusal = rules.refusal(attempts_used=used)
+            if refusal:
+                raise AttemptRefused(refusal)
         question_ids, orders = draw(quiz, rng or random.SystemRandom())
         if not question_ids:
             raise NoQuestions("This quiz has no published questions yet.")
@@ -170,6 +184,9 @@ def quiz_attempt_finish(*, attempt: QuizAttempt) -> QuizAttempt:
         )
         locked.finished_at = timezone.now()
         locked.save(update_fields=["max_score", "score", "passed", "finished_at"])
+    attempt_finished.send(
+        sender=QuizAttempt, user_id=locked.user_id, quiz_uuid=str(locked.quiz.uuid)
+    )
     return locked
 
 

@@ -52,7 +52,10 @@ INSTALLED_APPS = [
     "exercises",
     "workspaces",
     "labs",
+    "exams",
     "classes",
+    "lti_tool",
+    "lti",
     "axes",
 ]
 
@@ -76,6 +79,8 @@ MIDDLEWARE = [
     "accounts.login_throttle.KnownBrowserMiddleware",
     # Counts as-you-type manifest checks per client, before their body is read.
     "accounts.rate_limit.ManifestCheckLimitMiddleware",
+    # Dates in the viewer's own time zone (accounts.models.Preferences).
+    "accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -356,6 +361,16 @@ CELERY_TASK_ROUTES = {"labs.tasks.watch_lab": {"queue": "live"}}
 CELERY_BEAT_SCHEDULE = {
     "reap-lab-submissions": {
         "task": "labs.tasks.reap_submissions",
+        "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
+    },
+    # Exams: hand in those whose time ran out, grade again those whose worker died.
+    "reap-exam-attempts": {
+        "task": "exams.tasks.reap_attempts",
+        "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
+    },
+    # Scores for the LMS whose message was lost or whose worker died are sent again.
+    "send-due-lms-scores": {
+        "task": "lti.tasks.send_due_scores",
         "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
     },
 }

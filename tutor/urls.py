@@ -27,16 +27,20 @@ urlpatterns = [
         auth_views.PasswordChangeDoneView.as_view(),
         name="password_change_done",
     ),
+    path("accounts/", include("accounts.urls")),
     path("admin/", admin.site.urls),
     # Before labs: workspaces owns labs/my-cluster/, which labs/<slug>/ would also match.
     path("", include("workspaces.urls")),
     path("", include("labs.urls")),
     path("", include("exercises.urls")),
     path("quizzes/", include("quizzes.urls")),
+    path("exams/", include("exams.urls")),
     path("review/", include("quizzes.spaced_urls")),
     path("instructor/quizzes/", include("quizzes.instructor_urls")),
     path("classes/", include("classes.urls")),
     path("instructor/classes/", include("classes.instructor_urls")),
+    path("instructor/classes/", include("lti.instructor_urls")),
+    path("lti/", include("lti.urls")),
     path("", include("lessons.urls")),
 ]
 

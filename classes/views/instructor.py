@@ -23,8 +23,19 @@ from django_htmx.http import HttpResponseStopPolling
 
 from accounts.permissions import instructor_required
 from classes import selectors, services
-from classes.forms import CohortForm, ExpiryForm, InstructorForm, LabRegradeForm, QuotaForm
+from classes.forms import (
+    CohortForm,
+    ExamScheduleForm,
+    ExpiryForm,
+    ExtensionForm,
+    InstructorForm,
+    LabRegradeForm,
+    PolicyForm,
+    QuotaForm,
+)
 from classes.gradebook import gradebook_csv, gradebook_for, gradebook_json
+from classes.live import checks_grid, live_board
+from classes.live import student_timeline as timeline_for
 from classes.models import Cohort
 from core.http import AuthenticatedHttpRequest
 from labs.models import LabSubmission
@@ -33,6 +44,8 @@ from workspaces.models import NamespaceRun
 from workspaces.terminal.consumer import watch_ticket
 from workspaces.terminal.page import watch_context
 from workspaces.tutor_cluster import classroom_mode
+
+LIVE_POLL_SECONDS = 5
 
 
 def _cohort(request: AuthenticatedHttpRequest, pk: int) -> Cohort:
@@ -91,6 +104,12 @@ def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "join_url": request.build_absolute_uri(
                 f"{reverse('classes:mine')}?code={cohort.join_code_display}"
             ),
+            "invitations": selectors.cohort_invitations(cohort=cohort),
+            "invitation_days": services.INVITATION_DAYS,
+            "policies": cohort.policies.all(),
+            "exam_schedules": selectors.cohort_exam_schedules(cohort=cohort),
+            "exam_form": ExamScheduleForm(),
+            "policy_form": _policy_form(),
         },
     )
 
@@ -439,3 +458,189 @@ def lab_regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         f"class, {run.changed} regraded from their evidence (the others would not change).",
     )
     return redirect(cohort)
+
+
+@require_POST
+@instructor_required
+def invitation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A co-teacher invitation: its link is shown on this one page, once."""
+    cohort = _cohort(request, pk)
+    try:
+        invitation, token = services.invitation_create(cohort=cohort, by=request.user)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+        return redirect(cohort)
+    link = request.build_absolute_uri(reverse("classes:invitation", kwargs={"token": token}))
+    response = render(
+        request,
+        "classes/instructor/invitation.html",
+        {"cohort": cohort, "invitation": invitation, "link": link},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@instructor_required
+def invitation_revoke(
+    request: AuthenticatedHttpRequest, pk: int, invitation_id: int
+) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    try:
+        services.invitation_revoke(cohort=cohort, invitation_id=invitation_id)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The invitation no longer works.")
+    return redirect(f"{cohort.get_absolute_url()}#invitations")
+
+
+def _policy_form(data: Any = None, **kwargs: Any) -> PolicyForm:
+    items = [(f"{kind}:{uuid}", title) for kind, uuid, title in services.policy_items()]
+    return PolicyForm(data, items=items, **kwargs)
+
+
+@require_POST
+@instructor_required
+def policy_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Set (or change) the class's rules for one quiz or lab."""
+    cohort = _cohort(request, pk)
+    form = _policy_form(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[f].label if f in form.fields else ''}: {' '.join(str(m) for m in e)}"
+            for f, e in form.errors.items()
+        )
+        messages.error(request, f"Rules not saved. {problems}")
+        return redirect(f"{cohort.get_absolute_url()}#rules")
+    kind, _, item_uuid = form.cleaned_data["item"].partition(":")
+    title = dict(form.fields["item"].choices).get(form.cleaned_data["item"], "")  # type: ignore[attr-defined]
+    services.policy_set(
+        cohort=cohort, kind=kind, item_uuid=item_uuid, title=str(title),
+        due_at=form.cleaned_data["due_at"], late=form.cleaned_data["late"],
+        penalty_percent=form.cleaned_data["penalty_percent"] or 0,
+        max_attempts=form.cleaned_data["max_attempts"],
+        feedback_before_due=form.cleaned_data["feedback_before_due"],
+        feedback_after_due=form.cleaned_data["feedback_after_due"],
+    )  # fmt: skip
+    messages.success(request, f"Rules saved for {title}.")
+    return redirect(f"{cohort.get_absolute_url()}#rules")
+
+
+@require_POST
+@instructor_required
+def policy_delete(request: AuthenticatedHttpRequest, pk: int, policy_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    try:
+        services.policy_delete(cohort=cohort, policy_id=policy_id)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Rules removed: that work has no due date or limit any more.")
+    return redirect(f"{cohort.get_absolute_url()}#rules")
+
+
+@require_safe
+@instructor_required
+def live(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The class right now: the board polls itself (htmx) every few seconds."""
+    cohort = _cohort(request, pk)
+    board = live_board(cohort=cohort)
+    lab = next((lab for lab in board.labs if lab.slug == request.GET.get("lab")), None)
+    context = {
+        "cohort": cohort,
+        "board": board,
+        "lab": lab,
+        "grid": checks_grid(cohort=cohort, lab=lab) if lab else [],
+        "poll_seconds": LIVE_POLL_SECONDS,
+    }
+    if request.htmx:
+        return render(request, "classes/instructor/live.html#live-board", context)
+    return render(request, "classes/instructor/live.html", context)
+
+
+@require_safe
+@instructor_required
+def student_timeline(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    membership = selectors.member_get(cohort=cohort, user_id=user_id)
+    return render(
+        request,
+        "classes/instructor/timeline.html",
+        {
+            "cohort": cohort,
+            "student": membership.user,
+            "entries": timeline_for(cohort=cohort, user=membership.user),
+        },
+    )
+
+
+@require_POST
+@instructor_required
+def exam_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = ExamScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Exam not scheduled: " + "; ".join(
+            " ".join(str(m) for m in e) for e in form.errors.values()))  # fmt: skip
+        return redirect(f"{cohort.get_absolute_url()}#exams")
+    data = form.cleaned_data
+    try:
+        services.exam_schedule_set(
+            cohort=cohort, exam=data["exam"], opens_at=data["opens_at"],
+            closes_at=data["closes_at"], duration_minutes=data["duration_minutes"],
+            max_attempts=data["max_attempts"], show_solutions=data["show_solutions"],
+        )  # fmt: skip
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{data['exam'].title} is scheduled for this class.")
+    return redirect(f"{cohort.get_absolute_url()}#exams")
+
+
+@require_POST
+@instructor_required
+def exam_unschedule(request: AuthenticatedHttpRequest, pk: int, schedule_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    try:
+        services.exam_schedule_delete(cohort=cohort, schedule_id=schedule_id)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The exam is no longer scheduled (attempts stay).")
+    return redirect(f"{cohort.get_absolute_url()}#exams")
+
+
+@require_POST
+@instructor_required
+def exam_extension(request: AuthenticatedHttpRequest, pk: int, schedule_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the extra minutes, from 0 to 480.")
+        return redirect(f"{cohort.get_absolute_url()}#exams")
+    try:
+        services.exam_extension_set(
+            cohort=cohort, schedule_id=schedule_id, user_id=form.cleaned_data["user"],
+            extra_minutes=form.cleaned_data["extra_minutes"],
+        )  # fmt: skip
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Extension saved; an attempt in progress got the time at once.")
+    return redirect(f"{cohort.get_absolute_url()}#exams")
+
+
+@require_safe
+@instructor_required
+def exam_attempt_detail(
+    request: AuthenticatedHttpRequest, pk: int, attempt_id: int
+) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    attempt = selectors.exam_attempt_get_for_cohort(cohort=cohort, pk=attempt_id)
+    return render(
+        request,
+        "classes/instructor/exam_attempt.html",
+        {"cohort": cohort, "attempt": attempt, "exam": attempt.exam,
+         "review": [{"task": t, "result": attempt.results.get(t["id"], {})} for t in attempt.exam.tasks]},
+    )  # fmt: skip

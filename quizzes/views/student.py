@@ -9,11 +9,12 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from core import policy
 from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, body_too_large
 from engine.grading.exercise import grade_manifest
 from engine.manifests import DEFAULT_VERSION
 from quizzes import selectors, services
-from quizzes.models import Question, QuizAttempt
+from quizzes.models import Question, Quiz, QuizAttempt
 from quizzes.selectors import ShownQuestion
 
 
@@ -37,6 +38,7 @@ def quiz_detail(request: HttpRequest, quiz_id: int) -> HttpResponse:
         "quizzes/quiz.html",
         {
             "quiz": quiz,
+            **_rules(request, quiz),
             "summary": summary if summary and summary.quiz.pk == quiz.pk else None,
             "attempts": selectors.finished_attempts(user=request.user, quiz=quiz),
         },
@@ -76,6 +78,7 @@ def attempt_take(request: AuthenticatedHttpRequest, attempt_id: int) -> HttpResp
         {
             "attempt": attempt,
             "quiz": attempt.quiz,
+            **_rules(request, attempt.quiz),
             "shown": shown,
             "progress": shown,
             "visible": [shown[current - 1]] if one_at_a_time and shown else shown,
@@ -114,6 +117,7 @@ def attempt_answer(
             {
                 "attempt": attempt,
                 "quiz": attempt.quiz,
+                **_rules(request, attempt.quiz),
                 "s": selectors.show_question(attempt, question, number, response),
                 "progress": progress,
                 "current": number,
@@ -175,6 +179,7 @@ def attempt_review(request: AuthenticatedHttpRequest, attempt_id: int) -> HttpRe
         {
             "attempt": attempt,
             "quiz": attempt.quiz,
+            **_rules(request, attempt.quiz),
             "shown": shown,
             "best": best.get(attempt.quiz_id),
             "unanswered": sum(1 for s in shown if not s.answered),
@@ -221,3 +226,9 @@ def _refused(
         {"message": error.message, "attempt": attempt},
         status=error.status,
     )
+
+
+def _rules(request: HttpRequest, quiz: Quiz) -> dict[str, object]:
+    """A class's rules for this quiz: what the page says, and how much feedback it shows."""
+    rules = policy.rules_for(request.user, "quiz", str(quiz.uuid))
+    return {"rules": rules, "feedback_level": rules.feedback() if rules else "solutions"}

@@ -6,7 +6,7 @@
 // the page works the same without JavaScript. No eval, no inline scripts or styles.
 //
 // Textarea attributes (all optional except data-editor):
-//   data-validate-url      POST endpoint: form field `manifest`, answers
+//   data-validate-url      POST endpoint: form field `manifest` (or data-validate-field), answers
 //                          {"valid": bool, "findings": [{severity, code, path, line, column, message}]}
 //   data-findings          id of the element that receives the <ol> of findings
 //   data-status            id of the element that receives the status text
@@ -14,6 +14,10 @@
 //   data-initial-findings  id of a <script type="application/json"> with findings to show at load
 //   data-csrf              CSRF token, used when there is no `csrftoken` cookie
 //   data-csp-nonce         CSP nonce for CodeMirror's <style> elements (see scriptNonce)
+//   data-validate-field    the name of the form field the text is sent in (default `manifest`)
+//
+// The textarea gets an "input" event whenever the editor changes it, so that htmx triggers
+// on it (a live preview) work as they do on a plain textarea.
 //
 // window.TutorEditor.showFindings(textareaId, findings) shows findings from elsewhere
 // (e.g. rendered by the server after a submit); window.TutorEditor.get(textareaId) returns
@@ -237,7 +241,7 @@
     entry.controller = controller;
     setStatus(entry, "Checking\u2026", "checking");
     var body = new URLSearchParams();
-    body.set("manifest", entry.adapter.getText());
+    body.set(entry.textarea.dataset.validateField || "manifest", entry.adapter.getText());
     var stale = function () { return seq !== entry.seq; };
     fetch(entry.textarea.dataset.validateUrl, {
       method: "POST",
@@ -410,6 +414,7 @@
       CM.EditorView.updateListener.of(function (update) {
         if (!update.docChanged) return;
         textarea.value = update.state.doc.toString();
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
         scheduleValidation(entry);
       })
     ];

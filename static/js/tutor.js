@@ -49,6 +49,44 @@
     });
   }
 
+  // <button data-copy="#id">: copies the text of that element (a join code, a link). The
+  // button is hidden until this script shows it, since it needs the clipboard API.
+  function addCopyTargets(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (button.dataset.copyReady || !navigator.clipboard) return;
+      button.dataset.copyReady = "1";
+      button.hidden = false;
+      var label = button.textContent;
+      button.addEventListener("click", function () {
+        var target = document.querySelector(button.dataset.copy);
+        if (!target) return;
+        var text = (target.value !== undefined ? target.value : target.textContent).trim();
+        navigator.clipboard.writeText(text).then(function () {
+          button.textContent = "Copied";
+          announce("Copied: " + text);
+          setTimeout(function () { button.textContent = label; }, 1500);
+        }, function () {
+          button.textContent = "Press Ctrl+C";
+          announce("Could not copy: select the text and press Ctrl+C");
+        });
+      });
+    });
+  }
+
+  // The time zone page: offer the browser's own zone.
+  function offerBrowserZone() {
+    var box = document.querySelector("[data-browser-time-zone]");
+    var select = document.getElementById("id_time_zone");
+    var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!box || !select || !zone || !select.querySelector('option[value="' + zone + '"]')) return;
+    box.querySelector("[data-zone]").textContent = zone;
+    box.hidden = false;
+    box.querySelector("button").addEventListener("click", function () {
+      select.value = zone;
+      select.focus();
+    });
+  }
+
   // "Run" beside the commands of a lab, and of a chapter's "Try it" boxes, when the page
   // has a browser terminal (static/js/terminal.js types them into it). A YAML block
   // becomes "Apply": `kubectl apply -f -` with the manifest as a here-document.
@@ -120,10 +158,13 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     addCopyButtons(document);
+    addCopyTargets(document);
+    offerBrowserZone();
     addRunButtons(document);
   });
   document.addEventListener("htmx:load", function (event) {
     addCopyButtons(event.target);
+    addCopyTargets(event.target);
     addRunButtons(event.target);
   });
 })();

@@ -46,7 +46,7 @@ BOMB = "a: &a [x, x, x, x, x, x, x, x, x]\n" + "".join(
 )
 
 HOSTILE = [
-    ("[" * 5000 + "]" * 5000, "nesting depth"),
+    ("[" * 5000 + "]" * 5000, "nested too deeply"),
     ("clusters: [" * 60 + "]" * 60, "not valid YAML"),
     ("clusters: []\ncurrent-context: " + "9" * 5000 + "\n", "too long"),
     ("clusters: []\nx: 0x" + "f" * 4000 + "\n", "too long"),

@@ -30,13 +30,14 @@ from typing import Protocol
 import yaml
 from asgiref.sync import sync_to_async
 from django.conf import settings
+from django.contrib.auth.models import User
 
 from cluster.cluster import kubectl_binary
 from kube import Cluster, KubeError
 from kube import config as kube_config
 from kube.exec import ExecStream, open_exec
 from kube.kubeconfig import context_parts
-from workspaces import tutor_cluster
+from workspaces import resolve, tutor_cluster
 from workspaces.models import TerminalSession
 from workspaces.terminal import toolbox
 
@@ -79,7 +80,10 @@ def backend_for(*, user_id: int, client_address: str) -> Backend:
             "In local mode the terminal is a shell on the tutor's own machine: it opens only in "
             "a browser on that machine (http://127.0.0.1)."
         )
-    return LocalBackend(namespace=settings.TUTOR_LAB_NAMESPACE)
+    # During an exam, the shell's kubectl points at the exam's namespace.
+    current = resolve.workspace_now(User.objects.get(pk=user_id))
+    namespace = current.namespace if current is not None else settings.TUTOR_LAB_NAMESPACE
+    return LocalBackend(namespace=namespace)
 
 
 def is_loopback(address: str) -> bool:

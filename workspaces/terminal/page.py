@@ -9,7 +9,7 @@ from django.http import HttpRequest
 
 from accounts.login_throttle import client_ip
 from workspaces import tutor_cluster
-from workspaces.resolve import Where, workspace_for
+from workspaces.resolve import Where, workspace_now
 from workspaces.terminal.backends import is_loopback
 
 URL = "/ws/terminal/"
@@ -29,7 +29,8 @@ def terminal_context(request: HttpRequest, *, lazy: bool = False) -> dict[str, A
     }
     if not settings.TUTOR_TERMINAL or not request.user.is_authenticated:
         return {"terminal": info}
-    workspace = workspace_for(request.user)
+    # During an exam, its namespace (workspaces.resolve.workspace_now).
+    workspace = workspace_now(request.user)
     if workspace is not None and workspace.where == Where.OWN:
         info["problem"] = (
             "Your labs are checked on your own cluster: use kubectl in a terminal on your "
