@@ -622,6 +622,20 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                 )
             )
         names.add(name)
+    external = spec.get("externalName")
+    if service_type == "ExternalName" and isinstance(external, str) and external:
+        host = external.removesuffix(".")
+        if len(host) > 253 or not DNS_SUBDOMAIN.match(host):
+            out.append(
+                doc.finding(
+                    "error",
+                    "invalid-value",
+                    ("spec", "externalName"),
+                    f'`externalName` "{shown(external)}" must be a DNS name such as '
+                    "`db.example.com`: lowercase letters, digits, `-` and `.`, with no "
+                    "`https://`, port or path.",
+                )
+            )
     if service_type == "ExternalName" and not spec.get("externalName"):
         out.append(
             doc.finding(

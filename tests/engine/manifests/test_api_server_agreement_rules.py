@@ -165,3 +165,16 @@ def test_volumes_need_access_modes_and_a_size():
     assert [c for _, c, _ in found(pv)] == ["missing-field", "missing-field"]
     done = pv + "  accessModes: [ReadWriteOnce]\n  capacity:\n    storage: 1Gi\n"
     assert validate_text(done).valid
+
+
+def test_an_external_name_must_be_a_dns_name():
+    service = (
+        "apiVersion: v1\nkind: Service\nmetadata:\n  name: db\nspec:\n  type: ExternalName\n"
+        "  externalName: db.example.com.\n"
+    )
+    assert validate_text(service).valid
+    [finding] = validate_text(
+        service.replace("db.example.com.", "https://db.example.com")
+    ).all_findings
+    assert (finding.code, finding.line) == ("invalid-value", 7)
+    assert "https://" in finding.message
