@@ -9,7 +9,7 @@ export TUTOR_CACHE_DIR ?= $(HOME)/.cache/lfs158-tutor
 
 .DEFAULT_GOAL := help
 .PHONY: help run setup test test-deps bench-deps lint check pytest cluster-up cluster-down \
-        cluster-status bench clean lock hostile
+        cluster-status bench clean lock hostile editor-bundle
 
 help:
 	@echo "make run          serve the tutor on http://127.0.0.1:$(PORT) with a Celery worker"
@@ -18,6 +18,7 @@ help:
 	@echo "make cluster-down stop it and remove its state"
 	@echo "make bench        run the benchmarks"
 	@echo "make hostile      the hostile-input suite alone (also part of make test)"
+	@echo "make editor-bundle rebuild static/vendor/codemirror-*.bundle.min.js from its npm lockfile"
 
 # The virtual environment, from the lock files (exact versions, checked hashes),
 # reinstalled whenever they change. `make lock` rewrites them from pyproject.toml.
@@ -120,6 +121,11 @@ hostile: $(VENV)/.installed-dev
 bench: $(VENV)/.installed-dev bench-deps
 	bash cluster/build.sh
 	$(PY) -m bench
+
+# The editor's CodeMirror bundle, from static/vendor/codemirror/package-lock.json (npm ci in a
+# temp dir, esbuild, no install scripts). The built file is committed: `make run` needs no node.
+editor-bundle:
+	bash static/vendor/codemirror/build.sh
 
 clean:
 	rm -rf var .pytest_cache .ruff_cache .mypy_cache

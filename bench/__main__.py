@@ -7,6 +7,7 @@ import sys
 from bench import (
     chapter_pages,
     classroom,
+    editor,
     labs,
     live,
     manifests,
@@ -20,6 +21,7 @@ def main() -> int:
     ok = chapter_pages.run()
     ok = quiz_answers.run() and ok
     ok = manifests.run() and ok
+    ok = editor.run() and ok
     ok = validator_load.run() and ok
     ok = labs.run() and ok
     ok = live.run() and ok

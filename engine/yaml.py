@@ -72,6 +72,8 @@ class YamlDocument:
     # 1-based (line, column) of each value; for a mapping key, of the key itself.
     positions: Positions = field(default_factory=dict)
     start: tuple[int, int] = (1, 1)
+    # With ``keep_last_duplicate``: each key that appeared again (the later one was kept).
+    duplicates: list[YamlProblem] = field(default_factory=list)
 
 
 @dataclass
@@ -100,8 +102,13 @@ def load_stream(
     max_bytes: int = DEFAULT_MAX_BYTES,
     max_nodes: int = DEFAULT_MAX_NODES,
     max_documents: int | None = None,
+    keep_last_duplicate: bool = False,
 ) -> YamlStream:
     """Every document of a ``---``-separated text; empty documents are skipped.
+
+    A key that appears twice in one mapping refuses its document, unless
+    ``keep_last_duplicate``: then the later value is kept, as kubectl does, and
+    the document's ``duplicates`` say where each repeated key was.
 
     With ``max_documents``, reading stops at the first document past that many
     (``more_at`` says where it starts): the rest of the text is not even parsed.
@@ -131,7 +138,14 @@ def load_stream(
             _check_budget(node, max_nodes)
             document = YamlDocument(index=index, data=None, start=_mark(node))
             try:
-                document.data = _build(node, (), document.positions, budget, 0)
+                document.data = _build(
+                    node,
+                    (),
+                    document.positions,
+                    budget,
+                    0,
+                    document.duplicates if keep_last_duplicate else None,
+                )
             except YamlProblem as problem:
                 if problem.code == "too-many-nodes":
                     raise
@@ -310,7 +324,14 @@ def _is_empty(node: yaml.Node) -> bool:
     return isinstance(node, yaml.ScalarNode) and node.tag.endswith(":null") and not node.value
 
 
-def _build(node: yaml.Node, path: Path, positions: Positions, budget: list[int], depth: int) -> Any:
+def _build(
+    node: yaml.Node,
+    path: Path,
+    positions: Positions,
+    budget: list[int],
+    depth: int,
+    duplicates: list[YamlProblem] | None = None,
+) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
         raise YamlProblem("too-many-nodes", "The YAML expands to too many values.")
@@ -334,17 +355,27 @@ def _build(node: yaml.Node, path: Path, positions: Positions, budget: list[int],
             key = key_node.value
             if "\x00" in key:
                 raise _nul(key_node)
+            child = (*path, key)
             if key in mapping:
-                raise _problem(
+                problem = _problem(
                     "duplicate-key",
                     f"`{key}` appears twice in the same mapping; the second one would silently "
                     "replace the first. Keep one.",
                     key_node,
                     key,
                 )
-            child = (*path, key)
+                if duplicates is None:
+                    raise problem
+                first_line = positions[child][0]
+                problem.message = (
+                    f"`{key}` appears twice in the same mapping (first on line {first_line}): "
+                    "kubectl keeps only this last one and silently drops the first. Keep one."
+                )
+                duplicates.append(problem)
+                for stale in [p for p in positions if p[: len(child)] == child]:
+                    del positions[stale]
             positions[child] = _mark(key_node)
-            mapping[key] = _build(value_node, child, positions, budget, depth + 1)
+            mapping[key] = _build(value_node, child, positions, budget, depth + 1, duplicates)
         return mapping
     if isinstance(node, yaml.SequenceNode):
         if node.tag != _SEQ:
@@ -353,7 +384,7 @@ def _build(node: yaml.Node, path: Path, positions: Positions, budget: list[int],
         for index, item in enumerate(node.value):
             child = (*path, index)
             positions[child] = _mark(item)
-            items.append(_build(item, child, positions, budget, depth + 1))
+            items.append(_build(item, child, positions, budget, depth + 1, duplicates))
         return items
     raise _unsafe(node)
 

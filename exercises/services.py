@@ -8,13 +8,21 @@ from django.db.models import F
 from django.utils import timezone
 
 from engine.grading.exercise import ExerciseOutcome, grade_manifest
+from engine.manifests import SUPPORTED_VERSIONS
 from exercises.models import Exercise, ExerciseAttempt, ExerciseProgress
 
 
-def exercise_check(*, exercise: Exercise, manifest: str) -> ExerciseOutcome:
-    return grade_manifest(
-        manifest, rules=exercise.compiled_rules(), kubernetes_version=exercise.kubernetes_version
+def exercise_check(
+    *, exercise: Exercise, manifest: str, kubernetes_version: str | None = None
+) -> ExerciseOutcome:
+    """Check a manifest; ``kubernetes_version`` (the editor's version selector) overrides the
+    exercise's own when it is one the validator supports."""
+    version = (
+        kubernetes_version
+        if kubernetes_version in SUPPORTED_VERSIONS
+        else exercise.kubernetes_version
     )
+    return grade_manifest(manifest, rules=exercise.compiled_rules(), kubernetes_version=version)
 
 
 @transaction.atomic

@@ -71,7 +71,11 @@ def exercise_validate(request: HttpRequest, chapter: str, slug: str) -> JsonResp
         manifest = request.POST.get("manifest", "")
     except RequestDataTooBig:
         return body_too_large()
-    outcome = services.exercise_check(exercise=exercise, manifest=manifest)
+    outcome = services.exercise_check(
+        exercise=exercise,
+        manifest=manifest,
+        kubernetes_version=request.POST.get("kubernetes_version"),
+    )
     return JsonResponse(
         {
             "valid": outcome.valid,

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
@@ -145,3 +146,32 @@ def after_chapter(*, chapter: Chapter, user: AnyUser) -> NextStep:
     if following is None:
         return NextStep("end", "", reverse("home"))
     return NextStep("chapter", following.title, following.get_absolute_url(), following.number)
+
+
+# A field name as the chapters write it in their manifests and prose: `replicas:`.
+_FIELD_IN_TEXT = re.compile(r"\b([a-z][A-Za-z]{2,}):")
+FIELD_LINKS_CACHE_KEY = "lessons:field-links"
+
+
+def field_links() -> dict[str, tuple[str, str]]:
+    """Field name -> (URL, title) of the first chapter section that writes it.
+
+    What the editor's hover links to ("taught in ..."). Cached for a few minutes:
+    the chapters change only when content is loaded.
+    """
+    cached = cache.get(FIELD_LINKS_CACHE_KEY)
+    if cached is not None:
+        return dict(cached)
+    links: dict[str, tuple[str, str]] = {}
+    sections = (
+        ChapterSection.objects.filter(chapter__is_published=True)
+        .select_related("chapter")
+        .order_by("chapter__number", "position")
+    )
+    for section in sections:
+        for name in _FIELD_IN_TEXT.findall(section.text):
+            if name not in links:
+                title = f"Chapter {section.chapter.number}: {section.title}"
+                links[name] = (section.get_absolute_url(), title)
+    cache.set(FIELD_LINKS_CACHE_KEY, links, 300)
+    return links

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from lessons import views
+from lessons import editor_views, views
 
 app_name = "lessons"
 
@@ -9,4 +9,7 @@ app_name = "lessons"
 urlpatterns = [
     path("chapters/<slug:slug>/done/", views.chapter_done, name="done"),
     path("chapters/<slug:slug>/assets/<str:name>", views.chapter_asset, name="asset"),
+    path("editor/complete", editor_views.editor_complete, name="editor-complete"),
+    path("editor/hover", editor_views.editor_hover, name="editor-hover"),
+    path("editor/version", editor_views.editor_version, name="editor-version"),
 ]

@@ -380,6 +380,9 @@ CELERY_BEAT_SCHEDULE = {
 # signed in; 0 turns the limit off). Typing sends one check per pause.
 TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS = env_int("TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS", 120)
 TUTOR_VALIDATE_PER_MINUTE_USER = env_int("TUTOR_VALIDATE_PER_MINUTE_USER", 60)
+# The editor's completion and hover (/editor/complete, /editor/hover): one request per
+# typed word or pointer rest, so a larger budget per client a minute (0: no limit).
+TUTOR_EDITOR_HELP_PER_MINUTE = env_int("TUTOR_EDITOR_HELP_PER_MINUTE", 600)
 # Form bodies larger than this are refused before they are read (a manifest is at
 # most 256 KiB, a pasted quiz question or bank at most 512 KiB).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024

@@ -24,6 +24,9 @@ CODES = {
     "removed-api": "an apiVersion removed in the chosen Kubernetes version",
     "deprecated-api": "an apiVersion deprecated in the chosen Kubernetes version",
     "unknown-field": "a field the object's schema does not have",
+    "misplaced-key": "a key at the top level that belongs under metadata or spec (lost indentation)",
+    "unknown-resource": "a resource name in requests, limits or a LimitRange the API server refuses",
+    "generate-name": "generateName without name, which kubectl apply refuses",
     "missing-field": "a required field is missing",
     "wrong-type": "a value of the wrong type",
     "invalid-value": "a value the API server refuses",
@@ -49,9 +52,17 @@ class Finding:
     line: int  # 1-based, in the source file
     column: int  # 1-based
     message: str
+    # Quick fixes (engine/manifests/fixes.py): {"title", "edits": [{line, column, end_line,
+    # end_column, text}]}. Not part of a finding's identity; listed only when there are some.
+    fixes: tuple[dict[str, Any], ...] = field(default=(), compare=False)
 
     def as_dict(self) -> dict[str, Any]:
-        return asdict(self)
+        data = asdict(self)
+        if self.fixes:
+            data["fixes"] = list(data["fixes"])
+        else:
+            del data["fixes"]
+        return data
 
 
 # What a message quotes from the manifest is cut to this many characters: a

@@ -32,7 +32,11 @@ def parse_manifests(
 ) -> ParseResult:
     result = ParseResult()
     stream = load_stream(
-        text, max_bytes=max_bytes, max_nodes=max_nodes, max_documents=max_documents
+        text,
+        max_bytes=max_bytes,
+        max_nodes=max_nodes,
+        max_documents=max_documents,
+        keep_last_duplicate=True,
     )
     result.more_at = stream.more_at
     for problem in stream.problems:
@@ -40,6 +44,12 @@ def parse_manifests(
             Finding("error", problem.code, "", problem.line, problem.column, problem.message)
         )
     for loaded in stream.documents:
+        # kubectl keeps the last of two equal keys and the API server accepts the
+        # object: a prominent warning, not an error.
+        for dup in loaded.duplicates:
+            result.findings.append(
+                Finding("warning", dup.code, "", dup.line, dup.column, dup.message)
+            )
         if isinstance(loaded.data, dict):
             result.documents.append(
                 Document(index=loaded.index, data=loaded.data, positions=loaded.positions)

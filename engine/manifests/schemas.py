@@ -65,6 +65,9 @@ class Shape:
     enum: tuple[Any, ...] = ()
     int_or_string: bool = False
     quantity: bool = False
+    description: str = ""
+    # Each property's own description (a $ref'd property's is written at the reference).
+    docs: dict[str, str] = field(default_factory=dict)
 
 
 def schema_dir(version: str) -> Path:
@@ -129,8 +132,10 @@ class SchemaSet:
         shape.types = tuple(t for t in types if t != "null")
         shape.required = tuple(schema.get("required", ()))
         shape.enum = tuple(schema.get("enum", ()))
+        shape.description = schema.get("description", "")
         for prop, sub in schema.get("properties", {}).items():
             shape.properties[prop] = self._compile(sub, prop)
+            shape.docs[prop] = sub.get("description") or shape.properties[prop].description
         additional = schema.get("additionalProperties")
         if isinstance(additional, dict):
             shape.additional = self._compile(additional, f"{shape.name} value")

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from engine.manifests.findings import Document, Finding, Path, shown
+from engine.manifests.suggest import closest
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -92,7 +93,12 @@ def check(doc: Document, kind: str) -> list[Finding]:
             )
             pod_spec = template.get("spec")
             if isinstance(pod_spec, dict):
-                _check_pod_spec(doc, pod_spec, (*template_path, "spec"), out, kind)
+                claims = {
+                    name
+                    for _, claim in _items(_get(data, ("spec", "volumeClaimTemplates")))
+                    if isinstance(name := _get(claim, ("metadata", "name")), str)
+                }
+                _check_pod_spec(doc, pod_spec, (*template_path, "spec"), out, kind, claims)
         _check_selector(doc, kind, data, template_path, out)
         _check_workload_enums(doc, kind, spec, out)
     elif kind == "Service":
@@ -105,6 +111,10 @@ def check(doc: Document, kind: str) -> list[Finding]:
         _check_ingress(doc, spec, out)
     elif kind in ("PersistentVolume", "PersistentVolumeClaim"):
         _check_volume_claim(doc, kind, spec, out)
+    elif kind == "LimitRange":
+        _check_limit_range(doc, spec, out)
+    if kind == "ReplicationController":
+        _check_replication_controller(doc, data, out)
     _check_counts(doc, data, (), out)
     return out
 
@@ -143,7 +153,18 @@ def _check_metadata(
         return
     name = meta.get("name")
     if not template:
-        if name is None and not meta.get("generateName"):
+        if name is None and meta.get("generateName"):
+            out.append(
+                doc.finding(
+                    "warning",
+                    "generate-name",
+                    (*path, "generateName"),
+                    "`generateName` only works with `kubectl create` (each create picks a new name); "
+                    "`kubectl apply` needs a fixed `name` and refuses this object. Use "
+                    "`kubectl create -f`, or give it a `name`.",
+                )
+            )
+        elif name is None:
             out.append(
                 doc.finding(
                     "error",
@@ -221,9 +242,17 @@ def _check_label(doc: Document, key: str, value: Any, path: Path, out: list[Find
 
 
 def _check_pod_spec(
-    doc: Document, spec: dict[str, Any], path: Path, out: list[Finding], owner: str
+    doc: Document,
+    spec: dict[str, Any],
+    path: Path,
+    out: list[Finding],
+    owner: str,
+    claims: set[str] | None = None,
 ) -> None:
     names: set[str] = set()
+    volumes = {
+        name for _, v in _items(spec.get("volumes")) if isinstance(name := v.get("name"), str)
+    } | (claims or set())
     for field in ("initContainers", "containers"):
         for index, container in _items(spec.get(field)):
             where = (*path, field, index)
@@ -276,6 +305,28 @@ def _check_pod_spec(
                             f'Port name "{shown(port_name)}" must be at most 15 lowercase letters, digits and `-`, with at least one letter.',
                         )
                     )
+            for mount_index, mount in _items(container.get("volumeMounts")):
+                mount_name = mount.get("name")
+                if isinstance(mount_name, str) and mount_name not in volumes:
+                    out.append(
+                        doc.finding(
+                            "error",
+                            "invalid-value",
+                            (*where, "volumeMounts", mount_index, "name"),
+                            f'This volumeMount uses the volume "{shown(mount_name)}", but the Pod '
+                            f'has no volume of that name: add one named "{shown(mount_name)}" under '
+                            "`volumes` (in a StatefulSet, or a `volumeClaimTemplates` entry).",
+                        )
+                    )
+            resources = container.get("resources")
+            if isinstance(resources, dict):
+                for section in ("requests", "limits"):
+                    values = resources.get(section)
+                    if isinstance(values, dict):
+                        for resource in values:
+                            _resource_name(
+                                doc, resource, (*where, "resources", section, resource), out
+                            )
             for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
                 value = container.get(probe)
                 if isinstance(value, dict):
@@ -534,7 +585,8 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                     )
                 )
         node_port = port.get("nodePort")
-        if node_port is not None:
+        # 0 means "unset" (what `kubectl get -o yaml` may print): allowed on any type.
+        if node_port is not None and node_port != 0:
             if service_type not in ("NodePort", "LoadBalancer"):
                 out.append(
                     doc.finding(
@@ -570,6 +622,20 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                 )
             )
         names.add(name)
+    external = spec.get("externalName")
+    if service_type == "ExternalName" and isinstance(external, str) and external:
+        host = external.removesuffix(".")
+        if len(host) > 253 or not DNS_SUBDOMAIN.match(host):
+            out.append(
+                doc.finding(
+                    "error",
+                    "invalid-value",
+                    ("spec", "externalName"),
+                    f'`externalName` "{shown(external)}" must be a DNS name such as '
+                    "`db.example.com`: lowercase letters, digits, `-` and `.`, with no "
+                    "`https://`, port or path.",
+                )
+            )
     if service_type == "ExternalName" and not spec.get("externalName"):
         out.append(
             doc.finding(
@@ -672,6 +738,30 @@ def _check_ingress(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
 
 def _check_volume_claim(doc: Document, kind: str, spec: dict[str, Any], out: list[Finding]) -> None:
     modes = spec.get("accessModes")
+    if not modes:
+        out.append(
+            doc.finding(
+                "error",
+                "missing-field",
+                ("spec",),
+                f"A {kind} needs `accessModes`, e.g. `accessModes: [ReadWriteOnce]`.",
+            )
+        )
+    size = (
+        _get(spec, ("capacity", "storage"))
+        if kind == "PersistentVolume"
+        else _get(spec, ("resources", "requests", "storage"))
+    )
+    if size is None and not (kind == "PersistentVolumeClaim" and spec.get("dataSourceRef")):
+        where = "capacity" if kind == "PersistentVolume" else "resources.requests"
+        out.append(
+            doc.finding(
+                "error",
+                "missing-field",
+                ("spec",),
+                f"A {kind} needs its size: `{where}.storage`, e.g. `storage: 1Gi`.",
+            )
+        )
     if isinstance(modes, list):  # not a list: the schema reports the wrong type
         for index, mode in enumerate(modes):
             _enum(doc, mode, "access-mode", ("spec", "accessModes", index), out)
@@ -710,3 +800,62 @@ def _check_counts(doc: Document, value: Any, path: Path, out: list[Finding]) -> 
         for index, item in enumerate(value):
             if isinstance(item, dict | list):
                 _check_counts(doc, item, (*path, index), out)
+
+
+# Resource names a container may request or be limited to (besides hugepages-<size> and
+# extended resources such as `nvidia.com/gpu`): Kubernetes' IsStandardContainerResourceName.
+CONTAINER_RESOURCES = ("cpu", "memory", "ephemeral-storage")
+LIMIT_RANGE_SECTIONS = ("max", "min", "default", "defaultRequest", "maxLimitRequestRatio")
+
+
+def _resource_name(
+    doc: Document,
+    name: Any,
+    path: Path,
+    out: list[Finding],
+    allowed: tuple[str, ...] = CONTAINER_RESOURCES,
+) -> None:
+    if not isinstance(name, str) or name in allowed or name.startswith("hugepages-"):
+        return
+    if "/" in name and "kubernetes.io/" not in name and not name.startswith("requests."):
+        return  # an extended resource: a device plugin's name, e.g. nvidia.com/gpu
+    guess = closest(name, allowed, cutoff=0.5)
+    hint = f" — did you mean `{guess}`?" if guess else "."
+    choices = ", ".join(f"`{a}`" for a in allowed)
+    out.append(
+        doc.finding(
+            "error",
+            "unknown-resource",
+            path,
+            f"`{shown(name)}` is not a resource the API server knows{hint} Use {choices}.",
+        )
+    )
+
+
+def _check_limit_range(doc: Document, spec: dict[str, Any], out: list[Finding]) -> None:
+    for index, limit in _items(spec.get("limits")):
+        kind = limit.get("type")
+        allowed = ("storage",) if kind == "PersistentVolumeClaim" else CONTAINER_RESOURCES
+        for section in LIMIT_RANGE_SECTIONS:
+            values = limit.get(section)
+            if isinstance(values, dict):
+                for resource in values:
+                    _resource_name(
+                        doc, resource, ("spec", "limits", index, section, resource), out, allowed
+                    )
+
+
+def _check_replication_controller(doc: Document, data: dict[str, Any], out: list[Finding]) -> None:
+    selector = _get(data, ("spec", "selector"))
+    labels = _get(data, ("spec", "template", "metadata", "labels"))
+    if not selector and not labels:
+        out.append(
+            doc.finding(
+                "error",
+                "missing-field",
+                ("spec",),
+                "A ReplicationController needs labels on its Pod template "
+                "(`spec.template.metadata.labels`) — its `selector` defaults to them — "
+                "or a `selector`: without either it cannot find its Pods.",
+            )
+        )

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
-from engine.manifests import apis, hints, schemas, server_rules
+from engine.manifests import apis, fixes, hints, placement, schemas, server_rules
 from engine.manifests.findings import Document, Finding, shown
 from engine.manifests.parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, parse_manifests
 from engine.manifests.suggest import closest
@@ -106,6 +107,9 @@ def validate_text(
         document.findings.sort(key=lambda f: (f.line, f.column, f.code))
     result.findings.sort(key=lambda f: (f.line, f.column))
     _cap_findings(result, max_findings)
+    result.findings = fixes.attach(text, result.findings)
+    for document in result.documents:
+        document.findings = fixes.attach(text, document.findings)
     return result
 
 
@@ -186,6 +190,9 @@ def _validate_document(doc: Document, schema_set: schemas.SchemaSet) -> Document
     if out:
         return result
     assert isinstance(api_version, str) and isinstance(kind, str)
+    if kind == "List" and api_version == "v1":
+        out.extend(_validate_list(doc, schema_set))
+        return result
     version = schema_set.version
     change = apis.change_for(kind, api_version)
     if change and apis.removed(change, version):
@@ -203,9 +210,59 @@ def _validate_document(doc: Document, schema_set: schemas.SchemaSet) -> Document
                 "warning", "deprecated-api", ("apiVersion",), _deprecated_message(change, version)
             )
         )
-    out.extend(schemas.check(doc, root))
-    out.extend(server_rules.check(doc, kind))
+    misplaced, parents = placement.check(doc, root)
+    found = [*schemas.check(doc, root), *server_rules.check(doc, kind)]
+    if misplaced:
+        # Say where the keys belong instead of "not a field" and "missing" for each.
+        keys = {f.path for f in misplaced}
+        found = [
+            f
+            for f in found
+            if not (f.code == "unknown-field" and f.path in keys)
+            and not (f.code == "missing-field" and (not f.path or _first(f.path) in parents))
+        ]
+    out.extend(misplaced)
+    out.extend(found)
     return result
+
+
+def _first(path: str) -> str:
+    return path.split(".", 1)[0].split("[", 1)[0]
+
+
+def _validate_list(doc: Document, schema_set: schemas.SchemaSet) -> list[Finding]:
+    """`kind: List` (what `kubectl get -o yaml` prints): kubectl applies each item."""
+    items = doc.data.get("items")
+    if items is None:
+        return []
+    if not isinstance(items, list):
+        return [
+            doc.finding(
+                "error",
+                "wrong-type",
+                ("items",),
+                "`items` must be a list of objects: start each with `- `.",
+            )
+        ]
+    out: list[Finding] = []
+    for index, item in enumerate(items):
+        prefix = ("items", index)
+        if not isinstance(item, dict):
+            out.append(
+                doc.finding(
+                    "error",
+                    "not-a-mapping",
+                    prefix,
+                    f"Item {index + 1} of the List is not an object (`apiVersion`, `kind`, ...).",
+                )
+            )
+            continue
+        positions = {path[2:]: where for path, where in doc.positions.items() if path[:2] == prefix}
+        sub = Document(index=doc.index, data=item, positions=positions)
+        for finding in _validate_document(sub, schema_set).findings:
+            path = f"items[{index}]" + (f".{finding.path}" if finding.path else "")
+            out.append(dataclasses.replace(finding, path=path))
+    return out
 
 
 def _removed_message(change: apis.ApiChange, version: str) -> str:

@@ -15,6 +15,16 @@
 //   data-csrf              CSRF token, used when there is no `csrftoken` cookie
 //   data-csp-nonce         CSP nonce for CodeMirror's <style> elements (see scriptNonce)
 //   data-validate-field    the name of the form field the text is sent in (default `manifest`)
+//   data-complete-url      POST manifest, line, column[, kubernetes_version]: completion at the cursor
+//                          (lessons/editor_views.py; {% editor_assist %} writes these six)
+//   data-hover-url         POST the same: {"hover": {key, type, required, description, link, ...}}
+//   data-version-url       POST kubernetes_version: remembers the student's choice
+//   data-versions          the Kubernetes versions to offer ("1.25 1.26 ..."), with
+//   data-version           the chosen one and data-version-default the course's
+//
+// Findings may carry quick fixes ({title, edits: [{line, column, end_line, end_column, text}]}):
+// they are offered in the lint tooltip and panel (Ctrl+Shift+M) and as buttons in the list.
+// Ctrl+Space opens completion; Ctrl+K then Ctrl+I shows the help for the key at the cursor.
 //
 // The textarea gets an "input" event whenever the editor changes it, so that htmx triggers
 // on it (a live preview) work as they do on a plain textarea.
@@ -29,6 +39,9 @@
   var INDENT = "  ";
   var DEFAULT_HINT = "In the editor, Tab indents by two spaces and Shift+Tab outdents. " +
     "To leave the editor with the keyboard, press Escape, then Tab (or Shift+Tab).";
+
+  var ASSIST_HINT = "Ctrl+Space suggests what may go at the cursor; Ctrl+K then Ctrl+I explains " +
+    "the key at the cursor; Ctrl+Shift+M lists the problems with their fixes.";
 
   var CM = window.CodeMirrorTutor || null;
   // CodeMirror injects its styles as <style> elements: under a Content-Security-Policy
@@ -94,7 +107,10 @@
         path: f.path ? String(f.path) : "",
         line: line > 0 ? line : null,
         column: column > 0 ? column : 1,
-        message: f.message ? String(f.message) : "Problem"
+        message: f.message ? String(f.message) : "Problem",
+        fixes: Array.isArray(f.fixes) ? f.fixes.filter(function (x) {
+          return x && typeof x.title === "string" && Array.isArray(x.edits);
+        }) : []
       };
     });
   }
@@ -119,9 +135,32 @@
   // An entry wraps either a CodeMirror view or, when the bundle did not load, the plain
   // textarea, so validation and the findings list work either way.
 
+  // A fix's edits (1-based line/column, end exclusive) as offsets into `text`.
+  function fixChanges(text, fix) {
+    var lines = text.split("\n");
+    var starts = [0];
+    for (var i = 0; i < lines.length; i++) starts.push(starts[i] + lines[i].length + 1);
+    var offset = function (line, column) {
+      var l = Math.min(Math.max(line, 1), lines.length);
+      return Math.min(starts[l - 1] + Math.max(column, 1) - 1, text.length);
+    };
+    return fix.edits.map(function (e) {
+      return { from: offset(e.line, e.column), to: offset(e.end_line, e.end_column), insert: String(e.text || "") };
+    }).sort(function (a, b) { return a.from - b.from; });
+  }
+
   function textareaAdapter(textarea) {
     return {
       getText: function () { return textarea.value; },
+      applyFix: function (fix) {
+        var text = textarea.value;
+        fixChanges(text, fix).reverse().forEach(function (c) {
+          text = text.slice(0, c.from) + c.insert + text.slice(c.to);
+        });
+        textarea.value = text;
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
+        textarea.focus();
+      },
       setDiagnostics: function () {},
       jumpTo: function (f) {
         var lines = textarea.value.split("\n");
@@ -135,9 +174,18 @@
     };
   }
 
-  function cmAdapter(view) {
+  function cmAdapter(view, onFix) {
     return {
       getText: function () { return view.state.doc.toString(); },
+      applyFix: function (fix) {
+        var changes = fixChanges(view.state.doc.toString(), fix);
+        var last = changes[changes.length - 1];
+        view.dispatch({ changes: changes, userEvent: "input.fix" });
+        if (last) {
+          view.dispatch({ selection: { anchor: Math.min(last.from + last.insert.length, view.state.doc.length) } });
+        }
+        view.focus();
+      },
       setDiagnostics: function (findings) {
         var doc = view.state.doc;
         var diagnostics = findings.map(function (f) {
@@ -152,7 +200,10 @@
               span.appendChild(codeSpans(message));
               return span;
             },
-            source: f.path || undefined
+            source: f.path || undefined,
+            actions: f.fixes.map(function (fix) {
+              return { name: fix.title, apply: function () { onFix(fix); } };
+            })
           };
         });
         view.dispatch(CM.setDiagnostics(view.state, diagnostics));
@@ -211,6 +262,14 @@
       }
       button.addEventListener("click", function () { entry.adapter.jumpTo(f); });
       li.appendChild(button);
+      f.fixes.forEach(function (fix) {
+        var fixButton = document.createElement("button");
+        fixButton.type = "button";
+        fixButton.className = "finding-fix";
+        fixButton.textContent = "Fix: " + fix.title;
+        fixButton.addEventListener("click", function () { applyFix(entry, fix); });
+        li.appendChild(fixButton);
+      });
       ol.appendChild(li);
     });
     box.appendChild(ol);
@@ -242,6 +301,7 @@
     setStatus(entry, "Checking\u2026", "checking");
     var body = new URLSearchParams();
     body.set(entry.textarea.dataset.validateField || "manifest", entry.adapter.getText());
+    if (entry.version) body.set("kubernetes_version", entry.version);
     var stale = function () { return seq !== entry.seq; };
     fetch(entry.textarea.dataset.validateUrl, {
       method: "POST",
@@ -290,6 +350,189 @@
       entry.controller = null;
       setStatus(entry, "Could not check: " + (err && err.message ? err.message : "network error"), "failed");
     });
+  }
+
+  // ----------------------------------------------------- help while writing
+
+  // Said to screen readers (a polite live region per editor) and shown to everyone.
+  function announce(entry, text) {
+    if (!entry.liveEl) return;
+    entry.liveEl.textContent = "";
+    setTimeout(function () { entry.liveEl.textContent = text; }, 30);
+  }
+
+  function applyFix(entry, fix) {
+    entry.adapter.applyFix(fix);
+    announce(entry, "Applied: " + fix.title + ". Checking again.");
+    scheduleValidation(entry);
+  }
+
+  function post(entry, url, fields) {
+    var body = new URLSearchParams();
+    Object.keys(fields).forEach(function (k) { body.set(k, fields[k]); });
+    if (entry.version) body.set("kubernetes_version", entry.version);
+    return fetch(url, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "X-CSRFToken": csrfToken(entry.textarea), "X-Requested-With": "fetch", "Accept": "application/json" },
+      body: body
+    }).then(function (res) {
+      return res.ok ? res.json() : null;
+    }).catch(function () { return null; });
+  }
+
+  var COMPLETION_TYPES = { property: "property", enum: "enum", keyword: "keyword", snippet: "text" };
+
+  function infoNode(text) {
+    return function () {
+      var div = document.createElement("div");
+      div.className = "editor-completion-info";
+      div.textContent = text;
+      return div;
+    };
+  }
+
+  function completionSource(entry) {
+    return function (context) {
+      var word = context.matchBefore(/[\w.\-\/]*/);
+      if (!context.explicit && (!word || word.from === word.to)) return null;
+      var line = context.state.doc.lineAt(context.pos);
+      return post(entry, entry.textarea.dataset.completeUrl, {
+        manifest: context.state.doc.toString(),
+        line: line.number,
+        column: context.pos - line.from + 1
+      }).then(function (data) {
+        if (context.aborted || !data || !Array.isArray(data.options) || !data.options.length) return null;
+        var options = data.options.map(function (o) {
+          var option = {
+            label: String(o.label),
+            type: COMPLETION_TYPES[o.type] || "text",
+            detail: o.detail ? String(o.detail) : undefined,
+            boost: o.boost || 0
+          };
+          if (o.info) option.info = infoNode(String(o.info));
+          option.apply = o.type === "snippet" ? CM.snippet(String(o.apply)) : String(o.apply);
+          return option;
+        });
+        announce(entry, plural(options.length, "suggestion") +
+          ". Up and Down arrows to choose, Enter to accept, Escape to close.");
+        return {
+          from: line.from + Math.max(0, Math.min((data.column || 1) - 1, line.length)),
+          options: options,
+          validFor: /^[\w.\-\/]*$/
+        };
+      });
+    };
+  }
+
+  function hoverNode(h) {
+    var dom = document.createElement("div");
+    dom.className = "editor-hover";
+    var head = document.createElement("p");
+    head.className = "editor-hover-head";
+    var key = document.createElement("code");
+    key.textContent = h.key;
+    head.appendChild(key);
+    head.appendChild(document.createTextNode(" \u2014 " + h.type + (h.required ? ", required" : ", optional")));
+    dom.appendChild(head);
+    if (h.description) {
+      var desc = document.createElement("p");
+      desc.className = "editor-hover-description";
+      desc.textContent = h.description;
+      dom.appendChild(desc);
+    }
+    var path = document.createElement("p");
+    path.className = "editor-hover-path";
+    path.textContent = "Path: " + h.path;
+    dom.appendChild(path);
+    if (h.link) {
+      var p = document.createElement("p");
+      var a = document.createElement("a");
+      a.href = h.link;
+      a.textContent = "Taught in " + (h.link_title || "the course");
+      p.appendChild(a);
+      dom.appendChild(p);
+    }
+    return dom;
+  }
+
+  function hoverText(h) {
+    return h.key + ": " + h.type + (h.required ? ", required. " : ", optional. ") + (h.description || "") +
+      (h.link_title ? " Taught in " + h.link_title + "." : "");
+  }
+
+  function fetchHover(entry, state, pos) {
+    var line = state.doc.lineAt(pos);
+    return post(entry, entry.textarea.dataset.hoverUrl, {
+      manifest: state.doc.toString(),
+      line: line.number,
+      column: pos - line.from + 1
+    }).then(function (data) { return data && data.hover ? { hover: data.hover, line: line } : null; });
+  }
+
+  function hoverExtension(entry) {
+    return CM.hoverTooltip(function (view, pos) {
+      return fetchHover(entry, view.state, pos).then(function (found) {
+        if (!found) return null;
+        var h = found.hover;
+        return {
+          pos: found.line.from + h.column - 1,
+          end: found.line.from + h.end_column - 1,
+          above: true,
+          create: function () { return { dom: hoverNode(h) }; }
+        };
+      });
+    }, { hoverTime: 350 });
+  }
+
+  // Keyboard and screen readers: the help for the key at the cursor, in the help box.
+  function showFieldHelp(entry) {
+    var view = entry.view;
+    fetchHover(entry, view.state, view.state.selection.main.head).then(function (found) {
+      if (!entry.helpEl) return;
+      while (entry.helpEl.firstChild) entry.helpEl.removeChild(entry.helpEl.firstChild);
+      if (!found) {
+        entry.helpEl.hidden = false;
+        entry.helpEl.textContent = "No field help here: put the cursor on a key such as replicas.";
+        announce(entry, entry.helpEl.textContent);
+        return;
+      }
+      entry.helpEl.hidden = false;
+      entry.helpEl.appendChild(hoverNode(found.hover));
+      announce(entry, hoverText(found.hover));
+    });
+    return true;
+  }
+
+  function versionSelector(entry) {
+    var textarea = entry.textarea;
+    var versions = (textarea.dataset.versions || "").split(/\s+/).filter(Boolean);
+    if (!versions.length) return null;
+    entry.version = textarea.dataset.version || textarea.dataset.versionDefault || versions[versions.length - 1];
+    var box = document.createElement("div");
+    box.className = "editor-version";
+    var label = document.createElement("label");
+    label.htmlFor = textarea.id + "-version";
+    label.textContent = "Kubernetes version";
+    var select = document.createElement("select");
+    select.id = textarea.id + "-version";
+    versions.slice().reverse().forEach(function (v) {
+      var option = document.createElement("option");
+      option.value = v;
+      option.textContent = v + (v === textarea.dataset.versionDefault ? " (the course's)" : "");
+      option.selected = v === entry.version;
+      select.appendChild(option);
+    });
+    select.addEventListener("change", function () {
+      entry.version = select.value;
+      if (textarea.dataset.versionUrl) post(entry, textarea.dataset.versionUrl, {});
+      announce(entry, "Checking against Kubernetes " + entry.version + ".");
+      if (textarea.dataset.validateUrl) { clearTimeout(entry.timer); validate(entry); }
+    });
+    box.appendChild(label);
+    box.appendChild(document.createTextNode(" "));
+    box.appendChild(select);
+    return box;
   }
 
   // ---------------------------------------------------------------- editor
@@ -360,9 +603,22 @@
       timer: null,
       controller: null,
       view: null,
-      adapter: null
+      adapter: null,
+      version: "",
+      liveEl: null,
+      helpEl: null
     };
     editors[textarea.id] = entry;
+
+    var live = document.createElement("div");
+    live.className = "visually-hidden editor-live";
+    live.id = textarea.id + "-live";
+    live.setAttribute("aria-live", "polite");
+    live.setAttribute("role", "status");
+    textarea.parentNode.insertBefore(live, textarea);
+    entry.liveEl = live;
+    var selector = versionSelector(entry);
+    if (selector) textarea.parentNode.insertBefore(selector, textarea);
 
     var hint = byId(textarea.dataset.keyboardHint);
     if (entry.statusEl && !entry.statusEl.hasAttribute("role") && !entry.statusEl.hasAttribute("aria-live")) {
@@ -378,6 +634,9 @@
 
     if (hint) {
       if (!hint.textContent.trim()) hint.textContent = DEFAULT_HINT;
+      if (textarea.dataset.completeUrl && hint.textContent.indexOf("Ctrl+Space") === -1) {
+        hint.textContent += " " + ASSIST_HINT;
+      }
       hint.hidden = false;
     }
 
@@ -401,8 +660,25 @@
     var dark = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
     var themeSlot = new CM.Compartment();
 
+    var assist = [];
+    if (textarea.dataset.completeUrl) {
+      // One source for the editor's life: CodeMirror tells sources apart by identity.
+      var languageData = [{ autocomplete: completionSource(entry) }];
+      assist.push(CM.EditorState.languageData.of(function () { return languageData; }));
+    }
+    if (textarea.dataset.hoverUrl) {
+      assist.push(hoverExtension(entry));
+      assist.push(CM.keymap.of([{ key: "Ctrl-k Ctrl-i", run: function () { return showFieldHelp(entry); } }]));
+      var help = document.createElement("div");
+      help.className = "editor-field-help";
+      help.id = textarea.id + "-help";
+      help.hidden = true;
+      entry.helpEl = help;
+    }
+
     var extensions = [
       CM.keymap.of([{ key: "Tab", run: insertIndent, shift: CM.indentLess }]),
+      assist,
       CM.basicSetup,
       CM.yaml(),
       CM.lintGutter(),
@@ -430,12 +706,13 @@
       state: CM.EditorState.create({ doc: textarea.value, extensions: extensions })
     });
     entry.view = view;
-    entry.adapter = cmAdapter(view);
+    entry.adapter = cmAdapter(view, function (fix) { applyFix(entry, fix); });
 
     var wrap = document.createElement("div");
     wrap.className = "editor-wrap";
     wrap.appendChild(view.dom);
     textarea.parentNode.insertBefore(wrap, textarea.nextSibling);
+    if (entry.helpEl) wrap.parentNode.insertBefore(entry.helpEl, wrap.nextSibling);
     textarea.hidden = true;
     textarea.classList.add("editor-source");
 

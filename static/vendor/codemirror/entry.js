@@ -5,7 +5,7 @@ import { basicSetup } from "codemirror";
 import { EditorState, EditorSelection, Compartment, Prec } from "@codemirror/state";
 import {
   EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
-  drawSelection, highlightSpecialChars, placeholder
+  drawSelection, highlightSpecialChars, placeholder, hoverTooltip, showTooltip
 } from "@codemirror/view";
 import {
   defaultKeymap, history, historyKeymap, indentMore, indentLess, insertTab,
@@ -16,12 +16,18 @@ import {
 } from "@codemirror/language";
 import { setDiagnostics, lintGutter, linter, forEachDiagnostic, lintKeymap } from "@codemirror/lint";
 import { yaml } from "@codemirror/lang-yaml";
+import {
+  snippet, startCompletion, closeCompletion, acceptCompletion, completionStatus,
+  currentCompletions, selectedCompletion
+} from "@codemirror/autocomplete";
 import { tags } from "@lezer/highlight";
 
 window.CodeMirrorTutor = {
   basicSetup, EditorState, EditorSelection, Compartment, Prec,
   EditorView, keymap, lineNumbers, highlightActiveLine, highlightActiveLineGutter,
-  drawSelection, highlightSpecialChars, placeholder,
+  drawSelection, highlightSpecialChars, placeholder, hoverTooltip, showTooltip,
+  snippet, startCompletion, closeCompletion, acceptCompletion, completionStatus,
+  currentCompletions, selectedCompletion,
   defaultKeymap, history, historyKeymap, indentMore, indentLess, insertTab,
   toggleTabFocusMode, indentWithTab,
   indentUnit, bracketMatching, syntaxHighlighting, defaultHighlightStyle, HighlightStyle, tags,
