@@ -57,6 +57,11 @@ def run_axe(page, script: Path) -> list[dict]:
     return [v for v in results if v["impact"] in BLOCKING]
 
 
+def settle(page) -> None:
+    """Two animation frames: the page's own reaction to a new size (static/js/tutor.js) ran."""
+    page.evaluate("() => new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+
+
 def check_page(page, script: Path, label: str) -> list[str]:
     """axe in light and dark, at desktop and phone width; one line per violation found."""
     found: list[str] = []
@@ -64,6 +69,7 @@ def check_page(page, script: Path, label: str) -> list[str]:
         page.emulate_media(color_scheme=scheme)
         for width in WIDTHS:
             page.set_viewport_size({"width": width, "height": HEIGHT})
+            settle(page)
             for v in run_axe(page, script):
                 found.append(
                     f"{label} [{scheme}, {width}px] {v['impact']} {v['id']}: {v['help']}\n"
