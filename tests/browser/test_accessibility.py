@@ -109,6 +109,7 @@ PAGES = [
     ("log in", "anonymous", "/accounts/login/"),
     ("sign up", "anonymous", "/accounts/signup/"),
     ("exams, signed out", "anonymous", "/exams/"),
+    ("accessibility statement", "anonymous", "/accessibility/"),
     ("home, signed in", STUDENT, "/"),
     ("chapter, signed in", STUDENT, "/chapters/kubernetes-architecture/"),
     ("objectives", STUDENT, "/chapters/services/objectives/"),
