@@ -272,3 +272,23 @@ def test_focus_is_never_hidden_under_the_sticky_header(chromium, tutor_server, w
         assert not hidden, "\n".join(hidden)
     finally:
         page.context.close()
+
+
+def test_a_code_block_too_wide_for_a_phone_scrolls_by_keyboard(student, tutor_server):
+    page = student
+    page.set_viewport_size({"width": 320, "height": 800})
+    page.goto(f"{tutor_server.url}/chapters/kubernetes-architecture/")
+    wide = page.locator("main pre[tabindex='0']").first
+    wide.wait_for()
+    assert wide.get_attribute("role") == "region"
+    assert (wide.get_attribute("aria-label") or "").startswith("Code")
+    wide.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.activeElement.scrollLeft > 0")
+    # Wide again, the block fits and gives its Tab stop back.
+    page.set_viewport_size({"width": 1280, "height": 800})
+    page.evaluate("document.activeElement.blur()")
+    page.wait_for_function("() => !document.querySelector('main pre[data-scroll-focus]') || "
+                           "[...document.querySelectorAll('main pre[data-scroll-focus]')]"
+                           ".every(p => p.scrollWidth > p.clientWidth + 1)")
