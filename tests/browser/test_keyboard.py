@@ -196,7 +196,7 @@ def test_a_quiz_answer_is_a_few_tab_presses_from_the_top(student, tutor_server):
 
     # Without it: the question numbers no longer stand between the top and the answer.
     page.reload()
-    for presses in range(1, MAX_TABS_TO_THE_ANSWER + 1):
+    for _press in range(MAX_TABS_TO_THE_ANSWER):
         page.keyboard.press("Tab")
         if page.evaluate(inside):
             break
@@ -289,6 +289,8 @@ def test_a_code_block_too_wide_for_a_phone_scrolls_by_keyboard(student, tutor_se
     # Wide again, the block fits and gives its Tab stop back.
     page.set_viewport_size({"width": 1280, "height": 800})
     page.evaluate("document.activeElement.blur()")
-    page.wait_for_function("() => !document.querySelector('main pre[data-scroll-focus]') || "
-                           "[...document.querySelectorAll('main pre[data-scroll-focus]')]"
-                           ".every(p => p.scrollWidth > p.clientWidth + 1)")
+    page.wait_for_function(
+        "() => !document.querySelector('main pre[data-scroll-focus]') || "
+        "[...document.querySelectorAll('main pre[data-scroll-focus]')]"
+        ".every(p => p.scrollWidth > p.clientWidth + 1)"
+    )

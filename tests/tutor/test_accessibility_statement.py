@@ -24,7 +24,9 @@ def test_the_statement_says_what_is_tested_the_gaps_and_how_to_report(client, se
     for section in ("What is checked, every time the tests run", "Known gaps", "Report a problem"):
         assert section in body
     assert "WCAG 2.2" in body and "axe-core" in body
-    assert "<kbd>Escape</kbd>, then <kbd>Tab</kbd>" in body and "<kbd>Ctrl</kbd>+<kbd>M</kbd>" in body
+    assert (
+        "<kbd>Escape</kbd>, then <kbd>Tab</kbd>" in body and "<kbd>Ctrl</kbd>+<kbd>M</kbd>" in body
+    )
     assert "Tell your instructor" in body  # no contact configured
 
 
