@@ -178,6 +178,10 @@
   }
   window.addEventListener("resize", queueScrollCheck);
   window.addEventListener("load", queueScrollCheck);
+  // A box that was focused when the window widened gives its Tab stop back on leaving it.
+  document.addEventListener("focusout", function (event) {
+    if (event.target.dataset && event.target.dataset.scrollFocus) queueScrollCheck();
+  });
   document.addEventListener("toggle", queueScrollCheck, true);
 
   // The "Mark as done" form is swapped out by htmx together with its button.
