@@ -355,7 +355,9 @@
       ])),
       CM.EditorView.domEventObservers({
         keydown: function (event) {
-          if (event.key === "Escape") entry.escaped = true;
+          // An Escape that closed something (a completion list, the search panel) was
+          // handled, and does not arm Tab: the next Tab still indents.
+          if (event.key === "Escape") setTimeout(function () { entry.escaped = !event.defaultPrevented; }, 0);
           else if (["Tab", "Shift", "Control", "Alt", "Meta", "CapsLock"].indexOf(event.key) < 0) entry.escaped = false;
         },
         focus: function () { entry.escaped = false; }
