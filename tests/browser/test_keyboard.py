@@ -18,7 +18,7 @@ from collections.abc import Iterator
 import pytest
 
 from tests.browser.test_reading_journey import CHROMIUM_ARGS
-from tests.conftest import TutorServer, manage
+from tests.conftest import ARTIFACTS, TutorServer, manage
 
 pytestmark = pytest.mark.browser
 
@@ -176,6 +176,8 @@ def test_ordering_feedback_is_told_in_words_not_colour_alone(student, tutor_serv
     assert any("Should be" in mark for mark in marks)
     # Visible, not only for screen readers.
     assert items.first.locator(".order-mark").is_visible()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.locator("section.quiz-question").screenshot(path=str(ARTIFACTS / "ordering-feedback.png"))
 
 
 def test_a_quiz_answer_is_a_few_tab_presses_from_the_top(student, tutor_server):
