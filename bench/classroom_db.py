@@ -54,7 +54,7 @@ def prepare(students: int) -> dict[str, Any]:
     cluster = Cluster.from_kubeconfig_file(os.environ["TUTOR_KUBECONFIG"])
     try:
         cluster.create_namespace(namespace, labels={"lfs158-tutor/bench": "true"})
-        apply_steps(cluster, namespace, source.front["solution"]["manifests"], source.steps)
+        apply_steps(cluster, namespace, source.manifests, source.steps)
     finally:
         cluster.close()
     exercise = Exercise.objects.get(chapter__slug=EXERCISE[0], slug=EXERCISE[1])

@@ -471,8 +471,8 @@ _GENERIC_ADVICE = (
 # The start of each complaint the reader makes, and what to do about it.
 _SYNTAX_ADVICE = (
     ("exceeded maximum nesting depth", (
-        f"The YAML is nested too deeply (lists or mappings inside each other more than "
-        f"{MAX_DEPTH} levels): no manifest or course file needs that many."
+        f"The YAML is nested too deeply: past the reader's nesting depth (lists or mappings "
+        f"inside each other more than {MAX_DEPTH} levels), which no manifest or course file needs."
     )),
     ("mapping values are not allowed", (
         "A colon here starts a key where none can start. Usually a space is missing after an "

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-import json
+from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
@@ -23,8 +23,23 @@ def exercise_detail(request: HtmxHttpRequest, chapter: str, slug: str) -> HttpRe
     return render(
         request,
         "exercises/exercise.html",
-        _context(exercise=exercise, progress=progress, attempts=attempts, shown=latest),
-    )
+        _context(
+            exercise=exercise, progress=progress, attempts=attempts, shown=latest,
+            initial_findings=_findings_shown(exercise, latest),
+        ),
+    )  # fmt: skip
+
+
+def _findings_shown(exercise: Any, attempt: ExerciseAttempt | None) -> list[dict[str, Any]]:
+    """The problems of the manifest the editor opens with: the attempt shown, or the starter.
+
+    The editor shows them before the first keystroke, so a starter with
+    errors never appears under "No problems found".
+    """
+    if attempt is not None:
+        return list(attempt.findings)
+    outcome = services.exercise_check(exercise=exercise, manifest=exercise.starter)
+    return [f.as_dict() for f in outcome.findings]
 
 
 def _context(**values: object) -> dict[str, object]:
@@ -40,9 +55,6 @@ def _context(**values: object) -> dict[str, object]:
         "manifest": manifest,
         "hints": exercise.hints_html[:revealed],  # type: ignore[attr-defined]
         "more_hints": revealed < len(exercise.hints_html),  # type: ignore[attr-defined]
-        "initial_findings": json.dumps(
-            shown.findings if isinstance(shown, ExerciseAttempt) else []
-        ),
     }
 
 
@@ -134,5 +146,8 @@ def exercise_attempt(
     return render(
         request,
         "exercises/exercise.html",
-        _context(exercise=exercise, progress=progress, attempts=attempts, shown=attempt),
-    )
+        _context(
+            exercise=exercise, progress=progress, attempts=attempts, shown=attempt,
+            initial_findings=_findings_shown(exercise, attempt),
+        ),
+    )  # fmt: skip

@@ -482,11 +482,36 @@ class Cluster:
         return applied
 
     def patch(
-        self, *, api_version: str, kind: str, name: str, namespace: str, patch: dict[str, Any]
-    ) -> Any:
+        self, *, api_version: str, kind: str, name: str, namespace: str, patch: Any,
+        patch_type: str = "merge",
+    ) -> Any:  # fmt: skip
+        """A merge patch (default), a strategic merge patch or a JSON patch of one object."""
         resource = self.resource(api_version, kind)
         return self.request("PATCH", resource.path(namespace, name), body=patch,
-                            content_type="application/merge-patch+json")  # fmt: skip
+                            content_type=_PATCH_TYPES[patch_type])  # fmt: skip
+
+    def get_object(self, api_version: str, kind: str, name: str, namespace: str) -> dict[str, Any]:
+        resource = self.resource(api_version, kind)
+        obj = self.request("GET", resource.path(namespace, name))
+        obj.setdefault("apiVersion", api_version)
+        obj.setdefault("kind", kind)
+        return dict(obj)
+
+    def create_object(self, obj: dict[str, Any], namespace: str) -> dict[str, Any]:
+        """Create one object (a POST: refused with Conflict when it exists, like `kubectl create`)."""
+        resource = self.resource(obj["apiVersion"], obj["kind"])
+        if resource.namespaced:
+            obj.setdefault("metadata", {})["namespace"] = namespace
+        return dict(
+            self.request("POST", resource.path(namespace), body=obj,
+                         query=[("fieldManager", FIELD_MANAGER)])
+        )  # fmt: skip
+
+    def delete_object(self, api_version: str, kind: str, name: str, namespace: str) -> None:
+        resource = self.resource(api_version, kind)
+        self.request(
+            "DELETE", resource.path(namespace, name), query=[("propagationPolicy", "Background")]
+        )
 
     def create_namespace(
         self, name: str, *, labels: dict[str, str] | None = None, wait_seconds: float = 30
@@ -615,6 +640,13 @@ class Watch:
 def _list_version(data: Any) -> str:
     meta = data.get("metadata") if isinstance(data, dict) else None
     return str((meta or {}).get("resourceVersion") or "")
+
+
+_PATCH_TYPES = {
+    "merge": "application/merge-patch+json",
+    "strategic": "application/strategic-merge-patch+json",
+    "json": "application/json-patch+json",
+}
 
 
 def _translate(status: int, body: str, path: str) -> errors.KubeError:

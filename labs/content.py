@@ -1,9 +1,11 @@
 """Reading labs (``labs/<slug>/lab.yaml`` + ``instructions.md`` in a chapter folder).
 
 Reading validates everything that can be known without a cluster: the
-schema, the checks (compiled), that every manifest of the solution and the
-mistakes is valid for the lab's newest Kubernetes version, and that each
-mistake names checks that exist. ``verify_labs`` does the rest on a cluster.
+schema, the checks (compiled), that every manifest of the solution, the
+alternatives and the mistakes is valid for the lab's newest Kubernetes
+version, that every step can be played (a supported kubectl command, known
+placeholders), and that each mistake names checks that exist.
+``verify_labs`` does the rest on a cluster.
 """
 
 from __future__ import annotations
@@ -17,10 +19,12 @@ from pathlib import Path
 from typing import Any
 
 from core.content import SyncStats, sync_by_uuid
-from engine.assertions import Rule, RuleError, compile_rules
+from engine.assertions import Rule
 from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead, read_each, read_yaml_file
 from engine.content.objectives import objective_errors
+from engine.content.rules import compile_each
+from engine.grading.steps import SAMPLE_FACTS, StepError, check_step, fill
 from engine.manifests import SUPPORTED_VERSIONS, validate_text
 from engine.markdown import render_markdown
 from labs.models import Lab
@@ -47,6 +51,10 @@ class LabSource:
     @property
     def steps(self) -> list[dict[str, Any]]:
         return list(self.front["solution"].get("steps") or [])
+
+    @property
+    def manifests(self) -> str:
+        return str(self.front["solution"].get("manifests") or "")
 
 
 def read_labs(root: Path, chapters: list[ChapterSource]) -> KindRead:
@@ -77,10 +85,11 @@ def read_lab(
     if loaded is None:
         return None, errors
     front = loaded.data
-    try:
-        checks = compile_rules(front["checks"], lab=True)
-    except RuleError as exc:
-        return None, [ContentError(shown, loaded.line_for(("checks",)), str(exc))]
+    checks, check_errors = compile_each(
+        front["checks"], lambda i: loaded.line_for(("checks", i)), shown, lab=True
+    )
+    if check_errors:
+        return None, check_errors
     versions = [v for v in front["kubernetes_versions"] if v in SUPPORTED_VERSIONS]
     if not versions:
         return None, [
@@ -111,12 +120,10 @@ def read_lab(
         )
     )
     check_ids = {c.id for c in checks}
-    manifests: list[tuple[tuple[str | int, ...], str]] = [
-        (("solution", "manifests"), front["solution"]["manifests"])
-    ]
+    plays: list[tuple[str | int, ...]] = [("solution",)]
+    plays += [("alternatives", i) for i in range(len(front["alternatives"]))]
+    plays += [("mistakes", i) for i in range(len(front["mistakes"]))]
     for index, mistake in enumerate(front["mistakes"]):
-        if "manifests" in mistake:
-            manifests.append((("mistakes", index, "manifests"), mistake["manifests"]))
         stray = [c for c in mistake["failed_checks"] if c not in check_ids]
         if stray:
             errors.append(
@@ -126,28 +133,12 @@ def read_lab(
                     f"mistake {mistake['name']!r}: no checks named {stray}",
                 )
             )
-    for where, text in manifests:
-        result = validate_text(text, kubernetes_version=newest)
-        line = loaded.line_for(where)
-        for finding in result.all_findings:
-            if finding.severity == "error":
-                errors.append(
-                    ContentError(
-                        shown,
-                        line,
-                        f"{'.'.join(map(str, where))}: line {finding.line}: {finding.message} [{finding.code}]",
-                    )
-                )
-        for document in result.documents:
-            meta = (document.data or {}).get("metadata") or {}
-            if meta.get("namespace"):
-                errors.append(
-                    ContentError(
-                        shown,
-                        line,
-                        f"{'.'.join(map(str, where))}: {document.kind} sets metadata.namespace; the grader's namespace is used",
-                    )
-                )
+    names = [p["name"] for p in front["alternatives"] + front["mistakes"]]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        errors.append(ContentError(shown, 1, f"two alternatives or mistakes are named {name!r}"))
+    for where in plays:
+        play = front[where[0]] if len(where) == 1 else front[where[0]][where[1]]
+        errors += _check_play(shown, loaded, where, play, newest)
     instructions = instructions_path.read_text()
     digest = hashlib.sha256(raw + instructions.encode()).hexdigest()
     source = LabSource(
@@ -173,6 +164,51 @@ def ladder_html(check: dict[str, Any]) -> dict[str, str]:
         "solution": ladder.get("solution") or "",
     }
     return {rung: render_markdown(text).html for rung, text in texts.items() if text.strip()}
+
+
+def _check_play(
+    shown: str, loaded: Any, where: tuple[str | int, ...], play: dict[str, Any], version: str
+) -> list[ContentError]:
+    """The manifests of a solution, alternative or mistake are valid; its steps can be played."""
+    errors: list[ContentError] = []
+    label = ".".join(map(str, where))
+    texts: list[tuple[tuple[str | int, ...], str]] = []
+    if "manifests" in play:
+        texts.append(((*where, "manifests"), play["manifests"]))
+    for index, step in enumerate(play.get("steps") or []):
+        line = loaded.line_for((*where, "steps", index))
+        for problem in check_step(step):
+            errors.append(ContentError(shown, line, f"{label}.steps[{index}]: {problem}"))
+        if isinstance(step, dict) and isinstance(step.get("apply"), str):
+            texts.append(((*where, "steps", index, "apply"), step["apply"]))
+    for path, text in texts:
+        line = loaded.line_for(path)
+        try:
+            text = fill(text, SAMPLE_FACTS)
+        except StepError as exc:
+            errors.append(ContentError(shown, line, f"{'.'.join(map(str, path))}: {exc}"))
+            continue
+        result = validate_text(text, kubernetes_version=version)
+        for finding in result.all_findings:
+            if finding.severity == "error":
+                errors.append(
+                    ContentError(
+                        shown,
+                        line,
+                        f"{'.'.join(map(str, path))}: line {finding.line}: {finding.message} [{finding.code}]",
+                    )
+                )
+        for document in result.documents:
+            meta = (document.data or {}).get("metadata") or {}
+            if meta.get("namespace"):
+                errors.append(
+                    ContentError(
+                        shown,
+                        line,
+                        f"{'.'.join(map(str, path))}: {document.kind} sets metadata.namespace; the grader's namespace is used",
+                    )
+                )
+    return errors
 
 
 def sync_labs(labs: list[LabSource]) -> SyncStats:

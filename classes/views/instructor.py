@@ -343,7 +343,9 @@ def _shown_results(submission: LabSubmission) -> list[dict[str, Any]]:
             continue
         raw = result.get("evidence")
         evidence: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        details = {k: v for k, v in evidence.items() if k not in ("objects", "events", "targets")}
+        details = {
+            k: v for k, v in evidence.items() if k not in ("objects", "events", "targets", "reads")
+        }
         shown.append(
             {
                 "result": result,

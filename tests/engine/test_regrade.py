@@ -157,11 +157,11 @@ def test_a_read_capped_at_five_objects_cannot_answer():
 @pytest.mark.parametrize(
     "fixed",
     [
-        {"expr": "type", "equals": "Opaque"},
+        {"expr": "metadata.resourceVersion", "equals": "1"},
         {"expr": "metadata.namespace", "equals": "ns"},
         {"expr": "length(keys(@))", "min": 1},
-        {"match": {"type": "Opaque"}},
-        {"match": {"metadata": {"uid": "x"}}},
+        {"match": {"stringData": {"password": "x"}}},
+        {"match": {"metadata": {"creationTimestamp": "x"}}},
     ],
 )
 def test_a_field_the_evidence_does_not_keep_cannot_answer(fixed):

@@ -33,6 +33,10 @@ def exercise(**changes):
             {"id": "blue", "title": "color is blue", "select": {"kind": "ConfigMap"}, "match": {"data": {"color": "blue"}}},
         ],
         "solution": SOLUTION,
+        "alternatives": [
+            {"name": "flow style", "manifest": "{apiVersion: v1, kind: ConfigMap, metadata: {name: app}, data: {color: blue}}"},
+            {"name": "another key too", "manifest": SOLUTION + "  size: big\n"},
+        ],
         "mistakes": [
             {"name": "red", "manifest": SOLUTION.replace("blue", "red"), "findings": [], "failed_rules": ["blue"]},
             {"name": "bad name", "manifest": SOLUTION.replace("name: app", "name: App"), "findings": ["invalid-name"], "failed_rules": ["exists"]},

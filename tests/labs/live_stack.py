@@ -124,10 +124,22 @@ def write_course(root: Path) -> Path:
     lab = {
         "uuid": str(uuid.uuid4()), "title": "Live demo", "estimated_minutes": 10,
         "kubernetes_versions": ["1.35"], "checks": CHECKS, "solution": {"manifests": solution},
+        "alternatives": [
+            {"name": "kubectl commands", "steps": [
+                {"kubectl": "kubectl create deployment web --image=nginx:1.27 --replicas=2"},
+                {"kubectl": "kubectl expose deployment web --port=80"},
+                {"kubectl": "kubectl create role pod-reader --verb=get,list --resource=pods"},
+                {"kubectl": "kubectl create rolebinding bob-reads-pods --role=pod-reader --user=bob"}]},
+            {"name": "one document at a time", "steps": [{"apply": doc} for doc in solution.split("---\n")]},
+            {"name": "the Service in flow style", "manifests": solution.replace(
+                SERVICE.format(app="web"),
+                "{apiVersion: v1, kind: Service, metadata: {name: web}, spec: {selector: {app: web}, ports: [{port: 80}]}}\n")},
+        ],
         "mistakes": [
             {"name": "nothing", "manifests": "", "failed_checks": ["web", "ready", "selects", "bob-lists"]},
             {"name": "wrong selector", "manifests": solution.replace("app: web\n  ports", "app: wbe\n  ports"),
              "failed_checks": ["selects"]},
+            {"name": "no RoleBinding", "manifests": solution.rsplit("---\n", 1)[0], "failed_checks": ["bob-lists"]},
         ],
     }  # fmt: skip
     (folder / "lab.yaml").write_text(yaml.safe_dump(lab, sort_keys=False))

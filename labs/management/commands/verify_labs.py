@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from engine.grading.steps import StepError
 from kube import Cluster, KubeError
 from labs.content import LabSource
 from labs.grader import apply_steps, grade
@@ -27,8 +28,9 @@ PARALLEL = 4
 
 class Command(BaseCommand):
     help = (
-        "For each lab, in fresh namespaces: the reference solution must pass every check, and each "
-        "recorded mistake must fail exactly its checks. Exit 0 when every lab behaves as recorded."
+        "For each lab, in fresh namespaces: the reference solution and every alternative must pass "
+        "every check, and each recorded mistake must fail exactly its checks. Exit 0 when every "
+        "lab behaves as recorded."
     )
     requires_system_checks: list[str] = []
 
@@ -62,6 +64,7 @@ class Command(BaseCommand):
                         "ok": False,
                         "error": str(exc),
                         "solution": None,
+                        "alternatives": [],
                         "mistakes": [],
                     }
                 )
@@ -82,10 +85,18 @@ class Command(BaseCommand):
         if report.get("error"):
             self.stdout.write(f"     error: {report['error']}")
             return
-        if report["solution"]["failed_checks"]:
+        if report["solution"].get("error"):
+            self.stdout.write(f"     solution could not be played: {report['solution']['error']}")
+        elif report["solution"]["failed_checks"]:
             self.stdout.write(f"     solution fails: {report['solution']['failed_checks']}")
+        for alternative in report["alternatives"]:
+            if not alternative["ok"]:
+                why = alternative.get("error") or f"fails {alternative['failed_checks']}"
+                self.stdout.write(f"     alternative {alternative['name']!r}: {why}")
         for mistake in report["mistakes"]:
-            if not mistake["ok"]:
+            if mistake.get("error"):
+                self.stdout.write(f"     mistake {mistake['name']!r}: {mistake['error']}")
+            elif not mistake["ok"]:
                 self.stdout.write(
                     f"     mistake {mistake['name']!r}: expected {mistake['expected_failures']}, got {mistake['actual_failures']}"
                 )
@@ -94,36 +105,60 @@ class Command(BaseCommand):
 def verify(
     connect: Callable[[], Cluster], lab: LabSource, *, mistake_wait: float
 ) -> dict[str, Any]:
-    """The solution and every mistake, each in its own namespace, graded side by side."""
-    scenarios: list[tuple[str | None, str, list[dict[str, Any]], float | None]] = [
-        (None, lab.front["solution"]["manifests"], lab.steps, None)
+    """The solution, every alternative and every mistake, each in its own namespace, side by side."""
+    scenarios: list[tuple[str, list[dict[str, Any]], float | None]] = [
+        (lab.manifests, lab.steps, None)
     ]
+    for alternative in lab.front["alternatives"]:
+        scenarios.append((alternative.get("manifests", ""), alternative.get("steps") or [], None))
     for mistake in lab.front["mistakes"]:
-        manifests = mistake.get("manifests", lab.front["solution"]["manifests"])
+        manifests = mistake.get("manifests", lab.manifests)
         # A mistake fails its eventually-checks by never converging: waiting
         # their full time proves nothing more than waiting a little.
-        scenarios.append(
-            (mistake["name"], manifests, mistake.get("steps", lab.steps), mistake_wait)
-        )
+        scenarios.append((manifests, mistake.get("steps", lab.steps), mistake_wait))
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        failed = list(pool.map(lambda s: _run(connect(), lab, s[1], s[2], s[3]), scenarios))
-    solution_failed = failed[0]
+        outcomes = list(pool.map(lambda s: _run(connect(), lab, s[0], s[1], s[2]), scenarios))
+    solution_failed, solution_error = outcomes[0]
+    count = len(lab.front["alternatives"])
+    alternatives = []
+    for alternative, (failed, error) in zip(
+        lab.front["alternatives"], outcomes[1 : 1 + count], strict=True
+    ):
+        report: dict[str, Any] = {
+            "name": alternative["name"],
+            "passed": error is None and not failed,
+            "failed_checks": failed,
+            "ok": error is None and not failed,
+        }
+        if error is not None:
+            report["error"] = error
+        alternatives.append(report)
     mistakes = []
-    for mistake, actual in zip(lab.front["mistakes"], failed[1:], strict=True):
+    for mistake, (actual, error) in zip(lab.front["mistakes"], outcomes[1 + count :], strict=True):
         expected = sorted(mistake["failed_checks"])
-        mistakes.append(
-            {
-                "name": mistake["name"],
-                "expected_failures": expected,
-                "actual_failures": actual,
-                "ok": actual == expected,
-            }
-        )
-    ok = not solution_failed and all(m["ok"] for m in mistakes)
+        report = {
+            "name": mistake["name"],
+            "expected_failures": expected,
+            "actual_failures": actual,
+            "ok": error is None and actual == expected,
+        }
+        if error is not None:
+            report["error"] = error
+        mistakes.append(report)
+    solution: dict[str, Any] = {
+        "passed": solution_error is None and not solution_failed,
+        "failed_checks": solution_failed,
+    }
+    if solution_error is not None:
+        solution["error"] = solution_error
+    ok = (
+        solution["passed"] and all(a["ok"] for a in alternatives) and all(m["ok"] for m in mistakes)
+    )
     return {
         "lab": lab.slug,
         "ok": ok,
-        "solution": {"passed": not solution_failed, "failed_checks": solution_failed},
+        "solution": solution,
+        "alternatives": alternatives,
         "mistakes": mistakes,
     }
 
@@ -134,7 +169,8 @@ def _run(
     manifests: str,
     steps: list[dict[str, Any]],
     wait: float | None,
-) -> list[str]:
+) -> tuple[list[str], str | None]:
+    """The checks that fail after playing manifests and steps; or why they could not be played."""
     namespace = f"verify-{lab.slug[:40]}-{secrets.token_hex(3)}"
     checks = (
         lab.checks
@@ -143,8 +179,13 @@ def _run(
     )
     cluster.create_namespace(namespace, labels={VERIFY_LABEL: lab.slug})
     try:
-        apply_steps(cluster, namespace, manifests, steps)
-        return sorted(grade(cluster, checks, namespace).failed_checks)
+        try:
+            apply_steps(cluster, namespace, manifests, steps)
+        except (KubeError, StepError) as exc:
+            # A step the API server refuses (or that cannot be played) makes
+            # this scenario fail; the lab's other scenarios still run.
+            return [], f"could not play it: {exc}"
+        return sorted(grade(cluster, checks, namespace).failed_checks), None
     finally:
         cluster.delete_namespace(namespace)
         cluster.close()
