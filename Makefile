@@ -51,8 +51,10 @@ run: setup
 	PORT=$(PORT) VENV=$(VENV) scripts/run.sh
 
 # System packages the test suite drives for real: Redis, PostgreSQL, Debian's
-# Chromium (never a downloaded browser), openssl; `make bench` adds wrk.
-SYSTEM_PACKAGES = redis-server:redis-server chromium:chromium openssl:openssl initdb:postgresql
+# Chromium (never a downloaded browser), openssl, node and npm (for axe-core, below);
+# `make bench` adds wrk.
+SYSTEM_PACKAGES = redis-server:redis-server chromium:chromium openssl:openssl initdb:postgresql \
+                  node:nodejs npm:npm
 BENCH_PACKAGES = wrk:wrk
 
 define install_missing
@@ -72,8 +74,11 @@ define install_missing
 	fi
 endef
 
+# axe-core, pinned by tests/browser/axe/package-lock.json, into $(TUTOR_CACHE_DIR): the browser
+# tests inject it into the pages they check (never served to users, never from a CDN).
 test-deps:
 	$(call install_missing,$(SYSTEM_PACKAGES))
+	@bash tests/browser/axe/install.sh >/dev/null
 
 bench-deps: test-deps
 	$(call install_missing,$(BENCH_PACKAGES))

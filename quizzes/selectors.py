@@ -56,8 +56,9 @@ class Feedback:
     # short_answer: what was typed and what is accepted
     text: str = ""
     accepted: list[str] = field(default_factory=list)
-    # ordering: the student's order and the right one
-    order: list[tuple[str, bool]] = field(default_factory=list)
+    # ordering: the student's order (each item's html, whether it is in its place, and
+    # its right place counted from 1) and the right order
+    order: list[tuple[str, bool, int]] = field(default_factory=list)
     right_order: list[str] = field(default_factory=list)
     # manifest: the submitted text, findings and rule results
     manifest: str = ""
@@ -257,7 +258,7 @@ def feedback(question: Question, response: Response, choices: list[Choice]) -> F
     elif question.type == "ordering":
         right = question.item_ids
         result.order = [
-            (rendered["items"][item], right.index(item) == place)
+            (rendered["items"][item], right.index(item) == place, right.index(item) + 1)
             for place, item in enumerate(given["order"])
             if item in rendered["items"]
         ]

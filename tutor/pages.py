@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -147,3 +148,18 @@ def search(request: HtmxHttpRequest) -> HttpResponse:
     response = render(request, template, {"query": query, "results": results})
     patch_vary_headers(response, ["HX-Request"])
     return response
+
+
+@require_safe
+def accessibility(request: HttpRequest) -> HttpResponse:
+    """The accessibility statement: what is tested, the known gaps, how to report one."""
+    contact = settings.TUTOR_ACCESSIBILITY_CONTACT.strip()
+    if contact.startswith("https://"):
+        contact_href = contact
+    elif "@" in contact and " " not in contact:
+        contact_href = f"mailto:{contact}"
+    else:
+        contact_href = ""
+    return render(
+        request, "pages/accessibility.html", {"contact": contact, "contact_href": contact_href}
+    )

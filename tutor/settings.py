@@ -328,6 +328,9 @@ LOGGING = {
 
 # The tutor's own settings.
 TUTOR_SITE_NAME = env_str("TUTOR_SITE_NAME", "LFS158 Tutor")
+# Where students report an accessibility problem (an email address or an https:// page),
+# named on the accessibility statement; without it the statement says to tell an instructor.
+TUTOR_ACCESSIBILITY_CONTACT = env_str("TUTOR_ACCESSIBILITY_CONTACT")
 TUTOR_KUBERNETES_VERSION = "1.35"
 # The cluster labs are graded on in local mode (default: $KUBECONFIG, ~/.kube/config,
 # else the local control plane started by `make cluster-up`).

@@ -13,6 +13,7 @@ urlpatterns = [
     path("chapters/<slug:slug>/objectives/", pages.chapter_objectives, name="objectives"),
     path("chapters/<slug:slug>/next/", pages.chapter_next_step, name="next_step"),
     path("search/", pages.search, name="search"),
+    path("accessibility/", pages.accessibility, name="accessibility"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/profile/", pages.profile, name="profile"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

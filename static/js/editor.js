@@ -38,7 +38,10 @@
   var DEBOUNCE_MS = 400;
   var INDENT = "  ";
   var DEFAULT_HINT = "In the editor, Tab indents by two spaces and Shift+Tab outdents. " +
-    "To leave the editor with the keyboard, press Escape, then Tab (or Shift+Tab).";
+    "To leave the editor with the keyboard, press Escape, then Tab (or Shift+Tab). " +
+    "Ctrl+M switches Tab between indenting and moving on.";
+  var TAB_MOVES = "Tab now moves out of the editor. Press Ctrl+M to make it indent again.";
+  var TAB_INDENTS = "Tab indents again. Press Escape, then Tab, to leave the editor.";
 
   var ASSIST_HINT = "Ctrl+Space suggests what may go at the cursor; Ctrl+K then Ctrl+I explains " +
     "the key at the cursor; Ctrl+Shift+M lists the problems with their fixes.";
@@ -575,8 +578,36 @@
   }
 
   // Tab inserts two spaces at each cursor (indents the lines of a selection); Shift+Tab
-  // outdents. Escape then Tab leaves the editor (CodeMirror's built-in tab-focus mode), as
-  // does Ctrl+M (Shift+Alt+M on macOS), which toggles that mode.
+  // outdents. After Escape, Tab (or Shift+Tab) leaves the editor, however long the student
+  // waits (CodeMirror's own Escape mode lasts two seconds): until they type another key or
+  // the editor gets the focus again. Ctrl+M (Shift+Alt+M on macOS) switches Tab between
+  // indenting and leaving, and says which it does now in the status line.
+  function tabKeys(entry) {
+    function leaves() { return entry.tabMovesFocus || entry.escaped; }
+    function toggle(view) {
+      entry.tabMovesFocus = !entry.tabMovesFocus;
+      entry.escaped = false;
+      if (entry.statusEl) entry.statusEl.textContent = entry.tabMovesFocus ? TAB_MOVES : TAB_INDENTS;
+      return true;
+    }
+    return [
+      CM.Prec.highest(CM.keymap.of([
+        { key: "Tab", run: function (view) { return leaves() ? false : insertIndent(view); },
+          shift: function (view) { return leaves() ? false : CM.indentLess(view); } },
+        { key: "Ctrl-m", mac: "Shift-Alt-m", run: toggle, preventDefault: true }
+      ])),
+      CM.EditorView.domEventObservers({
+        keydown: function (event) {
+          // An Escape that closed something (a completion list, the search panel) was
+          // handled, and does not arm Tab: the next Tab still indents.
+          if (event.key === "Escape") setTimeout(function () { entry.escaped = !event.defaultPrevented; }, 0);
+          else if (["Tab", "Shift", "Control", "Alt", "Meta", "CapsLock"].indexOf(event.key) < 0) entry.escaped = false;
+        },
+        focus: function () { entry.escaped = false; }
+      })
+    ];
+  }
+
   function insertIndent(view) {
     if (view.state.readOnly) return false;
     if (view.state.selection.ranges.some(function (r) { return !r.empty; })) return CM.indentMore(view);
@@ -606,7 +637,9 @@
       adapter: null,
       version: "",
       liveEl: null,
-      helpEl: null
+      helpEl: null,
+      tabMovesFocus: false,  // Ctrl+M: Tab leaves the editor until pressed again
+      escaped: false         // Escape was the last key: the next Tab leaves the editor
     };
     editors[textarea.id] = entry;
 
@@ -646,7 +679,10 @@
 
     var label = labelFor(textarea);
     if (label && !label.id) label.id = textarea.id + "-label";
-    var contentAttrs = { "aria-multiline": "true", spellcheck: "false", autocapitalize: "off", autocorrect: "off" };
+    // tabindex: the editor's content is focusable anyway (contenteditable); said outright, tools
+    // such as axe see that its scrolling area can be reached by keyboard.
+    var contentAttrs = { "aria-multiline": "true", spellcheck: "false", autocapitalize: "off", autocorrect: "off",
+      tabindex: "0" };
     if (label) contentAttrs["aria-labelledby"] = label.id;
     else if (textarea.getAttribute("aria-label")) contentAttrs["aria-label"] = textarea.getAttribute("aria-label");
     if (describedBy.length) contentAttrs["aria-describedby"] = describedBy.join(" ");
@@ -677,7 +713,7 @@
     }
 
     var extensions = [
-      CM.keymap.of([{ key: "Tab", run: insertIndent, shift: CM.indentLess }]),
+      tabKeys(entry),
       assist,
       CM.basicSetup,
       CM.yaml(),

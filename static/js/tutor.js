@@ -133,6 +133,57 @@
     });
   }
 
+  // A box that scrolls (a long code block or table at phone width) must be reachable by
+  // keyboard to be scrolled: while it overflows and holds nothing focusable, it takes a
+  // Tab stop and a name (WCAG 2.1.1; axe's scrollable-region-focusable). Checked again
+  // when the window changes size, a <details> opens, or htmx swaps content in.
+  var SCROLLERS = "main pre, main table, main .table-scroll, main .lab-brief";
+  var FOCUSABLE = "a[href], button, input, select, textarea, [tabindex], [contenteditable]";
+
+  function scrollName(box) {
+    if (box.tagName === "PRE") return "Code" + (box.dataset.lang ? " (" + box.dataset.lang + ")" : "") + ", scrollable";
+    var caption = box.querySelector("caption");
+    return (caption ? caption.textContent.trim() + ", " : "") + "scrollable";
+  }
+
+  function markScrollable(root) {
+    var boxes = root.querySelectorAll ? root.querySelectorAll(SCROLLERS) : [];
+    boxes.forEach(function (box) {
+      var ours = box.dataset.scrollFocus === "1";
+      var scrolls = box.scrollWidth > box.clientWidth + 1 || box.scrollHeight > box.clientHeight + 1;
+      var reachable = !!box.querySelector(FOCUSABLE) || (!ours && box.hasAttribute("tabindex"));
+      if (scrolls && !ours && !reachable) {
+        box.dataset.scrollFocus = "1";
+        box.setAttribute("tabindex", "0");
+        // A table keeps its own role (its caption names it); other boxes become named regions.
+        if (box.tagName !== "TABLE") box.setAttribute("role", "region");
+        if (!box.hasAttribute("aria-label") && !box.hasAttribute("aria-labelledby")) {
+          box.setAttribute("aria-label", scrollName(box));
+          box.dataset.scrollLabel = "1";
+        }
+      } else if (!scrolls && ours && document.activeElement !== box) {
+        delete box.dataset.scrollFocus;
+        box.removeAttribute("tabindex");
+        if (box.tagName !== "TABLE") box.removeAttribute("role");
+        if (box.dataset.scrollLabel) { box.removeAttribute("aria-label"); delete box.dataset.scrollLabel; }
+      }
+    });
+  }
+
+  var scrollCheckQueued = false;
+  function queueScrollCheck() {
+    if (scrollCheckQueued) return;
+    scrollCheckQueued = true;
+    window.requestAnimationFrame(function () { scrollCheckQueued = false; markScrollable(document); });
+  }
+  window.addEventListener("resize", queueScrollCheck);
+  window.addEventListener("load", queueScrollCheck);
+  // A box that was focused when the window widened gives its Tab stop back on leaving it.
+  document.addEventListener("focusout", function (event) {
+    if (event.target.dataset && event.target.dataset.scrollFocus) queueScrollCheck();
+  });
+  document.addEventListener("toggle", queueScrollCheck, true);
+
   // The "Mark as done" form is swapped out by htmx together with its button.
   // Keep keyboard and screen reader users in place: focus the new button.
   var refocusDoneToggle = false;
@@ -161,10 +212,12 @@
     addCopyTargets(document);
     offerBrowserZone();
     addRunButtons(document);
+    markScrollable(document);
   });
   document.addEventListener("htmx:load", function (event) {
     addCopyButtons(event.target);
     addCopyTargets(event.target);
     addRunButtons(event.target);
+    queueScrollCheck();
   });
 })();
