@@ -192,10 +192,13 @@ class Cluster:
     # --- reads ----------------------------------------------------------------------------
 
     def list_objects(
-        self, api_version: str, kind: str, namespace: str | None
+        self, api_version: str, kind: str, namespace: str | None, *, label_selector: str = ""
     ) -> list[dict[str, Any]]:
         resource = self.resource(api_version, kind)
-        data = self.request("GET", resource.path(namespace if resource.namespaced else None))
+        query = [("labelSelector", label_selector)] if label_selector else None
+        data = self.request(
+            "GET", resource.path(namespace if resource.namespaced else None), query=query
+        )
         items = data.get("items", [])
         for item in items:
             # A list's items carry no apiVersion/kind; checks select on them.
@@ -252,6 +255,38 @@ class Cluster:
                              query=[("fieldManager", FIELD_MANAGER), ("force", "true")])
             )  # fmt: skip
         return applied
+
+    def create(self, doc: dict[str, Any], namespace: str) -> dict[str, Any]:
+        """Create one object (``Conflict`` when it exists already); namespaced into ``namespace``."""
+        resource = self.resource(doc["apiVersion"], doc["kind"])
+        if resource.namespaced:
+            doc = {**doc, "metadata": {**doc.get("metadata", {}), "namespace": namespace}}
+        created: dict[str, Any] = self.request(
+            "POST", resource.path(namespace), body=doc,
+            query=[("fieldManager", FIELD_MANAGER)],
+        )  # fmt: skip
+        return created
+
+    def get_object(
+        self, *, api_version: str, kind: str, name: str, namespace: str
+    ) -> dict[str, Any]:
+        resource = self.resource(api_version, kind)
+        found: dict[str, Any] = self.request("GET", resource.path(namespace, name))
+        return found
+
+    def delete_object(
+        self, *, api_version: str, kind: str, name: str, namespace: str, foreground: bool = False
+    ) -> bool:
+        """Delete one object; False when there was none. ``foreground``: its dependents first."""
+        resource = self.resource(api_version, kind)
+        policy = "Foreground" if foreground else "Background"
+        try:
+            self.request(
+                "DELETE", resource.path(namespace, name), query=[("propagationPolicy", policy)]
+            )
+        except errors.NotFound:
+            return False
+        return True
 
     def patch(
         self, *, api_version: str, kind: str, name: str, namespace: str, patch: dict[str, Any]

@@ -1,9 +1,10 @@
 """Reading labs (``labs/<slug>/lab.yaml`` + ``instructions.md`` in a chapter folder).
 
 Reading validates everything that can be known without a cluster: the
-schema, the checks (compiled), that every manifest of the solution and the
-mistakes is valid for the lab's newest Kubernetes version, and that each
-mistake names checks that exist. ``verify_labs`` does the rest on a cluster.
+schema, the checks (compiled), that every manifest of the start state, the
+solution, the alternatives and the mistakes (and of their ``apply`` steps) is
+valid for the lab's newest Kubernetes version, and that each mistake names
+checks that exist. ``verify_labs`` does the rest on a cluster.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead, read_each, read_yaml_file
 from engine.manifests import SUPPORTED_VERSIONS, validate_text
 from engine.markdown import render_markdown
+from labs.footprint import CLUSTER_SCOPED_KINDS, documents, lab_footprint
 from labs.models import Lab
 from lessons.content import ChapterSource
 from lessons.models import Chapter
@@ -43,6 +45,15 @@ class LabSource:
     @property
     def steps(self) -> list[dict[str, Any]]:
         return list(self.front["solution"].get("steps") or [])
+
+    @property
+    def start_state(self) -> str:
+        """The manifests the tutor creates when the lab starts ("" when it starts empty)."""
+        return str((self.front.get("start_state") or {}).get("manifests") or "")
+
+    @property
+    def footprint(self) -> list[dict[str, Any]]:
+        return lab_footprint(self.front)
 
 
 def read_labs(root: Path, chapters: list[ChapterSource]) -> KindRead:
@@ -91,9 +102,30 @@ def read_lab(
     manifests: list[tuple[tuple[str | int, ...], str]] = [
         (("solution", "manifests"), front["solution"]["manifests"])
     ]
+    start_state = front.get("start_state")
+    if start_state is not None:
+        manifests.append((("start_state", "manifests"), start_state["manifests"]))
+        errors += _start_state_errors(
+            start_state["manifests"], shown, loaded.line_for(("start_state",))
+        )
+    elif front.get("troubleshooting"):
+        errors.append(
+            ContentError(
+                shown,
+                loaded.line_for(("troubleshooting",)),
+                "a troubleshooting lab needs a start_state: the broken objects the student fixes",
+            )
+        )
+    for group in ("solution", "alternatives", "mistakes"):
+        plays = [front["solution"]] if group == "solution" else front.get(group) or []
+        for index, play in enumerate(plays):
+            where: tuple[str | int, ...] = (group,) if group == "solution" else (group, index)
+            if group != "solution" and "manifests" in play:
+                manifests.append(((*where, "manifests"), play["manifests"]))
+            for number, step in enumerate(play.get("steps") or []):
+                if "apply" in step:
+                    manifests.append(((*where, "steps", number, "apply"), step["apply"]))
     for index, mistake in enumerate(front["mistakes"]):
-        if "manifests" in mistake:
-            manifests.append((("mistakes", index, "manifests"), mistake["manifests"]))
         stray = [c for c in mistake["failed_checks"] if c not in check_ids]
         if stray:
             errors.append(
@@ -103,6 +135,15 @@ def read_lab(
                     f"mistake {mistake['name']!r}: no checks named {stray}",
                 )
             )
+    names = [p["name"] for p in front.get("alternatives") or []] + [
+        m["name"] for m in front["mistakes"]
+    ]
+    for name in sorted({n for n in names if names.count(n) > 1}):
+        errors.append(
+            ContentError(
+                shown, 1, f"two alternatives or mistakes are named {name!r}: names must differ"
+            )
+        )
     for where, text in manifests:
         result = validate_text(text, kubernetes_version=newest)
         line = loaded.line_for(where)
@@ -140,6 +181,37 @@ def read_lab(
     return (None if errors else source), errors
 
 
+def _start_state_errors(text: str, shown: str, line: int) -> list[ContentError]:
+    """What the tutor cannot create for a student: cluster-wide kinds but volumes, repeats."""
+    errors = []
+    seen: set[tuple[str, str]] = set()
+    for doc in documents(text):
+        kind, name = str(doc.get("kind")), str((doc.get("metadata") or {}).get("name"))
+        if kind in CLUSTER_SCOPED_KINDS and kind != "PersistentVolume":
+            errors.append(
+                ContentError(
+                    shown,
+                    line,
+                    f"start_state: a {kind} is cluster-wide and shared by every student; only "
+                    "PersistentVolumes can be part of a start state (the tutor makes one per namespace)",
+                )
+            )
+        claim_ref = (doc.get("spec") or {}).get("claimRef") if kind == "PersistentVolume" else None
+        if isinstance(claim_ref, dict) and claim_ref.get("namespace"):
+            errors.append(
+                ContentError(
+                    shown,
+                    line,
+                    f"start_state: PersistentVolume {name} sets claimRef.namespace; the tutor "
+                    "reserves the volume for the student's namespace itself",
+                )
+            )
+        if (kind, name) in seen:
+            errors.append(ContentError(shown, line, f"start_state: {kind} {name} is there twice"))
+        seen.add((kind, name))
+    return errors
+
+
 def sync_labs(labs: list[LabSource]) -> SyncStats:
     """Lab rows in line with the files; removed labs are unpublished (submissions stay)."""
     chapters = {str(c.uuid): c for c in Chapter.objects.all()}
@@ -152,6 +224,10 @@ def sync_labs(labs: list[LabSource]) -> SyncStats:
         lab.kubernetes_versions = source.front["kubernetes_versions"]
         lab.instructions_html = render_markdown(source.instructions).html
         lab.checks = source.front["checks"]
+        lab.objectives = list(source.front.get("objectives") or [])
+        lab.troubleshooting = bool(source.front.get("troubleshooting"))
+        lab.start_state = source.start_state
+        lab.footprint = source.footprint
         lab.content_hash = source.content_hash
 
     return sync_by_uuid(
@@ -165,9 +241,13 @@ def sync_labs(labs: list[LabSource]) -> SyncStats:
 
 class LabKind:
     name = count_key = "labs"
+    # check_content's other counts (a stable interface: INTERFACES.md).
+    extra_count_keys = ("labs_with_start_state",)
 
     def read(self, root: Path, earlier: Mapping[str, list[Any]]) -> KindRead:
-        return read_labs(root, earlier["chapters"])
+        read = read_labs(root, earlier["chapters"])
+        read.counts["labs_with_start_state"] = sum(1 for lab in read.sources if lab.start_state)
+        return read
 
     def sync(self, sources: list[LabSource]) -> SyncStats:
         return sync_labs(sources)

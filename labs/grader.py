@@ -48,6 +48,13 @@ class ClusterReader:
         except KubeError:
             return []
 
+    def discovery(self, path: str) -> Any:
+        # Only the discovery paths the assertion language allows reach here (/version, /apis...).
+        try:
+            return self.cluster.request("GET", path)
+        except (NotFound, Forbidden):
+            return None
+
 
 def grade(
     cluster: Cluster,
@@ -64,18 +71,48 @@ def grade(
     )
 
 
+DELETE_SECONDS = 60.0
+
+
 def apply_steps(
     cluster: Cluster, namespace: str, manifests: str | None, steps: list[dict[str, Any]]
 ) -> None:
-    """Play a solution or a mistake into a namespace: manifests first, then each step."""
+    """Play a solution, an alternative or a mistake into a namespace: manifests, then each step.
+
+    Steps do what a student does with kubectl: ``patch`` (a merge patch),
+    ``delete`` (waits until the object is gone, dependents first, as
+    ``kubectl delete`` waits), ``apply`` (server-side apply of manifests).
+    """
     if manifests:
         cluster.apply(manifests, namespace)
     for step in steps:
-        patch = step["patch"]
-        cluster.patch(
-            api_version=patch["apiVersion"],
-            kind=patch["kind"],
-            name=patch["name"],
-            namespace=namespace,
-            patch=patch["patch"],
-        )
+        if "patch" in step:
+            patch = step["patch"]
+            cluster.patch(
+                api_version=patch["apiVersion"],
+                kind=patch["kind"],
+                name=patch["name"],
+                namespace=namespace,
+                patch=patch["patch"],
+            )
+        elif "delete" in step:
+            _delete(cluster, namespace, step["delete"])
+        elif "apply" in step:
+            cluster.apply(step["apply"], namespace)
+
+
+def _delete(cluster: Cluster, namespace: str, target: dict[str, Any]) -> None:
+    where = {"api_version": target["apiVersion"], "kind": target["kind"], "name": target["name"]}
+    if not cluster.delete_object(**where, namespace=namespace, foreground=True):
+        return
+    deadline = time.monotonic() + DELETE_SECONDS
+    while True:
+        try:
+            cluster.get_object(**where, namespace=namespace)
+        except NotFound:
+            return
+        if time.monotonic() > deadline:
+            raise KubeError(
+                f"{target['kind']} {target['name']} was still being deleted after {DELETE_SECONDS:.0f}s"
+            )
+        time.sleep(0.25)

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import yaml
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -18,6 +19,13 @@ class Lab(models.Model):
     kubernetes_versions = models.JSONField(default=list)
     instructions_html = models.TextField()
     checks = models.JSONField(default=list)
+    objectives = models.JSONField(default=list)
+    # The lab starts broken: the student finds and fixes the fault.
+    troubleshooting = models.BooleanField(default=False)
+    # Manifests the tutor creates in the workspace when the lab starts and on Reset.
+    start_state = models.TextField(blank=True)
+    # What belongs to the lab in a workspace (labs.footprint): what Reset deletes.
+    footprint = models.JSONField(default=list)
     content_hash = models.CharField(max_length=64)
     is_published = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -35,6 +43,15 @@ class Lab(models.Model):
 
     def compiled_checks(self) -> list[Rule]:
         return compile_rules(self.checks, lab=True)
+
+    @property
+    def start_state_summary(self) -> list[str]:
+        """The objects of the start state in words ("Deployment web"), for the lab page."""
+        return [
+            f"{doc.get('kind')} {(doc.get('metadata') or {}).get('name')}"
+            for doc in yaml.safe_load_all(self.start_state or "")
+            if isinstance(doc, dict)
+        ]
 
     @property
     def max_score(self) -> int:

@@ -12,7 +12,7 @@ from engine.assertions import RuleResult
 from kube import ClusterUnreachable, KubeError
 from labs import runs
 from labs.grader import grade
-from workspaces import resolve
+from workspaces import lab_runs, resolve
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4
@@ -39,6 +39,12 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
     try:
         cluster = resolve.connect(resolve.workspace_of(submission), prepare=True)
         try:
+            # A lab that starts broken is started by its first check, if the student
+            # never pressed "Start the lab": the checks then say what to fix.
+            lab_runs.ensure_started(
+                cluster, user_id=submission.user_id, namespace=submission.namespace,
+                on_student_cluster=submission.on_student_cluster, lab=submission.lab,
+            )  # fmt: skip
             graded = grade(
                 cluster, submission.lab.compiled_checks(), submission.namespace, on_result=on_result
             )

@@ -15,6 +15,7 @@ from labs.models import Lab, LabSubmission
 from labs.submissions import lab_submission_create
 from workspaces import own_cluster, tutor_cluster
 from workspaces.resolve import Workspace, workspace_for
+from workspaces.selectors import lab_run_latest
 
 
 def _checks_view(lab: Lab, submission: LabSubmission | None) -> list[dict[str, object]]:
@@ -65,6 +66,7 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "submission": latest,
             "checks": _checks_view(lab, latest),
             "history": history,
+            "lab_run": lab_run_latest(user=request.user, lab_uuid=lab.uuid),
         },
     )
 
@@ -109,6 +111,7 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             "submission": submission,
             "checks": _checks_view(lab, submission),
             "history": history,
+            "lab_run": lab_run_latest(user=request.user, lab_uuid=lab.uuid),
         },
     )
 

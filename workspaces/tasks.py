@@ -5,11 +5,12 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from kube import KubeError
-from workspaces import classroom, tutor_cluster
+from kube import ClusterUnreachable, Forbidden, KubeError
+from workspaces import classroom, lab_runs, resolve, tutor_cluster
 from workspaces.models import NamespaceRun, StudentNamespace
 
 log = logging.getLogger(__name__)
@@ -99,3 +100,37 @@ def refresh_kubeconfig(student_namespace_id: int) -> None:
             cluster.close()
     except KubeError as exc:
         log.warning("could not issue a kubeconfig for %s: %s", row.namespace, exc)
+
+
+@shared_task(
+    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3,
+    soft_time_limit=150, time_limit=180,
+)  # fmt: skip
+def run_lab(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Start or reset a lab in a student's workspace (a ``LabRun``)."""
+    run = lab_runs.claim(run_id)
+    if run is None:
+        return  # done already, or another worker has it
+    try:
+        cluster = resolve.connect(resolve.workspace_of(run), prepare=True)
+        try:
+            outcome = lab_runs.perform(cluster, run)
+        finally:
+            cluster.close()
+    except KubeError as exc:
+        if exc.transient and self.request.retries < self.max_retries:
+            lab_runs.release(run)
+            raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
+        lab_runs.fail(run, _in_words(exc))
+    except SoftTimeLimitExceeded:
+        lab_runs.fail(run, "This took too long; try again in a moment.")
+    else:
+        lab_runs.finish(run, outcome)
+
+
+def _in_words(exc: KubeError) -> str:
+    if isinstance(exc, ClusterUnreachable):
+        return f"The cluster did not answer ({exc}). Is it running? Try again in a moment."
+    if isinstance(exc, Forbidden):
+        return f"The cluster refused: {exc}. Ask your instructor."
+    return str(exc)

@@ -17,4 +17,7 @@ from engine.assertions.rules import (
     evaluate,
 )
 
+# Assertions beside the core language register themselves (engine.assertions.extensions).
+from engine.assertions import answers, quantifiers, references  # noqa: F401  isort: skip
+
 __all__ = ["Rule", "RuleError", "RuleResult", "compile_rule", "compile_rules", "evaluate"]

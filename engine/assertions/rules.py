@@ -8,6 +8,7 @@ from typing import Any
 import jmespath
 import jmespath.exceptions
 
+from engine.assertions import extensions
 from engine.manifests.server_rules import TEMPLATE_PATHS, selector_matches
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
@@ -102,7 +103,7 @@ def compile_rule(raw: dict[str, Any], *, lab: bool = False) -> Rule:
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
         raise RuleError(f"rule id {rule_id!r} must be lowercase words joined by '-'")
-    allowed = LAB_ASSERTIONS if lab else ASSERTIONS
+    allowed = (LAB_ASSERTIONS if lab else ASSERTIONS) + extensions.names(lab=lab)
     present = [a for a in allowed if a in raw]
     if len(present) != 1:
         raise RuleError(f"rule {rule_id}: give exactly one of {', '.join(allowed)}")
@@ -134,6 +135,8 @@ def compile_rule(raw: dict[str, Any], *, lab: bool = False) -> Rule:
         compiled = _compile_expr(rule_id, raw)
     elif assertion == "selects" and not (isinstance(argument, dict) and "kind" in argument):
         raise RuleError(f"rule {rule_id}: `selects` needs a `kind` (and usually a `name`)")
+    elif assertion in extensions.EXTENSIONS:
+        compiled = extensions.EXTENSIONS[assertion].compile(rule_id, raw)
     return Rule(
         id=rule_id,
         title=str(raw.get("title") or rule_id),
@@ -208,7 +211,8 @@ def evaluate_one(rule: Rule, objects: list[dict[str, Any]]) -> RuleResult:
     if rule.assertion == "access":
         raise ValueError("access rules are answered by the API server, not from objects")
     selected = [o for o in objects if isinstance(o, dict) and rule.select.picks(o)]
-    passed, message, evidence = _ASSERT[rule.assertion](rule, selected, objects)
+    judge = _ASSERT.get(rule.assertion) or extensions.EXTENSIONS[rule.assertion].evaluate
+    passed, message, evidence = judge(rule, selected, objects)
     return RuleResult(
         id=rule.id,
         title=rule.title,

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engine.assertions import Rule, RuleResult
+from engine.assertions.extensions import EXTENSIONS, discovery_object
 from engine.assertions.rules import Selector, evaluate_one
 
 POLL_SECONDS = 1.0
@@ -44,6 +45,10 @@ class ClusterReader(Protocol):
 
     def events(self, namespace: str) -> list[dict[str, Any]]:
         """The namespace's Events; empty when they cannot be read (they only add detail)."""
+        ...
+
+    def discovery(self, path: str) -> Any:
+        """What the API server answers at a discovery path (/version, /apis); None if nothing."""
         ...
 
 
@@ -90,6 +95,31 @@ _DEFAULT_VERSIONS = {
 }  # fmt: skip
 
 
+def keys_for(check: Rule) -> set[tuple[str, str]]:
+    """Every (apiVersion, kind) the grader lists to answer this check."""
+    if check.assertion == "access":
+        return set()
+    keys = {_key(check)}
+    if check.assertion == "selects":
+        keys.add((_DEFAULT_VERSIONS.get(check.argument["kind"], "v1"), check.argument["kind"]))
+    extension = EXTENSIONS.get(check.assertion)
+    if extension is not None:
+        keys |= {(v or _DEFAULT_VERSIONS.get(k, "v1"), k) for v, k in extension.reads(check)}
+    return keys
+
+
+def take_discovery(cluster: ClusterReader, checks: list[Rule]) -> dict[str, list[dict[str, Any]]]:
+    """The API discovery documents the checks compare with, as objects of the snapshot."""
+    paths: set[str] = set()
+    for check in checks:
+        extension = EXTENSIONS.get(check.assertion)
+        if extension is not None:
+            paths |= extension.discovery(check)
+    if not paths:
+        return {}
+    return {"discovery": [discovery_object(p, cluster.discovery(p)) for p in sorted(paths)]}
+
+
 def take_snapshot(
     cluster: ClusterReader, namespace: str, keys: set[tuple[str, str]]
 ) -> dict[str, list[dict[str, Any]]]:
@@ -113,11 +143,9 @@ def grade(
     sleep: Callable[[float], None] = time.sleep,
 ) -> LabGrade:
     """Grade the namespace. Raises only what the reader raises when the cluster cannot be read."""
-    keys = {_key(c) for c in checks if c.assertion != "access"}
-    for check in checks:
-        if check.assertion == "selects":
-            keys.add((_DEFAULT_VERSIONS.get(check.argument["kind"], "v1"), check.argument["kind"]))
+    keys = set().union(*(keys_for(c) for c in checks))
     snapshot = take_snapshot(cluster, namespace, keys)
+    snapshot.update(take_discovery(cluster, checks))
     started = clock()
     results: dict[str, RuleResult] = {}
     for check in checks:
@@ -133,9 +161,7 @@ def grade(
     while waiting:
         sleep(POLL_SECONDS)
         now = clock() - started
-        fresh = take_snapshot(
-            cluster, namespace, {_key(c) for c in waiting if c.assertion != "access"}
-        )
+        fresh = take_snapshot(cluster, namespace, set().union(*(keys_for(c) for c in waiting)))
         snapshot.update(fresh)
         still = []
         for check in waiting:

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from engine.assertions import Rule
+from engine.assertions.extensions import EXTENSIONS
 from engine.assertions.rules import Selector, evaluate_one
 from engine.grading.lab import (
     EVIDENCE_KEYS,
@@ -147,6 +148,8 @@ def _regrade_one(check: Rule, old: dict[str, Any] | None, reads: list[_Read]) ->
         return _keep(
             check, old, "The API server answered this access check; evidence cannot ask it again."
         )
+    if check.assertion in EXTENSIONS and not EXTENSIONS[check.assertion].regradable:
+        return _keep(check, old, "This check reads more of the cluster than the evidence keeps.")
     covering = _covering(check.select, reads)
     if covering is None:
         return _keep(

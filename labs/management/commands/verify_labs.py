@@ -20,6 +20,7 @@ from labs.management.commands._labcommand import (
     connect,
     find_lab,
 )
+from workspaces import lab_state
 
 VERIFY_LABEL = "lfs158-tutor/verify"
 PARALLEL = 4
@@ -27,8 +28,10 @@ PARALLEL = 4
 
 class Command(BaseCommand):
     help = (
-        "For each lab, in fresh namespaces: the reference solution must pass every check, and each "
-        "recorded mistake must fail exactly its checks. Exit 0 when every lab behaves as recorded."
+        "For each lab, in fresh namespaces that start from the lab's start state: the reference "
+        "solution and every alternative must pass every check, each recorded mistake must fail "
+        "exactly its checks, and a start state alone must fail some. Exit 0 when every lab behaves "
+        "as recorded."
     )
     requires_system_checks: list[str] = []
 
@@ -62,6 +65,8 @@ class Command(BaseCommand):
                         "ok": False,
                         "error": str(exc),
                         "solution": None,
+                        "start_state": None,
+                        "alternatives": [],
                         "mistakes": [],
                     }
                 )
@@ -84,6 +89,13 @@ class Command(BaseCommand):
             return
         if report["solution"]["failed_checks"]:
             self.stdout.write(f"     solution fails: {report['solution']['failed_checks']}")
+        if report["start_state"] and not report["start_state"]["ok"]:
+            self.stdout.write("     the start state alone passes every check: nothing to fix")
+        for alternative in report["alternatives"]:
+            if not alternative["ok"]:
+                self.stdout.write(
+                    f"     alternative {alternative['name']!r} fails: {alternative['failed_checks']}"
+                )
         for mistake in report["mistakes"]:
             if not mistake["ok"]:
                 self.stdout.write(
@@ -91,25 +103,52 @@ class Command(BaseCommand):
                 )
 
 
+Scenario = tuple[str | None, str | None, list[dict[str, Any]], float | None]
+
+
 def verify(
     connect: Callable[[], Cluster], lab: LabSource, *, mistake_wait: float
 ) -> dict[str, Any]:
-    """The solution and every mistake, each in its own namespace, graded side by side."""
-    scenarios: list[tuple[str | None, str, list[dict[str, Any]], float | None]] = [
-        (None, lab.front["solution"]["manifests"], lab.steps, None)
-    ]
+    """The solution, every alternative, every mistake and the bare start state, each in its
+    own namespace that starts from the lab's start state, graded side by side."""
+    solution = lab.front["solution"]["manifests"]
+    scenarios: list[Scenario] = [(None, solution, lab.steps, None)]
+    alternatives = lab.front.get("alternatives") or []
+    for alternative in alternatives:
+        scenarios.append(
+            (
+                alternative["name"],
+                alternative.get("manifests", solution),
+                alternative.get("steps", lab.steps),
+                None,
+            )
+        )
     for mistake in lab.front["mistakes"]:
-        manifests = mistake.get("manifests", lab.front["solution"]["manifests"])
+        manifests = mistake.get("manifests", solution)
         # A mistake fails its eventually-checks by never converging: waiting
         # their full time proves nothing more than waiting a little.
         scenarios.append(
             (mistake["name"], manifests, mistake.get("steps", lab.steps), mistake_wait)
         )
+    if lab.start_state:
+        # Nothing done at all: the start state alone must leave something to fix.
+        scenarios.append(("(the start state alone)", None, [], mistake_wait))
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
         failed = list(pool.map(lambda s: _run(connect(), lab, s[1], s[2], s[3]), scenarios))
     solution_failed = failed[0]
+    reported_alternatives = []
+    for alternative, actual in zip(alternatives, failed[1:], strict=False):
+        reported_alternatives.append(
+            {
+                "name": alternative["name"],
+                "passed": not actual,
+                "failed_checks": actual,
+                "ok": not actual,
+            }
+        )
     mistakes = []
-    for mistake, actual in zip(lab.front["mistakes"], failed[1:], strict=True):
+    offset = 1 + len(alternatives)
+    for mistake, actual in zip(lab.front["mistakes"], failed[offset:], strict=False):
         expected = sorted(mistake["failed_checks"])
         mistakes.append(
             {
@@ -119,11 +158,21 @@ def verify(
                 "ok": actual == expected,
             }
         )
-    ok = not solution_failed and all(m["ok"] for m in mistakes)
+    start_state = None
+    if lab.start_state:
+        start_state = {"failed_checks": failed[-1], "ok": bool(failed[-1])}
+    ok = (
+        not solution_failed
+        and all(a["ok"] for a in reported_alternatives)
+        and all(m["ok"] for m in mistakes)
+        and (start_state is None or start_state["ok"])
+    )
     return {
         "lab": lab.slug,
         "ok": ok,
         "solution": {"passed": not solution_failed, "failed_checks": solution_failed},
+        "start_state": start_state,
+        "alternatives": reported_alternatives,
         "mistakes": mistakes,
     }
 
@@ -131,7 +180,7 @@ def verify(
 def _run(
     cluster: Cluster,
     lab: LabSource,
-    manifests: str,
+    manifests: str | None,
     steps: list[dict[str, Any]],
     wait: float | None,
 ) -> list[str]:
@@ -143,8 +192,10 @@ def _run(
     )
     cluster.create_namespace(namespace, labels={VERIFY_LABEL: lab.slug})
     try:
+        lab_state.lab_start(cluster, namespace, lab)
         apply_steps(cluster, namespace, manifests, steps)
         return sorted(grade(cluster, checks, namespace).failed_checks)
     finally:
         cluster.delete_namespace(namespace)
+        lab_state.namespace_copies_delete(cluster, namespace)
         cluster.close()
