@@ -23,6 +23,7 @@ from engine.content.kind import KindRead, read_each, read_yaml_file
 from engine.manifests import SUPPORTED_VERSIONS, validate_text
 from engine.markdown import render_markdown
 from labs.footprint import CLUSTER_SCOPED_KINDS, documents, lab_footprint
+from labs.grader import PLACEHOLDER, PLACEHOLDER_NAMES
 from labs.models import Lab
 from lessons.content import ChapterSource
 from lessons.models import Chapter
@@ -50,6 +51,10 @@ class LabSource:
     def start_state(self) -> str:
         """The manifests the tutor creates when the lab starts ("" when it starts empty)."""
         return str((self.front.get("start_state") or {}).get("manifests") or "")
+
+    @property
+    def start_steps(self) -> list[dict[str, Any]]:
+        return list((self.front.get("start_state") or {}).get("steps") or [])
 
     @property
     def footprint(self) -> list[dict[str, Any]]:
@@ -116,11 +121,12 @@ def read_lab(
                 "a troubleshooting lab needs a start_state: the broken objects the student fixes",
             )
         )
-    for group in ("solution", "alternatives", "mistakes"):
-        plays = [front["solution"]] if group == "solution" else front.get(group) or []
+    for group in ("start_state", "solution", "alternatives", "mistakes"):
+        single = group in ("start_state", "solution")
+        plays = [front.get(group) or {}] if single else front.get(group) or []
         for index, play in enumerate(plays):
-            where: tuple[str | int, ...] = (group,) if group == "solution" else (group, index)
-            if group != "solution" and "manifests" in play:
+            where: tuple[str | int, ...] = (group,) if single else (group, index)
+            if not single and "manifests" in play:
                 manifests.append(((*where, "manifests"), play["manifests"]))
             for number, step in enumerate(play.get("steps") or []):
                 if "apply" in step:
@@ -145,8 +151,19 @@ def read_lab(
             )
         )
     for where, text in manifests:
-        result = validate_text(text, kubernetes_version=newest)
         line = loaded.line_for(where)
+        for name in PLACEHOLDER.findall(text):
+            if where[0] == "start_state" or not PLACEHOLDER_NAMES.match(name):
+                errors.append(
+                    ContentError(
+                        shown,
+                        line,
+                        f"{'.'.join(map(str, where))}: %{{{name}}} is not a placeholder verify_labs "
+                        "fills in (namespace, server-version, node-count, uid:Kind/name; never in "
+                        "a start state)",
+                    )
+                )
+        result = validate_text(text, kubernetes_version=newest)
         for finding in result.all_findings:
             if finding.severity == "error":
                 errors.append(
@@ -227,6 +244,7 @@ def sync_labs(labs: list[LabSource]) -> SyncStats:
         lab.objectives = list(source.front.get("objectives") or [])
         lab.troubleshooting = bool(source.front.get("troubleshooting"))
         lab.start_state = source.start_state
+        lab.start_steps = source.start_steps
         lab.footprint = source.footprint
         lab.content_hash = source.content_hash
 

@@ -7,6 +7,8 @@ plays a solution or a mistake into a namespace (``verify_labs``, tests).
 
 from __future__ import annotations
 
+import json
+import re
 import time
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +17,7 @@ from engine.assertions import Rule, RuleResult
 from engine.grading import lab as lab_grading
 from engine.grading.lab import LabGrade
 from kube import Cluster, Forbidden, KubeError, NotFound
+from workspaces import lab_state
 
 
 class ClusterReader:
@@ -71,48 +74,63 @@ def grade(
     )
 
 
-DELETE_SECONDS = 60.0
+# What a solution may write that only the cluster knows: a student copies these values
+# from kubectl's output; a reference solution names them (labs whose checks compare a
+# recorded answer with the cluster: ``answer``).
+PLACEHOLDER = re.compile(r"%\{([^}]*)\}")
+PLACEHOLDER_NAMES = re.compile(
+    r"^(namespace|server-version|node-count|uid:[A-Za-z]+/[a-z0-9][a-z0-9.-]*)$"
+)
 
 
 def apply_steps(
     cluster: Cluster, namespace: str, manifests: str | None, steps: list[dict[str, Any]]
 ) -> None:
-    """Play a solution, an alternative or a mistake into a namespace: manifests, then each step.
+    """Play a solution, an alternative or a mistake into a namespace: manifests, then each step
+    (``workspaces.lab_state.play_steps``: patch, delete, apply, as a student does with kubectl).
 
-    Steps do what a student does with kubectl: ``patch`` (a merge patch),
-    ``delete`` (waits until the object is gone, dependents first, as
-    ``kubectl delete`` waits), ``apply`` (server-side apply of manifests).
+    ``%{namespace}``, ``%{server-version}``, ``%{node-count}`` and ``%{uid:Kind/name}`` are
+    filled in from the cluster just before the text that holds them is played.
     """
     if manifests:
-        cluster.apply(manifests, namespace)
+        cluster.apply(fill_placeholders(cluster, namespace, manifests), namespace)
     for step in steps:
-        if "patch" in step:
-            patch = step["patch"]
-            cluster.patch(
-                api_version=patch["apiVersion"],
-                kind=patch["kind"],
-                name=patch["name"],
-                namespace=namespace,
-                patch=patch["patch"],
-            )
-        elif "delete" in step:
-            _delete(cluster, namespace, step["delete"])
-        elif "apply" in step:
-            cluster.apply(step["apply"], namespace)
+        text = json.dumps(step)
+        if PLACEHOLDER.search(text):
+            step = json.loads(fill_placeholders(cluster, namespace, text, quote=json.dumps))
+        lab_state.play_steps(cluster, namespace, [step])
 
 
-def _delete(cluster: Cluster, namespace: str, target: dict[str, Any]) -> None:
-    where = {"api_version": target["apiVersion"], "kind": target["kind"], "name": target["name"]}
-    if not cluster.delete_object(**where, namespace=namespace, foreground=True):
-        return
-    deadline = time.monotonic() + DELETE_SECONDS
-    while True:
+def fill_placeholders(
+    cluster: Cluster, namespace: str, text: str, *, quote: Callable[[str], str] | None = None
+) -> str:
+    """Every ``%{...}`` in ``text`` replaced by what the cluster says."""
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "namespace":
+            found = namespace
+        elif name == "server-version":
+            found = cluster.version()
+        elif name == "node-count":
+            found = str(len(cluster.list_objects("v1", "Node", None)))
+        elif name.startswith("uid:"):
+            kind, _, object_name = name[4:].partition("/")
+            found = str(_find(cluster, namespace, kind, object_name)["metadata"]["uid"])
+        else:
+            raise KubeError(f"unknown placeholder %{{{name}}}")
+        # Inside JSON the value lands in a string already: keep its quotes out.
+        return quote(found)[1:-1] if quote else found
+
+    return PLACEHOLDER.sub(value, text)
+
+
+def _find(cluster: Cluster, namespace: str, kind: str, name: str) -> dict[str, Any]:
+    for api_version in ("v1", "apps/v1", "batch/v1", "rbac.authorization.k8s.io/v1"):
         try:
-            cluster.get_object(**where, namespace=namespace)
-        except NotFound:
-            return
-        if time.monotonic() > deadline:
-            raise KubeError(
-                f"{target['kind']} {target['name']} was still being deleted after {DELETE_SECONDS:.0f}s"
+            return cluster.get_object(
+                api_version=api_version, kind=kind, name=name, namespace=namespace
             )
-        time.sleep(0.25)
+        except NotFound:
+            continue
+    raise NotFound(f"no {kind} {name} to fill in %{{uid:{kind}/{name}}}")

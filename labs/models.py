@@ -24,6 +24,7 @@ class Lab(models.Model):
     troubleshooting = models.BooleanField(default=False)
     # Manifests the tutor creates in the workspace when the lab starts and on Reset.
     start_state = models.TextField(blank=True)
+    start_steps = models.JSONField(default=list)
     # What belongs to the lab in a workspace (labs.footprint): what Reset deletes.
     footprint = models.JSONField(default=list)
     content_hash = models.CharField(max_length=64)

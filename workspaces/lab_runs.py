@@ -34,7 +34,10 @@ def release(run: LabRun) -> None:
 
 def perform(cluster: Cluster, run: LabRun) -> lab_state.Outcome:
     """Start or reset the lab the run names, from what the run row holds."""
-    lab = _Copy(slug=run.lab_slug, start_state=run.start_state, footprint=run.footprint)
+    lab = _Copy(
+        slug=run.lab_slug, start_state=run.start_state, start_steps=run.start_steps,
+        footprint=run.footprint,
+    )  # fmt: skip
     if run.action == LabRun.Action.RESET:
         return lab_state.lab_reset(cluster, run.namespace, lab)
     return lab_state.lab_start(cluster, run.namespace, lab)
@@ -75,7 +78,8 @@ def ensure_started(
     run = LabRun.objects.create(
         user_id=user_id, lab_uuid=lab.uuid, lab_slug=lab.slug, namespace=namespace,
         on_student_cluster=on_student_cluster, action=LabRun.Action.START,
-        status=LabRun.Status.RUNNING, start_state=lab.start_state, footprint=lab.footprint,
+        status=LabRun.Status.RUNNING, start_state=lab.start_state, start_steps=lab.start_steps,
+        footprint=lab.footprint,
         claimed_at=timezone.now(), tries=1,
     )  # fmt: skip
     finish(run, lab_state.lab_start(cluster, namespace, lab))
@@ -86,7 +90,11 @@ def ensure_started(
 class _Copy:
     """The lab as the run row recorded it (the lab file may have changed since)."""
 
-    def __init__(self, *, slug: str, start_state: str, footprint: list[dict[str, Any]]) -> None:
+    def __init__(
+        self, *, slug: str, start_state: str, start_steps: list[dict[str, Any]],
+        footprint: list[dict[str, Any]],
+    ) -> None:  # fmt: skip
         self.slug = slug
         self.start_state = start_state
+        self.start_steps = start_steps
         self.footprint = footprint

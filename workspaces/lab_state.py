@@ -40,6 +40,10 @@ CLASSROOM_LABEL = "lfs158-tutor/student"
 CLUSTER_KINDS = (("v1", "PersistentVolume"),)
 DELETE_SECONDS = 90.0
 POLL_SECONDS = 0.5
+# How long a step waits for the controllers to take in the one before (a person typing the
+# next command does not wait longer).
+SETTLE_SECONDS = 30.0
+WORKLOADS = (("apps/v1", "Deployment"), ("apps/v1", "StatefulSet"), ("apps/v1", "DaemonSet"))
 
 
 class LabState(Protocol):
@@ -53,6 +57,9 @@ class LabState(Protocol):
 
     @property
     def footprint(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def start_steps(self) -> list[dict[str, Any]]: ...
 
 
 class StillDeleting(KubeError):
@@ -99,15 +106,69 @@ def start_state_objects(
 
 
 def lab_start(cluster: Cluster, namespace: str, lab: LabState) -> Outcome:
-    """Create what is missing of the start state; an object that exists is left as it is."""
+    """Create what is missing of the start state; an object that exists is left as it is.
+
+    A start state's steps (a rollout that went wrong, say) run only when every object
+    was created just now: on objects the student already worked on they would undo
+    the work.
+    """
     outcome = Outcome()
-    for obj in start_state_objects(cluster, namespace, slug=lab.slug, manifests=lab.start_state):
+    objects = start_state_objects(cluster, namespace, slug=lab.slug, manifests=lab.start_state)
+    for obj in objects:
         try:
             cluster.create(obj, namespace)
         except Conflict:
             continue  # there already: the student's work (or an earlier start) stays
         outcome.created.append(_describe(obj))
+    if lab.start_steps and len(outcome.created) == len(objects):
+        play_steps(cluster, namespace, lab.start_steps)
     return outcome
+
+
+def play_steps(cluster: Cluster, namespace: str, steps: list[dict[str, Any]]) -> None:
+    """Steps as a student types them with kubectl: ``patch`` (a merge patch), ``delete``
+    (waits until the object is gone, dependents first, as ``kubectl delete`` does), ``apply``
+    (server-side apply). Before each, the controllers take in the one before: a Deployment
+    changed twice in a row gets two revisions, as it does for a person."""
+    for step in steps:
+        settle(cluster, namespace)
+        if "patch" in step:
+            patch = step["patch"]
+            cluster.patch(
+                api_version=patch["apiVersion"], kind=patch["kind"], name=patch["name"],
+                namespace=namespace, patch=patch["patch"],
+            )  # fmt: skip
+        elif "delete" in step:
+            target = step["delete"]
+            obj = {
+                "apiVersion": target["apiVersion"],
+                "kind": target["kind"],
+                "metadata": {"name": target["name"]},
+            }
+            if cluster.delete_object(
+                api_version=target["apiVersion"], kind=target["kind"], name=target["name"],
+                namespace=namespace, foreground=True,
+            ):  # fmt: skip
+                _wait_gone(
+                    cluster, namespace, [obj], wait_seconds=DELETE_SECONDS, clock=time.monotonic
+                )
+        elif "apply" in step:
+            cluster.apply(step["apply"], namespace)
+
+
+def settle(cluster: Cluster, namespace: str, *, wait_seconds: float = SETTLE_SECONDS) -> None:
+    """Wait until every workload's controller has seen its latest change (observedGeneration)."""
+    deadline = time.monotonic() + wait_seconds
+    while True:
+        behind = []
+        for api_version, kind in WORKLOADS:
+            for obj in _list(cluster, api_version, kind, namespace, ""):
+                seen = (obj.get("status") or {}).get("observedGeneration") or 0
+                if seen < (obj.get("metadata") or {}).get("generation", 0):
+                    behind.append(obj)
+        if not behind or time.monotonic() > deadline:
+            return
+        time.sleep(POLL_SECONDS / 2)
 
 
 def lab_reset(

@@ -178,6 +178,7 @@ class LabRun(models.Model):
     action = models.CharField(max_length=10, choices=Action.choices)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
     start_state = models.TextField(blank=True)
+    start_steps = models.JSONField(default=list)
     footprint = models.JSONField(default=list)
     # What the worker did: "Deployment web" for each object deleted and created.
     deleted = models.JSONField(default=list)

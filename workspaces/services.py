@@ -67,6 +67,9 @@ class LabWithState(Protocol):
     def start_state(self) -> str: ...
 
     @property
+    def start_steps(self) -> list[dict[str, Any]]: ...
+
+    @property
     def footprint(self) -> list[dict[str, Any]]: ...
 
 
@@ -101,7 +104,8 @@ def _lab_run(workspace: Workspace, lab: LabWithState, action: str) -> LabRun:
         run = LabRun.objects.create(
             user_id=workspace.user_id, lab_uuid=lab.uuid, lab_slug=lab.slug,
             namespace=workspace.namespace, on_student_cluster=workspace.on_student_cluster,
-            action=action, start_state=lab.start_state, footprint=lab.footprint,
+            action=action, start_state=lab.start_state, start_steps=lab.start_steps,
+            footprint=lab.footprint,
         )  # fmt: skip
         tasks.run_lab.delay_on_commit(run.pk)
     return run

@@ -33,7 +33,9 @@ import jmespath
 import jmespath.exceptions
 
 from engine.assertions import extensions
-from engine.assertions.rules import RuleError, Selector, _name, _show
+from engine.assertions.ext_common import name_of as _name
+from engine.assertions.ext_common import show as _show
+from engine.assertions.rules import RuleError, Selector
 
 _SOURCES = ("api", "object", "count")
 _VERSION = re.compile(r"^v?\d+(\.\d+)+([-+].*)?$")

@@ -20,7 +20,11 @@ import jmespath
 import jmespath.exceptions
 
 from engine.assertions import extensions
-from engine.assertions.rules import _COMPARISONS, RuleError, _compare, _name, _show
+from engine.assertions.ext_common import COMPARISONS as _COMPARISONS
+from engine.assertions.ext_common import compare as _compare
+from engine.assertions.ext_common import name_of as _name
+from engine.assertions.ext_common import show as _show
+from engine.assertions.rules import RuleError
 
 
 def _compile(rule_id: str, raw: dict[str, Any]) -> Any:

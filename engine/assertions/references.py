@@ -18,7 +18,8 @@ resolve::
 - ``backends``: every Service an Ingress routes to exists, has the port the
   backend names (by number or by name) and has at least one ready endpoint;
 - ``tls``: every Secret an Ingress names under ``tls`` is a ``kubernetes.io/tls``
-  Secret with a certificate and a key;
+  Secret whose certificate is valid now and names every host of that ``tls``
+  entry (a certificate for another host is refused by every browser);
 - ``volume``: a PersistentVolumeClaim is Bound to a PersistentVolume that
   exists and is bound back to it;
 - ``scale-target``: a HorizontalPodAutoscaler's target exists, and for each
@@ -34,7 +35,8 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 from engine.assertions import extensions
-from engine.assertions.rules import RuleError, _name
+from engine.assertions.ext_common import name_of as _name
+from engine.assertions.rules import RuleError
 from engine.manifests.server_rules import TEMPLATE_PATHS
 
 MAX_PROBLEMS = 5
