@@ -119,6 +119,13 @@ def lab_start(cluster: Cluster, namespace: str, lab: LabState) -> Outcome:
             cluster.create(obj, namespace)
         except Conflict:
             continue  # there already: the student's work (or an earlier start) stays
+        except Forbidden as exc:
+            if NAMESPACE_LABEL in obj["metadata"]["labels"]:
+                raise Forbidden(
+                    f"this lab needs a {obj['kind']}, which the tutor may not create on this "
+                    "cluster (an operator allows it with deploy/kubernetes/rbac-volumes.yaml)"
+                ) from exc
+            raise
         outcome.created.append(_describe(obj))
     if lab.start_steps and len(outcome.created) == len(objects):
         play_steps(cluster, namespace, lab.start_steps)
@@ -226,10 +233,13 @@ def namespace_copies_delete(cluster: Cluster, namespace: str) -> list[str]:
         except (NotFound, Forbidden):
             continue
         for obj in items:
-            if cluster.delete_object(
-                api_version=api_version, kind=kind, name=obj["metadata"]["name"], namespace=""
-            ):
-                deleted.append(_describe(obj))
+            try:
+                if cluster.delete_object(
+                    api_version=api_version, kind=kind, name=obj["metadata"]["name"], namespace=""
+                ):
+                    deleted.append(_describe(obj))
+            except Forbidden:
+                log.warning("may not delete %s of namespace %s", _describe(obj), namespace)
     return deleted
 
 
