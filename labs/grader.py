@@ -9,9 +9,12 @@ from __future__ import annotations
 
 import json
 import re
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
+
+import yaml
 
 from engine.assertions import Rule, RuleResult
 from engine.grading import lab as lab_grading
@@ -134,3 +137,65 @@ def _find(cluster: Cluster, namespace: str, kind: str, name: str) -> dict[str, A
         except NotFound:
             continue
     raise NotFound(f"no {kind} {name} to fill in %{{uid:{kind}/{name}}}")
+
+
+RBAC_SETTLE_SECONDS = 30.0
+
+
+def wait_for_rbac(
+    cluster: Cluster, namespace: str, *, wait_seconds: float = RBAC_SETTLE_SECONDS
+) -> None:
+    """Wait until the API server's authorizer has taken in every Role and RoleBinding change
+    made so far in the namespace.
+
+    The authorizer reads RBAC objects from its own caches, a moment behind what was
+    written: a SubjectAccessReview right after a RoleBinding may still answer as before.
+    A sentinel Role and RoleBinding, written after everything else, are seen last (each
+    cache takes in its kind's changes in order): once the sentinel grants, the rest is in.
+    """
+    user = f"lfs158-tutor:rbac-settled:{secrets.token_hex(4)}"
+    name = "lfs158-tutor-rbac-settled"
+    cluster.apply(
+        yaml.safe_dump_all([
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": name},
+             "rules": [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": [name], "verbs": ["get"]}]},
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": name},
+             "subjects": [{"kind": "User", "name": user, "apiGroup": "rbac.authorization.k8s.io"}],
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name}},
+        ]),
+        namespace,
+    )  # fmt: skip
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while not _sentinel_allowed(cluster, namespace, user, name):
+            if time.monotonic() > deadline:
+                raise KubeError(f"the authorizer did not take in the RBAC changes of {namespace}")
+            time.sleep(0.1)
+    finally:
+        for kind in ("RoleBinding", "Role"):
+            cluster.delete_object(
+                api_version="rbac.authorization.k8s.io/v1",
+                kind=kind,
+                name=name,
+                namespace=namespace,
+            )
+
+
+def _sentinel_allowed(cluster: Cluster, namespace: str, user: str, name: str) -> bool:
+    review = {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SubjectAccessReview",
+        "spec": {
+            "user": user,
+            "resourceAttributes": {
+                "namespace": namespace,
+                "verb": "get",
+                "resource": "configmaps",
+                "name": name,
+            },
+        },
+    }
+    answer = cluster.request(
+        "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", body=review
+    )
+    return bool(answer.get("status", {}).get("allowed"))

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from kube import Cluster, KubeError
 from labs.content import LabSource
-from labs.grader import apply_steps, grade
+from labs.grader import apply_steps, grade, wait_for_rbac
 from labs.management.commands._labcommand import (
     COULD_NOT,
     LabCommandError,
@@ -194,6 +194,8 @@ def _run(
     try:
         lab_state.lab_start(cluster, namespace, lab)
         apply_steps(cluster, namespace, manifests, steps)
+        if any(c.assertion == "access" for c in lab.checks):
+            wait_for_rbac(cluster, namespace)
         return sorted(grade(cluster, checks, namespace).failed_checks)
     finally:
         cluster.delete_namespace(namespace)
