@@ -31,8 +31,13 @@ Every problem found is listed, in words a beginner can act on.
 
 from __future__ import annotations
 
+import base64
+import binascii
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
 from typing import Any
+
+from cryptography import x509
 
 from engine.assertions import extensions
 from engine.assertions.ext_common import name_of as _name
@@ -237,10 +242,11 @@ def _tls_problems(obj: dict[str, Any], objects: list[dict[str, Any]]) -> list[st
     found = []
     for entry in _dicts(_map(obj.get("spec")).get("tls")):
         name = entry.get("secretName")
+        hosts = [str(h) for h in entry.get("hosts") or []]
         secret = _named(objects, "Secret", name)
         if secret is None:
             found.append(
-                f'TLS for {", ".join(entry.get("hosts") or []) or "all hosts"} uses Secret "{name}", which does not exist'
+                f'TLS for {", ".join(hosts) or "all hosts"} uses Secret "{name}", which does not exist'
             )
         elif secret.get("type") != "kubernetes.io/tls" or not {"tls.crt", "tls.key"} <= _keys(
             secret
@@ -248,7 +254,53 @@ def _tls_problems(obj: dict[str, Any], objects: list[dict[str, Any]]) -> list[st
             found.append(
                 f'Secret "{name}" is not a TLS Secret (type kubernetes.io/tls with tls.crt and tls.key)'
             )
+        else:
+            certificate = _map(secret.get("data")).get("tls.crt")
+            found += [f'Secret "{name}": {p}' for p in certificate_problems(certificate, hosts)]
     return found
+
+
+def certificate_problems(
+    encoded: Any, hosts: list[str], *, now: datetime | None = None
+) -> list[str]:
+    """Why a base64 PEM certificate does not serve these hosts now (empty when it does)."""
+    try:
+        certificate = x509.load_pem_x509_certificate(base64.b64decode(str(encoded), validate=True))
+    except (ValueError, TypeError, binascii.Error):
+        return ["tls.crt holds no PEM certificate"]
+    now = now or datetime.now(UTC)
+    if not certificate.not_valid_before_utc <= now <= certificate.not_valid_after_utc:
+        return [
+            f"the certificate is valid from {certificate.not_valid_before_utc:%Y-%m-%d} to "
+            f"{certificate.not_valid_after_utc:%Y-%m-%d}, not now"
+        ]
+    names = _certificate_names(certificate)
+    if not names:
+        return [
+            "the certificate names no host in subjectAltName, and browsers no longer accept "
+            "the common name (CN) alone"
+        ]
+    missing = [h for h in hosts if not any(_host_matches(pattern, h) for pattern in names)]
+    if missing:
+        return [f"the certificate is for {', '.join(sorted(names))}, not for {', '.join(missing)}"]
+    return []
+
+
+def _certificate_names(certificate: x509.Certificate) -> set[str]:
+    try:
+        extension = certificate.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return set()
+    return {n.lower() for n in extension.value.get_values_for_type(x509.DNSName)}
+
+
+def _host_matches(pattern: str, host: str) -> bool:
+    """A certificate name against a host: ``*.example.com`` covers exactly one more label."""
+    host = host.lower()
+    if pattern.startswith("*."):
+        head, _, rest = host.partition(".")
+        return bool(head) and rest == pattern[2:]
+    return pattern == host
 
 
 # --- claims and volumes, autoscalers --------------------------------------------------------
