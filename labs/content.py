@@ -158,9 +158,9 @@ def read_lab(
                     ContentError(
                         shown,
                         line,
-                        f"{'.'.join(map(str, where))}: %{{{name}}} is not a placeholder verify_labs "
-                        "fills in (namespace, server-version, node-count, uid:Kind/name; never in "
-                        "a start state)",
+                        f"{'.'.join(map(str, where))}: {{{{ {name} }}}} is not a placeholder "
+                        "verify_labs fills in (namespace, serverVersion, nodeCount, uid:Kind/name; "
+                        "never in a start state)",
                     )
                 )
         result = validate_text(text, kubernetes_version=newest)

@@ -80,9 +80,9 @@ def grade(
 # What a solution may write that only the cluster knows: a student copies these values
 # from kubectl's output; a reference solution names them (labs whose checks compare a
 # recorded answer with the cluster: ``answer``).
-PLACEHOLDER = re.compile(r"%\{([^}]*)\}")
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
 PLACEHOLDER_NAMES = re.compile(
-    r"^(namespace|server-version|node-count|uid:[A-Za-z]+/[a-z0-9][a-z0-9.-]*)$"
+    r"^(namespace|serverVersion|nodeCount|uid:[A-Za-z]+/[a-z0-9][a-z0-9.-]*)$"
 )
 
 
@@ -92,8 +92,9 @@ def apply_steps(
     """Play a solution, an alternative or a mistake into a namespace: manifests, then each step
     (``workspaces.lab_state.play_steps``: patch, delete, apply, as a student does with kubectl).
 
-    ``%{namespace}``, ``%{server-version}``, ``%{node-count}`` and ``%{uid:Kind/name}`` are
-    filled in from the cluster just before the text that holds them is played.
+    ``{{ namespace }}``, ``{{ serverVersion }}``, ``{{ nodeCount }}`` and
+    ``{{ uid:Kind/name }}`` are filled in from the cluster just before the text that holds
+    them is played.
     """
     if manifests:
         cluster.apply(fill_placeholders(cluster, namespace, manifests), namespace)
@@ -107,21 +108,21 @@ def apply_steps(
 def fill_placeholders(
     cluster: Cluster, namespace: str, text: str, *, quote: Callable[[str], str] | None = None
 ) -> str:
-    """Every ``%{...}`` in ``text`` replaced by what the cluster says."""
+    """Every ``{{ ... }}`` in ``text`` replaced by what the cluster says."""
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
         if name == "namespace":
             found = namespace
-        elif name == "server-version":
+        elif name == "serverVersion":
             found = cluster.version()
-        elif name == "node-count":
+        elif name == "nodeCount":
             found = str(len(cluster.list_objects("v1", "Node", None)))
         elif name.startswith("uid:"):
             kind, _, object_name = name[4:].partition("/")
             found = str(_find(cluster, namespace, kind, object_name)["metadata"]["uid"])
         else:
-            raise KubeError(f"unknown placeholder %{{{name}}}")
+            raise KubeError(f"unknown placeholder {{{{ {name} }}}}")
         # Inside JSON the value lands in a string already: keep its quotes out.
         return quote(found)[1:-1] if quote else found
 
@@ -136,7 +137,7 @@ def _find(cluster: Cluster, namespace: str, kind: str, name: str) -> dict[str, A
             )
         except NotFound:
             continue
-    raise NotFound(f"no {kind} {name} to fill in %{{uid:{kind}/{name}}}")
+    raise NotFound(f"no {kind} {name} to fill in {{{{ uid:{kind}/{name} }}}}")
 
 
 RBAC_SETTLE_SECONDS = 30.0
