@@ -63,7 +63,11 @@ def names(*, lab: bool) -> tuple[str, ...]:
 # object among the others, so that a rule over it stays a pure function of objects.
 DISCOVERY_API_VERSION = "lfs158-tutor.invalid/v1"
 DISCOVERY_KIND = "APIDiscovery"
-DISCOVERY_PATH = re.compile(r"^/(version|api|apis)(/[a-z0-9][a-z0-9.-]*){0,2}$")
+# Only discovery: /version, /api, /api/v1, /apis, /apis/GROUP, /apis/GROUP/VERSION (never a
+# resource's objects: /api/v1/secrets would list every Secret of the cluster).
+DISCOVERY_PATH = re.compile(
+    r"^/(version|api(/v[0-9][a-z0-9]*)?|apis(/[a-z0-9][a-z0-9.-]*(/v[0-9][a-z0-9]*)?)?)$"
+)
 
 
 def discovery_object(path: str, body: Any) -> dict[str, Any]:
