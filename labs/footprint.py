@@ -80,6 +80,15 @@ def lab_footprint(front: dict[str, Any]) -> list[dict[str, Any]]:
         for doc in documents(play.get("manifests")):
             meta = doc.get("metadata") or {}
             entries.append(_named(doc.get("apiVersion"), doc.get("kind"), meta.get("name")))
+            claim = (
+                (doc.get("spec") or {}).get("claimRef")
+                if doc.get("kind") == "PersistentVolume"
+                else None
+            )
+            if isinstance(claim, dict):
+                # The claim a volume is reserved for belongs to the lab: while it exists, the
+                # volume cannot be deleted (and a reset could not give a fresh one).
+                entries.append(_named("v1", "PersistentVolumeClaim", claim.get("name")))
         entries += _step_entries(play.get("steps") or [])
     for check in front.get("checks") or []:
         select = check.get("select")

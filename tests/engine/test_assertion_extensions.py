@@ -27,24 +27,39 @@ def judge(raw: dict[str, Any], objects: list[dict[str, Any]]):  # type: ignore[n
 
 
 def obj(kind: str, name: str, **fields: Any) -> dict[str, Any]:
-    return {"apiVersion": "v1", "kind": kind, "metadata": {"name": name, **fields.pop("meta", {})}, **fields}
+    return {
+        "apiVersion": "v1",
+        "kind": kind,
+        "metadata": {"name": name, **fields.pop("meta", {})},
+        **fields,
+    }
 
 
 def deployment(name: str, pod_spec: dict[str, Any]) -> dict[str, Any]:
-    return obj("Deployment", name, spec={"template": {"metadata": {"labels": {"app": name}}, "spec": pod_spec}})
+    return obj(
+        "Deployment",
+        name,
+        spec={"template": {"metadata": {"labels": {"app": name}}, "spec": pod_spec}},
+    )
 
 
 # --- resolves: ConfigMaps and Secrets ------------------------------------------------------
 
 
 def env_from_key(key: str, **ref: Any) -> dict[str, Any]:
-    return {"name": "LOG_LEVEL", "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": key, **ref}}}
+    return {
+        "name": "LOG_LEVEL",
+        "valueFrom": {"configMapKeyRef": {"name": "cfg", "key": key, **ref}},
+    }
 
 
 def test_it_names_the_missing_key_and_the_keys_there_are():
     app = deployment("web", {"containers": [{"name": "app", "env": [env_from_key("LOG_LEVEL")]}]})
     config = obj("ConfigMap", "cfg", data={"log_level": "debug", "color": "blue"})
-    result = judge({"select": {"kind": "Deployment", "name": "web"}, "resolves": ["config-maps"]}, [app, config])
+    result = judge(
+        {"select": {"kind": "Deployment", "name": "web"}, "resolves": ["config-maps"]},
+        [app, config],
+    )
     assert not result.passed
     assert result.message == (
         'Deployment "web": container "app" reads key "LOG_LEVEL" of ConfigMap "cfg", which has no '
@@ -55,7 +70,9 @@ def test_it_names_the_missing_key_and_the_keys_there_are():
 def test_it_passes_when_every_key_exists_and_skips_optional_references():
     app = deployment("web", {"containers": [{"name": "app", "env": [env_from_key("log_level"), {"name": "X", "valueFrom": {"configMapKeyRef": {"name": "gone", "key": "x", "optional": True}}}]}]})  # fmt: skip
     config = obj("ConfigMap", "cfg", data={"log_level": "debug"})
-    assert judge({"select": {"kind": "Deployment"}, "resolves": "config-maps"}, [app, config]).passed
+    assert judge(
+        {"select": {"kind": "Deployment"}, "resolves": "config-maps"}, [app, config]
+    ).passed
 
 
 def test_it_follows_env_from_volumes_and_their_items():
@@ -90,7 +107,7 @@ def test_claims_must_exist_and_be_bound():
 def test_the_service_account_must_exist():
     app = deployment("web", {"serviceAccountName": "robot", "containers": []})
     check = {"select": {"kind": "Deployment"}, "resolves": ["service-account"]}
-    assert "ServiceAccount \"robot\", which does not exist" in judge(check, [app]).message
+    assert 'ServiceAccount "robot", which does not exist' in judge(check, [app]).message
     assert judge(check, [app, obj("ServiceAccount", "robot")]).passed
 
 
@@ -98,7 +115,9 @@ def test_a_claim_must_be_bound_to_a_volume_bound_back_to_it():
     claim = obj("PersistentVolumeClaim", "data", meta={"namespace": "ns"}, spec={"volumeName": "pv"}, status={"phase": "Bound"})  # fmt: skip
     check = {"select": {"kind": "PersistentVolumeClaim"}, "resolves": ["volume"]}
     mine = obj("PersistentVolume", "pv", spec={"claimRef": {"name": "data", "namespace": "ns"}})
-    other = obj("PersistentVolume", "pv", spec={"claimRef": {"name": "data", "namespace": "elsewhere"}})
+    other = obj(
+        "PersistentVolume", "pv", spec={"claimRef": {"name": "data", "namespace": "elsewhere"}}
+    )
     assert judge(check, [claim, mine]).passed
     assert "bound to another claim" in judge(check, [claim, other]).message
     assert "does not exist" in judge(check, [claim]).message
@@ -112,9 +131,14 @@ def test_an_autoscaler_needs_its_target_and_the_requests_it_measures():
     assert 'Deployment "api", which does not exist' in judge(check, [hpa]).message
     bare = deployment("api", {"containers": [{"name": "api"}]})
     assert "requests no cpu" in judge(check, [hpa, bare]).message
-    sized = deployment("api", {"containers": [{"name": "api", "resources": {"requests": {"cpu": "100m"}}}]})
+    sized = deployment(
+        "api", {"containers": [{"name": "api", "resources": {"requests": {"cpu": "100m"}}}]}
+    )
     assert judge(check, [hpa, sized]).passed
-    assert keys_for(rule(**check)) >= {("apps/v1", "Deployment"), ("autoscaling/v2", "HorizontalPodAutoscaler")}
+    assert keys_for(rule(**check)) >= {
+        ("apps/v1", "Deployment"),
+        ("autoscaling/v2", "HorizontalPodAutoscaler"),
+    }
 
 
 # --- resolves: Ingress backends and TLS ------------------------------------------------------
@@ -126,7 +150,9 @@ def ingress(port: dict[str, Any], tls: list[dict[str, Any]] | None = None) -> di
                 {"path": "/", "pathType": "Prefix", "backend": {"service": {"name": "web", "port": port}}}]}}]}}  # fmt: skip
 
 
-SERVICE = obj("Service", "web", spec={"ports": [{"name": "http", "port": 80, "targetPort": "http"}]})
+SERVICE = obj(
+    "Service", "web", spec={"ports": [{"name": "http", "port": 80, "targetPort": "http"}]}
+)
 
 
 def slice_with(ready: bool) -> dict[str, Any]:
@@ -143,7 +169,10 @@ def test_a_backend_is_a_service_port_with_ready_endpoints():
     assert wrong.message == (
         'Ingress "shop": shop.example.com / goes to port 8080 of Service "web", whose ports are 80 (http).'
     )
-    assert "no ready endpoints" in judge(check, [ingress({"number": 80}), SERVICE, slice_with(False)]).message
+    assert (
+        "no ready endpoints"
+        in judge(check, [ingress({"number": 80}), SERVICE, slice_with(False)]).message
+    )
     assert 'Service "web", which does not exist' in judge(check, [ingress({"number": 80})]).message
 
 
@@ -157,7 +186,9 @@ def certificate(host: str | None, *, days: int = 30, start: int = -1) -> str:
         .not_valid_before(now + timedelta(days=start)).not_valid_after(now + timedelta(days=days))
     )  # fmt: skip
     if host:
-        builder = builder.add_extension(x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False)
+        builder = builder.add_extension(
+            x509.SubjectAlternativeName([x509.DNSName(host)]), critical=False
+        )
     pem = builder.sign(key, hashes.SHA256()).public_bytes(serialization.Encoding.PEM)
     return base64.b64encode(pem).decode()
 
@@ -180,7 +211,9 @@ def tls_secret(crt: str, kind: str = "kubernetes.io/tls") -> dict[str, Any]:
 )  # fmt: skip
 def test_a_tls_secret_must_hold_a_certificate_for_the_host(secret, problem):
     tls = [{"hosts": ["shop.example.com"], "secretName": "shop-tls"}]
-    result = judge({"select": {"kind": "Ingress"}, "resolves": ["tls"]}, [ingress({"number": 80}, tls), secret])
+    result = judge(
+        {"select": {"kind": "Ingress"}, "resolves": ["tls"]}, [ingress({"number": 80}, tls), secret]
+    )
     assert result.passed is (problem is None)
     if problem:
         assert problem in result.message
@@ -201,7 +234,12 @@ def answers(**data: str) -> dict[str, Any]:
 
 
 def discovery(path: str, body: Any) -> dict[str, Any]:
-    return {"apiVersion": "lfs158-tutor.invalid/v1", "kind": "APIDiscovery", "metadata": {"name": path}, "body": body}
+    return {
+        "apiVersion": "lfs158-tutor.invalid/v1",
+        "kind": "APIDiscovery",
+        "metadata": {"name": path},
+        "body": body,
+    }
 
 
 VERSION = {"select": {"kind": "ConfigMap", "name": "answers"}, "answer": {"expr": "data.v", "api": {"path": "/version", "expr": "gitVersion"}}}  # fmt: skip
@@ -240,7 +278,10 @@ def test_answers_are_for_labs_only_and_need_one_truth():
     with pytest.raises(RuleError, match="exactly one of api, object, count"):
         rule(select={"kind": "ConfigMap"}, answer={"expr": "data.v"})
     with pytest.raises(RuleError, match="must be a discovery path"):
-        rule(select={"kind": "ConfigMap"}, answer={"expr": "data.v", "api": {"path": "/api/v1/secrets", "expr": "x"}})
+        rule(
+            select={"kind": "ConfigMap"},
+            answer={"expr": "data.v", "api": {"path": "/api/v1/secrets", "expr": "x"}},
+        )
 
 
 class Reader:

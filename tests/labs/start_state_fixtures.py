@@ -49,7 +49,14 @@ CHECKS: list[dict[str, Any]] = [
     {"id": "endpoints", "title": "The Service has 2 ready endpoints", "select": {"kind": "EndpointSlice", "labels": {"kubernetes.io/service-name": "web"}}, "expr": "length(endpoints[?conditions.ready] || `[]`)", "equals": 2, "eventually": 30},
 ]  # fmt: skip
 
-FIX = {"patch": {"apiVersion": "v1", "kind": "Service", "name": "web", "patch": {"spec": {"selector": {"app": "web"}}}}}
+FIX = {
+    "patch": {
+        "apiVersion": "v1",
+        "kind": "Service",
+        "name": "web",
+        "patch": {"spec": {"selector": {"app": "web"}}},
+    }
+}
 
 
 def lab_data(**changes: Any) -> dict[str, Any]:

@@ -41,7 +41,13 @@ def test_check_content_counts_the_labs_with_a_start_state(tmp_path):
     report = check_content(tmp_path)
     assert report.counts["labs"] == 2
     assert report.counts["labs_with_start_state"] == 1
-    assert set(report.as_dict()["counts"]) >= {"chapters", "questions", "exercises", "labs", "labs_with_start_state"}
+    assert set(report.as_dict()["counts"]) >= {
+        "chapters",
+        "questions",
+        "exercises",
+        "labs",
+        "labs_with_start_state",
+    }
 
 
 def test_the_count_is_there_even_when_nothing_could_be_read(tmp_path):
@@ -124,7 +130,9 @@ def test_alternatives_and_mistakes_need_names_of_their_own(tmp_path):
 
 def test_a_step_is_exactly_one_of_patch_delete_and_apply(tmp_path):
     data = lab_data()
-    data["solution"]["steps"] = [{"delete": {"apiVersion": "v1", "kind": "Service", "name": "web"}, "apply": START}]
+    data["solution"]["steps"] = [
+        {"delete": {"apiVersion": "v1", "kind": "Service", "name": "web"}, "apply": START}
+    ]
     write_start_state_lab(tmp_path, solution=data["solution"])
     assert errors(tmp_path) != []
 
