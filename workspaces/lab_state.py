@@ -123,7 +123,7 @@ def lab_start(cluster: Cluster, namespace: str, lab: LabState) -> Outcome:
             if NAMESPACE_LABEL in obj["metadata"]["labels"]:
                 raise Forbidden(
                     f"this lab needs a {obj['kind']}, which the tutor may not create on this "
-                    "cluster (an operator allows it with deploy/kubernetes/rbac-volumes.yaml)"
+                    "cluster (an operator allows it with deploy/optional/rbac-volumes.yaml)"
                 ) from exc
             raise
         outcome.created.append(_describe(obj))
