@@ -282,6 +282,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "labs.tasks.reap_submissions",
         "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
     },
+    "reap-lab-runs": {
+        "task": "workspaces.tasks.reap_lab_runs",
+        "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
+    },
 }
 
 # Classroom mode: every student gets a namespace of their own on the classroom

@@ -8,8 +8,10 @@ records what it deleted and created.
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db.models import F
 from django.utils import timezone
 
@@ -57,6 +59,32 @@ def fail(run: LabRun, message: str) -> None:
     LabRun.objects.filter(pk=run.pk).update(
         status=LabRun.Status.ERROR, error=message, finished_at=timezone.now()
     )
+
+
+# The task's hard time limit (workspaces.tasks.run_lab): a run still running after it has
+# lost its worker.
+RUN_HARD_SECONDS = 180
+
+
+def stuck_runs() -> list[int]:
+    """Queued without a worker for a while, or running longer than a worker may live."""
+    now = timezone.now()
+    running_before = now - timedelta(seconds=RUN_HARD_SECONDS + 5)
+    lost = list(
+        LabRun.objects.filter(
+            status=LabRun.Status.RUNNING, claimed_at__lt=running_before
+        ).values_list("pk", flat=True)
+    )
+    LabRun.objects.filter(pk__in=lost, status=LabRun.Status.RUNNING).update(
+        status=LabRun.Status.QUEUED, claimed_at=None
+    )
+    queued_before = now - timedelta(seconds=settings.LAB_QUEUED_STALE_SECONDS)
+    waiting = list(
+        LabRun.objects.filter(
+            status=LabRun.Status.QUEUED, created_at__lt=queued_before
+        ).values_list("pk", flat=True)
+    )
+    return sorted(set(lost) | set(waiting))
 
 
 def started(*, user_id: int, lab_uuid: Any, namespace: str) -> bool:

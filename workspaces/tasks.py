@@ -104,7 +104,7 @@ def refresh_kubeconfig(student_namespace_id: int) -> None:
 
 @shared_task(
     bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3,
-    soft_time_limit=150, time_limit=180,
+    soft_time_limit=lab_runs.RUN_HARD_SECONDS - 30, time_limit=lab_runs.RUN_HARD_SECONDS,
 )  # fmt: skip
 def run_lab(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
     """Start or reset a lab in a student's workspace (a ``LabRun``)."""
@@ -134,3 +134,14 @@ def _in_words(exc: KubeError) -> str:
     if isinstance(exc, Forbidden):
         return f"The cluster refused: {exc}. Ask your instructor."
     return str(exc)
+
+
+@shared_task
+def reap_lab_runs() -> int:
+    """Re-enqueue lab starts and resets whose message was lost or whose worker died."""
+    stuck = lab_runs.stuck_runs()
+    for run_id in stuck:
+        run_lab.delay(run_id)
+    if stuck:
+        log.info("re-enqueued %d stuck lab starts and resets", len(stuck))
+    return len(stuck)

@@ -8,9 +8,11 @@ real API server and records what it did.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import pytest
+from django.utils import timezone
 
 from kube import Cluster as KubeCluster
 from labs import tasks as lab_tasks
@@ -138,3 +140,23 @@ def test_the_first_check_starts_a_lab_that_never_was(
         second, _ = lab_submission_create(user=alice, lab=lab, workspace=workspace_for(alice))
     lab_tasks.grade_submission(second.pk)
     assert LabRun.objects.filter(user=alice, lab_uuid=lab.uuid).count() == 1
+
+
+def test_the_reaper_puts_lost_runs_back_in_the_queue(alice):
+    lab = make_lab()
+    common = {
+        "user": alice,
+        "lab_uuid": lab.uuid,
+        "lab_slug": lab.slug,
+        "namespace": "ns",
+        "action": "start",
+    }
+    fresh = LabRun.objects.create(**common)
+    waiting = LabRun.objects.create(**common)
+    lost = LabRun.objects.create(**common, status=LabRun.Status.RUNNING)
+    long_ago = timezone.now() - timedelta(hours=1)
+    LabRun.objects.filter(pk=waiting.pk).update(created_at=long_ago)
+    LabRun.objects.filter(pk=lost.pk).update(claimed_at=long_ago)
+    assert lab_runs.stuck_runs() == sorted([waiting.pk, lost.pk])
+    assert LabRun.objects.get(pk=lost.pk).status == LabRun.Status.QUEUED
+    assert fresh.pk not in lab_runs.stuck_runs()
