@@ -14,8 +14,8 @@ hold a PersistentVolume, which is cluster-wide: the tutor names it
 ``<namespace>-<name>``, labels it with the namespace too and reserves it for a
 claim in that namespace (``claimRef``), so each student gets their own and a
 reset or a clean-up finds it again. Objects the classroom set-up made
-(labelled ``lfs158-tutor/student``: the student's Role, quota...) are never
-deleted.
+(labelled ``lfs158-tutor/student``: the student's Role, quota...) and the
+browser terminal's toolbox (``lfs158-tutor/toolbox``) are never deleted.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ log = logging.getLogger(__name__)
 LAB_LABEL = "lfs158-tutor/lab"
 NAMESPACE_LABEL = "lfs158-tutor/namespace"
 CLASSROOM_LABEL = "lfs158-tutor/student"
+# What the tutor keeps in a student's namespace for itself: never part of a lab.
+KEPT_LABELS = (CLASSROOM_LABEL, "lfs158-tutor/toolbox")
 # Cluster-wide kinds a start state may hold (the tutor makes one per namespace).
 CLUSTER_KINDS = (("v1", "PersistentVolume"),)
 DELETE_SECONDS = 90.0
@@ -250,7 +252,7 @@ def _lab_objects(cluster: Cluster, namespace: str, lab: LabState) -> list[dict[s
     def keep(items: list[dict[str, Any]], api_version: str, kind: str) -> None:
         for obj in items:
             labels = (obj.get("metadata") or {}).get("labels") or {}
-            if CLASSROOM_LABEL in labels:
+            if any(label in labels for label in KEPT_LABELS):
                 continue
             obj.setdefault("apiVersion", api_version)
             obj.setdefault("kind", kind)
