@@ -32,7 +32,13 @@ def test_check_content_passes_on_the_course():
     assert report["ok"] is True
     assert report["errors"] == []
     assert report["counts"]["chapters"] == 16
-    assert set(report["counts"]) == {"chapters", "questions", "exercises", "labs", "labs_with_start_state"}
+    assert set(report["counts"]) == {
+        "chapters",
+        "questions",
+        "exercises",
+        "labs",
+        "labs_with_start_state",
+    }
 
 
 def test_check_content_reports_file_and_line(tmp_path):

@@ -170,10 +170,21 @@ def test_a_volume_is_made_for_the_namespace_and_reserved_for_its_claim(kube, nam
         kube.delete_namespace(namespace)
         deleted = lab_state.namespace_copies_delete(kube, namespace)
     assert deleted == [f"PersistentVolume {namespace}-data-volume"]
-    with pytest.raises(NotFound):
-        kube.get_object(
-            api_version="v1", kind="PersistentVolume", name=f"{namespace}-data-volume", namespace=""
-        )
+
+    def gone() -> bool:
+        try:
+            kube.get_object(
+                api_version="v1",
+                kind="PersistentVolume",
+                name=f"{namespace}-data-volume",
+                namespace="",
+            )
+        except NotFound:
+            return True
+        return False
+
+    # The volume goes once its claim has gone with the namespace (pv-protection).
+    wait_for(gone, "the volume to be deleted", timeout=90)
 
 
 def test_without_the_right_to_create_volumes_the_student_is_told_why(kube, cluster, namespace):
