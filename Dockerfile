@@ -20,6 +20,7 @@ ENV PATH=/opt/venv/bin:$PATH \
     PYTHONUNBUFFERED=1 \
     PYTHONDONTWRITEBYTECODE=1 \
     TUTOR_DATA_DIR=/app/var \
+    TUTOR_BIND=0.0.0.0 \
     PORT=8000
 RUN groupadd --system --gid ${TUTOR_UID} tutor \
  && useradd --system --uid ${TUTOR_UID} --gid tutor --home-dir /app --shell /usr/sbin/nologin tutor
@@ -43,4 +44,6 @@ EXPOSE 8000
 # /healthz answers whatever Host the probe sends (tutor/probes.py).
 HEALTHCHECK --interval=30s --timeout=5s --start-period=20s --retries=3 \
   CMD ["python", "-c", "import os, urllib.request; urllib.request.urlopen('http://127.0.0.1:%s/healthz' % os.environ.get('PORT', '8000'), timeout=4)"]
-CMD ["gunicorn", "--config", "deploy/gunicorn.conf.py", "tutor.wsgi:application"]
+# uvicorn (tutor/serve.py): pages and the browser terminal's WebSockets on one port;
+# TUTOR_WEB_WORKERS processes, TUTOR_WEB_THREADS threads each for pages.
+CMD ["python", "-m", "tutor.serve"]

@@ -8,8 +8,8 @@ PORT ?= 8000
 export TUTOR_CACHE_DIR ?= $(HOME)/.cache/lfs158-tutor
 
 .DEFAULT_GOAL := help
-.PHONY: help run setup test test-deps lint check pytest cluster-up cluster-down cluster-status \
-        bench clean lock
+.PHONY: help run setup test test-deps bench-deps lint check pytest cluster-up cluster-down \
+        cluster-status bench clean lock hostile
 
 help:
 	@echo "make run          serve the tutor on http://127.0.0.1:$(PORT) with a Celery worker"
@@ -17,6 +17,7 @@ help:
 	@echo "make cluster-up   start the local Kubernetes control plane (prints the kubeconfig path last)"
 	@echo "make cluster-down stop it and remove its state"
 	@echo "make bench        run the benchmarks"
+	@echo "make hostile      the hostile-input suite alone (also part of make test)"
 
 # The virtual environment, from the lock files (exact versions, checked hashes),
 # reinstalled whenever they change. `make lock` rewrites them from pyproject.toml.
@@ -48,30 +49,45 @@ setup: $(VENV)/.installed-run
 run: setup
 	PORT=$(PORT) VENV=$(VENV) scripts/run.sh
 
-# System packages the test suite drives for real: Redis and Debian's Chromium.
-test-deps:
+# System packages the test suite drives for real: Redis, PostgreSQL, Debian's
+# Chromium (never a downloaded browser), openssl; `make bench` adds wrk.
+SYSTEM_PACKAGES = redis-server:redis-server chromium:chromium openssl:openssl initdb:postgresql
+BENCH_PACKAGES = wrk:wrk
+
+define install_missing
 	@missing=""; \
-	command -v redis-server >/dev/null || missing="$$missing redis-server"; \
-	command -v chromium >/dev/null || missing="$$missing chromium"; \
-	command -v openssl >/dev/null || missing="$$missing openssl"; \
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || \
-	  missing="$$missing postgresql"; \
+	for pair in $(1); do \
+	  command=$${pair%%:*}; package=$${pair##*:}; \
+	  if [ "$$command" = initdb ]; then \
+	    ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing $$package"; \
+	  else \
+	    command -v $$command >/dev/null || missing="$$missing $$package"; \
+	  fi; \
+	done; \
 	if [ -n "$$missing" ]; then \
 	  echo "Installing system packages:$$missing"; \
 	  if [ "$$(id -u)" = 0 ]; then SUDO=""; else SUDO="sudo"; fi; \
 	  $$SUDO apt-get update -q && $$SUDO apt-get install -y -q --no-install-recommends $$missing; \
 	fi
+endef
+
+test-deps:
+	$(call install_missing,$(SYSTEM_PACKAGES))
+
+bench-deps: test-deps
+	$(call install_missing,$(BENCH_PACKAGES))
 
 lint: $(VENV)/.installed-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
-	$(VENV)/bin/mypy tutor classes labs quizzes exercises lessons workspaces accounts core engine kube cluster
+	$(VENV)/bin/mypy tutor lti classes exams labs quizzes exercises lessons workspaces accounts core engine kube cluster
 	$(VENV)/bin/lint-imports
 
 check: $(VENV)/.installed-dev
 	$(PY) manage.py check --fail-level WARNING
 	$(PY) manage.py makemigrations --check --dry-run
 	$(PY) manage.py check_content
+	$(PY) manage.py check_content --root tests/fixtures/course
 
 pytest: $(VENV)/.installed-dev
 	$(PY) -m pytest
@@ -95,7 +111,14 @@ cluster-down:
 cluster-status:
 	$(PYTHON) cluster/cluster.py status
 
-bench: $(VENV)/.installed-dev
+# Fuzz, amplification, slow clients, poison clusters: every test marked `hostile`
+# (each module bounds its tests' time). No cluster needed; part of `make test` too.
+hostile: $(VENV)/.installed-dev
+	$(PY) -m pytest -m hostile -q
+
+# Each benchmark starts what it measures (the tutor, Redis, PostgreSQL, the control plane).
+bench: $(VENV)/.installed-dev bench-deps
+	bash cluster/build.sh
 	$(PY) -m bench
 
 clean:

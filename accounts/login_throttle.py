@@ -17,6 +17,13 @@ too many recent failures. Three things are ours:
   wrote. Anyone can send the header; believing it blindly would let a
   client pick a fresh address for every guess.
 
+- A browser someone logged in with before ("known browser": a signed
+  cookie naming the last few accounts used in it, OWASP's device cookies)
+  is judged by that account's own limit only, even while its address is
+  locked: one NAT address for a whole class, or a student next to someone
+  guessing, does not lock out the students who logged in there before. A
+  guesser holds no such cookie for the accounts they try.
+
 A locked-out visitor sees the login page again with a message saying when
 to come back (status 429), never a bare error.
 """
@@ -25,6 +32,7 @@ from __future__ import annotations
 
 import ipaddress
 import math
+from collections.abc import Callable
 from typing import Any
 
 from axes.backends import AxesStandaloneBackend
@@ -33,8 +41,11 @@ from axes.helpers import get_client_username, get_cool_off
 from django.conf import settings
 from django.contrib import admin
 from django.contrib.auth.forms import AuthenticationForm
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError
+from django.core.signing import BadSignature
 from django.db.models import QuerySet, Sum
+from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
@@ -101,6 +112,8 @@ class LoginAttemptHandler(AxesDatabaseHandler):
         # share the one count, and a stranger could lock everybody out.
         address = getattr(request, "axes_ip_address", None)
         if address and by_address >= settings.TUTOR_LOGIN_IP_FAILURE_LIMIT:
+            if get_client_username(request, credentials) in known_usernames(request):
+                return by_username  # a known browser: its account's own limit only
             return max(by_username, int(settings.AXES_FAILURE_LIMIT))
         return by_username
 
@@ -173,3 +186,51 @@ def lockout_response(
         {"form": form, "next": redirect_to},
         status=status,
     )
+
+
+# --- known browsers -----------------------------------------------------------------------
+
+KNOWN_BROWSER_COOKIE = "tutor_known_browser"
+_KNOWN_SALT = "accounts.login_throttle.known-browser"
+_KNOWN_DAYS = 90
+_KNOWN_ACCOUNTS = 5  # a shared lab computer: the last few students who used it
+
+
+def known_usernames(request: HttpRequest) -> list[str]:
+    """The accounts someone logged in with in this browser (signed cookie; empty if none)."""
+    try:
+        value = request.get_signed_cookie(
+            KNOWN_BROWSER_COOKIE, salt=_KNOWN_SALT, max_age=_KNOWN_DAYS * 86400
+        )
+    except (KeyError, BadSignature):
+        return []
+    return str(value or "").split("\n")[:_KNOWN_ACCOUNTS]
+
+
+@receiver(user_logged_in)
+def _remember_browser(sender: Any, request: HttpRequest | None, user: Any, **kwargs: Any) -> None:
+    if request is not None:
+        request._known_browser_username = user.get_username()  # type: ignore[attr-defined]
+
+
+class KnownBrowserMiddleware:
+    """Sets the known-browser cookie on the response to a successful login."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        username = getattr(request, "_known_browser_username", None)
+        if username:
+            names = [username, *(n for n in known_usernames(request) if n != username)]
+            response.set_signed_cookie(
+                KNOWN_BROWSER_COOKIE,
+                "\n".join(names[:_KNOWN_ACCOUNTS]),
+                salt=_KNOWN_SALT,
+                max_age=_KNOWN_DAYS * 86400,
+                httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
+                samesite="Lax",
+            )
+        return response

@@ -42,3 +42,21 @@ def instructor_required(view: View) -> View:
         return view(request, *args, **kwargs)
 
     return wrapped
+
+
+def is_operator(user: User | AnonymousUser) -> bool:
+    """Who runs the installation: staff and superusers (they grant instructor rights)."""
+    return bool(user.is_authenticated and user.is_active and (user.is_staff or user.is_superuser))
+
+
+def operator_required(view: View) -> View:
+    """Anonymous visitors are sent to log in; everyone but an operator gets 403."""
+
+    @login_required
+    @wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        if not is_operator(request.user):
+            raise PermissionDenied("Only the operators of this tutor can see this page.")
+        return view(request, *args, **kwargs)
+
+    return wrapped

@@ -1,6 +1,6 @@
 """A class of students on one machine: the tutor as a classroom runs it, loaded over loopback.
 
-The stack is the classroom deployment, all on 127.0.0.1: gunicorn and a
+The stack is the classroom deployment, all on 127.0.0.1: the web server and a
 Celery worker started by scripts/run.sh (as `make run` starts them: 2 web
 workers with 4 threads each, a worker with 2 pool processes and the reaper),
 PostgreSQL (scripts/postgres.py, a database of its own for the run), a
@@ -25,6 +25,13 @@ After the run the worker drains the queue, and the submissions in the
 database are compared with those the students made: lost is a submission
 that never finished. Local mode (one namespace for everyone) is deliberate:
 see "Benchmarks" in the README.
+
+Then the exam: BENCH_EXAM_STUDENTS of them (default 50, at most the class)
+start the LFS158 practical at the same moment, wait while the worker
+prepares a namespace for each, open every task and flag one, do one task's
+work (its lab's solution is applied into their namespace), and all hand in
+within the same minute. The worker grades every attempt from its namespace;
+lost is an attempt handed in that never got a grade.
 
     python -m bench.classroom [--students N] [--seconds S] [--database-url URL]
 """
@@ -61,6 +68,9 @@ GOAL_P95_MS = 300.0
 # The rows the goal speaks of: pages and answers.
 GOAL_ROWS = ("chapter page", "quiz page", "quiz answer (htmx)")
 DRAIN_SECONDS = 120
+EXAM_DRAIN_SECONDS = 300
+EXAM = "lfs158-practical"
+EXAM_TASKS = ("pod-reader", "expose-frontend", "configure-app", "webserver")
 
 
 @dataclass
@@ -70,6 +80,7 @@ class Config:
     ramp: float = float(os.environ.get("BENCH_RAMP", "60"))
     think: float = float(os.environ.get("BENCH_THINK", "5"))
     lab_every: int = int(os.environ.get("BENCH_LAB_EVERY", "8"))
+    exam_students: int = int(os.environ.get("BENCH_EXAM_STUDENTS", "50"))
     web_workers: int = int(os.environ.get("TUTOR_WEB_WORKERS", "2"))
     database_url: str = ""
 
@@ -80,9 +91,11 @@ class Stats:
     errors: dict[str, int] = field(default_factory=lambda: defaultdict(int))
     examples: list[str] = field(default_factory=list)
     retried: dict[str, int] = field(default_factory=lambda: defaultdict(int))
-    tutor_cpu: float = 0.0  # gunicorn and Celery processes, user + system seconds
+    tutor_cpu: float = 0.0  # web server and Celery processes, user + system seconds
     submissions: set[str] = field(default_factory=set)
     finished_polls: set[str] = field(default_factory=set)
+    exam_attempts: dict[str, str] = field(default_factory=dict)  # attempt path -> namespace
+    exam_handed_in: set[str] = field(default_factory=set)
 
     # Requests after every student has logged in: the class at work, without the
     # burst of password hashing (PBKDF2, about 0.25 s of CPU a login) of its arrival.
@@ -189,6 +202,7 @@ OPTION = re.compile(r'name="option" value="([^"]+)"')
 POSITION = re.compile(r'<select name="(position-[^"]+)"')
 MANIFEST = re.compile(r'name="manifest"[^>]*>(.*?)</textarea>', re.S)
 POLL = re.compile(r'hx-get="([^"]+)"')
+NAMESPACE = re.compile(r'<code id="exam-namespace">([a-z0-9-]+)</code>')
 
 
 def _fields(form: str, rng: random.Random) -> dict[str, str]:
@@ -246,7 +260,7 @@ class Student:
                     status, location = response.status, response.headers.get("Location", "")
                 break
             except (aiohttp.ServerDisconnectedError, aiohttp.ClientOSError) as exc:
-                # gunicorn closes a connection idle for 2 s (its keep-alive); one
+                # The server closes a connection idle past its keep-alive; one
                 # reused just then is reset before the request is read. A browser
                 # sends it again on a new connection, once: so does a student here.
                 if retry:
@@ -331,6 +345,36 @@ class Student:
                 self.stats.finished_polls.add(path)
                 return
 
+    async def take_exam(self, go: asyncio.Event, hand_in_at: float) -> None:
+        """Start at the same moment as the others, work, hand in in the same minute."""
+        try:
+            await go.wait()
+            _, location, _ = await self.request(
+                "exam start", "POST", f"/exams/{EXAM}/start", ok=(302,)
+            )
+            path = urlsplit(location).path
+            while True:  # the page polls every 2 s while a worker prepares the namespace
+                _, _, page = await self.request("exam page", "GET", path)
+                if (found := NAMESPACE.search(page)) is not None:
+                    break
+                if "could not be made" in page:
+                    self.stats.error("exam page", "the workspace could not be made")
+                    return
+                await asyncio.sleep(2)
+            self.stats.exam_attempts[path] = found.group(1)
+            for task in EXAM_TASKS:
+                await self.request("exam page", "GET", f"{path}?task={task}")
+                await asyncio.sleep(self.rng.uniform(0.5, 2.0))
+            await self.request(
+                "exam flag", "POST", f"{path}flag", data={"task": EXAM_TASKS[-1], "flagged": "1"},
+                ok=(302,),
+            )  # fmt: skip
+            await asyncio.sleep(max(0.0, hand_in_at - time.monotonic()) + self.rng.uniform(0, 5))
+            await self.request("exam hand-in", "POST", f"{path}submit", ok=(302,))
+            self.stats.exam_handed_in.add(path)
+        except Refused:
+            return
+
     async def run(self, start_at: float, deadline: float) -> None:
         try:
             await asyncio.sleep(max(0.0, start_at - time.monotonic()))
@@ -395,6 +439,75 @@ async def _simulate(base: str, plan: dict[str, Any], config: Config, stats: Stat
     return time.monotonic() - started
 
 
+async def _exam(
+    base: str, plan: dict[str, Any], config: Config, stats: Stats, env: dict[str, str]
+) -> float:
+    """Every exam student logs in, then all start at once and hand in within one minute."""
+    count = min(config.exam_students, config.students)
+    students = [Student(i, base, plan, stats) for i in range(count)]
+    go = asyncio.Event()
+    started = time.monotonic()
+    try:
+        for student in students:
+            await student.log_in()
+        # Everyone starts now; hand-in 90 s later, give or take the minute's seconds.
+        hand_in_at = time.monotonic() + 90
+        runs = [asyncio.ensure_future(s.take_exam(go, hand_in_at)) for s in students]
+        reference = asyncio.ensure_future(_reference(base, stats, hand_in_at + 10))
+        go.set()
+        # Once every workspace is ready, each student does one task's work in it.
+        while len(stats.exam_attempts) < count and time.monotonic() < hand_in_at - 20:
+            await asyncio.sleep(1)
+        await asyncio.to_thread(
+            _db_helper, env, "exam-work", *sorted(set(stats.exam_attempts.values()))
+        )
+        await asyncio.gather(*runs, reference)
+    finally:
+        for student in students:
+            await student.session.close()
+    return time.monotonic() - started
+
+
+def _exam_drain(env: dict[str, str], handed_in: int) -> tuple[dict[str, int], float]:
+    """Wait until no attempt is handed in and ungraded (the reaper re-queues lost ones)."""
+    started = time.monotonic()
+    counts = _db_helper(env, "exam-count")
+    while time.monotonic() - started < EXAM_DRAIN_SECONDS:
+        waiting = counts.get("submitted", 0) + counts.get("grading", 0)
+        if not waiting and counts.get("graded", 0) + counts.get("error", 0) >= handed_in:
+            break
+        time.sleep(1)
+        counts = _db_helper(env, "exam-count")
+    return counts, time.monotonic() - started
+
+
+def _exam_report(stats: Stats, counts: dict[str, int], drained: float, students: int) -> bool:
+    for example in stats.examples:
+        print(f"  exam error: {example}")
+    handed_in = len(stats.exam_handed_in)
+    graded, failed = counts.get("graded", 0), counts.get("error", 0)
+    lost = handed_in - graded - failed
+    print()
+    print(
+        f"{'exam: what':28} {'requests':>9} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"
+    )
+    for row in ["reference: /healthz", *EXAM_ROWS]:
+        values = stats.latencies.get(row, [])
+        p50, p95, p99 = (
+            (_percentile(values, q) for q in (0.50, 0.95, 0.99)) if values else [float("nan")] * 3
+        )
+        print(
+            f"{row:28} {len(values):9d} {p50:8.1f} {p95:8.1f} {p99:8.1f} {stats.errors.get(row, 0):7d}"
+        )
+    print(
+        f"exam: {students} students started the LFS158 practical at once and handed in within "
+        f"the same minute: {len(stats.exam_attempts)} got a workspace, {handed_in} handed in, "
+        f"{graded} graded, {failed} could not grade, {lost} lost; graded within {drained:.1f} s "
+        "of the hand-in"
+    )
+    return lost == 0 and failed == 0 and handed_in == students
+
+
 def _percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
@@ -413,6 +526,7 @@ ORDER = [
     "lab check (htmx)",
     "lab poll (htmx)",
 ]
+EXAM_ROWS = ["exam start", "exam page", "exam flag", "exam hand-in"]
 
 
 def _row(name: str, values: list[float], steady: list[float], seconds: float, errors: int) -> str:
@@ -434,7 +548,7 @@ def _report(
     print(
         f"Classroom: {config.students} students for {config.seconds:.0f} s (arriving over "
         f"{min(config.ramp, config.seconds / 2):.0f} s, ~{config.think:g} s between steps), "
-        f"gunicorn {config.web_workers}x4 threads, PostgreSQL, Redis, 2 Celery pool processes, "
+        f"uvicorn {config.web_workers}x4 threads, PostgreSQL, Redis, 2 Celery pool processes, "
         "local control plane"
     )
     header = f"{'what':28} {'requests':>9} {'req/s':>7} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8}"
@@ -462,7 +576,7 @@ def _report(
     )
     load = os.getloadavg()[0]
     print(
-        f"the tutor's processes (gunicorn, Celery) used {stats.tutor_cpu:.0f} CPU seconds: "
+        f"the tutor's processes (uvicorn, Celery) used {stats.tutor_cpu:.0f} CPU seconds: "
         f"{1000 * stats.tutor_cpu / max(1, total_requests):.1f} ms a request on average, "
         f"{stats.tutor_cpu / elapsed:.2f} of {os.cpu_count()} cores; load average at the end {load:.1f}"
     )
@@ -575,7 +689,15 @@ def run(config: Config | None = None) -> bool:
         elapsed = asyncio.run(_simulate(base, plan, config, stats))
         stats.tutor_cpu = _cpu_seconds(server.pid) - cpu_before
         counts, drained = _drain(env, len(stats.submissions))
-        return _report(stats, config, elapsed, counts, drained)
+        exam_students = min(config.exam_students, config.students)
+        exam_stats = Stats()  # its own table: the class's rows above are not mixed with it
+        if exam_students:
+            asyncio.run(_exam(base, plan, config, exam_stats, env))
+            exam_counts, exam_drained = _exam_drain(env, len(exam_stats.exam_handed_in))
+        ok = _report(stats, config, elapsed, counts, drained)
+        if exam_students:
+            ok = _exam_report(exam_stats, exam_counts, exam_drained, exam_students) and ok
+        return ok
     return False
 
 
@@ -587,6 +709,7 @@ def main() -> int:
     parser.add_argument("--ramp", type=float, default=defaults.ramp)
     parser.add_argument("--think", type=float, default=defaults.think)
     parser.add_argument("--lab-every", type=int, default=defaults.lab_every)
+    parser.add_argument("--exam-students", type=int, default=defaults.exam_students)
     parser.add_argument("--web-workers", type=int, default=defaults.web_workers)
     parser.add_argument(
         "--database-url", default="",
@@ -596,6 +719,7 @@ def main() -> int:
     config = Config(
         students=args.students, seconds=args.seconds, ramp=args.ramp, think=args.think,
         lab_every=args.lab_every, web_workers=args.web_workers, database_url=args.database_url,
+        exam_students=args.exam_students,
     )  # fmt: skip
     return 0 if run(config) else 1
 

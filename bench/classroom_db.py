@@ -7,7 +7,9 @@ environment the tutor itself was started with.
 
     python -m bench.classroom_db prepare STUDENTS   # JSON: password, chapters, quizzes, exercise, lab
     python -m bench.classroom_db count              # JSON: the bench students' submissions by status
-    python -m bench.classroom_db cleanup            # delete the lab's namespace
+    python -m bench.classroom_db exam-work NS...    # one exam task's work in each namespace
+    python -m bench.classroom_db exam-count         # the bench students' exam attempts by status
+    python -m bench.classroom_db cleanup            # delete the lab's (and exams') namespaces
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import django
 
 USER_PREFIX = "bench-student-"
 LAB = "webserver"
+EXAM_WORK_LAB = "rbac-pod-reader"
 EXERCISE = ("kubernetes-building-blocks", "nginx-deployment")
 
 
@@ -51,7 +54,7 @@ def prepare(students: int) -> dict[str, Any]:
     cluster = Cluster.from_kubeconfig_file(os.environ["TUTOR_KUBECONFIG"])
     try:
         cluster.create_namespace(namespace, labels={"lfs158-tutor/bench": "true"})
-        apply_steps(cluster, namespace, source.front["solution"]["manifests"], source.steps)
+        apply_steps(cluster, namespace, source.manifests, source.steps)
     finally:
         cluster.close()
     exercise = Exercise.objects.get(chapter__slug=EXERCISE[0], slug=EXERCISE[1])
@@ -81,12 +84,44 @@ def count() -> dict[str, int]:
     return {row["status"]: row["n"] for row in rows}
 
 
+def exam_work(namespaces: list[str]) -> dict[str, int]:
+    """What a student does in an exam task: the rbac-pod-reader lab's solution, applied."""
+    from kube import Cluster
+    from tutor.content.registry import check_content
+
+    source = next(lab for lab in check_content().sources["labs"] if lab.slug == EXAM_WORK_LAB)
+    cluster = Cluster.from_kubeconfig_file(os.environ["TUTOR_KUBECONFIG"])
+    try:
+        for namespace in namespaces:
+            cluster.apply(source.front["solution"]["manifests"], namespace)
+    finally:
+        cluster.close()
+    return {"namespaces": len(namespaces)}
+
+
+def exam_count() -> dict[str, int]:
+    from django.db.models import Count
+
+    from exams.models import ExamAttempt
+
+    rows = (
+        ExamAttempt.objects.filter(user__username__startswith=USER_PREFIX)
+        .values("status")
+        .annotate(n=Count("pk"))
+    )
+    return {row["status"]: row["n"] for row in rows}
+
+
 def cleanup() -> dict[str, bool]:
+    from exams.models import ExamAttempt
     from kube import Cluster
 
     cluster = Cluster.from_kubeconfig_file(os.environ["TUTOR_KUBECONFIG"])
     try:
         cluster.delete_namespace(os.environ["TUTOR_LAB_NAMESPACE"])
+        # Graded attempts deleted theirs; an attempt the run left ungraded did not.
+        for namespace in ExamAttempt.objects.values_list("namespace", flat=True):
+            cluster.delete_namespace(namespace)
     finally:
         cluster.close()
     return {"deleted": True}
@@ -102,6 +137,10 @@ def main() -> int:
         result = count()
     elif command == "cleanup":
         result = cleanup()
+    elif command == "exam-work":
+        result = exam_work(sys.argv[2:])
+    elif command == "exam-count":
+        result = exam_count()
     else:
         print(f"unknown command {command!r}", file=sys.stderr)
         return 2

@@ -1,4 +1,4 @@
-"""Serving the tutor under gunicorn and loading it with wrk, on loopback only."""
+"""Serving the tutor (today's uvicorn, or gunicorn as the reference) and loading it with wrk."""
 
 from __future__ import annotations
 
@@ -35,20 +35,55 @@ def manage(env: dict[str, str], *args: str) -> None:
     )  # fmt: skip
 
 
-@contextmanager
-def gunicorn(data_dir: Path, port: int, workers: int = 2) -> Iterator[str]:
-    """A prepared tutor (migrated, content loaded, static collected) under gunicorn."""
-    env = {**os.environ, "TUTOR_DATA_DIR": str(data_dir)}
+def prepare(data_dir: Path, env: dict[str, str] | None = None) -> None:
+    """Migrated, content loaded, static collected, the learner account made."""
+    env = {**os.environ, "TUTOR_DATA_DIR": str(data_dir), **(env or {})}
     manage(env, "migrate", "--no-input", "-v", "0")
     manage(env, "load_content")
     manage(env, "collectstatic", "--no-input", "-v", "0")
     manage(env, "ensure_learner")
+
+
+@contextmanager
+def gunicorn(
+    data_dir: Path,
+    port: int,
+    workers: int = 2,
+    threads: int = 1,
+    env: dict[str, str] | None = None,
+) -> Iterator[str]:
+    """A prepared tutor under gunicorn (WSGI only): how the tutor was served before the
+    browser terminal, kept as the benchmarks' reference."""
+    extra = {"TUTOR_DATA_DIR": str(data_dir), **(env or {})}
+    prepare(data_dir, extra)
+    argv = [sys.executable, "-m", "gunicorn", "tutor.wsgi:application", "--bind",
+            f"127.0.0.1:{port}", "--workers", str(workers), "--threads", str(threads),
+            "--log-level", "warning"]  # fmt: skip
+    with _serving(argv, extra, port) as url:
+        yield url
+
+
+@contextmanager
+def tutor(
+    data_dir: Path, port: int, workers: int = 2, env: dict[str, str] | None = None
+) -> Iterator[str]:
+    """A prepared tutor as `make run` and the image serve it: uvicorn (tutor/serve.py)."""
+    extra = {"TUTOR_DATA_DIR": str(data_dir), **(env or {})}
+    prepare(data_dir, extra)
+    extra.update(PORT=str(port), TUTOR_WEB_WORKERS=str(workers), TUTOR_ACCESS_LOG="false")
+    argv = [sys.executable, "-m", "tutor.serve"]
+    with _serving(argv, extra, port) as url:
+        yield url
+
+
+@contextmanager
+def _serving(argv: list[str], extra: dict[str, str], port: int) -> Iterator[str]:
+    env = {**os.environ, **extra}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "gunicorn", "tutor.wsgi:application", "--bind",
-         f"127.0.0.1:{port}", "--workers", str(workers), "--threads", "1",
-         "--log-level", "warning"],
-        cwd=REPO, env=env, start_new_session=True,
+        argv, cwd=REPO, env=env, start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
+    server_pid[port] = proc.pid
     url = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 30
@@ -58,12 +93,17 @@ def gunicorn(data_dir: Path, port: int, workers: int = 2) -> Iterator[str]:
                     break
             except OSError:
                 if time.monotonic() > deadline or proc.poll() is not None:
-                    raise RuntimeError("gunicorn did not start") from None
+                    raise RuntimeError(f"{argv[2]} did not start") from None
                 time.sleep(0.2)
         yield url
     finally:
+        server_pid.pop(port, None)
         os.killpg(proc.pid, signal.SIGTERM)
         proc.wait(timeout=30)
+
+
+# The server process (its group) behind each port being served, for measurements.
+server_pid: dict[int, int] = {}
 
 
 _LATENCY = re.compile(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", re.MULTILINE)
@@ -122,12 +162,12 @@ def wrk(
 def table(title: str, rows: list[Load], reference: Load) -> str:
     lines = [
         title,
-        f"{'what':44} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'of ref':>7}",
+        f"{'what':52} {'req/s':>9} {'p50 ms':>8} {'p99 ms':>8} {'errors':>7} {'of ref':>7}",
     ]
     for row in rows:
         share = row.requests_per_second / reference.requests_per_second
         lines.append(
-            f"{row.label:44} {row.requests_per_second:9.0f} {row.p50_ms:8.2f} {row.p99_ms:8.2f} "
+            f"{row.label:52} {row.requests_per_second:9.0f} {row.p50_ms:8.2f} {row.p99_ms:8.2f} "
             f"{row.errors:7d} {share:7.0%}"
         )
     return "\n".join(lines)

@@ -83,7 +83,7 @@ def run() -> bool:
 def _latency(kubeconfig: Path) -> bool:
     import secrets
 
-    from engine.grading.lab import _key, take_snapshot
+    from engine.grading.lab import reads_of, take_snapshot
     from kube import Cluster
     from labs.grader import ClusterReader, apply_steps, grade
     from tutor.content.registry import check_content
@@ -98,7 +98,7 @@ def _latency(kubeconfig: Path) -> bool:
         namespace = f"bench-{lab.slug[:40]}-{secrets.token_hex(3)}"
         cluster.create_namespace(namespace)
         try:
-            apply_steps(cluster, namespace, lab.front["solution"]["manifests"], lab.steps)
+            apply_steps(cluster, namespace, lab.manifests, lab.steps)
             grade(
                 cluster, lab.checks, namespace
             )  # converge first: eventually-checks then pass at once
@@ -107,8 +107,9 @@ def _latency(kubeconfig: Path) -> bool:
                 started = time.perf_counter()
                 grade(cluster, lab.checks, namespace)
                 runs.append(time.perf_counter() - started)
-            keys = {_key(c) for c in lab.checks if c.assertion != "access"}
-            access = [c for c in lab.checks if c.assertion == "access"]
+            keys = reads_of(lab.checks)
+            # One SubjectAccessReview per question an access check asks.
+            access = [q for c in lab.checks if c.assertion == "access" for q in c.compiled]
             bare = []
             for _ in range(10):
                 started = time.perf_counter()
@@ -169,7 +170,7 @@ def _drain(kubeconfig: Path) -> bool:
     namespace = f"bench-drain-{secrets.token_hex(3)}"
     cluster.create_namespace(namespace)
     try:
-        apply_steps(cluster, namespace, source.front["solution"]["manifests"], source.steps)
+        apply_steps(cluster, namespace, source.manifests, source.steps)
         grade(cluster, source.checks, namespace)
         user, _ = User.objects.get_or_create(username="bench")
         rows = LabSubmission.objects.bulk_create(

@@ -1,4 +1,4 @@
-"""Quiz answer checks under gunicorn (2 workers), next to the chapter page from the same run.
+"""Quiz answer checks under the tutor's server (uvicorn, 2 workers), next to the chapter page from the same run.
 
 What it measures, honestly: answering is idempotent, so POSTing the same
 answer twice would only measure the cheap "already answered" path. Before
@@ -25,7 +25,7 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from bench.http import REPO, gunicorn, login_cookie
+from bench.http import REPO, login_cookie, tutor
 
 STUDENTS = 500
 CHAPTER = "/chapters/services/"
@@ -162,7 +162,7 @@ def run() -> bool:
             "TUTOR_DATA_DIR": str(data_dir),
             "DJANGO_SETTINGS_MODULE": "tutor.settings",
         }
-        with gunicorn(data_dir, _free_port()) as url:
+        with tutor(data_dir, _free_port()) as url:
             prepared = subprocess.run(
                 [sys.executable, "-c", _PREPARE, str(STUDENTS)], cwd=REPO, env=env,
                 capture_output=True, text=True, check=True,
@@ -192,7 +192,7 @@ def run() -> bool:
             repeat = _run_wrk("same answers again (idempotent repeat)", url, script)
     rows = [anonymous, page, fresh, repeat]
     print()
-    print(f"Quiz answers: gunicorn, 2 sync workers, SQLite; {len(answers)} prepared answers "
+    print(f"Quiz answers: uvicorn (tutor/serve.py), 2 workers x 4 threads, SQLite; {len(answers)} prepared answers "
           f"({STUDENTS} students x 10 questions of the Services bank)")  # fmt: skip
     print(
         f"{'what':42} {'requests':>9} {'req/s':>8} {'p50 ms':>8} {'p95 ms':>8} {'p99 ms':>8} {'errors':>7}"

@@ -1,12 +1,15 @@
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from typing import Any
 
 from django import forms
 from django.core.validators import RegexValidator
 from django.utils import timezone
 
 from classes.codes import MAX_INPUT
+from classes.models import WorkPolicy
+from exams.models import Exam
 from labs.models import Lab
 
 # A Kubernetes quantity as a quota takes it: 2, 500m, 1.5, 512Mi, 4Gi.
@@ -84,3 +87,72 @@ class LabRegradeForm(forms.Form):
         label="Lab",
         queryset=Lab.objects.filter(is_published=True).order_by("chapter__number", "slug"),
     )
+
+
+class PolicyForm(forms.Form):
+    """A class's rules for one quiz or lab (exams get theirs with their schedule)."""
+
+    item = forms.ChoiceField(label="Quiz or lab")
+    due_at = forms.DateTimeField(
+        label="Due", required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In your time zone. Empty: no due date.",
+    )  # fmt: skip
+    late = forms.ChoiceField(label="Late work", choices=WorkPolicy.Late.choices)
+    penalty_percent = forms.IntegerField(
+        label="Penalty for late work (%)", min_value=0, max_value=100, initial=0, required=False
+    )
+    max_attempts = forms.IntegerField(
+        label="Attempts allowed", min_value=1, max_value=100, required=False,
+        help_text="Quiz attempts, or lab checks. Empty: no limit.",
+    )  # fmt: skip
+    feedback_before_due = forms.ChoiceField(
+        label="Feedback before the due date", choices=WorkPolicy.Feedback.choices,
+        initial=WorkPolicy.Feedback.SOLUTIONS,
+    )  # fmt: skip
+    feedback_after_due = forms.ChoiceField(
+        label="Feedback after the due date", choices=WorkPolicy.Feedback.choices,
+        initial=WorkPolicy.Feedback.SOLUTIONS,
+    )  # fmt: skip
+
+    def __init__(self, *args: Any, items: list[tuple[str, str]], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["item"].choices = items  # type: ignore[attr-defined]
+
+    def clean(self) -> dict[str, Any]:
+        cleaned = super().clean() or {}
+        if cleaned.get("late") == WorkPolicy.Late.PENALTY and not cleaned.get("penalty_percent"):
+            self.add_error("penalty_percent", "Give the penalty, from 1 to 100%.")
+        if cleaned.get("late") != WorkPolicy.Late.ACCEPT and not cleaned.get("due_at"):
+            self.add_error("due_at", "Late work needs a due date to be late against.")
+        return cleaned
+
+
+class ExamScheduleForm(forms.Form):
+    exam = forms.ModelChoiceField(label="Exam", queryset=Exam.objects.filter(is_published=True))
+    opens_at = forms.DateTimeField(
+        label="Opens", required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="In your time zone. Empty: open now.",
+    )  # fmt: skip
+    closes_at = forms.DateTimeField(
+        label="Closes", required=False,
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"),
+        help_text="No attempt starts after this. Empty: never closes.",
+    )  # fmt: skip
+    duration_minutes = forms.IntegerField(
+        label="Minutes", required=False, min_value=5, max_value=480,
+        help_text="Empty: the exam's own duration.",
+    )  # fmt: skip
+    max_attempts = forms.IntegerField(
+        label="Attempts allowed", required=False, min_value=1, max_value=20,
+        help_text="Empty: no limit.",
+    )  # fmt: skip
+    show_solutions = forms.BooleanField(
+        label="Show hints and solutions in the review", required=False
+    )
+
+
+class ExtensionForm(forms.Form):
+    user = forms.IntegerField(widget=forms.HiddenInput)
+    extra_minutes = forms.IntegerField(label="Extra minutes", min_value=0, max_value=480)

@@ -7,6 +7,9 @@ from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
+from labs.models import Lab
+from quizzes.models import Quiz
+
 if TYPE_CHECKING:
     from django.contrib.auth.models import User
 
@@ -32,6 +35,9 @@ class Cohort(models.Model):
     quota_pods = models.PositiveSmallIntegerField(null=True, blank=True)
     quota_cpu = models.CharField(max_length=20, blank=True)
     quota_memory = models.CharField(max_length=20, blank=True)
+    # The instructor turned off "reveal the solution" in lab hints for this class. A
+    # student in several open classes may reveal only if none of them turned it off.
+    lab_solutions_hidden = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -117,3 +123,139 @@ class SubmissionRegrade(models.Model):
 
     def __str__(self) -> str:
         return f"{self.submission}: {self.old_score} → {self.new_score}"
+
+
+class InstructorInvitation(models.Model):
+    """A link that makes whoever opens it (logged in) an instructor of one class.
+
+    Only a hash of the token is stored: the link is shown once, to the
+    instructor who made it. It works once, until it expires or is revoked.
+    """
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="invitations")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField()
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    revoked_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"invitation to teach {self.cohort}"
+
+    @property
+    def is_usable(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+    @property
+    def state(self) -> str:
+        if self.accepted_at is not None:
+            return "accepted"
+        if self.revoked_at is not None:
+            return "revoked"
+        if self.expires_at <= timezone.now():
+            return "expired"
+        return "open"
+
+
+class WorkPolicy(models.Model):
+    """A class's rules for one quiz, lab or exam: due date, late work, attempts, feedback."""
+
+    class Kind(models.TextChoices):
+        QUIZ = "quiz", "Quiz"
+        LAB = "lab", "Lab"
+        EXAM = "exam", "Exam"
+
+    class Late(models.TextChoices):
+        ACCEPT = "accept", "Accept late work"
+        PENALTY = "penalty", "Accept it with a penalty"
+        REFUSE = "refuse", "Refuse late work"
+
+    class Feedback(models.TextChoices):
+        SCORE = "score", "The score only"
+        CHECKS = "checks", "Right or wrong per question or check"
+        SOLUTIONS = "solutions", "Everything: explanations, right answers, hints"
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="policies")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    item_uuid = models.UUIDField()
+    title = models.CharField(max_length=200)  # the item's title when set, for the lists
+    due_at = models.DateTimeField(null=True, blank=True)
+    late = models.CharField(max_length=10, choices=Late.choices, default=Late.ACCEPT)
+    penalty_percent = models.PositiveSmallIntegerField(default=0)
+    max_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    feedback_before_due = models.CharField(
+        max_length=10, choices=Feedback.choices, default=Feedback.SOLUTIONS
+    )
+    feedback_after_due = models.CharField(
+        max_length=10, choices=Feedback.choices, default=Feedback.SOLUTIONS
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["due_at", "title"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "kind", "item_uuid"], name="one_policy_per_item_and_class"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.title} in {self.cohort}"
+
+    def item_url(self) -> str:
+        """The quiz's or lab's page; empty when it is gone."""
+        model = {self.Kind.QUIZ: Quiz, self.Kind.LAB: Lab}.get(self.kind)  # type: ignore[call-overload]
+        item = model.objects.filter(uuid=self.item_uuid).first() if model else None
+        return str(item.get_absolute_url()) if item else ""
+
+
+class ExamSchedule(models.Model):
+    """An exam scheduled for a class: its window, its length, how many attempts, the review."""
+
+    cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="exam_schedules")
+    exam = models.ForeignKey("exams.Exam", on_delete=models.CASCADE, related_name="schedules")
+    opens_at = models.DateTimeField(null=True, blank=True)
+    closes_at = models.DateTimeField(null=True, blank=True)
+    duration_minutes = models.PositiveSmallIntegerField(null=True, blank=True)
+    max_attempts = models.PositiveSmallIntegerField(null=True, blank=True)
+    show_solutions = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["opens_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["cohort", "exam"], name="one_schedule_per_exam_and_class"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.exam} for {self.cohort}"
+
+
+class ExamExtension(models.Model):
+    """More time for one student in one scheduled exam (an accommodation)."""
+
+    schedule = models.ForeignKey(ExamSchedule, on_delete=models.CASCADE, related_name="extensions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    extra_minutes = models.PositiveSmallIntegerField()
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["schedule", "user"], name="one_extension_per_student")
+        ]
+
+    def __str__(self) -> str:
+        return f"+{self.extra_minutes} min for {self.user} in {self.schedule}"

@@ -8,13 +8,23 @@ say whether it exists.
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from django.contrib.auth.models import User
 from django.db.models import Count, QuerySet
 from django.http import Http404
+from django.utils import timezone
 
-from classes.models import Cohort, Membership, SubmissionRegrade
+from classes.models import (
+    Cohort,
+    ExamSchedule,
+    InstructorInvitation,
+    Membership,
+    SubmissionRegrade,
+)
+from exams.models import ExamAttempt
 from exercises.models import ExerciseAttempt
-from labs.models import LabSubmission
+from labs.models import HintRung, HintStep, LabSubmission, SubmissionStatus
 from quizzes.models import QuizAttempt
 from workspaces.models import StudentNamespace
 
@@ -93,6 +103,26 @@ def student_exercise_attempts(*, user: User, limit: int = 100) -> list[ExerciseA
     )
 
 
+def cohort_grading_failures(
+    *, cohort: Cohort, days: int = 7, limit: int = 20
+) -> tuple[int, list[LabSubmission]]:
+    """Lab submissions of the class's students that ended "could not grade" lately.
+
+    (how many, the latest ``limit``): the instructor sees at a glance when
+    grading fails (a cluster down, a student's cluster that answers wrongly).
+    """
+    since = timezone.now() - timedelta(days=days)
+    found = LabSubmission.objects.filter(
+        user__memberships__cohort=cohort,
+        status=SubmissionStatus.ERROR,
+        created_at__gte=since,
+    )
+    latest = list(
+        found.select_related("user", "lab").defer("results").order_by("-created_at")[:limit]
+    )
+    return found.count(), latest
+
+
 def student_lab_submissions(*, user: User, limit: int = 100) -> list[LabSubmission]:
     return list(
         LabSubmission.objects.filter(user=user)
@@ -116,3 +146,58 @@ def cohort_namespaces(*, cohort: Cohort) -> list[tuple[Membership, StudentNamesp
         for ns in StudentNamespace.objects.filter(user_id__in=[m.user_id for m in members])
     }
     return [(m, rows.get(m.user_id)) for m in members]
+
+
+def cohort_invitations(*, cohort: Cohort, limit: int = 20) -> list[InstructorInvitation]:
+    return list(
+        InstructorInvitation.objects.filter(cohort=cohort).select_related(
+            "created_by", "accepted_by"
+        )[:limit]
+    )
+
+
+def cohort_exam_schedules(*, cohort: Cohort) -> list[ExamSchedule]:
+    return list(
+        ExamSchedule.objects.filter(cohort=cohort)
+        .select_related("exam")
+        .prefetch_related("extensions__user")
+    )
+
+
+def exam_attempt_get_for_cohort(*, cohort: Cohort, pk: int) -> ExamAttempt:
+    """An exam attempt by a student of this cohort; anything else, 404."""
+    attempt = (
+        ExamAttempt.objects.select_related("exam", "user")
+        .filter(pk=pk, user__memberships__cohort=cohort)
+        .first()
+    )
+    if attempt is None:
+        raise Http404("No such exam attempt in this class")
+    return attempt
+
+
+def lab_solutions_refusal(user: User) -> str | None:
+    """Why the student may not reveal lab solutions: one of their open classes turned them off."""
+    cohort = (
+        Cohort.objects.filter(
+            memberships__user=user, ended_at__isnull=True, lab_solutions_hidden=True
+        )
+        .order_by("name")
+        .first()
+    )
+    if cohort is None:
+        return None
+    return f"Your instructor turned off lab solutions for the class “{cohort.name}”."
+
+
+def student_hint_steps(*, user: User, limit: int = 200) -> list[HintStep]:
+    """The hints the student opened in labs, solutions first, newest first."""
+    return list(
+        HintStep.objects.filter(user=user)
+        .select_related("lab", "lab__chapter")
+        .order_by("-rung", "-created_at", "-id")[:limit]
+    )
+
+
+def student_solution_reveals(*, user: User) -> int:
+    return HintStep.objects.filter(user=user, rung=HintRung.SOLUTION).count()

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import hashlib
 import logging
+import secrets
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.contrib.auth.models import User
 from django.core.cache import caches
@@ -12,11 +14,25 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from accounts.permissions import is_instructor
+from accounts.services import AccountError, instructor_grant
 from classes.codes import CodeFormatError, new_join_code, normalize_join_code
-from classes.models import Cohort, Membership, SubmissionRegrade
+from classes.models import (
+    Cohort,
+    ExamExtension,
+    ExamSchedule,
+    InstructorInvitation,
+    Membership,
+    SubmissionRegrade,
+    WorkPolicy,
+)
 from engine.assertions import RuleError
 from engine.grading.regrade import LabRegrade, regrade_from_evidence
-from labs.models import LabSubmission, SubmissionStatus
+from exams.models import OPEN as OPEN_EXAM
+from exams.models import Exam, ExamAttempt
+from exams.services import exam_attempt_extend
+from labs.models import Lab, LabSubmission, SubmissionStatus
+from labs.signals import submission_scored
+from quizzes.models import Quiz
 from workspaces.models import NamespaceRun, StudentNamespace
 from workspaces.services import namespace_run_start
 
@@ -91,6 +107,13 @@ def cohort_quota_set(*, cohort: Cohort, pods: int | None, cpu: str, memory: str)
     return cohort
 
 
+def cohort_lab_solutions_set(*, cohort: Cohort, hidden: bool) -> Cohort:
+    """Turn "reveal the solution" in lab hints off (or on again) for the class."""
+    cohort.lab_solutions_hidden = hidden
+    cohort.save(update_fields=["lab_solutions_hidden"])
+    return cohort
+
+
 def cohort_instructor_add(*, cohort: Cohort, username: str) -> User:
     """Another instructor teaches the class too (same rights as its creator)."""
     user = User.objects.filter(username=username.strip(), is_active=True).first()
@@ -108,6 +131,87 @@ def cohort_member_remove(*, cohort: Cohort, membership: Membership) -> None:
         raise ClassError("That student is not in this class.")
     membership.delete()
     log.info("user %s removed from cohort %s", membership.user_id, cohort.pk)
+
+
+# --- invitations to teach a class ---------------------------------------------------------
+
+INVITATION_DAYS = 7
+
+
+class InvitationRefused(ClassError):
+    pass
+
+
+def _token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def invitation_create(*, cohort: Cohort, by: User) -> tuple[InstructorInvitation, str]:
+    """A new invitation and its token (shown once: only its hash is kept)."""
+    if cohort.is_ended:
+        raise ClassError("The class has ended: nobody new can join it, not even to teach.")
+    token = secrets.token_urlsafe(24)
+    invitation = InstructorInvitation.objects.create(
+        cohort=cohort,
+        created_by=by,
+        token_hash=_token_hash(token),
+        expires_at=timezone.now() + timedelta(days=INVITATION_DAYS),
+    )
+    log.info("user %s invited a co-instructor to cohort %s", by.pk, cohort.pk)
+    return invitation, token
+
+
+def invitation_for_token(token: str) -> InstructorInvitation:
+    """The usable invitation of this token; InvitationRefused says why not."""
+    invitation = (
+        InstructorInvitation.objects.select_related("cohort", "created_by")
+        .filter(token_hash=_token_hash(token[:100]))
+        .first()
+    )
+    if invitation is None:
+        raise InvitationRefused(
+            "This invitation link is not valid: check that you copied all of it."
+        )
+    if invitation.accepted_at is not None:
+        raise InvitationRefused("This invitation has been used already: each link works once.")
+    if invitation.revoked_at is not None:
+        raise InvitationRefused("This invitation was withdrawn by the class's instructor.")
+    if invitation.expires_at <= timezone.now():
+        raise InvitationRefused("This invitation has expired: ask for a new link.")
+    if invitation.cohort.is_ended:
+        raise InvitationRefused(f"The class “{invitation.cohort.name}” has ended.")
+    return invitation
+
+
+def invitation_accept(*, token: str, user: User) -> Cohort:
+    """The user teaches the class (and becomes an instructor); the link is used up."""
+    with transaction.atomic():
+        found = invitation_for_token(token)
+        invitation = InstructorInvitation.objects.select_for_update().get(pk=found.pk)
+        if not invitation.is_usable:  # another tab took it between the read and the lock
+            raise InvitationRefused("This invitation has been used already: each link works once.")
+        try:
+            instructor_grant(user=user, by=invitation.created_by)
+        except AccountError as exc:
+            raise InvitationRefused(str(exc)) from exc
+        invitation.cohort.instructors.add(user)
+        # A co-teacher is not a student of the class.
+        Membership.objects.filter(cohort=invitation.cohort, user=user).delete()
+        invitation.accepted_by = user
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_by", "accepted_at"])
+    log.info("user %s accepted an invitation to teach cohort %s", user.pk, invitation.cohort_id)
+    return invitation.cohort
+
+
+def invitation_revoke(*, cohort: Cohort, invitation_id: int) -> InstructorInvitation:
+    invitation = InstructorInvitation.objects.filter(cohort=cohort, pk=invitation_id).first()
+    if invitation is None:
+        raise ClassError("No such invitation in this class.")
+    if invitation.revoked_at is None and invitation.accepted_at is None:
+        invitation.revoked_at = timezone.now()
+        invitation.save(update_fields=["revoked_at"])
+    return invitation
 
 
 # --- students -----------------------------------------------------------------------------
@@ -212,6 +316,9 @@ def submission_regrade(
         locked.max_score = regrade.max_score
         locked.passed = regrade.passed
         locked.save(update_fields=["results", "score", "max_score", "passed"])
+        submission_scored.send(
+            sender=LabSubmission, user_id=locked.user_id, lab_uuid=str(locked.lab.uuid)
+        )
     log.info(
         "submission %s regraded by user %s: %s -> %s",
         locked.pk, by.pk, record.old_score, record.new_score,
@@ -310,3 +417,93 @@ def cohort_namespaces_cleanup(*, cohort: Cohort, by: User) -> NamespaceRun:
         skipped=skipped,
         requested_by=by,
     )
+
+
+# --- deadlines and rules ------------------------------------------------------------------
+
+
+def policy_items() -> list[tuple[str, str, str]]:
+    """(kind, uuid, title) of every published quiz and lab a class can set rules for."""
+    quizzes = Quiz.objects.published().select_related("chapter").order_by("chapter__number")
+    labs = Lab.objects.filter(is_published=True, chapter__is_published=True).select_related(
+        "chapter"
+    )
+    return [
+        *(("quiz", str(q.uuid), f"Quiz, chapter {q.chapter.number}: {q.title}") for q in quizzes),
+        *(
+            ("lab", str(lab.uuid), f"Lab, chapter {lab.chapter.number}: {lab.title}")
+            for lab in labs
+        ),
+    ]
+
+
+def policy_set(
+    *, cohort: Cohort, kind: str, item_uuid: str, title: str, due_at: datetime | None,
+    late: str, penalty_percent: int, max_attempts: int | None, feedback_before_due: str,
+    feedback_after_due: str,
+) -> WorkPolicy:  # fmt: skip
+    policy, _ = WorkPolicy.objects.update_or_create(
+        cohort=cohort, kind=kind, item_uuid=item_uuid,
+        defaults={
+            "title": title[:200], "due_at": due_at, "late": late,
+            "penalty_percent": penalty_percent if late == WorkPolicy.Late.PENALTY else 0,
+            "max_attempts": max_attempts, "feedback_before_due": feedback_before_due,
+            "feedback_after_due": feedback_after_due,
+        },
+    )  # fmt: skip
+    return policy
+
+
+def policy_delete(*, cohort: Cohort, policy_id: int) -> None:
+    deleted, _ = WorkPolicy.objects.filter(cohort=cohort, pk=policy_id).delete()
+    if not deleted:
+        raise ClassError("No such rule in this class.")
+
+
+# --- exams for a class --------------------------------------------------------------------
+
+
+def exam_schedule_set(
+    *, cohort: Cohort, exam: Exam, opens_at: datetime | None, closes_at: datetime | None,
+    duration_minutes: int | None, max_attempts: int | None, show_solutions: bool,
+) -> ExamSchedule:  # fmt: skip
+    if opens_at and closes_at and closes_at <= opens_at:
+        raise ClassError("The exam must close after it opens.")
+    schedule, _ = ExamSchedule.objects.update_or_create(
+        cohort=cohort, exam=exam,
+        defaults={"opens_at": opens_at, "closes_at": closes_at,
+                  "duration_minutes": duration_minutes, "max_attempts": max_attempts,
+                  "show_solutions": show_solutions},
+    )  # fmt: skip
+    return schedule
+
+
+def exam_schedule_delete(*, cohort: Cohort, schedule_id: int) -> None:
+    deleted, _ = ExamSchedule.objects.filter(cohort=cohort, pk=schedule_id).delete()
+    if not deleted:
+        raise ClassError("No such exam in this class.")
+
+
+def exam_extension_set(
+    *, cohort: Cohort, schedule_id: int, user_id: int, extra_minutes: int
+) -> ExamExtension | None:
+    """Extra time for one student; an attempt in progress gets the difference at once."""
+    schedule = ExamSchedule.objects.filter(cohort=cohort, pk=schedule_id).first()
+    membership = Membership.objects.filter(cohort=cohort, user_id=user_id).first()
+    if schedule is None or membership is None:
+        raise ClassError("No such exam or student in this class.")
+    before = ExamExtension.objects.filter(schedule=schedule, user_id=user_id).first()
+    delta = extra_minutes - (before.extra_minutes if before else 0)
+    extension = None
+    if extra_minutes:
+        extension, _ = ExamExtension.objects.update_or_create(
+            schedule=schedule, user_id=user_id, defaults={"extra_minutes": extra_minutes}
+        )
+    elif before is not None:
+        before.delete()
+    if delta > 0:
+        for attempt in ExamAttempt.objects.filter(
+            user_id=user_id, exam=schedule.exam, status__in=OPEN_EXAM
+        ):
+            exam_attempt_extend(attempt=attempt, minutes=delta)
+    return extension

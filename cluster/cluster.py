@@ -607,6 +607,11 @@ def up(timeout: float) -> int:
     if any(pid_of(n) for n in ORDER):
         say("a previous cluster is only partly running; stopping it first")
         down(remove_state=True)
+    elif STATE.exists():
+        # Killed without cluster-down (a reboot, a killed session): its pid
+        # files name processes that are gone and etcd's data is half-written.
+        say(f"a previous cluster stopped without cluster-down; starting afresh in {STATE}")
+        shutil.rmtree(STATE)
     busy = [f"{n}:{p}" for n, p in PORTS.items() if not port_free(p)]
     if busy:
         raise ClusterError(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.models import User
-from django.http import HttpRequest
+from django.http import HttpRequest, JsonResponse
 from django_htmx.middleware import HtmxDetails
 
 
@@ -15,3 +15,14 @@ class AuthenticatedHttpRequest(HtmxHttpRequest):
     """A request behind ``login_required``: the user is a real account."""
 
     user: User
+
+
+def body_too_large() -> JsonResponse:
+    """A form body over DATA_UPLOAD_MAX_MEMORY_SIZE, refused before it was read."""
+    return JsonResponse(
+        {
+            "error": "too-large",
+            "message": "What you sent is far larger than the 256 KiB limit: it was not read.",
+        },
+        status=413,
+    )

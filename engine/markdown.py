@@ -22,11 +22,12 @@ from mdit_py_plugins.container import container_plugin
 from pygments import highlight
 from pygments.formatters import HtmlFormatter
 from pygments.lexers import get_lexer_by_name
+from pygments.token import STANDARD_TYPES
 from pygments.util import ClassNotFound
 
 # Bumped whenever the HTML this module produces changes, so that stored
 # chapters are re-rendered by the next load_content.
-RENDERER_VERSION = "2"
+RENDERER_VERSION = "3"  # 3: classes and ids are the renderer's own
 
 CALLOUTS = {
     "outdated": "Outdated in the notes",
@@ -58,7 +59,7 @@ ALLOWED_TAGS = {
     "table", "tbody", "td", "th", "thead", "tr", "ul",
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id"},
+    "*": {"class", "id"},  # narrowed by _attribute_filter
     "a": {"href", "title"},
     "img": {"src", "alt", "title", "loading", "decoding"},
     "pre": {"data-lang"},
@@ -175,11 +176,39 @@ def _collect(tokens: list[Token], rendered: RenderedChapter) -> None:
                     rendered.images.append((str(child.attrGet("src") or ""), line))
 
 
+# Classes and ids are the renderer's own, never an author's: a `class="button
+# primary"` or an `id` the site's scripts look up would let content dress up as the
+# site (a fake "Log in again" button) or stand in for its elements. Headings keep
+# the ids the renderer derived from their text (the table of contents and quiz
+# sections link to them).
+_RENDERER_CLASSES = {
+    "aside": {"callout", *(f"callout-{kind}" for kind in CALLOUTS)},
+    "p": {"callout-title"},
+    "div": {"callout-body", "code-block"},
+    "pre": {"highlight"},
+    "a": {"header-anchor"},
+    "span": {name for name in STANDARD_TYPES.values() if name},
+}
+_HEADINGS = {"h2", "h3", "h4", "h5", "h6"}
+_ANCHOR = re.compile(r"\S+")
+
+
+def _attribute_filter(tag: str, attribute: str, value: str) -> str | None:
+    if attribute == "id":
+        return value if tag in _HEADINGS and _ANCHOR.fullmatch(value) else None
+    if attribute == "class":
+        allowed = _RENDERER_CLASSES.get(tag, set())
+        kept = [name for name in value.split() if name in allowed]
+        return " ".join(kept) or None
+    return value
+
+
 def sanitize(raw_html: str) -> str:
     return nh3.clean(
         raw_html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
+        attribute_filter=_attribute_filter,
         url_schemes={"http", "https", "mailto"},
         link_rel="noopener noreferrer",
         strip_comments=True,

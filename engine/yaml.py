@@ -82,6 +82,8 @@ class YamlStream:
     # Problems of single documents (the others still load), or of the whole text
     # (then no document is returned).
     problems: list[YamlProblem] = field(default_factory=list)
+    # Reading stopped after ``max_documents``: where the first document left unread starts.
+    more_at: tuple[int, int] | None = None
 
 
 def check_size(text: str, max_bytes: int) -> None:
@@ -93,9 +95,17 @@ def check_size(text: str, max_bytes: int) -> None:
 
 
 def load_stream(
-    text: str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES
+    text: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    max_documents: int | None = None,
 ) -> YamlStream:
-    """Every document of a ``---``-separated text; empty documents are skipped."""
+    """Every document of a ``---``-separated text; empty documents are skipped.
+
+    With ``max_documents``, reading stops at the first document past that many
+    (``more_at`` says where it starts): the rest of the text is not even parsed.
+    """
     stream = YamlStream()
     try:
         check_size(text, max_bytes)
@@ -112,6 +122,12 @@ def load_stream(
             if node is None or _is_empty(node):
                 index += 1
                 continue
+            if (
+                max_documents is not None
+                and len(stream.documents) + len(stream.problems) >= max_documents
+            ):
+                stream.more_at = _mark(node)
+                break
             _check_budget(node, max_nodes)
             document = YamlDocument(index=index, data=None, start=_mark(node))
             try:
@@ -316,6 +332,8 @@ def _build(node: yaml.Node, path: Path, positions: Positions, budget: list[int],
                     "unsafe-tag", "Merge keys (`<<`) are not allowed here.", key_node, _MERGE
                 )
             key = key_node.value
+            if "\x00" in key:
+                raise _nul(key_node)
             if key in mapping:
                 raise _problem(
                     "duplicate-key",
@@ -344,14 +362,12 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     tag = node.tag
     if tag not in _SCALAR_TAGS:
         raise _unsafe(node)
+    if "\x00" in node.value:
+        raise _nul(node)
     if tag in (_STR, _TIMESTAMP):
         return node.value
     if tag == "tag:yaml.org,2002:int":
-        try:
-            return _constructor.construct_yaml_int(node)
-        except ValueError as exc:
-            # Python refuses to turn more than 4,300 digits into an int.
-            raise _problem("yaml-syntax", f"The number is too long ({exc}).", node) from exc
+        return _integer(node)
     if tag == "tag:yaml.org,2002:float":
         return _constructor.construct_yaml_float(node)
     if tag == "tag:yaml.org,2002:bool":
@@ -359,46 +375,197 @@ def _scalar(node: yaml.ScalarNode) -> Any:
     return None
 
 
+# Python refuses to print an int of more than 4,300 digits (and converting one from
+# text costs time that grows with its square): longer numbers are refused as text,
+# and so are numbers that only become that long (0x..., 1:00:00... in base 60).
+MAX_INT_DIGITS = 4300
+_MAX_INT_BITS = int(MAX_INT_DIGITS * 3.32)  # log2(10) bits per decimal digit
+
+
+def _integer(node: yaml.ScalarNode) -> int:
+    too_long = _problem(
+        "yaml-syntax",
+        f"This number is too long: the tutor reads numbers of at most {MAX_INT_DIGITS:,} digits.",
+        node,
+    )
+    if len(node.value) > MAX_INT_DIGITS + 2:  # a sign and a 0x/0o/0b prefix are not digits
+        raise too_long
+    try:
+        value = int(_constructor.construct_yaml_int(node))
+    except ValueError as exc:
+        raise too_long from exc
+    if value.bit_length() > _MAX_INT_BITS:
+        raise too_long
+    return value
+
+
+def _nul(node: yaml.Node) -> YamlProblem:
+    # Databases refuse it (PostgreSQL text and jsonb cannot hold it), and no
+    # manifest, kubeconfig or course file needs it.
+    return _problem(
+        "yaml-syntax",
+        "A value or key contains a NUL character (\\0), which the tutor does not accept.",
+        node,
+    )
+
+
 def _unsafe(node: yaml.Node) -> YamlProblem:
+    # Shown as it was written: `!!python/object`, not its expanded `tag:yaml.org,2002:` form.
+    written = (
+        "!!" + node.tag.removeprefix(_STANDARD_TAGS)
+        if node.tag.startswith(_STANDARD_TAGS)
+        else node.tag
+    )
     return _problem(
         "unsafe-tag",
-        f"The tag `{node.tag}` is not allowed: only plain values "
+        f"The tag `{written}` is not allowed: only plain values "
         "(text, numbers, true/false, lists and mappings) are.",
         node,
         node.tag,
     )
 
 
+_STANDARD_TAGS = "tag:yaml.org,2002:"
+
+
 def _syntax_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
     if not isinstance(exc, yaml.MarkedYAMLError):
-        return YamlProblem("yaml-syntax", f"Invalid YAML: {exc}")
+        return YamlProblem("yaml-syntax", "YAML syntax: " + _GENERIC_ADVICE)
     mark = exc.problem_mark or exc.context_mark
     # A problem found at the end of the text is shown on its last line, not past it.
     last_line = max(1, len(text.splitlines()))
     line = min(mark.line + 1, last_line) if mark else 1
     column = mark.column + 1 if mark else 1
-    problem = (exc.problem or exc.context or "invalid YAML").strip()
-    advice = _SYNTAX_ADVICE.get(problem, "")
-    context = f" ({exc.context})" if exc.context and exc.problem else ""
-    return YamlProblem("yaml-syntax", f"YAML syntax: {problem}{context}.{advice}", line, column)
+    problem = (exc.problem or exc.context or "").strip()
+    character = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
+    return YamlProblem(
+        "yaml-syntax", "YAML syntax: " + plain_advice(problem, character), line, column
+    )
 
 
-_SYNTAX_ADVICE = {
-    "mapping values are not allowed here": (
-        " Usually a missing space after a colon earlier on this line, or a key indented "
-        "under a plain value."
-    ),
-    "could not find expected ':'": " A key needs a colon and a space before its value.",
-    "found character that cannot start any token": (
-        " Check for a tab or a stray character at the start of the value."
-    ),
-    "expected <block end>, but found '-'": (
-        " A list item is indented differently from the items before it."
-    ),
-    "did not find expected key": (
-        " A line is indented more or less than the other keys of its mapping."
-    ),
-}
+def plain_advice(problem: str, character: str = "") -> str:
+    """What the YAML reader's complaint means for someone writing a manifest, in plain words.
+
+    The reader (libyaml) speaks of scanners, tokens and block collections;
+    the student needs to know what to change on the line it points at.
+    """
+    for start, advice in _SYNTAX_ADVICE:
+        if problem.startswith(start):
+            return advice.format(character=_shown(character))
+    return _GENERIC_ADVICE
+
+
+def _shown(character: str) -> str:
+    if character == "\t":
+        return "a tab"
+    if character == "`":
+        return "a backtick"
+    return f"`{character}`" if character.strip() else "this character"
+
+
+_GENERIC_ADVICE = (
+    "This line is not valid YAML. Check its indentation (spaces only, the same for keys of "
+    "one mapping), its colons (`key: value`, with a space after the colon) and its quotes."
+)
+
+# The start of each complaint the reader makes, and what to do about it.
+_SYNTAX_ADVICE = (
+    ("exceeded maximum nesting depth", (
+        f"The YAML is nested too deeply: past the reader's nesting depth (lists or mappings "
+        f"inside each other more than {MAX_DEPTH} levels), which no manifest or course file needs."
+    )),
+    ("mapping values are not allowed", (
+        "A colon here starts a key where none can start. Usually a space is missing after an "
+        "earlier colon, a key is indented under a plain value, or a value that holds `: ` "
+        "needs quotes around it."
+    )),
+    ("could not find expected ':'", (
+        "A key has no colon after it. Write `key: value`, with a space after the colon, or "
+        "put a value that spans lines in quotes."
+    )),
+    ("found character that cannot start any token", (
+        "A value cannot start with {character}. Put the value in quotes, or remove the "
+        "character."
+    )),
+    ("found a tab character", (
+        "This line is indented with a tab. YAML allows only spaces for indentation; use two "
+        "spaces per level."
+    )),
+    ("did not find expected key", (
+        "This line is indented more or less than the other keys of its mapping. Keys of the "
+        "same mapping start in the same column."
+    )),
+    ("did not find expected '-' indicator", (
+        "A list item is indented differently from the items before it, or a key stands "
+        "among the items. Items of one list each start with `- ` in the same column."
+    )),
+    ("expected <block end>", (
+        "A line is indented differently from the lines before it at the same level. Check "
+        "that keys and list items line up."
+    )),
+    ("block sequence entries are not allowed", (
+        "A list item (`- `) cannot start here. Put it on a line of its own, indented under "
+        "its key."
+    )),
+    ("mapping keys are not allowed", "A `?` cannot start a key here. Remove it."),
+    ("did not find expected ',' or ']'", (
+        "A list written in brackets is not closed. Add the missing `]`, or a comma between "
+        "two items."
+    )),
+    ("did not find expected ',' or '}'", (
+        "A mapping written in braces is not closed. Add the missing `}}`, or a comma between "
+        "two entries."
+    )),
+    ("found unexpected end of stream", (
+        "A quoted value is not closed. Add the closing quote (`'` or `\"`) at the end of the value."
+    )),
+    ("found unexpected document indicator", (
+        "A quoted value runs into a `---` line. Add the closing quote before it."
+    )),
+    ("found unknown escape character", (
+        "In double quotes, a backslash starts an escape such as `\\n`, and this one is "
+        "unknown. Use single quotes, or write two backslashes."
+    )),
+    ("did not find expected node content", (
+        "A value is missing here, or a symbol stands where a value should be. Write the "
+        "value, or put it in quotes."
+    )),
+    ("found undefined alias", (
+        "A `*name` refers to an anchor `&name` that is not defined before it. Define the "
+        "anchor first, or put the value in quotes if it is text that starts with `*`."
+    )),
+    ("did not find expected alphabetic or numeric character", (
+        "`&` and `*` must be followed by a name. Put the value in quotes if it is text that "
+        "starts with one of them."
+    )),
+    ("second occurrence", (
+        "The same anchor name (`&name`) is used twice. Give each anchor its own name."
+    )),
+    ("found duplicate anchor", (
+        "The same anchor name (`&name`) is used twice. Give each anchor its own name."
+    )),
+    ("did not find expected comment or line break", (
+        "After `|` or `>`, the line must end: the text starts on the next line, indented."
+    )),
+    ("control characters are not allowed", (
+        "The text holds an invisible control character. Delete the line and type it again."
+    )),
+    ("found duplicate %YAML directive", (
+        "A line starts with `%`, which YAML reads as a directive. Remove it, or put the text in "
+        "quotes."
+    )),
+    ("found incompatible YAML document", (
+        "A line starts with `%`, which YAML reads as a directive. Remove it, or put the text in "
+        "quotes."
+    )),
+    ("did not find expected <document start>", (
+        "A line starts with `%`, which YAML reads as a directive. Remove it, or put the text in "
+        "quotes."
+    )),
+    ("found undefined tag handle", (
+        "A value starts with `!`, which YAML reads as a tag. Put the value in quotes."
+    )),
+)  # fmt: skip
 
 _TAB = re.compile(r"^( *)\t", re.MULTILINE)
 

@@ -1,9 +1,10 @@
 """Reading YAML exercises from the chapter folders and syncing them into the database.
 
 Like chapters, reading collects every error and never touches the database.
-Each exercise checks itself: its solution must pass with no error findings,
-and each recorded mistake must produce the findings and fail exactly the
-rules it names.
+Each exercise checks itself: its solution and every alternative (the other
+correct answers students write) must pass with no error findings, and each
+recorded mistake must produce the findings and fail exactly the rules it
+names.
 """
 
 from __future__ import annotations
@@ -16,9 +17,11 @@ from pathlib import Path
 from typing import Any
 
 from core.content import SyncStats, sync_by_uuid
-from engine.assertions import Rule, RuleError, compile_rules
+from engine.assertions import Rule
 from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead, read_each, read_yaml_file
+from engine.content.objectives import objective_errors
+from engine.content.rules import compile_each
 from engine.grading.exercise import grade_manifest
 from engine.manifests import CODES, DEFAULT_VERSION, SUPPORTED_VERSIONS
 from engine.markdown import render_markdown
@@ -63,10 +66,17 @@ def read_exercise(
     if version not in SUPPORTED_VERSIONS:
         line = loaded.line_for(("kubernetes_version",))
         return None, [ContentError(shown, line, f"kubernetes_version {version} is not supported")]
-    try:
-        rules = compile_rules(front["rules"])
-    except RuleError as exc:
-        return None, [ContentError(shown, loaded.line_for(("rules",)), str(exc))]
+    rules, rule_errors = compile_each(
+        front["rules"], lambda i: loaded.line_for(("rules", i)), shown
+    )
+    if rule_errors:
+        return None, rule_errors
+    errors.extend(
+        ContentError(shown, loaded.line_for(("objectives", index)), message)
+        for index, message in objective_errors(
+            front.get("objectives"), available=len(chapter.front["objectives"])
+        )
+    )
     errors.extend(_self_check(shown, loaded, rules, version))
     digest = hashlib.sha256(raw + chapter.front["uuid"].encode()).hexdigest()
     source = ExerciseSource(
@@ -80,28 +90,37 @@ def read_exercise(
     return (None if errors else source), errors
 
 
+def _must_pass(
+    shown: str, line: int, what: str, text: str, rules: list[Rule], version: str
+) -> list[ContentError]:
+    """A correct answer (the solution, an alternative): no error findings, every rule passes."""
+    outcome = grade_manifest(text, rules=rules, kubernetes_version=version)
+    errors = [
+        ContentError(shown, line, f"{what}: line {f.line}: {f.message} [{f.code}]")
+        for f in outcome.findings
+        if f.severity == "error"
+    ]
+    errors += [
+        ContentError(shown, line, f"{what} fails rule {r.id}: {r.message}")
+        for r in outcome.rule_results
+        if not r.passed
+    ]
+    return errors
+
+
 def _self_check(
     shown: str, loaded: LoadedYaml, rules: list[Rule], version: str
 ) -> list[ContentError]:
     front = loaded.data
-    errors = []
     rule_ids = {r.id for r in rules}
-    solution = grade_manifest(front["solution"], rules=rules, kubernetes_version=version)
-    line = loaded.line_for(("solution",))
-    for finding in solution.findings:
-        if finding.severity == "error":
-            errors.append(
-                ContentError(
-                    shown,
-                    line,
-                    f"solution: line {finding.line}: {finding.message} [{finding.code}]",
-                )
-            )
-    for result in solution.rule_results:
-        if not result.passed:
-            errors.append(
-                ContentError(shown, line, f"solution fails rule {result.id}: {result.message}")
-            )
+    errors = _must_pass(
+        shown, loaded.line_for(("solution",)), "solution", front["solution"], rules, version
+    )
+    for index, alternative in enumerate(front["alternatives"]):
+        errors += _must_pass(
+            shown, loaded.line_for(("alternatives", index)),
+            f"alternative {alternative['name']!r}", alternative["manifest"], rules, version,
+        )  # fmt: skip
     for index, mistake in enumerate(front["mistakes"]):
         line = loaded.line_for(("mistakes", index))
         unknown = [c for c in mistake["findings"] if c not in CODES]
@@ -152,6 +171,7 @@ def sync_exercises(exercises: list[ExerciseSource]) -> SyncStats:
         exercise.slug = source.slug
         exercise.position = position
         exercise.title = front["title"]
+        exercise.objectives = list(front.get("objectives", []))
         exercise.difficulty = front["difficulty"]
         exercise.kubernetes_version = front.get("kubernetes_version", DEFAULT_VERSION)
         exercise.prompt_html = render_markdown(front["prompt"]).html

@@ -28,6 +28,8 @@ class Exercise(models.Model):
     slug = models.SlugField(max_length=80)
     position = models.PositiveSmallIntegerField(default=0)
     title = models.CharField(max_length=120)
+    # The chapter's objectives it practises, by number (1: the first listed).
+    objectives = models.JSONField(default=list, blank=True)
     difficulty = models.CharField(max_length=10, choices=Difficulty.choices)
     kubernetes_version = models.CharField(max_length=8)
     prompt_html = models.TextField()

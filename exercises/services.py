@@ -10,8 +10,6 @@ from django.utils import timezone
 from engine.grading.exercise import ExerciseOutcome, grade_manifest
 from exercises.models import Exercise, ExerciseAttempt, ExerciseProgress
 
-MAX_MANIFEST_CHARS = 256 * 1024
-
 
 def exercise_check(*, exercise: Exercise, manifest: str) -> ExerciseOutcome:
     return grade_manifest(

@@ -35,5 +35,17 @@ class Conflict(KubeError):
     pass
 
 
+class Expired(KubeError):
+    """A watch asked for a resourceVersion the API server no longer keeps (410 Gone)."""
+
+
 class Invalid(KubeError):
     """The API server refused an object (400/422): the message says why."""
+
+
+class TooSlow(ClusterUnreachable):
+    """The cluster did not finish answering in the time one exchange (or one run) may take."""
+
+
+class UnexpectedAnswer(KubeError):
+    """The server answered, but not as a Kubernetes API server does (wrong JSON shape)."""

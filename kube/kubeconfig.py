@@ -25,15 +25,96 @@ _CODE_KEYS = {"exec", "auth-provider"}
 
 
 def parse_kubeconfig(text: str) -> dict[str, Any]:
+    """A kubeconfig the operator wrote (a file on the tutor's own disk), checked for shape.
+
+    A student's kubeconfig is read by the tutor's one YAML loader, with its
+    budget (``workspaces.own_cluster``), and handed to ``kubeconfig_from_data``.
+    """
     if len(text.encode()) > MAX_BYTES:
-        raise BadKubeconfig(f"the kubeconfig is larger than {MAX_BYTES // 1024} KiB")
+        raise BadKubeconfig(size_message(len(text.encode())))
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise BadKubeconfig(f"the kubeconfig is not valid YAML ({exc.__class__.__name__})") from exc
+    except (ValueError, RecursionError) as exc:
+        raise BadKubeconfig(
+            "the kubeconfig is not valid YAML (a value is too large or deep)"
+        ) from exc
+    return kubeconfig_from_data(data)
+
+
+def size_message(size: int) -> str:
+    return (
+        f"the kubeconfig is larger than {MAX_BYTES // 1024} KiB ({size // 1024} KiB); "
+        "`kubectl config view --minify --flatten` prints only the context you use"
+    )
+
+
+# Keys of each entry whose value must be text (or true/false), when present.
+_TEXT_KEYS = {
+    "cluster": ("server", "certificate-authority-data", "tls-server-name", "proxy-url"),
+    "user": ("token", "client-certificate-data", "client-key-data", "username", "password"),
+    "context": ("cluster", "user", "namespace"),
+}
+_BOOL_KEYS = {"cluster": ("insecure-skip-tls-verify",)}
+
+
+def kubeconfig_from_data(data: Any) -> dict[str, Any]:
+    """Check that parsed YAML has a kubeconfig's shape: every value used later has its type.
+
+    Raises BadKubeconfig naming the first value in the wrong place, so that no
+    later lookup meets a list where a name belongs.
+    """
     if not isinstance(data, dict) or not isinstance(data.get("clusters"), list):
         raise BadKubeconfig("this is not a kubeconfig: it has no `clusters` list")
+    current = data.get("current-context")
+    if current is not None and not isinstance(current, str):
+        raise BadKubeconfig(f"`current-context` must be a name, not {_kind_of(current)}")
+    for section, body_key in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
+        entries = data.get(section)
+        if entries is None:
+            continue
+        if not isinstance(entries, list):
+            raise BadKubeconfig(f"`{section}` must be a list, not {_kind_of(entries)}")
+        for index, entry in enumerate(entries):
+            where = f"{section}[{index}]"
+            if not isinstance(entry, dict):
+                raise BadKubeconfig(f"`{where}` must be a mapping, not {_kind_of(entry)}")
+            name = entry.get("name")
+            if not isinstance(name, str) or not name:
+                raise BadKubeconfig(f"`{where}.name` must be a name, not {_kind_of(name)}")
+            body = entry.get(body_key)
+            if body is None:
+                continue
+            if not isinstance(body, dict):
+                raise BadKubeconfig(f"`{where}.{body_key}` must be a mapping, not {_kind_of(body)}")
+            for key in _TEXT_KEYS[body_key]:
+                value = body.get(key)
+                if value is not None and not isinstance(value, str):
+                    raise BadKubeconfig(
+                        f"`{where}.{body_key}.{key}` must be text, not {_kind_of(value)}"
+                    )
+            for key in _BOOL_KEYS.get(body_key, ()):
+                value = body.get(key)
+                if value is not None and not isinstance(value, bool):
+                    raise BadKubeconfig(
+                        f"`{where}.{body_key}.{key}` must be true or false, not {_kind_of(value)}"
+                    )
     return data
+
+
+def _kind_of(value: Any) -> str:
+    if value is None:
+        return "nothing"
+    if isinstance(value, bool):
+        return "true/false"
+    if isinstance(value, dict):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    if isinstance(value, str):
+        return "empty text" if not value else "text"
+    return "a number"
 
 
 def token_kubeconfig(
@@ -102,6 +183,28 @@ def check_untrusted(
     the connection to one of them: a name that resolves to an allowed address
     now and to the cloud metadata service a second later must not get through.
     """
+    host, port = check_untrusted_static(config, context=context, allowed_hosts=allowed_hosts)
+    addresses = _addresses(host, port, resolve or _resolve)
+    for address in addresses:
+        if _forbidden(address):
+            which = host if _literal(host) is not None else f"{host} resolves to {address}, which"
+            raise BadKubeconfig(
+                f"refused: {which} is a link-local or special address "
+                "(cloud metadata services live there)"
+            )
+    if not server_allowed(host, addresses, allowed_hosts, port):
+        raise BadKubeconfig(_not_allowed(host, port))
+    return addresses
+
+
+def check_untrusted_static(
+    config: dict[str, Any], *, context: str | None, allowed_hosts: list[str]
+) -> tuple[str, int]:
+    """Everything ``check_untrusted`` checks without asking DNS: (host, port) of the server.
+
+    Cheap and bounded, so a web request can run it; a worker then runs
+    ``check_untrusted`` (which resolves the name) before it connects.
+    """
     _, cluster, user, _ = context_parts(config, context)
     found_code = sorted(_CODE_KEYS & set(user))
     if found_code:
@@ -129,20 +232,24 @@ def check_untrusted(
             "refused: the server URL may not carry credentials, a query or a fragment"
         )
     host = url.hostname.lower().rstrip(".")
-    if not _could_be_allowed(host, allowed_hosts):
+    port = port or 443
+    literal = _literal(host)
+    if literal is not None and _forbidden(literal):
+        raise BadKubeconfig(
+            f"refused: {host} is a link-local or special address "
+            "(cloud metadata services live there)"
+        )
+    if not _could_be_allowed(host, port, allowed_hosts):
         # Refused before any DNS lookup: the tutor does not even ask about such names.
-        raise BadKubeconfig(f"refused: {host} is not on the allow-list of cluster servers")
-    addresses = _addresses(host, port or 443, resolve or _resolve)
-    for address in addresses:
-        if _forbidden(address):
-            which = host if _literal(host) is not None else f"{host} resolves to {address}, which"
-            raise BadKubeconfig(
-                f"refused: {which} is a link-local or special address "
-                "(cloud metadata services live there)"
-            )
-    if not server_allowed(host, addresses, allowed_hosts):
-        raise BadKubeconfig(f"refused: {host} is not on the allow-list of cluster servers")
-    return addresses
+        raise BadKubeconfig(_not_allowed(host, port))
+    return host, port
+
+
+def _not_allowed(host: str, port: int) -> str:
+    return (
+        f"refused: {host}:{port} is not on the allow-list of cluster servers "
+        f"(an entry without a port allows {' and '.join(map(str, DEFAULT_PORTS))})"
+    )
 
 
 def pin_untrusted(
@@ -185,14 +292,45 @@ def pin_untrusted(
     }
 
 
-def server_allowed(host: str, addresses: list[IPAddress], allowed: list[str]) -> bool:
-    """Whether an allow-list entry names the host or covers every address it has.
+# The API server ports an allow-list entry without a port admits: HTTPS, and the
+# kube-apiserver's own default. Anything else must be listed (``host:8443``), so a
+# student cannot make the worker knock on every port of an allowed address.
+DEFAULT_PORTS = (443, 6443)
+
+
+def allow_list_entry(entry: str) -> tuple[str, tuple[int, ...]]:
+    """(host, name pattern or network; ports) of one entry: ``host``, ``host:port``,
+    ``*.example.edu:6443``, ``10.20.0.0/16:6443``, ``[fd00::1]:6443``, ``fd00::/64``."""
+    entry = entry.strip().lower()
+    if entry.startswith("["):
+        host, _, rest = entry[1:].partition("]")
+        port_text = rest.removeprefix(":")
+    elif entry.count(":") == 1:
+        host, _, port_text = entry.partition(":")
+    else:
+        host, port_text = entry, ""
+    host = host.rstrip(".")
+    if not port_text:
+        return host, DEFAULT_PORTS
+    try:
+        port = int(port_text)
+    except ValueError:
+        return host, ()
+    return host, (port,) if 0 < port < 65536 else ()
+
+
+def server_allowed(
+    host: str, addresses: list[IPAddress], allowed: list[str], port: int = 443
+) -> bool:
+    """Whether an allow-list entry names the host (or covers every address it has) and the port.
 
     Entries: an exact host name or address, ``*.example.edu`` (any name under
-    it), or a network in CIDR notation (``10.20.0.0/16``).
+    it), or a network in CIDR notation (``10.20.0.0/16``), each with an
+    optional ``:port`` (without one: 443 and 6443).
     """
-    for entry in (e.strip().lower().rstrip(".") for e in allowed):
-        if not entry:
+    for raw in allowed:
+        entry, ports = allow_list_entry(raw)
+        if not entry or port not in ports:
             continue
         if entry.startswith("*."):
             if host.endswith(entry[1:]):
@@ -218,11 +356,15 @@ Resolver = Callable[[str, int], list[str]]
 _METADATA = {ipaddress.ip_address("100.100.100.200"), ipaddress.ip_address("fd00:ec2::254")}
 
 
-def _could_be_allowed(host: str, allowed: list[str]) -> bool:
-    """A name entry that matches, or a network entry that its addresses might fall in."""
-    if _literal(host) is not None:
-        return True
-    return server_allowed(host, [], allowed) or any("/" in entry for entry in allowed)
+def _could_be_allowed(host: str, port: int, allowed: list[str]) -> bool:
+    """A name entry that matches, or a network entry (with the port) its addresses might be in."""
+    literal = _literal(host)
+    if literal is not None:
+        return server_allowed(host, [literal], allowed, port)
+    return server_allowed(host, [], allowed, port) or any(
+        "/" in entry and port in ports
+        for entry, ports in (allow_list_entry(raw) for raw in allowed)
+    )
 
 
 def _resolve(host: str, port: int) -> list[str]:

@@ -2,13 +2,17 @@
 
 Reading validates everything that can be known without a cluster: the
 schema, the checks (compiled), that every manifest of the start state, the
-solution, the alternatives and the mistakes (and of their ``apply`` steps) is
-valid for the lab's newest Kubernetes version, and that each mistake names
-checks that exist. ``verify_labs`` does the rest on a cluster.
+solution, the alternatives and the mistakes is valid for the lab's newest
+Kubernetes version, that every step can be played (a supported kubectl
+command, known placeholders, none in a start state), that a start state
+holds nothing the tutor cannot create for one student, and that each mistake
+names checks that exist.
+``verify_labs`` does the rest on a cluster.
 """
 
 from __future__ import annotations
 
+import difflib
 import hashlib
 import uuid
 from collections.abc import Mapping
@@ -17,13 +21,15 @@ from pathlib import Path
 from typing import Any
 
 from core.content import SyncStats, sync_by_uuid
-from engine.assertions import Rule, RuleError, compile_rules
+from engine.assertions import Rule
 from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead, read_each, read_yaml_file
+from engine.content.objectives import objective_errors
+from engine.content.rules import compile_each
+from engine.grading.steps import PLACEHOLDER, SAMPLE_FACTS, StepError, check_step, fill
 from engine.manifests import SUPPORTED_VERSIONS, validate_text
 from engine.markdown import render_markdown
 from labs.footprint import CLUSTER_SCOPED_KINDS, documents, lab_footprint
-from labs.grader import PLACEHOLDER, PLACEHOLDER_NAMES
 from labs.models import Lab
 from lessons.content import ChapterSource
 from lessons.models import Chapter
@@ -42,6 +48,8 @@ class LabSource:
     checks: list[Rule]
     instructions: str
     content_hash: str
+    # Per check id: the rungs of its hint ladder as safe HTML (``labs.hints``).
+    hints: dict[str, dict[str, str]]
 
     @property
     def steps(self) -> list[dict[str, Any]]:
@@ -59,6 +67,10 @@ class LabSource:
     @property
     def footprint(self) -> list[dict[str, Any]]:
         return lab_footprint(self.front)
+
+    @property
+    def manifests(self) -> str:
+        return str(self.front["solution"].get("manifests") or "")
 
 
 def read_labs(root: Path, chapters: list[ChapterSource]) -> KindRead:
@@ -89,10 +101,11 @@ def read_lab(
     if loaded is None:
         return None, errors
     front = loaded.data
-    try:
-        checks = compile_rules(front["checks"], lab=True)
-    except RuleError as exc:
-        return None, [ContentError(shown, loaded.line_for(("checks",)), str(exc))]
+    checks, check_errors = compile_each(
+        front["checks"], lambda i: loaded.line_for(("checks", i)), shown, lab=True
+    )
+    if check_errors:
+        return None, check_errors
     versions = [v for v in front["kubernetes_versions"] if v in SUPPORTED_VERSIONS]
     if not versions:
         return None, [
@@ -103,15 +116,32 @@ def read_lab(
             )
         ]
     newest = max(versions, key=lambda v: int(v.split(".")[1]))
+    anchors = {h.anchor for h in chapter.rendered.toc}
+    for index, check in enumerate(front["checks"]):
+        section = check.get("section")
+        if section is not None and section not in anchors:
+            close = difflib.get_close_matches(section, sorted(anchors), n=1)
+            errors.append(
+                ContentError(
+                    shown,
+                    loaded.line_for(("checks", index, "section")),
+                    f"check {check['id']}: section {section!r} is not a heading anchor of the "
+                    f"chapter" + (f" (did you mean {close[0]!r}?)" if close else ""),
+                )
+            )
+    errors.extend(
+        ContentError(shown, loaded.line_for(("objectives", index)), message)
+        for index, message in objective_errors(
+            front.get("objectives"), available=len(chapter.front["objectives"])
+        )
+    )
     check_ids = {c.id for c in checks}
-    manifests: list[tuple[tuple[str | int, ...], str]] = [
-        (("solution", "manifests"), front["solution"]["manifests"])
-    ]
+    plays: list[tuple[str | int, ...]] = [("solution",)]
     start_state = front.get("start_state")
     if start_state is not None:
-        manifests.append((("start_state", "manifests"), start_state["manifests"]))
+        plays.insert(0, ("start_state",))
         errors += _start_state_errors(
-            start_state["manifests"], shown, loaded.line_for(("start_state",))
+            start_state.get("manifests") or "", shown, loaded.line_for(("start_state",))
         )
     elif front.get("troubleshooting"):
         errors.append(
@@ -121,16 +151,8 @@ def read_lab(
                 "a troubleshooting lab needs a start_state: the broken objects the student fixes",
             )
         )
-    for group in ("start_state", "solution", "alternatives", "mistakes"):
-        single = group in ("start_state", "solution")
-        plays = [front.get(group) or {}] if single else front.get(group) or []
-        for index, play in enumerate(plays):
-            where: tuple[str | int, ...] = (group,) if single else (group, index)
-            if not single and "manifests" in play:
-                manifests.append(((*where, "manifests"), play["manifests"]))
-            for number, step in enumerate(play.get("steps") or []):
-                if "apply" in step:
-                    manifests.append(((*where, "steps", number, "apply"), step["apply"]))
+    plays += [("alternatives", i) for i in range(len(front["alternatives"]))]
+    plays += [("mistakes", i) for i in range(len(front["mistakes"]))]
     for index, mistake in enumerate(front["mistakes"]):
         stray = [c for c in mistake["failed_checks"] if c not in check_ids]
         if stray:
@@ -141,48 +163,12 @@ def read_lab(
                     f"mistake {mistake['name']!r}: no checks named {stray}",
                 )
             )
-    names = [p["name"] for p in front.get("alternatives") or []] + [
-        m["name"] for m in front["mistakes"]
-    ]
+    names = [p["name"] for p in front["alternatives"] + front["mistakes"]]
     for name in sorted({n for n in names if names.count(n) > 1}):
-        errors.append(
-            ContentError(
-                shown, 1, f"two alternatives or mistakes are named {name!r}: names must differ"
-            )
-        )
-    for where, text in manifests:
-        line = loaded.line_for(where)
-        for name in PLACEHOLDER.findall(text):
-            if where[0] == "start_state" or not PLACEHOLDER_NAMES.match(name):
-                errors.append(
-                    ContentError(
-                        shown,
-                        line,
-                        f"{'.'.join(map(str, where))}: {{{{ {name} }}}} is not a placeholder "
-                        "verify_labs fills in (namespace, serverVersion, nodeCount, uid:Kind/name; "
-                        "never in a start state)",
-                    )
-                )
-        result = validate_text(text, kubernetes_version=newest)
-        for finding in result.all_findings:
-            if finding.severity == "error":
-                errors.append(
-                    ContentError(
-                        shown,
-                        line,
-                        f"{'.'.join(map(str, where))}: line {finding.line}: {finding.message} [{finding.code}]",
-                    )
-                )
-        for document in result.documents:
-            meta = (document.data or {}).get("metadata") or {}
-            if meta.get("namespace"):
-                errors.append(
-                    ContentError(
-                        shown,
-                        line,
-                        f"{'.'.join(map(str, where))}: {document.kind} sets metadata.namespace; the grader's namespace is used",
-                    )
-                )
+        errors.append(ContentError(shown, 1, f"two alternatives or mistakes are named {name!r}"))
+    for where in plays:
+        play = front[where[0]] if len(where) == 1 else front[where[0]][where[1]]
+        errors += _check_play(shown, loaded, where, play, newest)
     instructions = instructions_path.read_text()
     digest = hashlib.sha256(raw + instructions.encode()).hexdigest()
     source = LabSource(
@@ -194,6 +180,7 @@ def read_lab(
         checks=checks,
         instructions=instructions,
         content_hash=digest,
+        hints={check["id"]: ladder_html(check) for check in front["checks"]},
     )
     return (None if errors else source), errors
 
@@ -229,6 +216,76 @@ def _start_state_errors(text: str, shown: str, line: int) -> list[ContentError]:
     return errors
 
 
+def ladder_html(check: dict[str, Any]) -> dict[str, str]:
+    """A check's ladder rungs written in the file, as safe HTML; the nudge falls back to ``hint``."""
+    ladder = check.get("ladder") or {}
+    texts = {
+        "nudge": ladder.get("nudge") or check.get("hint") or "",
+        "concept": ladder.get("concept") or "",
+        "solution": ladder.get("solution") or "",
+    }
+    return {rung: render_markdown(text).html for rung, text in texts.items() if text.strip()}
+
+
+# A start state is created by the tutor in a namespace of any student, before any grading.
+_NO_PLACEHOLDER = (
+    "a start state holds no {{ placeholders }}: it is created as written in every namespace"
+)
+
+
+def _check_play(
+    shown: str, loaded: Any, where: tuple[str | int, ...], play: dict[str, Any], version: str
+) -> list[ContentError]:
+    """The manifests of a start state, solution, alternative or mistake are valid; its steps
+    can be played."""
+    errors: list[ContentError] = []
+    label = ".".join(map(str, where))
+    texts: list[tuple[tuple[str | int, ...], str]] = []
+    if "manifests" in play:
+        texts.append(((*where, "manifests"), play["manifests"]))
+    for index, step in enumerate(play.get("steps") or []):
+        line = loaded.line_for((*where, "steps", index))
+        for problem in check_step(step):
+            errors.append(ContentError(shown, line, f"{label}.steps[{index}]: {problem}"))
+        if where[0] == "start_state" and PLACEHOLDER.search(str(step)):
+            errors.append(ContentError(shown, line, f"{label}.steps[{index}]: {_NO_PLACEHOLDER}"))
+        if isinstance(step, dict) and isinstance(step.get("apply"), str):
+            texts.append(((*where, "steps", index, "apply"), step["apply"]))
+    for path, text in texts:
+        line = loaded.line_for(path)
+        if where[0] == "start_state" and PLACEHOLDER.search(text):
+            errors.append(
+                ContentError(shown, line, f"{'.'.join(map(str, path))}: {_NO_PLACEHOLDER}")
+            )
+            continue
+        try:
+            text = fill(text, SAMPLE_FACTS)
+        except StepError as exc:
+            errors.append(ContentError(shown, line, f"{'.'.join(map(str, path))}: {exc}"))
+            continue
+        result = validate_text(text, kubernetes_version=version)
+        for finding in result.all_findings:
+            if finding.severity == "error":
+                errors.append(
+                    ContentError(
+                        shown,
+                        line,
+                        f"{'.'.join(map(str, path))}: line {finding.line}: {finding.message} [{finding.code}]",
+                    )
+                )
+        for document in result.documents:
+            meta = (document.data or {}).get("metadata") or {}
+            if meta.get("namespace"):
+                errors.append(
+                    ContentError(
+                        shown,
+                        line,
+                        f"{'.'.join(map(str, path))}: {document.kind} sets metadata.namespace; the grader's namespace is used",
+                    )
+                )
+    return errors
+
+
 def sync_labs(labs: list[LabSource]) -> SyncStats:
     """Lab rows in line with the files; removed labs are unpublished (submissions stay)."""
     chapters = {str(c.uuid): c for c in Chapter.objects.all()}
@@ -237,22 +294,25 @@ def sync_labs(labs: list[LabSource]) -> SyncStats:
         lab.chapter = chapters[str(uuid.UUID(source.chapter_uuid))]
         lab.slug = source.slug
         lab.title = source.front["title"]
+        lab.objectives = list(source.front.get("objectives", []))
         lab.estimated_minutes = source.front["estimated_minutes"]
         lab.kubernetes_versions = source.front["kubernetes_versions"]
         lab.instructions_html = render_markdown(source.instructions).html
         lab.checks = source.front["checks"]
-        lab.objectives = list(source.front.get("objectives") or [])
         lab.troubleshooting = bool(source.front.get("troubleshooting"))
         lab.start_state = source.start_state
         lab.start_steps = source.start_steps
         lab.footprint = source.footprint
+        lab.hints = source.hints
         lab.content_hash = source.content_hash
 
     return sync_by_uuid(
         Lab,
         labs,
         uuid_of=lambda source: source.front["uuid"],
-        unchanged=lambda lab, source: lab.content_hash == source.content_hash,
+        unchanged=lambda lab, source: (
+            lab.content_hash == source.content_hash and lab.hints == source.hints
+        ),
         apply=apply,
     )
 

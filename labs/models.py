@@ -1,9 +1,12 @@
 from __future__ import annotations
 
+import uuid
+
 import yaml
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils import timezone
 
 from engine.assertions import Rule, compile_rules
 
@@ -15,11 +18,12 @@ class Lab(models.Model):
     chapter = models.ForeignKey("lessons.Chapter", on_delete=models.PROTECT, related_name="labs")
     slug = models.SlugField(max_length=80, unique=True)
     title = models.CharField(max_length=120)
+    # The chapter's objectives it practises, by number (1: the first listed).
+    objectives = models.JSONField(default=list, blank=True)
     estimated_minutes = models.PositiveSmallIntegerField()
     kubernetes_versions = models.JSONField(default=list)
     instructions_html = models.TextField()
     checks = models.JSONField(default=list)
-    objectives = models.JSONField(default=list)
     # The lab starts broken: the student finds and fixes the fault.
     troubleshooting = models.BooleanField(default=False)
     # Manifests the tutor creates in the workspace when the lab starts and on Reset.
@@ -27,6 +31,8 @@ class Lab(models.Model):
     start_steps = models.JSONField(default=list)
     # What belongs to the lab in a workspace (labs.footprint): what Reset deletes.
     footprint = models.JSONField(default=list)
+    # Per check id, the hint ladder's rungs as safe HTML: nudge, concept, solution.
+    hints = models.JSONField(default=dict)
     content_hash = models.CharField(max_length=64)
     is_published = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -44,6 +50,16 @@ class Lab(models.Model):
 
     def compiled_checks(self) -> list[Rule]:
         return compile_rules(self.checks, lab=True)
+
+    @property
+    def objective_texts(self) -> list[str]:
+        """The chapter's objectives this lab practises, in the chapter's words."""
+        listed = list(self.chapter.objectives or [])
+        return [
+            str(listed[n - 1])
+            for n in self.objectives
+            if isinstance(n, int) and 1 <= n <= len(listed)
+        ]
 
     @property
     def start_state_summary(self) -> list[str]:
@@ -95,7 +111,8 @@ class LabSubmission(models.Model):
     score = models.PositiveIntegerField(default=0)
     max_score = models.PositiveIntegerField(default=0)
     passed = models.BooleanField(default=False)
-    error = models.TextField(blank=True)
+    error = models.TextField(blank=True)  # in the student's words
+    error_detail = models.TextField(blank=True)  # what the operator needs (the cluster's answer)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -117,6 +134,106 @@ class LabSubmission(models.Model):
         return self.status in (SubmissionStatus.DONE, SubmissionStatus.ERROR)
 
     @property
+    def checks_passed(self) -> int:
+        return sum(1 for r in self.results if isinstance(r, dict) and r.get("passed"))
+
+    @property
     def progress_percent(self) -> int:
+        """The share of the lab's checks that passed (not of those that finished)."""
         total = len(self.lab.checks) or 1
-        return round(100 * len(self.results) / total)
+        return round(100 * self.checks_passed / total)
+
+
+class LiveStatus(models.TextChoices):
+    QUEUED = "queued", "Starting"
+    WATCHING = "watching", "Watching"
+    STOPPED = "stopped", "Paused"
+    FAILED = "failed", "Stopped"
+
+
+class LiveStop(models.TextChoices):
+    """Why a live run ended: what the page tells the student."""
+
+    CLOSED = "closed", "The page was closed"
+    TIME = "time", "Time is up"
+    OTHER_LAB = "other_lab", "Another lab page took over"
+    UNREACHABLE = "unreachable", "The cluster stopped answering"
+    NOT_READY = "not_ready", "The namespace is not ready"
+    LOST = "lost", "The checker stopped"
+    BUSY = "busy", "No checker was free"
+
+
+class LiveCheck(models.Model):
+    """A student's live checks on one lab page, re-run as their namespace changes.
+
+    Not a submission: never graded, never kept as an attempt. One row per
+    student and lab, overwritten by each run. A worker (``labs.live_runs``)
+    owns the row while ``run_id`` is the one it was given; the page's polls
+    keep ``seen_at`` fresh, and the run ends when the page has gone quiet,
+    when its time is up, or when a newer run took over.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="live_checks"
+    )
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="live_checks")
+    namespace = models.CharField(max_length=63)
+    on_student_cluster = models.BooleanField(default=False)
+    run_id = models.UUIDField(default=uuid.uuid4)
+    status = models.CharField(max_length=10, choices=LiveStatus.choices, default=LiveStatus.QUEUED)
+    # "watch": the API server tells the worker about changes; "poll": it looks every few seconds.
+    mode = models.CharField(max_length=10, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    results = models.JSONField(default=list)  # one entry per check, as a submission's
+    revision = models.PositiveIntegerField(default=0)  # bumped whenever the page should change
+    checked_at = models.DateTimeField(null=True, blank=True)
+    started_at = models.DateTimeField(default=timezone.now)
+    seen_at = models.DateTimeField(default=timezone.now)  # the page's last poll
+    beat_at = models.DateTimeField(null=True, blank=True)  # the worker's last sign of life
+    deadline = models.DateTimeField(default=timezone.now)
+    stop_reason = models.CharField(max_length=12, choices=LiveStop.choices, blank=True)
+    problem_detail = models.TextField(blank=True)  # for the instructor's eyes
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["user", "lab"], name="one_live_check_per_student_lab")
+        ]
+        indexes = [models.Index(fields=["user", "status"])]
+
+    def __str__(self) -> str:
+        return f"live checks of {self.user} on {self.lab} ({self.status})"
+
+    @property
+    def is_active(self) -> bool:
+        return self.status in (LiveStatus.QUEUED, LiveStatus.WATCHING)
+
+
+class HintRung(models.IntegerChoices):
+    NUDGE = 1, "A nudge"
+    CONCEPT = 2, "The idea behind it"
+    COMPARE = 3, "Your namespace against the lab"
+    SOLUTION = 4, "The solution"
+
+
+class HintStep(models.Model):
+    """A rung of a check's hint ladder that a student climbed; a SOLUTION row is a reveal."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="hint_steps"
+    )
+    lab = models.ForeignKey(Lab, on_delete=models.CASCADE, related_name="hint_steps")
+    check_id = models.CharField(max_length=80)
+    rung = models.PositiveSmallIntegerField(choices=HintRung.choices)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "lab", "check_id", "rung"], name="one_hint_step_per_rung"
+            )
+        ]
+        indexes = [models.Index(fields=["lab", "rung"])]
+
+    def __str__(self) -> str:
+        return f"{self.user} on {self.lab}/{self.check_id}: {self.get_rung_display()}"

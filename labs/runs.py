@@ -7,6 +7,7 @@ whose message was lost or whose worker died back in the queue.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -16,6 +17,7 @@ from django.utils import timezone
 
 from engine.assertions import RuleResult
 from labs.models import LabSubmission, SubmissionStatus
+from labs.signals import submission_scored
 
 
 def claim(submission_id: int, *, worker: str) -> LabSubmission | None:
@@ -39,8 +41,12 @@ def release(submission: LabSubmission) -> None:
     )
 
 
-def record_result(submission: LabSubmission, results: list[RuleResult]) -> None:
-    LabSubmission.objects.filter(pk=submission.pk).update(results=[_result(r) for r in results])
+def record_result(
+    submission: LabSubmission, results: list[RuleResult], *, waiting: Sequence[RuleResult] = ()
+) -> None:
+    """The results so far, and the checks still waiting (``eventually``) with what they see now."""
+    stored = [_result(r) for r in results] + [{**_result(r), "waiting": True} for r in waiting]
+    LabSubmission.objects.filter(pk=submission.pk).update(results=stored)
 
 
 def finish(submission: LabSubmission, results: list[RuleResult]) -> None:
@@ -52,37 +58,66 @@ def finish(submission: LabSubmission, results: list[RuleResult]) -> None:
         passed=all(r.passed for r in results),
         finished_at=timezone.now(),
         error="",
+        error_detail="",
+    )
+    submission_scored.send(
+        sender=LabSubmission, user_id=submission.user_id, lab_uuid=str(submission.lab.uuid)
     )
 
 
-def fail(submission: LabSubmission, message: str) -> None:
+def fail(submission: LabSubmission, message: str, *, detail: str = "") -> None:
+    """End a run that could not grade: ``message`` for the student, ``detail`` for the operator."""
     LabSubmission.objects.filter(pk=submission.pk).update(
-        status=SubmissionStatus.ERROR, error=message, finished_at=timezone.now()
+        status=SubmissionStatus.ERROR,
+        error=message,
+        error_detail=detail,
+        finished_at=timezone.now(),
     )
 
 
-def stuck_submissions() -> list[int]:
-    """Queued without a worker for a while, or running longer than a worker may live."""
+def gave_up_message(tries: int) -> str:
+    return (
+        f"Your work could not be checked: checking was started {tries} times and never "
+        "finished (the cluster may answer too slowly, or not as Kubernetes does). Check your "
+        "work again later; tell your instructor if it keeps happening."
+    )
+
+
+def stuck_submissions(*, max_tries: int) -> list[tuple[int, bool]]:
+    """(id, on a student's cluster) of submissions to enqueue again.
+
+    Queued without a worker for a while, or running longer than a worker may
+    live. A running one that was already started ``max_tries`` times ends as
+    "could not grade" instead: a cluster that kills every grading run (or a
+    submission that crashes its worker) must not go round forever.
+    """
     now = timezone.now()
     queued_before = now - timedelta(seconds=settings.LAB_QUEUED_STALE_SECONDS)
     # Past the hard time limit the worker has killed the task itself: a row
     # still running then has lost its worker.
     running_before = now - timedelta(seconds=settings.LAB_GRADE_HARD_SECONDS + 5)
-    stale_running = list(
-        LabSubmission.objects.filter(
-            status=SubmissionStatus.RUNNING, claimed_at__lt=running_before
-        ).values_list("pk", flat=True)
+    stale = LabSubmission.objects.filter(
+        status=SubmissionStatus.RUNNING, claimed_at__lt=running_before
     )
+    for submission in stale.filter(tries__gte=max_tries):
+        fail(submission, gave_up_message(submission.tries))
+    stale_running = list(stale.filter(tries__lt=max_tries).values_list("pk", flat=True))
     # A worker that died mid-grade: the row goes back to the queue.
     LabSubmission.objects.filter(pk__in=stale_running, status=SubmissionStatus.RUNNING).update(
         status=SubmissionStatus.QUEUED, claimed_by="", claimed_at=None
     )
-    stale_queued = list(
+    stale_queued = LabSubmission.objects.filter(
+        status=SubmissionStatus.QUEUED, created_at__lt=queued_before
+    ).values_list("pk", "tries")
+    for pk, tries in stale_queued:
+        if tries >= max_tries:
+            fail(LabSubmission(pk=pk), gave_up_message(tries))
+    return sorted(
         LabSubmission.objects.filter(
-            status=SubmissionStatus.QUEUED, created_at__lt=queued_before
-        ).values_list("pk", flat=True)
+            status=SubmissionStatus.QUEUED,
+            pk__in={*stale_running, *(pk for pk, tries in stale_queued if tries < max_tries)},
+        ).values_list("pk", "on_student_cluster")
     )
-    return sorted(set(stale_queued) | set(stale_running))
 
 
 def _result(result: RuleResult) -> dict[str, Any]:

@@ -2,8 +2,10 @@
 
 "Start the lab" creates a troubleshooting lab's broken start state in the
 student's workspace; "Reset" (after a confirmation page that lists what will
-be deleted) returns the workspace to the start state. Both only record a
-``LabRun`` and enqueue it; the lab page shows its progress.
+be deleted) deletes the lab's objects (its footprint, never the terminal's
+toolbox or the classroom's own objects) and creates the start state again.
+It is the one reset of a lab page (the terminal's side panel links here too).
+Both only record a ``LabRun`` and enqueue it; the lab page shows its progress.
 """
 
 from __future__ import annotations
@@ -59,18 +61,23 @@ def lab_reset(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     if workspace is None:
         return _back(lab)
     if request.method == "POST":
+        if not workspace.ready:
+            messages.error(request, "Your namespace is not ready yet: there is nothing to reset.")
+            return _back(lab)
         services.workspace_reset(workspace, lab)
         messages.info(
             request,
-            "Resetting the lab: its objects are deleted and the start state is created again. "
-            "This takes a few seconds.",
+            "Resetting the lab: its objects are deleted"
+            + (" and the start state is created again" if lab.start_state else "")
+            + ". This takes a few seconds.",
         )
-        return _back(lab)
+        return redirect(lab)
     return render(
         request,
         "labs/reset_confirm.html",
         {
             "lab": lab,
+            "workspace": workspace,
             "namespace": workspace.namespace,
             "deleted": [describe(entry) for entry in lab.footprint],
             "created": lab.start_state_summary,

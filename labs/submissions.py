@@ -9,9 +9,14 @@ from __future__ import annotations
 from django.contrib.auth.models import User
 from django.db import transaction
 
+from core import policy
 from labs.models import Lab, LabSubmission, SubmissionStatus
-from labs.tasks import grade_submission
+from labs.tasks import grade_submission_enqueue
 from workspaces.resolve import Workspace
+
+
+class SubmissionRefused(Exception):
+    """A class's rules refuse another check: past the due date, or no checks left."""
 
 
 def lab_submission_create(
@@ -37,6 +42,12 @@ def lab_submission_create(
         )
         if pending is not None:
             return pending, False
+        rules = policy.rules_for(user, "lab", str(lab.uuid))
+        if rules is not None:
+            used = LabSubmission.objects.filter(user=user, lab=lab).count()
+            refusal = rules.refusal(attempts_used=used)
+            if refusal:
+                raise SubmissionRefused(refusal)
         submission = LabSubmission.objects.create(
             user=user,
             lab=lab,
@@ -45,5 +56,7 @@ def lab_submission_create(
             cluster_server=workspace.student_cluster.server if workspace.student_cluster else "",
             max_score=lab.max_score,
         )
-        grade_submission.delay_on_commit(submission.pk)
+        grade_submission_enqueue(
+            submission.pk, on_student_cluster=submission.on_student_cluster, on_commit=True
+        )
     return submission, True

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from django.contrib.auth.models import AnonymousUser, User
 from django.db.models import Q
 from django.http import Http404
+from django.urls import reverse
 
 from lessons.models import Chapter, ChapterProgress, ChapterSection
 
@@ -126,3 +127,21 @@ def highlight_snippet(text: str, terms: list[str]) -> str:
     prefix = "… " if start > 0 else ""
     suffix = " …" if end < len(text) else ""
     return prefix + "".join(out) + suffix
+
+
+@dataclass(frozen=True)
+class NextStep:
+    """Where to go after a success (see tutor/next_step.py for the whole order)."""
+
+    kind: str  # exercise, lab, chapter, or end (of the course)
+    title: str
+    url: str
+    number: int = 0  # the chapter's number, for a chapter
+
+
+def after_chapter(*, chapter: Chapter, user: AnyUser) -> NextStep:
+    """The step once a chapter's practice is done: the next chapter, or the end of the course."""
+    _, following = neighbours(course_outline(user=user), chapter)
+    if following is None:
+        return NextStep("end", "", reverse("home"))
+    return NextStep("chapter", following.title, following.get_absolute_url(), following.number)

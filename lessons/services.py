@@ -38,3 +38,13 @@ def chapter_set_done(*, user: User, chapter: Chapter, done: bool) -> ChapterProg
         progress.completed_at = None
         progress.save(update_fields=["completed_at"])
     return progress
+
+
+def chapter_visit_by_slug(*, user_id: int, slug: str) -> None:
+    """Record a visit when the page came from the cache (no view ran)."""
+    chapter = Chapter.objects.published().filter(slug=slug).only("pk").first()
+    user = User.objects.filter(pk=user_id, is_active=True).only("pk").first()
+    if chapter is None or user is None:
+        return
+    progress = ChapterProgress.objects.filter(user=user, chapter=chapter).first()
+    chapter_visit(user=user, chapter=chapter, progress=progress)

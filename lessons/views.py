@@ -5,10 +5,9 @@ import mimetypes
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.cache import patch_vary_headers
 from django.views.decorators.http import require_POST, require_safe
 
-from core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from core.http import AuthenticatedHttpRequest
 from lessons import selectors, services
 from lessons.content import chapter_assets, content_root
 
@@ -40,16 +39,4 @@ def chapter_asset(request: HttpRequest, slug: str, name: str) -> FileResponse:
     # An SVG opened directly must not run anything, even if a hostile one slipped in.
     response["Content-Security-Policy"] = "default-src 'none'; style-src 'unsafe-inline'; sandbox"
     response["Cache-Control"] = "public, max-age=3600"
-    return response
-
-
-@require_safe
-def search(request: HtmxHttpRequest) -> HttpResponse:
-    query = request.GET.get("q", "")[: selectors.MAX_QUERY_LENGTH].strip()
-    hits = selectors.search_sections(query=query) if query else []
-    # A history restore asks for the whole page even though it comes from htmx.
-    partial = request.htmx and not request.htmx.history_restore_request
-    template = "lessons/search.html#search-results" if partial else "lessons/search.html"
-    response = render(request, template, {"query": query, "hits": hits})
-    patch_vary_headers(response, ["HX-Request"])
     return response

@@ -12,9 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.manifests import manifest_text_problem
+
 RawAnswer = dict[str, list[str]]
 MAX_TEXT_CHARS = 300
-MAX_MANIFEST_CHARS = 64 * 1024
 
 
 class AnswerError(ValueError):
@@ -56,13 +57,17 @@ def parse_answer(question_type: str, data: dict[str, Any], raw: RawAnswer) -> di
             raise AnswerError("Type an answer first.")
         if len(text) > MAX_TEXT_CHARS:
             raise AnswerError(f"An answer has at most {MAX_TEXT_CHARS} characters.")
+        if "\x00" in text:
+            raise AnswerError("The answer contains a NUL character (\\0): remove it.")
         return {"text": text}
     if question_type == "ordering":
         return {"order": _parse_order(data["item_ids"], raw)}
     if question_type == "manifest":
         manifest = _one(raw, "manifest", "manifest")
-        if len(manifest) > MAX_MANIFEST_CHARS:
-            raise AnswerError(f"A manifest has at most {MAX_MANIFEST_CHARS // 1024} KiB.")
+        # The exercises' limit: whatever is too large to check is too large to keep.
+        problem = manifest_text_problem(manifest)
+        if problem:
+            raise AnswerError(problem)
         return {"manifest": manifest.replace("\r\n", "\n")}
     raise AnswerError(f"Unknown question type {question_type!r}.")
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 import difflib
 import hashlib
 import json
-import re
 import secrets
 import uuid
 from collections.abc import Iterable, Mapping
@@ -23,11 +22,12 @@ from typing import Any
 
 from django.db import transaction
 
-from core.content import unpublish_missing
+from core.content import SyncStats, unpublish_missing
 from engine import commands
 from engine.assertions import RuleError, compile_rules
 from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead
+from engine.content.objectives import objective_errors
 from engine.content.schema import schema_errors
 from engine.grading.exercise import grade_manifest
 from engine.manifests import DEFAULT_VERSION, SUPPORTED_VERSIONS
@@ -36,6 +36,7 @@ from engine.yaml import LoadedYaml, YamlSourceError, load_yaml
 from lessons.content import ChapterSource
 from lessons.models import Chapter
 from quizzes.models import Origin, Question, Quiz
+from quizzes.patterns import pattern_problem
 
 SCHEMA = Path(__file__).parent / "schemas" / "quiz.schema.json"
 QUIZ_FILE = "quiz.yaml"
@@ -43,7 +44,7 @@ MAX_BYTES = 512 * 1024
 QUIZ_KEYS = ("uuid", "title", "pass_mark", "questions_per_attempt", "layout")
 # The order keys are written in on export (a question uses only some of them).
 QUESTION_KEYS = (
-    "uuid", "type", "difficulty", "tags", "section", "points", "scoring", "prompt", "options",
+    "uuid", "type", "difficulty", "tags", "section", "objectives", "points", "scoring", "prompt", "options",
     "answer", "explanation_true", "explanation_false", "accept", "case_sensitive", "pattern",
     "items", "kubernetes_version", "starter", "rules", "explanation",
 )  # fmt: skip
@@ -82,7 +83,11 @@ def read_quizzes(root: Path, chapters: list[ChapterSource]) -> QuizReadResult:
         raw = path.read_bytes()
         anchors = {h.anchor for h in chapter.rendered.toc}
         source, errors = read_bank(
-            raw, shown=shown, chapter_uuid=chapter.front["uuid"], anchors=anchors
+            raw,
+            shown=shown,
+            chapter_uuid=chapter.front["uuid"],
+            anchors=anchors,
+            objectives=len(chapter.front["objectives"]),
         )
         result.errors.extend(errors)
         if source is not None:
@@ -93,9 +98,18 @@ def read_quizzes(root: Path, chapters: list[ChapterSource]) -> QuizReadResult:
 
 
 def read_bank(
-    raw: bytes, *, shown: str, chapter_uuid: str, anchors: set[str]
+    raw: bytes,
+    *,
+    shown: str,
+    chapter_uuid: str,
+    anchors: set[str],
+    objectives: int | None = None,
 ) -> tuple[QuizSource | None, list[ContentError]]:
-    """Check one bank's bytes; a source only when there is no error at all."""
+    """Check one bank's bytes; a source only when there is no error at all.
+
+    ``objectives``: how many objectives the chapter has, which the questions'
+    ``objectives`` numbers must stay within (None: not checked).
+    """
     if len(raw) > MAX_BYTES:
         return None, [ContentError(shown, 1, f"file is larger than {MAX_BYTES} bytes")]
     try:
@@ -106,7 +120,7 @@ def read_bank(
         return None, [ContentError(shown, exc.line, exc.message)]
     if not isinstance(loaded.data, dict):
         return None, [ContentError(shown, 1, "a quiz bank must be a mapping of keys to values")]
-    errors = check_bank(loaded, shown=shown, anchors=anchors)
+    errors = check_bank(loaded, shown=shown, anchors=anchors, objectives=objectives)
     if errors:
         return None, errors
     digest = hashlib.sha256(raw + chapter_uuid.encode()).hexdigest()
@@ -126,7 +140,9 @@ def read_bank(
     return source, []
 
 
-def check_bank(loaded: LoadedYaml, *, shown: str, anchors: set[str]) -> list[ContentError]:
+def check_bank(
+    loaded: LoadedYaml, *, shown: str, anchors: set[str], objectives: int | None = None
+) -> list[ContentError]:
     """Every problem of a parsed bank: the schema first, then what a schema cannot say."""
     errors = [ContentError(shown, line, message) for line, message in schema_errors(loaded, SCHEMA)]
     if errors:
@@ -157,16 +173,19 @@ def check_bank(loaded: LoadedYaml, *, shown: str, anchors: set[str]) -> list[Con
             seen[key] = line
         errors.extend(
             ContentError(shown, loaded.line_for(("questions", index, *where)), message)
-            for where, message in check_question(question, anchors=anchors)
+            for where, message in check_question(question, anchors=anchors, objectives=objectives)
         )
     return sorted(errors)
 
 
 def check_question(
-    question: dict[str, Any], *, anchors: set[str]
+    question: dict[str, Any], *, anchors: set[str], objectives: int | None = None
 ) -> Iterable[tuple[tuple[str | int, ...], str]]:
     """Yield ``(path inside the question, message)`` for what the schema cannot check."""
     kind = question["type"]
+    if objectives is not None:
+        for index, message in objective_errors(question.get("objectives"), available=objectives):
+            yield ("objectives", index), message
     section = question.get("section")
     if section is not None and section not in anchors:
         close = difflib.get_close_matches(section, sorted(anchors), n=1)
@@ -186,10 +205,9 @@ def check_question(
     if kind == "multiple" and correct < 1:
         yield ("options",), "a multiple-choice question needs at least one correct option"
     if kind == "short_answer" and question.get("pattern") is not None:
-        try:
-            re.compile(question["pattern"])
-        except re.error as exc:
-            yield ("pattern",), f"pattern is not a valid regular expression: {exc}"
+        problem = pattern_problem(question["pattern"])
+        if problem:
+            yield ("pattern",), problem
     if kind == "manifest":
         yield from _check_manifest(question)
     if kind == "command":
@@ -318,6 +336,7 @@ def question_fields(
         "difficulty": data["difficulty"],
         "tags": list(data.get("tags", [])),
         "section": data.get("section", ""),
+        "objectives": list(data.get("objectives", [])),
         "points": data.get("points", 1),
         "source_hash": question_hash(question),
     }
@@ -329,11 +348,7 @@ def apply_question(question: Question, source: dict[str, Any]) -> None:
 
 
 @dataclass
-class QuizSyncStats:
-    created: int = 0
-    updated: int = 0
-    unchanged: int = 0
-    unpublished: int = 0
+class QuizSyncStats(SyncStats):
     kept: int = 0  # edited in the browser since: left as the instructor made them
     questions_created: int = 0
     questions_updated: int = 0
@@ -462,7 +477,12 @@ def quiz_export_settings(quiz: Quiz) -> dict[str, Any]:
 
 
 def read_question(
-    text: str, *, shown: str, settings: dict[str, Any], anchors: set[str]
+    text: str,
+    *,
+    shown: str,
+    settings: dict[str, Any],
+    anchors: set[str],
+    objectives: int | None = None,
 ) -> tuple[dict[str, Any] | None, list[ContentError]]:
     """Check one question written in the browser, with the code that checks files."""
     try:
@@ -480,7 +500,7 @@ def read_question(
         ContentError(
             e.file, e.line, e.message.replace("questions[0].", "", 1).replace("questions[0]: ", "")
         )
-        for e in check_bank(bank, shown=shown, anchors=anchors)
+        for e in check_bank(bank, shown=shown, anchors=anchors, objectives=objectives)
     ]
     return (None if errors else loaded.data), errors
 

@@ -51,8 +51,9 @@ def dump_yaml(data: Any) -> str:
 
 def question_mapping(question: Question) -> dict[str, Any]:
     data = canonical_question(question.data)
-    if "tags" in data:
-        data["tags"] = _FlowList(data["tags"])
+    for key in ("tags", "objectives"):
+        if key in data:
+            data[key] = _FlowList(data[key])
     return data
 
 

@@ -15,6 +15,18 @@ urlpatterns = [
     path("<int:quiz_id>/statistics.csv", instructor.quiz_statistics_csv, name="statistics_csv"),
     path("<int:quiz_id>/questions/new/", instructor.question_edit, name="question_new"),
     path("<int:quiz_id>/questions/preview", instructor.question_preview, name="preview"),
+    path("<int:quiz_id>/questions/check", instructor.question_check, name="question_check_new"),
+    path("<int:quiz_id>/questions/new/form/", instructor.question_form, name="question_form_new"),
+    path(
+        "<int:quiz_id>/questions/<int:question_id>/check",
+        instructor.question_check,
+        name="question_check",
+    ),
+    path(
+        "<int:quiz_id>/questions/<int:question_id>/form/",
+        instructor.question_form,
+        name="question_form",
+    ),
     path("<int:quiz_id>/questions/<int:question_id>/", instructor.question_edit, name="question"),
     path(
         "<int:quiz_id>/questions/<int:question_id>/preview",

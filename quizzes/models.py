@@ -99,6 +99,8 @@ class Question(models.Model):
     difficulty = models.CharField(max_length=10, choices=Difficulty.choices)
     tags = models.JSONField(default=list, blank=True)
     section = models.CharField(max_length=200, blank=True)
+    # The chapter's objectives it practises, by number (1: the first listed).
+    objectives = models.JSONField(default=list, blank=True)
     points = models.PositiveSmallIntegerField(default=1)
     position = models.PositiveSmallIntegerField(default=0)
     is_published = models.BooleanField(default=True)
@@ -186,3 +188,78 @@ class Response(models.Model):
 
     def __str__(self) -> str:
         return f"{self.attempt}: {self.question}"
+
+
+class ReviewReason(models.TextChoices):
+    """Why a question is in a student's review deck."""
+
+    MISSED = "missed", "Missed in a quiz"
+    REFRESH = "refresh", "From a chapter finished a while ago"
+
+
+class ReviewSource(models.TextChoices):
+    REVIEW = "review", "The review page"
+    QUIZ = "quiz", "A quiz attempt"
+
+
+class ReviewCard(models.Model):
+    """One quiz question in one student's review deck, with its spaced repetition schedule.
+
+    The schedule is FSRS's card state (``quizzes.spacing`` reads and writes
+    it): when the question is due again, and how well the student knows it.
+    ``reviews`` counts the answers given so far; the review page's form sends
+    it back, so a second submission of the same form is recognised.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="review_cards"
+    )
+    question = models.ForeignKey(Question, on_delete=models.CASCADE, related_name="review_cards")
+    reason = models.CharField(max_length=10, choices=ReviewReason.choices)
+    state = models.PositiveSmallIntegerField()
+    step = models.PositiveSmallIntegerField(null=True, blank=True)
+    stability = models.FloatField(null=True, blank=True)
+    difficulty = models.FloatField(null=True, blank=True)
+    due = models.DateTimeField()
+    last_review = models.DateTimeField(null=True, blank=True)
+    reviews = models.PositiveIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["due", "id"]
+        indexes = [models.Index(fields=["user", "due"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user", "question"], name="one_review_card_per_question"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} reviews {self.question}"
+
+
+class Review(models.Model):
+    """One answer to a card of the deck, from the review page or a quiz. Never changed."""
+
+    card = models.ForeignKey(ReviewCard, on_delete=models.CASCADE, related_name="log")
+    # The card's review count before this answer: at most one answer per number.
+    number = models.PositiveIntegerField()
+    source = models.CharField(max_length=10, choices=ReviewSource.choices)
+    quiz_response = models.ForeignKey(
+        Response, null=True, blank=True, on_delete=models.SET_NULL, related_name="reviews"
+    )
+    response = models.JSONField(default=dict)
+    correct = models.BooleanField()
+    points = models.FloatField()
+    rating = models.PositiveSmallIntegerField()
+    reviewed_at = models.DateTimeField()
+    due_after = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-reviewed_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["card", "number"], name="one_review_per_number")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.card}: review {self.number + 1}"

@@ -8,14 +8,29 @@ student's recorded response. Templates cannot leak what they never get.
 
 from __future__ import annotations
 
+import hashlib
+import random
 from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.contrib.auth.models import AnonymousUser, User
+from django.db.models import QuerySet
 from django.http import Http404
 
-from quizzes.models import Question, Quiz, QuizAttempt, Response
+from lessons.models import ChapterProgress
+from quizzes.models import (
+    Question,
+    Quiz,
+    QuizAttempt,
+    Response,
+    Review,
+    ReviewCard,
+    ReviewReason,
+    ReviewSource,
+)
 from quizzes.scoring import score
+from quizzes.shuffle import choice_order
 
 AnyUser = User | AnonymousUser
 
@@ -173,22 +188,30 @@ def shown_questions(*, attempt: QuizAttempt) -> list[ShownQuestion]:
     return shown
 
 
-def _ordered_ids(attempt: QuizAttempt, question: Question, ids: list[str]) -> list[str]:
-    order = [i for i in attempt.option_orders.get(str(question.pk), []) if i in ids]
+def _ordered_ids(order: list[str], ids: list[str]) -> list[str]:
+    kept = [i for i in order if i in ids]
     # An edit after the draw may have added a choice: show it last.
-    return order + [i for i in ids if i not in order]
+    return kept + [i for i in ids if i not in kept]
 
 
 def show_question(
     attempt: QuizAttempt, question: Question, number: int, response: Response | None
 ) -> ShownQuestion:
+    order = attempt.option_orders.get(str(question.pk), [])
+    return show_in_order(question, order, number, response)
+
+
+def show_in_order(
+    question: Question, order: list[str], number: int, response: Response | None
+) -> ShownQuestion:
+    """The question with its choices in ``order`` and, once answered, its feedback."""
     rendered = question.rendered
     choices: list[Choice] = []
     if question.type in ("single", "multiple"):
-        ids = _ordered_ids(attempt, question, [o["id"] for o in question.options])
+        ids = _ordered_ids(order, [o["id"] for o in question.options])
         choices = [Choice(i, rendered["options"][i]["text"]) for i in ids]
     elif question.type == "ordering":
-        ids = _ordered_ids(attempt, question, question.item_ids)
+        ids = _ordered_ids(order, question.item_ids)
         choices = [Choice(i, rendered["items"][i]) for i in ids]
     shown = ShownQuestion(
         number=number,
@@ -285,3 +308,187 @@ def quiz_results(*, user: AnyUser) -> list[tuple[Quiz, QuizAttempt | None]]:
     """Every published quiz with the user's best finished attempt, for the profile page."""
     best = best_attempts(user=user)
     return [(quiz, best.get(quiz.pk)) for quiz in published_quizzes()]
+
+
+# --- the review deck -------------------------------------------------------------------
+
+# A chapter finished this long ago sends a few of its questions to the review,
+# at most this many new ones a day, so the review stays short.
+REFRESH_AFTER = timedelta(days=14)
+REFRESH_PER_DAY = 3
+# Among the questions due, every so many answers a refresher comes next.
+REFRESH_EVERY = 4
+DAY = timedelta(days=1)
+
+
+def _reviewable(questions: QuerySet[Question]) -> QuerySet[Question]:
+    return questions.filter(
+        is_published=True, quiz__is_published=True, quiz__chapter__is_published=True
+    )
+
+
+def due_cards(*, user: User, now: datetime) -> list[ReviewCard]:
+    """The student's cards due now, the longest waiting first (only published questions).
+
+    Only the cards: the question of the one shown next is loaded by ``load_item``.
+    """
+    questions = _reviewable(Question.objects.all())
+    return list(
+        ReviewCard.objects.filter(user=user, due__lte=now, question__in=questions)
+        .only("id", "user_id", "question_id", "reason", "reviews", "due")
+        .order_by("due", "pk")
+    )
+
+
+def refreshers(*, user: User, now: datetime) -> list[Question]:
+    """Questions from chapters the student finished weeks ago, not yet in their deck.
+
+    Today's share only (REFRESH_PER_DAY, counting the ones already started
+    today), in an order fixed per student, so a reload offers the same one.
+    """
+    started = ReviewCard.objects.filter(
+        user=user, reason=ReviewReason.REFRESH, created_at__gt=now - DAY
+    ).count()
+    budget = REFRESH_PER_DAY - started
+    if budget <= 0:
+        return []
+    finished = ChapterProgress.objects.filter(
+        user=user, completed_at__lte=now - REFRESH_AFTER
+    ).values("chapter_id")
+    candidates = (
+        _reviewable(Question.objects.filter(quiz__chapter_id__in=finished))
+        .exclude(review_cards__user=user)
+        .values_list("pk", flat=True)
+    )
+    chosen = sorted(candidates, key=lambda pk: _fixed_order(user.pk, pk))[:budget]
+    found = Question.objects.select_related("quiz__chapter").in_bulk(chosen)
+    return [found[pk] for pk in chosen if pk in found]
+
+
+def _fixed_order(user_id: int, question_id: int) -> str:
+    return hashlib.sha256(f"{user_id}:{question_id}".encode()).hexdigest()
+
+
+@dataclass
+class ReviewItem:
+    """The question to review next: a card of the deck, or a refresher not in it yet."""
+
+    question: Question
+    card: ReviewCard | None
+    # The card's review count, which the answer form sends back (0 for a refresher).
+    number: int
+
+    @property
+    def is_refresher(self) -> bool:
+        return self.card is None or self.card.reason == ReviewReason.REFRESH
+
+
+@dataclass
+class ReviewQueue:
+    due: list[ReviewCard]
+    refreshers: list[Question]
+    answered_today: int
+    next_due: datetime | None  # when the next card not due yet comes back
+    deck_size: int
+
+    @property
+    def waiting(self) -> int:
+        return len(self.due) + len(self.refreshers)
+
+    def next_item(self) -> ReviewItem | None:
+        """Cards due first, the longest waiting first; a refresher after every few."""
+        take_refresher = self.refreshers and (
+            not self.due or self.answered_today % REFRESH_EVERY == REFRESH_EVERY - 1
+        )
+        if take_refresher:
+            return ReviewItem(question=self.refreshers[0], card=None, number=0)
+        if self.due:
+            card = self.due[0]
+            return ReviewItem(question=card.question, card=card, number=card.reviews)
+        return None
+
+
+def load_item(item: ReviewItem) -> ReviewItem:
+    """The item with its question loaded whole, with its quiz and chapter (one query)."""
+    question = Question.objects.select_related("quiz__chapter").get(pk=item.question.pk)
+    return ReviewItem(question=question, card=item.card, number=item.number)
+
+
+def review_queue(*, user: User, now: datetime) -> ReviewQueue:
+    cards = ReviewCard.objects.filter(user=user, question__in=_reviewable(Question.objects.all()))
+    upcoming = cards.filter(due__gt=now).order_by("due").values_list("due", flat=True).first()
+    answered_today = Review.objects.filter(
+        card__user=user, source=ReviewSource.REVIEW, reviewed_at__gt=now - DAY
+    ).count()
+    return ReviewQueue(
+        due=due_cards(user=user, now=now),
+        refreshers=refreshers(user=user, now=now),
+        answered_today=answered_today,
+        next_due=upcoming,
+        deck_size=cards.count(),
+    )
+
+
+def review_choice_order(question: Question, *, user_id: int, number: int) -> list[str]:
+    """The order a review shows the choices in: shuffled, the same on every reload."""
+    rng = random.Random(f"review:{user_id}:{question.pk}:{number}")  # noqa: S311 (not a secret)
+    return choice_order(question, rng) or []
+
+
+def show_review_item(item: ReviewItem, *, user_id: int) -> ShownQuestion:
+    order = review_choice_order(item.question, user_id=user_id, number=item.number)
+    return show_in_order(item.question, order, 1, None)
+
+
+def show_review(review: Review) -> ShownQuestion:
+    """A recorded review with its feedback, in the order its question was shown."""
+    card = review.card
+    order = review_choice_order(card.question, user_id=card.user_id, number=review.number)
+    response = Response(response=review.response, correct=review.correct, points=review.points)
+    return show_in_order(card.question, order, 1, response)
+
+
+def review_get_for_user(*, review_id: int, user: User) -> Review:
+    """The student's own recorded review; anyone else's is a 404, like one that does not exist."""
+    review = (
+        Review.objects.select_related("card__question__quiz__chapter")
+        .filter(pk=review_id, card__user=user)
+        .first()
+    )
+    if review is None:
+        raise Http404("No such review")
+    return review
+
+
+def latest_answers(*, user: AnyUser, question_ids: list[int]) -> dict[int, bool]:
+    """Per question, whether the user's most recent answer (in a quiz or a review) was right."""
+    if not user.is_authenticated or not question_ids:
+        return {}
+    answers: list[tuple[Any, int, bool]] = [
+        (answered_at, question_id, correct)
+        for question_id, correct, answered_at in Response.objects.filter(
+            attempt__user=user, question_id__in=question_ids
+        ).values_list("question_id", "correct", "answered_at")
+    ]
+    answers += [
+        (reviewed_at, question_id, correct)
+        for question_id, correct, reviewed_at in Review.objects.filter(
+            card__user=user, source=ReviewSource.REVIEW, card__question_id__in=question_ids
+        ).values_list("card__question_id", "correct", "reviewed_at")
+    ]
+    latest: dict[int, bool] = {}
+    for _when, question_id, correct in sorted(answers, key=lambda a: a[0]):
+        latest[question_id] = correct
+    return latest
+
+
+def practice_questions(*, chapter_ids: list[int] | None = None) -> list[Question]:
+    """Published questions of published quizzes that name objectives, with their quiz."""
+    questions = _reviewable(Question.objects.all()).exclude(objectives=[])
+    if chapter_ids is not None:
+        questions = questions.filter(quiz__chapter_id__in=chapter_ids)
+    return list(
+        questions.select_related("quiz").only(
+            "id", "objectives", "type", "quiz__id", "quiz__chapter_id", "quiz__title"
+        )
+    )

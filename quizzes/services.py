@@ -9,14 +9,17 @@ from __future__ import annotations
 
 import random
 import uuid
+from datetime import datetime
 from typing import Any
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core import policy
 from engine.content.errors import ContentError
 from lessons.models import Chapter
+from quizzes import spacing
 from quizzes.answers import AnswerError, RawAnswer, parse_answer
 from quizzes.content import (
     apply_question,
@@ -25,8 +28,21 @@ from quizzes.content import (
     read_question,
     sync_bank,
 )
-from quizzes.models import Origin, Question, Quiz, QuizAttempt, Response
+from quizzes.models import (
+    Origin,
+    Question,
+    Quiz,
+    QuizAttempt,
+    Response,
+    Review,
+    ReviewCard,
+    ReviewReason,
+    ReviewSource,
+)
 from quizzes.scoring import score
+from quizzes.selectors import refreshers
+from quizzes.shuffle import choice_order
+from quizzes.signals import attempt_finished
 
 
 class QuizError(Exception):
@@ -55,6 +71,16 @@ class NoQuestions(QuizError):
     status = 409
 
 
+class AttemptRefused(QuizError):
+    """A class's rules refuse a new attempt: past the due date, or no attempts left."""
+
+    status = 403
+
+
+class NotDueForReview(QuizError):
+    status = 409
+
+
 def draw(quiz: Quiz, rng: random.Random) -> tuple[list[int], dict[str, list[str]]]:
     """The questions of a new attempt (in bank order) and the order of their choices."""
     pool = list(quiz.questions.published().order_by("position", "id"))
@@ -63,17 +89,9 @@ def draw(quiz: Quiz, rng: random.Random) -> tuple[list[int], dict[str, list[str]
         pool = sorted(rng.sample(pool, wanted), key=lambda q: (q.position, q.pk))
     orders: dict[str, list[str]] = {}
     for question in pool:
-        if question.type in ("single", "multiple"):
-            ids = [o["id"] for o in question.options]
-            rng.shuffle(ids)
-            orders[str(question.pk)] = ids
-        elif question.type == "ordering":
-            ids = question.item_ids
-            shuffled = list(ids)
-            # Never show the items already in the right order.
-            while shuffled == ids:
-                rng.shuffle(shuffled)
-            orders[str(question.pk)] = shuffled
+        order = choice_order(question, rng)
+        if order is not None:
+            orders[str(question.pk)] = order
     return [q.pk for q in pool], orders
 
 
@@ -85,6 +103,12 @@ def quiz_attempt_start(
         current = QuizAttempt.objects.filter(user=user, quiz=quiz, finished_at__isnull=True).first()
         if current is not None:
             return current, True
+        rules = policy.rules_for(user, "quiz", str(quiz.uuid))
+        if rules is not None:
+            used = QuizAttempt.objects.filter(user=user, quiz=quiz).count()
+            refusal = rules.refusal(attempts_used=used)
+            if refusal:
+                raise AttemptRefused(refusal)
         question_ids, orders = draw(quiz, rng or random.SystemRandom())
         if not question_ids:
             raise NoQuestions("This quiz has no published questions yet.")
@@ -138,6 +162,8 @@ def quiz_attempt_answer(
                 )
         except IntegrityError:
             response, created = Response.objects.get(attempt=locked, question=question), False
+    if created:
+        review_record_quiz_answer(user_id=attempt.user_id, response=response)
     return response, created
 
 
@@ -158,6 +184,9 @@ def quiz_attempt_finish(*, attempt: QuizAttempt) -> QuizAttempt:
         )
         locked.finished_at = timezone.now()
         locked.save(update_fields=["max_score", "score", "passed", "finished_at"])
+    attempt_finished.send(
+        sender=QuizAttempt, user_id=locked.user_id, quiz_uuid=str(locked.quiz.uuid)
+    )
     return locked
 
 
@@ -189,7 +218,13 @@ def quiz_import(
 ) -> tuple[Quiz | None, list[ContentError]]:
     """Check a whole bank with the loader, then write all of it or nothing."""
     anchors = {h["anchor"] for h in chapter.toc}
-    source, errors = read_bank(raw, shown=shown, chapter_uuid=str(chapter.uuid), anchors=anchors)
+    source, errors = read_bank(
+        raw,
+        shown=shown,
+        chapter_uuid=str(chapter.uuid),
+        anchors=anchors,
+        objectives=len(chapter.objectives),
+    )
     if source is None:
         return None, errors
     existing = Quiz.objects.filter(uuid=source.data["uuid"]).select_related("chapter").first()
@@ -241,7 +276,11 @@ def question_check(
     """Check a question's YAML as the loader would, and that its uuid is its own."""
     anchors = {h["anchor"] for h in quiz.chapter.toc}
     data, errors = read_question(
-        text, shown="question", settings=quiz_export_settings(quiz), anchors=anchors
+        text,
+        shown="question",
+        settings=quiz_export_settings(quiz),
+        anchors=anchors,
+        objectives=len(quiz.chapter.objectives),
     )
     if data is None:
         return None, errors
@@ -271,3 +310,154 @@ def question_save(
         question.origin = Origin.BROWSER
         question.save()
     return question, []
+
+
+# The review deck: questions come back on the schedule quizzes.spacing keeps.
+
+
+def review_record_quiz_answer(*, user_id: int, response: Response) -> None:
+    """A quiz answer is a review too: a miss puts the question in the student's deck,
+    and any answer to a question already in it moves its schedule."""
+    with transaction.atomic():
+        card = (
+            ReviewCard.objects.select_for_update()
+            .filter(user_id=user_id, question_id=response.question_id)
+            .first()
+        )
+        if card is None and response.correct:
+            return
+        if card is None:
+            card = _new_card(
+                user_id=user_id,
+                question_id=response.question_id,
+                reason=ReviewReason.MISSED,
+                now=response.answered_at,
+            )
+            if card is None:  # another request put it in the deck just now
+                return
+        _record(
+            card,
+            source=ReviewSource.QUIZ,
+            answer=response.response,
+            correct=response.correct,
+            points=response.points,
+            at=response.answered_at,
+            quiz_response=response,
+        )
+
+
+def _new_card(*, user_id: int, question_id: int, reason: str, now: datetime) -> ReviewCard | None:
+    card = spacing.new_card(user_id=user_id, question_id=question_id, reason=reason, now=now)
+    try:
+        with transaction.atomic():
+            card.save()
+    except IntegrityError:
+        return None
+    return card
+
+
+def _record(
+    card: ReviewCard,
+    *,
+    source: str,
+    answer: dict[str, Any],
+    correct: bool,
+    points: float,
+    at: datetime,
+    quiz_response: Response | None = None,
+) -> Review:
+    """Schedule the card after this answer and keep the answer (the card is locked or new)."""
+    rating = spacing.rating_for(correct=correct, points=points)
+    spacing.review(card, rating=rating, at=at)
+    review = Review.objects.create(
+        card=card,
+        number=card.reviews,
+        source=source,
+        quiz_response=quiz_response,
+        response=answer,
+        correct=correct,
+        points=points,
+        rating=int(rating),
+        reviewed_at=at,
+        due_after=card.due,
+    )
+    card.reviews += 1
+    card.save()
+    return review
+
+
+def review_answer(
+    *, user: User, question: Question, number: int, raw: RawAnswer, now: datetime | None = None
+) -> tuple[Review, bool]:
+    """Record the student's answer to a question of their review; returns ``(review, created)``.
+
+    ``number`` is the card's review count the form was shown with (0 for a
+    question not in the deck yet). Idempotent: the same form sent twice
+    returns the answer recorded the first time. A question that is not due for
+    this student, or not theirs to review, is refused before anything about
+    its answer is looked at.
+    """
+    now = now or timezone.now()
+    recorded = _recorded_review(user=user, question=question, number=number)
+    if recorded is not None:
+        return recorded, False
+    try:
+        _check_due(user=user, question=question, number=number, now=now)
+    except NotDueForReview:
+        # Not due any more because another tab has just recorded this very form.
+        recorded = _recorded_review(user=user, question=question, number=number)
+        if recorded is not None:
+            return recorded, False
+        raise
+    try:
+        answer = parse_answer(question.type, question.data, raw)
+    except AnswerError as exc:
+        raise InvalidAnswer(str(exc)) from None
+    # Scoring a manifest runs the validator: do it before taking any lock.
+    outcome = score(question.type, question.data, question.points, answer)
+    stored: dict[str, Any] = {**answer, **({"result": outcome.details} if outcome.details else {})}
+    with transaction.atomic():
+        card = ReviewCard.objects.select_for_update().filter(user=user, question=question).first()
+        if card is None and number == 0:
+            card = _new_card(
+                user_id=user.pk, question_id=question.pk, reason=ReviewReason.REFRESH, now=now
+            )
+            if card is None:  # the same form, sent twice at once: the other one won
+                card = ReviewCard.objects.select_for_update().get(user=user, question=question)
+        if card is None:
+            raise NotDueForReview(NOT_DUE)
+        recorded = card.log.filter(number=number).first()
+        if recorded is not None:
+            return recorded, False
+        if card.reviews != number:
+            raise NotDueForReview(NOT_DUE)
+        review = _record(
+            card,
+            source=ReviewSource.REVIEW,
+            answer=stored,
+            correct=outcome.correct,
+            points=outcome.points,
+            at=now,
+        )
+    return review, True
+
+
+NOT_DUE = "This question is not due for review now. Open the review page for the next one."
+
+
+def _recorded_review(*, user: User, question: Question, number: int) -> Review | None:
+    return (
+        Review.objects.select_related("card")
+        .filter(card__user=user, card__question=question, number=number, source=ReviewSource.REVIEW)
+        .first()
+    )
+
+
+def _check_due(*, user: User, question: Question, number: int, now: datetime) -> None:
+    card = ReviewCard.objects.filter(user=user, question=question).first()
+    if card is not None:
+        if card.reviews != number or card.due > now:
+            raise NotDueForReview(NOT_DUE)
+        return
+    if number != 0 or question.pk not in {q.pk for q in refreshers(user=user, now=now)}:
+        raise NotDueForReview(NOT_DUE)

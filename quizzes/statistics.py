@@ -14,20 +14,28 @@ Definitions (classical test theory, kept simple enough to check by hand):
 Flags: too easy (facility above 95%), too hard (below 20%), negative
 discrimination (strong students get it wrong more often than weak ones:
 usually a wrong answer key or an ambiguous prompt).
+
+A percentage of three answers says nothing about a question: facility,
+discrimination and flags are given only once a question has MIN_ANSWERS
+answers (the page and the CSV still give the count, so the instructor sees
+how far there is to go).
 """
 
 from __future__ import annotations
 
-import csv
 import io
 from collections import Counter
 from dataclasses import dataclass, field
+from decimal import Decimal
 
+from core.spreadsheet import csv_writer
 from quizzes.models import Question, Quiz, QuizAttempt, Response
 
 GROUP_SHARE = 0.27
 TOO_EASY = 95.0
 TOO_HARD = 20.0
+# Below this many answers a question gets no facility, discrimination or flag.
+MIN_ANSWERS = 10
 
 
 @dataclass
@@ -41,7 +49,25 @@ class ItemStats:
     choices: list[tuple[str, int]] = field(default_factory=list)
 
     @property
+    def enough(self) -> bool:
+        return self.attempts >= MIN_ANSWERS
+
+    @property
+    def answers_missing(self) -> int:
+        return max(0, MIN_ANSWERS - self.attempts)
+
+    @property
+    def shown_facility(self) -> float | None:
+        return self.facility if self.enough else None
+
+    @property
+    def shown_discrimination(self) -> float | None:
+        return self.discrimination if self.enough else None
+
+    @property
     def flags(self) -> list[str]:
+        if not self.enough:
+            return []
         flags = []
         if self.facility is not None and self.facility > TOO_EASY:
             flags.append("too easy")
@@ -118,10 +144,10 @@ def _choice_counts(question: Question, responses: list[Response]) -> list[tuple[
 
 def stats_csv(stats: QuizStats) -> str:
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = csv_writer(out)
     writer.writerow(
         ["position", "uuid", "type", "difficulty", "section", "published", "attempts", "correct",
-         "facility_percent", "discrimination", "flags", "choices"]
+         "facility_percent", "discrimination", "flags", "choices", "enough_answers"]
     )  # fmt: skip
     for item in stats.items:
         q = item.question
@@ -135,10 +161,14 @@ def stats_csv(stats: QuizStats) -> str:
                 "yes" if q.is_published else "no",
                 item.attempts,
                 item.correct,
-                "" if item.facility is None else f"{item.facility:.1f}",
-                "" if item.discrimination is None else f"{item.discrimination:.2f}",
+                # Numbers as numbers (Decimal keeps the digits shown): only text is escaped.
+                "" if item.shown_facility is None else Decimal(f"{item.shown_facility:.1f}"),
+                ""
+                if item.shown_discrimination is None
+                else Decimal(f"{item.shown_discrimination:.2f}"),
                 "; ".join(item.flags),
                 "; ".join(f"{label} = {count}" for label, count in item.choices),
+                "yes" if item.enough else f"no (needs {MIN_ANSWERS})",
             ]
         )
     return out.getvalue()

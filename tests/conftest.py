@@ -23,10 +23,16 @@ import django
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
+# Code tests run on a small course of their own, so that editing the real
+# one never breaks them; only tests/course/ tests the real course (REAL_COURSE).
+FIXTURE_COURSE = REPO / "tests" / "fixtures" / "course"
+REAL_COURSE = REPO / "content"
 # Settings read the environment when Django starts, which happens after this
-# module is imported: every test run gets its own data directory.
+# module is imported: every test run gets its own data directory, and the
+# fixture course whatever course the caller's environment names.
 _DATA_DIR = Path(tempfile.mkdtemp(prefix="tutor-test-data-"))
 os.environ["TUTOR_DATA_DIR"] = str(_DATA_DIR)
+os.environ["TUTOR_CONTENT_ROOT"] = str(FIXTURE_COURSE)
 os.environ.pop("REDIS_URL", None)
 os.environ.pop("DATABASE_URL", None)
 # `make test` runs the classroom suite a second time on PostgreSQL and Redis
@@ -49,10 +55,14 @@ pytest_plugins = ["tests.cluster.fixtures", "tests.races"]
 # A module joins it by its path here, or by `pytestmark = pytest.mark.classroom`.
 CLASSROOM_SUITE = (
     "tests/labs/test_lab_flow.py",
-    "tests/labs/test_classroom.py",
     "tests/labs/test_submission_races.py",
+    "tests/exercises/test_races.py",
+    "tests/workspaces/test_classroom.py",
+    "tests/core/test_crypto.py",  # key rotation, on the classroom's kubeconfig rows
     "tests/quizzes/",
+    "tests/course/test_quizzes.py",  # the real quiz banks
     "tests/classes/",
+    "tests/engine/test_regrade.py",  # what a class's regrade decides
     "tests/bench/",
 )
 
@@ -69,12 +79,51 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
 
 @pytest.fixture(scope="session")
 def django_db_setup(django_db_setup, django_db_blocker):  # type: ignore[no-untyped-def]
-    """The test database holds the real course, loaded once per run."""
+    """The test database holds the fixture course, loaded once per run."""
     from django.core.management import call_command
 
     with django_db_blocker.unblock():
         call_command("load_content", verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
+
+
+@pytest.fixture(scope="module")
+def real_course(django_db_setup, django_db_blocker) -> Iterator[None]:  # type: ignore[no-untyped-def]
+    """The real course (content/) in the database instead of the fixture course, for one module.
+
+    Loaded in a transaction that is rolled back when the module ends, so the
+    next module finds the fixture course again; each test's own transaction
+    nests inside it. The fixture course keeps the real uuids and slugs, so
+    loading updates its rows in place.
+    """
+    from django.db import transaction
+
+    from tutor.content.registry import load_content
+
+    with django_db_blocker.unblock():
+        outer = transaction.atomic()
+        outer.__enter__()
+    try:
+        with django_db_blocker.unblock():
+            loaded = load_content(REAL_COURSE)
+        assert loaded.report.ok, [str(e) for e in loaded.report.errors]
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            transaction.set_rollback(True)
+            outer.__exit__(None, None, None)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def fast_password_hashing() -> Iterator[None]:
+    """Every test that makes or checks a password: the real hasher is deliberately slow.
+
+    A test about hashing itself overrides PASSWORD_HASHERS with the `settings` fixture.
+    """
+    from django.test import override_settings
+
+    with override_settings(PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"]):
+        yield
 
 
 @pytest.fixture(autouse=True)

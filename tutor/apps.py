@@ -1,4 +1,10 @@
+from pathlib import Path
+from typing import Any
+
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
+
+from tutor.env import private_file
 
 
 class TutorConfig(AppConfig):
@@ -6,4 +12,15 @@ class TutorConfig(AppConfig):
     verbose_name = "LFS158 Tutor"
 
     def ready(self) -> None:
-        from tutor import checks  # noqa: F401  (registers the content system check)
+        from tutor import checks, page_cache  # noqa: F401  (registers the content system check)
+
+        page_cache.connect_signals()
+        connection_created.connect(_private_sqlite_file, dispatch_uid="tutor-private-sqlite")
+
+
+def _private_sqlite_file(sender: Any, connection: Any, **kwargs: Any) -> None:
+    """The SQLite file SQLite just created (with the umask's mode) becomes owner-only."""
+    if connection.vendor == "sqlite":
+        name = str(connection.settings_dict.get("NAME") or "")
+        if name and not name.startswith(":memory:") and "mode=memory" not in name:
+            private_file(Path(name))

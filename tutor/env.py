@@ -72,3 +72,19 @@ def local_secret_key(data_dir: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
+
+
+def private_file(path: Path) -> None:
+    """Owner-only permissions on a file we own, if it exists and others may read it.
+
+    SQLite creates its database with the process's umask (often 0644), and the
+    database holds sessions and password hashes. Its -wal and -shm files take
+    the database file's permissions when SQLite creates them, so tightening
+    the database file right after it is made covers them too.
+    """
+    try:
+        status = path.stat()
+    except FileNotFoundError:
+        return
+    if status.st_mode & 0o077 and status.st_uid == os.getuid():
+        path.chmod(0o600)

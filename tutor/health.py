@@ -1,6 +1,15 @@
-"""Liveness and readiness probes."""
+"""Liveness and readiness probes.
+
+Their answers are terse on purpose: anyone can request them, so a problem is
+named ("database", "broker") and its details (paths, host names, driver
+messages) go to the log only.
+"""
 
 from __future__ import annotations
+
+import logging
+import os
+import tempfile
 
 from django.conf import settings
 from django.db import connection
@@ -9,6 +18,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from tutor.celery import app as celery_app
+
+log = logging.getLogger(__name__)
 
 
 @require_safe
@@ -23,28 +34,32 @@ def database_problem() -> str | None:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             cursor.fetchone()
-    except Exception as exc:  # any driver error means "not ready"
-        return f"database: {type(exc).__name__}: {exc}"
+    except Exception:  # any driver error means "not ready"
+        log.exception("readyz: the database does not answer")
+        return "database: not answering"
     return None
 
 
 def broker_problem() -> str | None:
     if not settings.REDIS_URL:
-        # The filesystem broker is ready when its folders can be written.
+        # The filesystem broker is ready when its folders can be written. Each probe
+        # writes a file of its own: concurrent probes never remove each other's.
         queue = settings.BROKER_DIR / "queue"
         try:
             queue.mkdir(parents=True, exist_ok=True)
-            probe = queue / ".readyz"
-            probe.write_text("ok")
-            probe.unlink()
-        except OSError as exc:
-            return f"broker: cannot write {queue} ({exc.strerror})"
+            handle, name = tempfile.mkstemp(prefix=".readyz-", dir=queue)
+            os.close(handle)
+            os.unlink(name)
+        except OSError:
+            log.exception("readyz: cannot write the broker folder %s", queue)
+            return "broker: cannot write its folder"
         return None
     try:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # kombu raises many kinds; all mean "not ready"
-        return f"broker: {type(exc).__name__}: {exc}"
+    except Exception:  # kombu raises many kinds; all mean "not ready"
+        log.exception("readyz: the broker does not answer")
+        return "broker: not answering"
     return None
 
 

@@ -14,7 +14,15 @@ import dj_database_url
 from csp.constants import NONCE, NONE, SELF
 
 from core.crypto import local_encryption_key
-from tutor.env import ConfigError, env_bool, env_int, env_list, env_str, local_secret_key
+from tutor.env import (
+    ConfigError,
+    env_bool,
+    env_int,
+    env_list,
+    env_str,
+    local_secret_key,
+    private_file,
+)
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(env_str("TUTOR_DATA_DIR", str(BASE_DIR / "var"))).resolve()
@@ -44,7 +52,10 @@ INSTALLED_APPS = [
     "exercises",
     "workspaces",
     "labs",
+    "exams",
     "classes",
+    "lti_tool",
+    "lti",
     "axes",
 ]
 
@@ -56,10 +67,20 @@ MIDDLEWARE = [
     "tutor.probes.HealthProbeMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "tutor.page_cache.AnonymousPageCacheMiddleware",
+    # Below WhiteNoise (static files come precompressed) and the page cache (kept pages
+    # are compressed once). Django masks the CSRF token per response and pads gzip
+    # output at random, the BREACH mitigations for pages that reflect input.
+    "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Remembers, in a signed cookie, the accounts that logged in with this browser.
+    "accounts.login_throttle.KnownBrowserMiddleware",
+    # Counts as-you-type manifest checks per client, before their body is read.
+    "accounts.rate_limit.ManifestCheckLimitMiddleware",
+    # Dates in the viewer's own time zone (accounts.models.Preferences).
+    "accounts.middleware.TimeZoneMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -69,6 +90,10 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "tutor.urls"
 WSGI_APPLICATION = "tutor.wsgi.application"
+# `make run` and the image serve tutor/asgi.py with uvicorn (tutor/serve.py): pages in
+# TUTOR_WEB_THREADS threads per process, the browser terminal over WebSockets.
+ASGI_APPLICATION = "tutor.asgi.application"
+TUTOR_WEB_THREADS = env_int("TUTOR_WEB_THREADS", 4)
 
 TEMPLATES = [
     {
@@ -95,6 +120,10 @@ DATABASES = {
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # Sessions and password hashes live in it: owner-only, like the secret files. A
+    # database made before this rule is tightened here; a new one as soon as SQLite
+    # creates it (tutor.apps), before anything is written to it.
+    private_file(Path(DATABASES["default"]["NAME"]))
     # A web process and a worker write to the same file: wait for the lock
     # instead of failing, and let readers proceed during writes (WAL).
     DATABASES["default"]["OPTIONS"] = {
@@ -158,9 +187,12 @@ STORAGES = {
 }
 
 # "default" is per process on purpose: pages cached there are cheap to rebuild and
-# the content version in their key invalidates them. "shared" holds what every web
-# process must agree on (counters of failed join codes): Redis when there is one.
-CACHES = {
+# the versions in their keys invalidate them. "shared" holds what every web process
+# must agree on (sessions, the versions of each student's pages, counters of failed
+# join codes, requests per client): Redis when there is one, else files in the data
+# directory (several gunicorn workers on one machine see the same files; their counts
+# are approximate there: a file cache has no atomic incr).
+CACHES: dict[str, dict[str, object]] = {
     "default": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "tutor",
@@ -172,9 +204,17 @@ CACHES = {
             "KEY_PREFIX": "tutor",
         }
         if env_str("REDIS_URL")
-        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "shared"}
+        else {
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(DATA_DIR / "cache" / "shared"),
+            "OPTIONS": {"MAX_ENTRIES": 20_000},
+        }
     ),
 }
+# Sessions are read from the shared cache and written through to the database: a
+# signed-in page view costs no session query, and a logout is seen by every process.
+SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+SESSION_CACHE_ALIAS = "shared"
 
 SESSION_COOKIE_HTTPONLY = True
 # Production: served over HTTPS by a proxy that terminates TLS (an Ingress, a load
@@ -242,6 +282,32 @@ else:
         "store_processed": False,
     }
 CELERY_TASK_IGNORE_RESULT = True
+
+# Channels: how the browser terminal's messages reach the process that holds a
+# session (workspaces/terminal/). With Redis, any web process of any host; without,
+# the processes of this host, through Unix sockets under DATA_DIR (one machine needs
+# no server).
+if REDIS_URL:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "channels_redis.core.RedisChannelLayer",
+            "CONFIG": {
+                # channels-redis waits 5 s in a blocking pop; redis-py 8's default socket
+                # timeout is shorter and would cut every such wait off.
+                "hosts": [{"address": REDIS_URL, "socket_timeout": 15}],
+                "prefix": "tutor-channels:",
+                "capacity": 2000,
+                "expiry": 30,
+            },
+        }
+    }
+else:
+    CHANNEL_LAYERS = {
+        "default": {
+            "BACKEND": "workspaces.terminal.layer.HostChannelLayer",
+            "CONFIG": {"directory": str(DATA_DIR / "channels"), "capacity": 2000, "expiry": 30},
+        }
+    }
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
@@ -277,16 +343,51 @@ LAB_GRADE_SOFT_SECONDS = (
 )
 # A queued submission no worker took within this time is enqueued again.
 LAB_QUEUED_STALE_SECONDS = env_int("TUTOR_LAB_QUEUED_STALE_SECONDS", 60)
+# Live checks: while a lab page is open, a worker of the "live" queue (a thread
+# pool: the runs wait on the API server, not the CPU) watches the student's
+# namespace and re-runs the checks when it changes. Bounded per student and lab:
+# one run, at most LAB_LIVE_SECONDS long (the page offers to resume), at most one
+# look every LAB_LIVE_MIN_INTERVAL seconds, stopped LAB_LIVE_IDLE_SECONDS after the
+# page stops asking; a student has at most LAB_LIVE_PER_STUDENT runs at once. Where
+# the API server refuses a watch, the run looks every LAB_LIVE_POLL_SECONDS instead.
+LAB_LIVE_SECONDS = env_int("TUTOR_LAB_LIVE_SECONDS", 900)
+LAB_LIVE_IDLE_SECONDS = env_int("TUTOR_LAB_LIVE_IDLE_SECONDS", 20)
+LAB_LIVE_MIN_INTERVAL = env_int("TUTOR_LAB_LIVE_MIN_INTERVAL", 2)
+LAB_LIVE_POLL_SECONDS = env_int("TUTOR_LAB_LIVE_POLL_SECONDS", 5)
+LAB_LIVE_PER_STUDENT = env_int("TUTOR_LAB_LIVE_PER_STUDENT", 2)
+# A run no live worker took within this time is given up (its message expires too).
+LAB_LIVE_QUEUE_SECONDS = env_int("TUTOR_LAB_LIVE_QUEUE_SECONDS", 30)
+CELERY_TASK_ROUTES = {"labs.tasks.watch_lab": {"queue": "live"}}
 CELERY_BEAT_SCHEDULE = {
     "reap-lab-submissions": {
         "task": "labs.tasks.reap_submissions",
         "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
     },
+    # Lab starts and resets whose message was lost or whose worker died are sent again.
     "reap-lab-runs": {
         "task": "workspaces.tasks.reap_lab_runs",
         "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
     },
+    # Exams: hand in those whose time ran out, grade again those whose worker died.
+    "reap-exam-attempts": {
+        "task": "exams.tasks.reap_attempts",
+        "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
+    },
+    # Scores for the LMS whose message was lost or whose worker died are sent again.
+    "send-due-lms-scores": {
+        "task": "lti.tasks.send_due_scores",
+        "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
+    },
 }
+
+# The as-you-type validation of exercises is open to anyone reading: each client may
+# ask for this many checks a minute (per address for visitors, per account once
+# signed in; 0 turns the limit off). Typing sends one check per pause.
+TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS = env_int("TUTOR_VALIDATE_PER_MINUTE_ANONYMOUS", 120)
+TUTOR_VALIDATE_PER_MINUTE_USER = env_int("TUTOR_VALIDATE_PER_MINUTE_USER", 60)
+# Form bodies larger than this are refused before they are read (a manifest is at
+# most 256 KiB, a pasted quiz question or bank at most 512 KiB).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 1024 * 1024
 
 # Classroom mode: every student gets a namespace of their own on the classroom
 # cluster (the one above) and downloads a kubeconfig for it. Local mode: one
@@ -313,6 +414,12 @@ TUTOR_STUDENT_CONTAINER_MEMORY = env_str("TUTOR_STUDENT_CONTAINER_MEMORY", "200M
 # `*.example.edu`, addresses or networks (10.20.0.0/16). Link-local and cloud metadata
 # addresses are refused whatever the list says.
 TUTOR_STUDENT_CLUSTERS = env_bool("TUTOR_STUDENT_CLUSTERS", False)
+# Work against students' own clusters (grading there, connection tests) goes to a
+# queue of its own with its own worker, so that a slow or hostile cluster never
+# holds the workers that grade on the class's cluster. Each grading run there ends
+# within this many seconds, whatever the cluster does.
+TUTOR_UNTRUSTED_QUEUE = "student-clusters"
+TUTOR_STUDENT_CLUSTER_GRADE_SECONDS = env_int("TUTOR_STUDENT_CLUSTER_GRADE_SECONDS", 60)
 TUTOR_STUDENT_CLUSTER_ALLOWED = [
     entry.strip() for entry in env_str("TUTOR_STUDENT_CLUSTER_ALLOWED").split(",") if entry.strip()
 ]
@@ -330,3 +437,31 @@ if not TUTOR_ENCRYPTION_KEYS:
             'print(Fernet.generate_key().decode())"`'
         )
     TUTOR_ENCRYPTION_KEYS = [local_encryption_key(DATA_DIR)]
+
+# The browser terminal (workspaces/terminal/): in classroom mode a shell in a toolbox
+# Pod in the student's namespace (pods/exec); in local mode a shell on this machine,
+# only for a browser on this machine. TUTOR_TERMINAL=false turns it off.
+TUTOR_TERMINAL = env_bool("TUTOR_TERMINAL", True)
+# A session with no input for this long stops; a warning comes this long before.
+TUTOR_TERMINAL_IDLE_SECONDS = env_int("TUTOR_TERMINAL_IDLE_SECONDS", 30 * 60)
+TUTOR_TERMINAL_IDLE_WARNING_SECONDS = env_int("TUTOR_TERMINAL_IDLE_WARNING_SECONDS", 5 * 60)
+# No session lasts longer than this, busy or not (a new one is a click away).
+TUTOR_TERMINAL_MAX_SECONDS = env_int("TUTOR_TERMINAL_MAX_SECONDS", 4 * 3600)
+# What a reloaded page gets back: the last bytes the shell printed.
+TUTOR_TERMINAL_SCROLLBACK_BYTES = env_int("TUTOR_TERMINAL_SCROLLBACK_BYTES", 256 * 1024)
+# Rate limits per session: bytes typed (a burst covers a pasted manifest), bytes
+# printed (beyond it the shell is slowed down, not cut off), and new connections per
+# user per minute.
+TUTOR_TERMINAL_INPUT_BYTES_PER_SECOND = env_int("TUTOR_TERMINAL_INPUT_BYTES_PER_SECOND", 8 * 1024)
+TUTOR_TERMINAL_INPUT_BURST_BYTES = env_int("TUTOR_TERMINAL_INPUT_BURST_BYTES", 64 * 1024)
+TUTOR_TERMINAL_OUTPUT_BYTES_PER_SECOND = env_int(
+    "TUTOR_TERMINAL_OUTPUT_BYTES_PER_SECOND", 512 * 1024
+)
+TUTOR_TERMINAL_CONNECTS_PER_MINUTE = env_int("TUTOR_TERMINAL_CONNECTS_PER_MINUTE", 30)
+# Keystroke recording, for an operator who must (an exam, an investigation): off by
+# default; when on, every student is told so above their terminal.
+TUTOR_TERMINAL_RECORD = env_bool("TUTOR_TERMINAL_RECORD", False)
+# The toolbox image (deploy/toolbox/Dockerfile) and what its Pod may use.
+TUTOR_TOOLBOX_IMAGE = env_str("TUTOR_TOOLBOX_IMAGE", "lfs158-toolbox:0.1.0")
+TUTOR_TOOLBOX_CPU = env_str("TUTOR_TOOLBOX_CPU", "100m")
+TUTOR_TOOLBOX_MEMORY = env_str("TUTOR_TOOLBOX_MEMORY", "128Mi")

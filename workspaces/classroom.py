@@ -71,6 +71,7 @@ def student_namespace_name(user: User) -> str:
     slug = re.sub(r"[^a-z0-9]+", "-", slugify(user.get_username()).lower())
     slug = slug.strip("-")[:room].strip("-") or "student"
     account = f"{user.pk}:{user.date_joined.isoformat()}"
+    # The salt is the name this function had when namespaces were first named: never change it.
     digest = salted_hmac("labs.classroom.student-namespace", account).hexdigest()
     return f"{PREFIX}{slug}-{digest[:HASH_LENGTH]}"
 

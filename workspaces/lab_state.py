@@ -118,7 +118,7 @@ def lab_start(cluster: Cluster, namespace: str, lab: LabState) -> Outcome:
     objects = start_state_objects(cluster, namespace, slug=lab.slug, manifests=lab.start_state)
     for obj in objects:
         try:
-            cluster.create(obj, namespace)
+            cluster.create_object(obj, namespace)
         except Conflict:
             continue  # there already: the student's work (or an earlier start) stays
         except Forbidden as exc:
@@ -156,7 +156,7 @@ def play_steps(cluster: Cluster, namespace: str, steps: list[dict[str, Any]]) ->
             }
             if cluster.delete_object(
                 api_version=target["apiVersion"], kind=target["kind"], name=target["name"],
-                namespace=namespace, foreground=True,
+                namespace=namespace, foreground=True, missing_ok=True,
             ):  # fmt: skip
                 _wait_gone(
                     cluster, namespace, [obj], wait_seconds=DELETE_SECONDS, clock=time.monotonic
@@ -211,7 +211,7 @@ def lab_clear(
         try:
             cluster.delete_object(
                 api_version=obj["apiVersion"], kind=obj["kind"], name=meta["name"],
-                namespace=namespace, foreground=True,
+                namespace=namespace, foreground=True, missing_ok=True,
             )  # fmt: skip
         except Forbidden as exc:
             refused.append(f"{_describe(obj)} ({exc})")
@@ -237,7 +237,11 @@ def namespace_copies_delete(cluster: Cluster, namespace: str) -> list[str]:
         for obj in items:
             try:
                 if cluster.delete_object(
-                    api_version=api_version, kind=kind, name=obj["metadata"]["name"], namespace=""
+                    api_version=api_version,
+                    kind=kind,
+                    name=obj["metadata"]["name"],
+                    namespace="",
+                    missing_ok=True,
                 ):
                     deleted.append(_describe(obj))
             except Forbidden:

@@ -66,6 +66,8 @@ class StudentCluster(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     kubernetes_version = models.CharField(max_length=40, blank=True)
     problem = models.CharField(max_length=500, blank=True)
+    # When the student (or saving) last asked a worker for a connection test.
+    test_requested_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         db_table = "labs_studentcluster"
@@ -75,6 +77,13 @@ class StudentCluster(models.Model):
 
     def get_absolute_url(self) -> str:
         return reverse("workspaces:my_cluster")
+
+    @property
+    def test_pending(self) -> bool:
+        """A test was asked for and no worker has answered it yet."""
+        if self.test_requested_at is None:
+            return False
+        return self.checked_at is None or self.checked_at < self.test_requested_at
 
 
 class NamespaceRun(models.Model):
@@ -199,3 +208,85 @@ class LabRun(models.Model):
     @property
     def is_finished(self) -> bool:
         return self.status in (self.Status.DONE, self.Status.ERROR)
+
+
+class TerminalSession(models.Model):
+    """One browser terminal session: who, where, when, how long, and why it ended.
+
+    The row is the session log an operator reads (and the registry that lets a
+    reloaded page find its live session: ``owner_channel`` is where the process
+    holding the shell listens). At most one live session per user.
+    """
+
+    class Backend(models.TextChoices):
+        CLUSTER = "cluster", "Toolbox Pod on the cluster"
+        LOCAL = "local", "Shell on the tutor's machine"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="terminal_sessions"
+    )
+    backend = models.CharField(max_length=10, choices=Backend.choices)
+    namespace = models.CharField(max_length=63, blank=True)
+    # The page it was started from (a lab's path, /terminal/).
+    started_from = models.CharField(max_length=200, blank=True)
+    owner_channel = models.CharField(max_length=120, blank=True)
+    started_at = models.DateTimeField(auto_now_add=True)
+    heartbeat_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+    end_reason = models.CharField(max_length=200, blank=True)
+    bytes_in = models.PositiveBigIntegerField(default=0)
+    bytes_out = models.PositiveBigIntegerField(default=0)
+    # Keystrokes were recorded (TUTOR_TERMINAL_RECORD was on, and the student was told).
+    recorded = models.BooleanField(default=False)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(ended_at__isnull=True),
+                name="one_live_terminal_per_user",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"terminal of {self.user} from {self.started_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def duration_seconds(self) -> int | None:
+        if self.ended_at is None:
+            return None
+        return int((self.ended_at - self.started_at).total_seconds())
+
+
+class TerminalWatch(models.Model):
+    """An instructor watching a student's terminal (read-only): the student is told."""
+
+    session = models.ForeignKey(TerminalSession, on_delete=models.CASCADE, related_name="watches")
+    watcher = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="terminal_watches"
+    )
+    started_at = models.DateTimeField(auto_now_add=True)
+    ended_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.watcher} watched {self.session}"
+
+
+class TerminalKeystrokes(models.Model):
+    """What a student typed, in chunks: only while an operator has recording on."""
+
+    session = models.ForeignKey(
+        TerminalSession, on_delete=models.CASCADE, related_name="keystrokes"
+    )
+    at = models.DateTimeField()
+    data = models.TextField()
+
+    class Meta:
+        ordering = ["at", "id"]
+
+    def __str__(self) -> str:
+        return f"{len(self.data)} characters typed at {self.at:%H:%M:%S}"

@@ -9,12 +9,19 @@ allow-list, or what a name resolves to, may have changed meanwhile.
 
 The kubeconfig holds the student's credentials: nothing here logs it, and
 pages show only its server, context and namespace.
+
+Saving checks what can be checked without the network (the file's shape,
+code and file keys, the server's name and port against the allow-list); the
+connection test, which resolves the name and talks to the server, runs in a
+worker on the queue of untrusted clusters (``student_cluster_test``), with a
+deadline for the whole exchange, and the page shows its result when it comes.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
@@ -22,13 +29,18 @@ from django.http import Http404
 from django.utils import timezone
 
 from core import crypto
-from kube import BadKubeconfig, Cluster, KubeError, check_untrusted, parse_kubeconfig
-from kube.kubeconfig import context_parts
+from engine.yaml import YamlProblem, load_document
+from kube import BadKubeconfig, Cluster, KubeError, check_untrusted_static, kubeconfig_from_data
+from kube.kubeconfig import MAX_BYTES, context_parts, size_message
 from workspaces.models import StudentCluster
 
 log = logging.getLogger(__name__)
 
 _DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$")
+# A kubeconfig of one context has a few dozen values; kubectl's biggest has hundreds.
+MAX_KUBECONFIG_VALUES = 5_000
+# The connection test: one version request and one list, all within this.
+TEST_SECONDS = 20.0
 
 
 class StudentClustersDisabled(Http404):
@@ -55,6 +67,23 @@ def student_cluster_for(*, user: User | AnonymousUser) -> StudentCluster | None:
     return StudentCluster.objects.filter(user=user).first()
 
 
+def student_kubeconfig_read(text: str) -> dict[str, Any]:
+    """A student's kubeconfig text as data: the one YAML loader, its budget, a kubeconfig's shape.
+
+    Raises BadKubeconfig with a message for the student (never anything else).
+    """
+    size = len(text.encode("utf-8", errors="replace"))
+    if size > MAX_BYTES:
+        raise BadKubeconfig(size_message(size))
+    try:
+        document = load_document(text, max_bytes=MAX_BYTES, max_nodes=MAX_KUBECONFIG_VALUES)
+    except YamlProblem as problem:
+        raise BadKubeconfig(
+            f"the kubeconfig is not valid YAML (line {problem.line}: {problem.message})"
+        ) from problem
+    return kubeconfig_from_data(document.data)
+
+
 def student_cluster_save(
     *, user: User, text: str, context: str = "", namespace: str = ""
 ) -> StudentCluster:
@@ -62,12 +91,13 @@ def student_cluster_save(
 
     Raises BadKubeconfig with a message for the student when the file is
     unusable or refused; nothing is stored then. The namespace defaults to
-    the context's, else ``default``.
+    the context's, else ``default``. Nothing here waits for the network: the
+    caller asks a worker to test the connection (``services``).
     """
     require_enabled()
     if not text.strip():
         raise BadKubeconfig("the kubeconfig is empty")
-    config = parse_kubeconfig(text)
+    config = student_kubeconfig_read(text)
     chosen, cluster, _, context_namespace = context_parts(config, context.strip() or None)
     namespace = namespace.strip() or str(context_namespace or "") or "default"
     if not _DNS_LABEL.match(namespace):
@@ -75,7 +105,9 @@ def student_cluster_save(
             f"{namespace[:70]!r} is not a namespace name: lowercase letters, digits and "
             "'-', at most 63 characters"
         )
-    check_untrusted(config, context=chosen, allowed_hosts=settings.TUTOR_STUDENT_CLUSTER_ALLOWED)
+    check_untrusted_static(
+        config, context=chosen, allowed_hosts=settings.TUTOR_STUDENT_CLUSTER_ALLOWED
+    )
     server = str(cluster.get("server"))
     student_cluster, _ = StudentCluster.objects.update_or_create(
         user=user,
@@ -85,6 +117,7 @@ def student_cluster_save(
             "server": server[:300],
             "namespace": namespace,
             "checked_at": None,
+            "test_requested_at": None,
             "kubernetes_version": "",
             "problem": "",
         },
@@ -114,18 +147,23 @@ def student_cluster_connect(student_cluster: StudentCluster) -> Cluster:
             "your saved kubeconfig can no longer be read here; upload it again"
         ) from exc
     return Cluster.from_untrusted_kubeconfig(
-        parse_kubeconfig(text),
+        student_kubeconfig_read(text),
         context=student_cluster.context,
         allowed_hosts=settings.TUTOR_STUDENT_CLUSTER_ALLOWED,
     )
 
 
 def student_cluster_test(student_cluster: StudentCluster) -> StudentCluster:
-    """Ask the cluster for its version and its namespace; keep what it said for the page."""
+    """Ask the cluster for its version and its namespace; keep what it said for the page.
+
+    Worker side only: it resolves the server's name and talks to it, within
+    TEST_SECONDS for the whole exchange whatever the server does.
+    """
     problem, version = "", ""
     try:
         cluster = student_cluster_connect(student_cluster)
         try:
+            cluster.limit_run(TEST_SECONDS)
             version = cluster.version()
             cluster.request("GET", f"/api/v1/namespaces/{student_cluster.namespace}/pods")
         finally:

@@ -14,10 +14,17 @@ Three kinds of workspace:
 ``workspace_of`` answers for a graded submission; ``connect`` opens the
 workspace's cluster and, with ``prepare``, provisions a classroom namespace
 first (worker side only).
+
+An exam attempt works in a workspace of its own (``exam_workspace``: the
+same cluster, a fresh namespace, ``workspaces.exam``), made by a worker
+(``exam_prepare``) and deleted once graded (``exam_release``). While one is
+in progress, ``workspace_now`` answers with it (the exams app registers that
+answer, being above this one): the browser terminal opens there.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -25,7 +32,7 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 
 from kube import BadKubeconfig, Cluster
-from workspaces import classroom, own_cluster, tutor_cluster
+from workspaces import classroom, exam, own_cluster, tutor_cluster
 from workspaces.models import StudentCluster, StudentNamespace
 
 
@@ -107,3 +114,69 @@ def connect(workspace: Workspace, *, prepare: bool = False) -> Cluster:
             cluster.close()
             raise
     return cluster
+
+
+class ExamAttemptLike(Protocol):
+    user_id: int
+    where: str
+    namespace: str
+
+
+def exam_workspace(user: User, *, key: str) -> Workspace:
+    """Where a new exam attempt will be worked on (no cluster call: a worker makes it)."""
+    name = exam.exam_namespace_name(user, key)
+    own = own_cluster.student_cluster_for(user=user)
+    if own is not None:
+        return Workspace(Where.OWN, name, False, user.pk, own)
+    where = Where.CLASSROOM if tutor_cluster.classroom_mode() else Where.LOCAL
+    return Workspace(where, name, False, user.pk)
+
+
+def exam_workspace_of(attempt: ExamAttemptLike) -> Workspace:
+    if attempt.where == Where.OWN:
+        own = StudentCluster.objects.filter(user_id=attempt.user_id).first()
+        if own is None:
+            raise BadKubeconfig("your own cluster was removed during the exam")
+        return Workspace(Where.OWN, attempt.namespace, True, attempt.user_id, own)
+    return Workspace(attempt.where, attempt.namespace, True, attempt.user_id)
+
+
+def exam_prepare(workspace: Workspace) -> None:
+    """Make the exam's namespace (worker side: it talks to the cluster for seconds)."""
+    cluster = connect(workspace)
+    try:
+        user = User.objects.get(pk=int(workspace.user_id or 0))
+        exam.exam_namespace_prepare(
+            cluster=cluster, user=user, name=workspace.namespace,
+            classroom_mode=workspace.where == Where.CLASSROOM,
+        )  # fmt: skip
+    finally:
+        cluster.close()
+
+
+def exam_release(workspace: Workspace) -> None:
+    cluster = connect(workspace)
+    try:
+        exam.exam_namespace_release(cluster=cluster, name=workspace.namespace)
+    finally:
+        cluster.close()
+
+
+# Answers to "where does this user work right now", from the apps above (an exam in
+# progress); registered when they start, asked in order before workspace_for.
+_now: list[Callable[[int], Workspace | None]] = []
+
+
+def register_current(provider: Callable[[int], Workspace | None]) -> None:
+    if provider not in _now:
+        _now.append(provider)
+
+
+def workspace_now(user: User | AnonymousUser) -> Workspace | None:
+    """Where the user works at this moment: an exam's namespace during it, else their labs'."""
+    if user.is_authenticated:
+        for provider in _now:
+            found = provider(user.pk)
+            if found is not None:
+                return found
+    return workspace_for(user)

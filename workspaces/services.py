@@ -9,11 +9,13 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
 from workspaces import tasks
-from workspaces.models import LabRun, NamespaceRun, StudentNamespace
+from workspaces.models import LabRun, NamespaceRun, StudentCluster, StudentNamespace
 from workspaces.resolve import Workspace
 
 
@@ -47,6 +49,11 @@ def namespace_runs(*, scope: str, limit: int = 3) -> list[NamespaceRun]:
 def workspace_prepare(*, user: User) -> None:
     """Provision the student's classroom namespace in a worker (idempotent)."""
     tasks.prepare_workspace.delay(user.pk)
+
+
+def workspace_prepare_by_id(*, user_id: int) -> None:
+    """The same, from code that holds only the id (the terminal's WebSocket)."""
+    tasks.prepare_workspace.delay(user_id)
 
 
 def kubeconfig_refresh(*, student_namespace: StudentNamespace) -> None:
@@ -109,3 +116,19 @@ def _lab_run(workspace: Workspace, lab: LabWithState, action: str) -> LabRun:
         )  # fmt: skip
         tasks.run_lab.delay_on_commit(run.pk)
     return run
+
+
+def student_cluster_test_request(*, student_cluster: StudentCluster) -> None:
+    """Test the connection to a student's own cluster in a worker of the untrusted queue.
+
+    The page shows "testing" until the worker records what the cluster said:
+    a slow or hostile server holds that worker (for a bounded time), never a
+    web process, and never the workers that grade on the class's cluster.
+    """
+    with transaction.atomic():
+        StudentCluster.objects.filter(pk=student_cluster.pk).update(
+            test_requested_at=timezone.now()
+        )
+        tasks.test_student_cluster.apply_async_on_commit(
+            (student_cluster.pk,), queue=settings.TUTOR_UNTRUSTED_QUEUE
+        )

@@ -10,8 +10,8 @@ from django.contrib.auth.models import User
 from django.utils import timezone
 
 from kube import ClusterUnreachable, Forbidden, KubeError
-from workspaces import classroom, lab_runs, resolve, tutor_cluster
-from workspaces.models import NamespaceRun, StudentNamespace
+from workspaces import classroom, lab_runs, own_cluster, resolve, tutor_cluster
+from workspaces.models import NamespaceRun, StudentCluster, StudentNamespace
 
 log = logging.getLogger(__name__)
 
@@ -145,3 +145,13 @@ def reap_lab_runs() -> int:
     if stuck:
         log.info("re-enqueued %d stuck lab starts and resets", len(stuck))
     return len(stuck)
+
+
+# The test bounds itself (own_cluster.TEST_SECONDS); the limits are a backstop.
+@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=45, time_limit=60)
+def test_student_cluster(student_cluster_id: int) -> None:
+    """Test a student's own cluster (sent to the untrusted clusters' queue)."""
+    row = StudentCluster.objects.filter(pk=student_cluster_id).first()
+    if row is None or not own_cluster.enabled():
+        return
+    own_cluster.student_cluster_test(row)

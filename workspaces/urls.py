@@ -16,4 +16,5 @@ urlpatterns = [
         name="kubeconfig",
     ),
     path("classroom/workspace/prepare", views.workspace_prepare, name="prepare"),
+    path("terminal/", views.terminal_page, name="terminal"),
 ]

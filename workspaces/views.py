@@ -11,6 +11,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from core.http import AuthenticatedHttpRequest
 from workspaces import classroom, services, tutor_cluster
+from workspaces.terminal.page import terminal_context
 
 
 @require_safe
@@ -58,3 +59,10 @@ def workspace_prepare(request: AuthenticatedHttpRequest) -> HttpResponse:
     ):
         back = "/"
     return redirect(back)
+
+
+@require_safe
+@login_required
+def terminal_page(request: AuthenticatedHttpRequest) -> HttpResponse:
+    """A terminal of its own, for free practice."""
+    return render(request, "workspaces/terminal.html", terminal_context(request))

@@ -23,14 +23,29 @@ from django_htmx.http import HttpResponseStopPolling
 
 from accounts.permissions import instructor_required
 from classes import selectors, services
-from classes.forms import CohortForm, ExpiryForm, InstructorForm, LabRegradeForm, QuotaForm
+from classes.forms import (
+    CohortForm,
+    ExamScheduleForm,
+    ExpiryForm,
+    ExtensionForm,
+    InstructorForm,
+    LabRegradeForm,
+    PolicyForm,
+    QuotaForm,
+)
 from classes.gradebook import gradebook_csv, gradebook_for, gradebook_json
+from classes.live import checks_grid, live_board
+from classes.live import student_timeline as timeline_for
 from classes.models import Cohort
 from core.http import AuthenticatedHttpRequest
 from labs.models import LabSubmission
 from workspaces import services as workspace_services
 from workspaces.models import NamespaceRun
+from workspaces.terminal.consumer import watch_ticket
+from workspaces.terminal.page import watch_context
 from workspaces.tutor_cluster import classroom_mode
+
+LIVE_POLL_SECONDS = 5
 
 
 def _cohort(request: AuthenticatedHttpRequest, pk: int) -> Cohort:
@@ -66,11 +81,14 @@ def cohort_create(request: AuthenticatedHttpRequest) -> HttpResponse:
 def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     classroom = classroom_mode()
+    failures_count, failures = selectors.cohort_grading_failures(cohort=cohort)
     return render(
         request,
         "classes/instructor/cohort.html",
         {
             "cohort": cohort,
+            "grading_failures": failures,
+            "grading_failures_count": failures_count,
             "gradebook": gradebook_for(cohort=cohort),
             "expiry_form": ExpiryForm(),
             "instructor_form": InstructorForm(),
@@ -86,6 +104,12 @@ def cohort_detail(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             "join_url": request.build_absolute_uri(
                 f"{reverse('classes:mine')}?code={cohort.join_code_display}"
             ),
+            "invitations": selectors.cohort_invitations(cohort=cohort),
+            "invitation_days": services.INVITATION_DAYS,
+            "policies": cohort.policies.all(),
+            "exam_schedules": selectors.cohort_exam_schedules(cohort=cohort),
+            "exam_form": ExamScheduleForm(),
+            "policy_form": _policy_form(),
         },
     )
 
@@ -200,6 +224,25 @@ def cohort_quota(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     return redirect(cohort)
 
 
+@require_POST
+@instructor_required
+def cohort_lab_solutions(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Let the class's students reveal lab solutions in hints, or not (``solutions``: on/off)."""
+    cohort = _cohort(request, pk)
+    choice = request.POST.get("solutions")
+    if choice not in ("on", "off"):
+        messages.error(request, "Choose whether students may reveal lab solutions.")
+        return redirect(cohort)
+    services.cohort_lab_solutions_set(cohort=cohort, hidden=choice == "off")
+    messages.success(
+        request,
+        "Students of this class can no longer reveal lab solutions; the other hints stay."
+        if choice == "off"
+        else "Students of this class may reveal lab solutions again (each reveal is recorded).",
+    )
+    return redirect(f"{cohort.get_absolute_url()}#lab-solutions")
+
+
 def _namespace_action(
     request: AuthenticatedHttpRequest, pk: int, *, action: Callable[..., NamespaceRun]
 ) -> HttpResponse:
@@ -260,8 +303,36 @@ def student_detail(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> 
             "quiz_attempts": selectors.student_quiz_attempts(user=student),
             "exercise_attempts": selectors.student_exercise_attempts(user=student),
             "lab_submissions": selectors.student_lab_submissions(user=student),
+            "hint_steps": selectors.student_hint_steps(user=student),
         },
     )
+
+
+@require_safe
+@instructor_required
+def student_terminal(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> HttpResponse:
+    """Watch a student's browser terminal, read-only; the student sees that they are watched.
+
+    The class check is made here; the WebSocket gets a ticket signed for this
+    instructor and this student, valid for two minutes.
+    """
+    cohort = _cohort(request, pk)
+    membership = selectors.member_get(cohort=cohort, user_id=user_id)
+    student = membership.user
+    ticket = watch_ticket(watcher=request.user, student=student)
+    response = render(
+        request,
+        "classes/instructor/terminal.html",
+        {
+            "cohort": cohort,
+            "student": student,
+            **watch_context(
+                url=f"/ws/terminal/watch/{ticket}/", student_name=student.get_username()
+            ),
+        },
+    )
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 def _shown_results(submission: LabSubmission) -> list[dict[str, Any]]:
@@ -272,7 +343,9 @@ def _shown_results(submission: LabSubmission) -> list[dict[str, Any]]:
             continue
         raw = result.get("evidence")
         evidence: dict[str, Any] = raw if isinstance(raw, dict) else {}
-        details = {k: v for k, v in evidence.items() if k not in ("objects", "events", "targets")}
+        details = {
+            k: v for k, v in evidence.items() if k not in ("objects", "events", "targets", "reads")
+        }
         shown.append(
             {
                 "result": result,
@@ -385,3 +458,189 @@ def lab_regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         f"class, {run.changed} regraded from their evidence (the others would not change).",
     )
     return redirect(cohort)
+
+
+@require_POST
+@instructor_required
+def invitation_create(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """A co-teacher invitation: its link is shown on this one page, once."""
+    cohort = _cohort(request, pk)
+    try:
+        invitation, token = services.invitation_create(cohort=cohort, by=request.user)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+        return redirect(cohort)
+    link = request.build_absolute_uri(reverse("classes:invitation", kwargs={"token": token}))
+    response = render(
+        request,
+        "classes/instructor/invitation.html",
+        {"cohort": cohort, "invitation": invitation, "link": link},
+    )
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+@instructor_required
+def invitation_revoke(
+    request: AuthenticatedHttpRequest, pk: int, invitation_id: int
+) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    try:
+        services.invitation_revoke(cohort=cohort, invitation_id=invitation_id)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The invitation no longer works.")
+    return redirect(f"{cohort.get_absolute_url()}#invitations")
+
+
+def _policy_form(data: Any = None, **kwargs: Any) -> PolicyForm:
+    items = [(f"{kind}:{uuid}", title) for kind, uuid, title in services.policy_items()]
+    return PolicyForm(data, items=items, **kwargs)
+
+
+@require_POST
+@instructor_required
+def policy_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """Set (or change) the class's rules for one quiz or lab."""
+    cohort = _cohort(request, pk)
+    form = _policy_form(request.POST)
+    if not form.is_valid():
+        problems = "; ".join(
+            f"{form.fields[f].label if f in form.fields else ''}: {' '.join(str(m) for m in e)}"
+            for f, e in form.errors.items()
+        )
+        messages.error(request, f"Rules not saved. {problems}")
+        return redirect(f"{cohort.get_absolute_url()}#rules")
+    kind, _, item_uuid = form.cleaned_data["item"].partition(":")
+    title = dict(form.fields["item"].choices).get(form.cleaned_data["item"], "")  # type: ignore[attr-defined]
+    services.policy_set(
+        cohort=cohort, kind=kind, item_uuid=item_uuid, title=str(title),
+        due_at=form.cleaned_data["due_at"], late=form.cleaned_data["late"],
+        penalty_percent=form.cleaned_data["penalty_percent"] or 0,
+        max_attempts=form.cleaned_data["max_attempts"],
+        feedback_before_due=form.cleaned_data["feedback_before_due"],
+        feedback_after_due=form.cleaned_data["feedback_after_due"],
+    )  # fmt: skip
+    messages.success(request, f"Rules saved for {title}.")
+    return redirect(f"{cohort.get_absolute_url()}#rules")
+
+
+@require_POST
+@instructor_required
+def policy_delete(request: AuthenticatedHttpRequest, pk: int, policy_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    try:
+        services.policy_delete(cohort=cohort, policy_id=policy_id)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Rules removed: that work has no due date or limit any more.")
+    return redirect(f"{cohort.get_absolute_url()}#rules")
+
+
+@require_safe
+@instructor_required
+def live(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    """The class right now: the board polls itself (htmx) every few seconds."""
+    cohort = _cohort(request, pk)
+    board = live_board(cohort=cohort)
+    lab = next((lab for lab in board.labs if lab.slug == request.GET.get("lab")), None)
+    context = {
+        "cohort": cohort,
+        "board": board,
+        "lab": lab,
+        "grid": checks_grid(cohort=cohort, lab=lab) if lab else [],
+        "poll_seconds": LIVE_POLL_SECONDS,
+    }
+    if request.htmx:
+        return render(request, "classes/instructor/live.html#live-board", context)
+    return render(request, "classes/instructor/live.html", context)
+
+
+@require_safe
+@instructor_required
+def student_timeline(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    membership = selectors.member_get(cohort=cohort, user_id=user_id)
+    return render(
+        request,
+        "classes/instructor/timeline.html",
+        {
+            "cohort": cohort,
+            "student": membership.user,
+            "entries": timeline_for(cohort=cohort, user=membership.user),
+        },
+    )
+
+
+@require_POST
+@instructor_required
+def exam_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = ExamScheduleForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Exam not scheduled: " + "; ".join(
+            " ".join(str(m) for m in e) for e in form.errors.values()))  # fmt: skip
+        return redirect(f"{cohort.get_absolute_url()}#exams")
+    data = form.cleaned_data
+    try:
+        services.exam_schedule_set(
+            cohort=cohort, exam=data["exam"], opens_at=data["opens_at"],
+            closes_at=data["closes_at"], duration_minutes=data["duration_minutes"],
+            max_attempts=data["max_attempts"], show_solutions=data["show_solutions"],
+        )  # fmt: skip
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, f"{data['exam'].title} is scheduled for this class.")
+    return redirect(f"{cohort.get_absolute_url()}#exams")
+
+
+@require_POST
+@instructor_required
+def exam_unschedule(request: AuthenticatedHttpRequest, pk: int, schedule_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    try:
+        services.exam_schedule_delete(cohort=cohort, schedule_id=schedule_id)
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "The exam is no longer scheduled (attempts stay).")
+    return redirect(f"{cohort.get_absolute_url()}#exams")
+
+
+@require_POST
+@instructor_required
+def exam_extension(request: AuthenticatedHttpRequest, pk: int, schedule_id: int) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    form = ExtensionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "Give the extra minutes, from 0 to 480.")
+        return redirect(f"{cohort.get_absolute_url()}#exams")
+    try:
+        services.exam_extension_set(
+            cohort=cohort, schedule_id=schedule_id, user_id=form.cleaned_data["user"],
+            extra_minutes=form.cleaned_data["extra_minutes"],
+        )  # fmt: skip
+    except services.ClassError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, "Extension saved; an attempt in progress got the time at once.")
+    return redirect(f"{cohort.get_absolute_url()}#exams")
+
+
+@require_safe
+@instructor_required
+def exam_attempt_detail(
+    request: AuthenticatedHttpRequest, pk: int, attempt_id: int
+) -> HttpResponse:
+    cohort = _cohort(request, pk)
+    attempt = selectors.exam_attempt_get_for_cohort(cohort=cohort, pk=attempt_id)
+    return render(
+        request,
+        "classes/instructor/exam_attempt.html",
+        {"cohort": cohort, "attempt": attempt, "exam": attempt.exam,
+         "review": [{"task": t, "result": attempt.results.get(t["id"], {})} for t in attempt.exam.tasks]},
+    )  # fmt: skip

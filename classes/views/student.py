@@ -1,4 +1,4 @@
-"""A student's classes: join one with a code, see them, leave one."""
+"""A student's classes: join one with a code, see them, leave one; accept an invitation to teach."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from classes import selectors, services
 from classes.forms import JoinForm
@@ -56,3 +56,21 @@ def leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, f"You left the class “{membership.cohort.name}”.")
     return redirect("classes:mine")
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@login_required
+def invitation(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
+    """An invitation to teach a class: see what it is, then accept it with a POST."""
+    try:
+        found = services.invitation_for_token(token)
+    except services.InvitationRefused as exc:
+        return render(request, "classes/invitation.html", {"problem": str(exc)}, status=404)
+    if request.method == "POST":
+        try:
+            cohort = services.invitation_accept(token=token, user=request.user)
+        except services.InvitationRefused as exc:
+            return render(request, "classes/invitation.html", {"problem": str(exc)}, status=409)
+        messages.success(request, f"You now teach the class “{cohort.name}”.")
+        return redirect(cohort)
+    return render(request, "classes/invitation.html", {"invitation": found})

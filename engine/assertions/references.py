@@ -1,18 +1,17 @@
 """``resolves``: the references an object makes lead somewhere real.
 
-A Deployment that reads key ``LOG_LEVEL`` of a ConfigMap that has only
-``log_level``, an Ingress whose backend names a Service port that does not
-exist, a claim that is bound to nothing: each object is fine on its own, and
-the application is broken. A content file names which references must
-resolve::
+An Ingress whose backend Service has no ready endpoint, a TLS Secret whose
+certificate names another host, a claim that is bound to nothing: each object
+is fine on its own, and the application is broken. A content file names which
+references must resolve::
 
     select: {kind: Deployment, name: web}
-    resolves: [config-maps, secrets]
+    resolves: [claims, service-account]
 
-- ``config-maps`` / ``secrets``: every ConfigMap (Secret) a Pod template uses
-  — env ``valueFrom`` keys, ``envFrom``, volumes and projected volumes, with
-  their ``items`` — exists and has the keys it names (``optional: true``
-  references are skipped);
+That a referenced ConfigMap, Secret, claim or Service exists with the keys
+(ports) named is the language's ``references`` kind (engine.assertions.kinds):
+this module judges what lies beyond existence.
+
 - ``claims``: every PersistentVolumeClaim a Pod template mounts exists and is Bound;
 - ``service-account``: the Pod template's ServiceAccount exists;
 - ``backends``: every Service an Ingress routes to exists, has the port the
@@ -82,66 +81,6 @@ def _named(objects: list[dict[str, Any]], kind: str, name: Any) -> dict[str, Any
 
 def _keys(obj: dict[str, Any]) -> set[str]:
     return {str(k) for k in _map(obj.get("data"))} | {str(k) for k in _map(obj.get("binaryData"))}
-
-
-# --- ConfigMaps and Secrets ----------------------------------------------------------------
-
-
-def _uses(spec: dict[str, Any], kind: str) -> Iterator[tuple[str, Any, list[str], bool]]:
-    """(who uses it, the object's name, the keys it needs, optional) for each use of ``kind``."""
-    key_ref, all_ref = (
-        ("configMapKeyRef", "configMapRef")
-        if kind == "ConfigMap"
-        else ("secretKeyRef", "secretRef")
-    )
-    volume_key, volume_name = (
-        ("configMap", "name") if kind == "ConfigMap" else ("secret", "secretName")
-    )
-    for container in _containers(spec):
-        who = f'container "{container.get("name")}"'
-        for env in _dicts(container.get("env")):
-            ref = _map(_map(env.get("valueFrom")).get(key_ref))
-            if ref:
-                yield who, ref.get("name"), [str(ref.get("key"))], bool(ref.get("optional"))
-        for source in _dicts(container.get("envFrom")):
-            ref = _map(source.get(all_ref))
-            if ref:
-                yield who, ref.get("name"), [], bool(ref.get("optional"))
-    for volume in _dicts(spec.get("volumes")):
-        who = f'volume "{volume.get("name")}"'
-        ref = _map(volume.get(volume_key))
-        if ref:
-            keys = [str(i.get("key")) for i in _dicts(ref.get("items"))]
-            yield who, ref.get(volume_name), keys, bool(ref.get("optional"))
-        for source in _dicts(_map(volume.get("projected")).get("sources")):
-            ref = _map(source.get(volume_key))
-            if ref:
-                keys = [str(i.get("key")) for i in _dicts(ref.get("items"))]
-                yield who, ref.get("name"), keys, bool(ref.get("optional"))
-
-
-def _data_problems(kind: str) -> Callable[[dict[str, Any], list[dict[str, Any]]], list[str]]:
-    def problems(obj: dict[str, Any], objects: list[dict[str, Any]]) -> list[str]:
-        spec = _pod_spec(obj)
-        if spec is None:
-            return []
-        found = []
-        for who, name, keys, optional in _uses(spec, kind):
-            if optional:
-                continue
-            target = _named(objects, kind, name)
-            if target is None:
-                found.append(f'{who} uses {kind} "{name}", which does not exist')
-                continue
-            have = _keys(target)
-            for key in keys:
-                if key not in have:
-                    shown = ", ".join(sorted(have))
-                    has = f"no such key (its keys: {shown})" if shown else "no keys at all"
-                    found.append(f'{who} reads key "{key}" of {kind} "{name}", which has {has}')
-        return found
-
-    return problems
 
 
 # --- claims, ServiceAccounts ---------------------------------------------------------------
@@ -349,8 +288,6 @@ def _scale_target_problems(obj: dict[str, Any], objects: list[dict[str, Any]]) -
 
 
 _CHECKS: dict[str, tuple[Callable[[dict[str, Any], list[dict[str, Any]]], list[str]], set[extensions.KindKey]]] = {
-    "config-maps": (_data_problems("ConfigMap"), {("v1", "ConfigMap")}),
-    "secrets": (_data_problems("Secret"), {("v1", "Secret")}),
     "claims": (_claim_problems, {("v1", "PersistentVolumeClaim")}),
     "service-account": (_service_account_problems, {("v1", "ServiceAccount")}),
     "backends": (_backend_problems, {("v1", "Service"), ("discovery.k8s.io/v1", "EndpointSlice")}),
@@ -363,12 +300,25 @@ _CHECKS: dict[str, tuple[Callable[[dict[str, Any], list[dict[str, Any]]], list[s
 }  # fmt: skip
 
 
+# What the language's `references` kind already judges (every key a Pod template reads exists).
+_MOVED = {
+    "config-maps": "references: {kinds: [ConfigMap]}",
+    "secrets": "references: {kinds: [Secret]}",
+}
+
+
 def _compile(rule_id: str, raw: dict[str, Any]) -> tuple[str, ...]:
     argument = raw["resolves"]
     if isinstance(argument, str):
         argument = [argument]
     if not isinstance(argument, list) or not argument:
         raise RuleError(f"rule {rule_id}: `resolves` lists what must resolve, e.g. [config-maps]")
+    moved = [a for a in argument if a in _MOVED]
+    if moved:
+        raise RuleError(
+            f"rule {rule_id}: `resolves: [{moved[0]}]` is `{_MOVED[moved[0]]}` (one implementation: "
+            "engine.assertions.kinds)"
+        )
     unknown = [a for a in argument if a not in _CHECKS]
     if unknown:
         raise RuleError(

@@ -1,99 +1,68 @@
+"""Compiling rules from content files, and judging them over objects.
+
+The kinds that only compare an object with a partial object or an
+expression live here (`count`, `match`, `absent`, `expr`); the kinds that
+judge meaning across objects live in ``engine.assertions.kinds``; kinds
+added beside the language in modules of their own (`resolves`, `answer`,
+`some`) register in ``engine.assertions.extensions`` and are compiled and
+judged through it.
+"""
+
 from __future__ import annotations
 
-import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import replace
 from typing import Any
 
 import jmespath
 import jmespath.exceptions
 
-from engine.assertions import extensions
-from engine.manifests.server_rules import TEMPLATE_PATHS, selector_matches
+from engine.assertions import extensions, kinds
+from engine.assertions.compare import COMPARISONS, Comparison, ComparisonError
+from engine.assertions.defaults import with_defaults
+from engine.assertions.model import (
+    Context,
+    Rule,
+    RuleError,
+    RuleResult,
+    Verdict,
+    none_selected,
+    quoted,
+)
+from engine.assertions.partial import mismatches, show
+from engine.assertions.selection import Selector
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
-ASSERTIONS = ("count", "match", "absent", "expr", "selects")
-# Only labs, which run against a cluster, may ask the API server or wait.
-LAB_ASSERTIONS = (*ASSERTIONS, "access")
+# Judged from the objects alone (a manifest's documents, or a lab's snapshot).
+OBJECT_ASSERTIONS = (
+    "count", "match", "absent", "expr", "selects",
+    "service", "probe", "references", "permissions", "rollout", "tolerates", "binds",
+)  # fmt: skip
+# `access` is answered from the objects' RBAC in exercises, by the API server in labs.
+ASSERTIONS = (*OBJECT_ASSERTIONS, "access")
+# Kinds that need a cluster's state (status, EndpointSlices, revisions): labs only.
+LAB_ONLY = ("rollout",)
 MAX_EVENTUALLY_SECONDS = 120
-_COMPARISONS = ("equals", "in", "min", "max", "matches", "exists")
+_COMMON_KEYS = {"id", "title", "points", "hint", "select", "eventually"}
+# A lab check also names the chapter section that teaches it and its hint
+# ladder; the lab page shows them (labs.hints), grading does not read them.
+_LAB_PAGE_KEYS = {"section", "ladder"}
 
-
-class RuleError(ValueError):
-    """A rule in a content file is malformed; the message says how."""
-
-
-@dataclass(frozen=True)
-class Selector:
-    kind: str
-    api_version: str | None = None
-    name: str | None = None
-    labels: tuple[tuple[str, str], ...] = ()
-
-    def picks(self, obj: dict[str, Any]) -> bool:
-        if obj.get("kind") != self.kind:
-            return False
-        if self.api_version and obj.get("apiVersion") != self.api_version:
-            return False
-        meta = _mapping(obj.get("metadata"))
-        if self.name is not None and meta.get("name") != self.name:
-            return False
-        labels = _mapping(meta.get("labels"))
-        return all(str(labels.get(k)) == v and k in labels for k, v in self.labels)
-
-    def describe(self) -> str:
-        text = self.kind
-        if self.name:
-            text += f' "{self.name}"'
-        if self.labels:
-            text += " labelled " + ", ".join(f"{k}={v}" for k, v in self.labels)
-        return text
-
-
-@dataclass(frozen=True)
-class Rule:
-    id: str
-    title: str
-    select: Selector
-    assertion: str  # one of ASSERTIONS
-    argument: Any  # the assertion's value from the file
-    points: int = 1
-    hint: str = ""
-    compiled: Any = field(default=None, compare=False)  # a JMESPath expression or a regex
-    eventually: float = 0  # seconds a lab may wait for this rule to pass
-
-
-@dataclass
-class RuleResult:
-    id: str
-    title: str
-    passed: bool
-    points: int  # earned
-    max_points: int
-    message: str
-    hint: str
-    evidence: dict[str, Any] = field(default_factory=dict)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "id": self.id,
-            "title": self.title,
-            "passed": self.passed,
-            "points": self.points,
-            "max_points": self.max_points,
-            "message": self.message,
-            "hint": self.hint,
-            "evidence": self.evidence,
-        }
+__all__ = [
+    "ASSERTIONS", "Context", "Rule", "RuleError", "RuleResult", "Selector", "compile_rule",
+    "compile_rules", "evaluate", "evaluate_one", "judge", "mismatches", "prepare",
+]  # fmt: skip
 
 
 def compile_rules(raw_rules: list[dict[str, Any]], *, lab: bool = False) -> list[Rule]:
-    rules = [compile_rule(raw, lab=lab) for raw in raw_rules]
+    rules = []
     seen: set[str] = set()
-    for rule in rules:
+    for raw in raw_rules:
+        rule = compile_rule(raw, lab=lab)
         if rule.id in seen:
             raise RuleError(f"rule id {rule.id!r} is used twice")
         seen.add(rule.id)
+        rules.append(rule)
     return rules
 
 
@@ -103,74 +72,113 @@ def compile_rule(raw: dict[str, Any], *, lab: bool = False) -> Rule:
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
         raise RuleError(f"rule id {rule_id!r} must be lowercase words joined by '-'")
-    allowed = (LAB_ASSERTIONS if lab else ASSERTIONS) + extensions.names(lab=lab)
+    allowed = ASSERTIONS + extensions.names(lab=True)
     present = [a for a in allowed if a in raw]
     if len(present) != 1:
-        raise RuleError(f"rule {rule_id}: give exactly one of {', '.join(allowed)}")
+        raise RuleError(
+            f"rule {rule_id}: give exactly one of {', '.join(ASSERTIONS + extensions.names(lab=lab))}"
+        )
     assertion = present[0]
+    if not lab and (
+        assertion in LAB_ONLY or assertion not in (*ASSERTIONS, *extensions.names(lab=False))
+    ):
+        raise RuleError(
+            f"rule {rule_id}: `{assertion}` reads a cluster's state: it is only for labs"
+        )
     eventually = raw.get("eventually", 0)
     if eventually and not lab:
         raise RuleError(f"rule {rule_id}: `eventually` is only for labs")
-    if not isinstance(eventually, int | float) or not 0 <= eventually <= MAX_EVENTUALLY_SECONDS:
+    if (
+        isinstance(eventually, bool)
+        or not isinstance(eventually, int | float)
+        or not 0 <= eventually <= MAX_EVENTUALLY_SECONDS
+    ):
         raise RuleError(f"rule {rule_id}: `eventually` must be 0-{MAX_EVENTUALLY_SECONDS} seconds")
+    allowed_keys = _COMMON_KEYS | {assertion} | (_LAB_PAGE_KEYS if lab else set())
+    if assertion == "expr":
+        allowed_keys |= {*COMPARISONS, "as"}
+    stray = sorted(set(raw) - allowed_keys)
+    if stray:
+        raise RuleError(f"rule {rule_id}: `{stray[0]}` does not belong to a `{assertion}` rule")
+    points = raw.get("points", 1)
+    if isinstance(points, bool) or not isinstance(points, int) or points < 0:
+        raise RuleError(f"rule {rule_id}: `points` must be a whole number >= 0")
+    base: dict[str, Any] = {
+        "id": rule_id,
+        "title": str(raw.get("title") or rule_id),
+        "points": points,
+        "hint": str(raw.get("hint") or ""),
+        "eventually": float(eventually),
+    }
     if assertion == "access":
-        return _compile_access(rule_id, raw, float(eventually))
-    select = raw.get("select")
+        argument, items = kinds.compile_access(rule_id, raw["access"], lab=lab)
+        return Rule(select=Selector(kind="SubjectAccessReview"), assertion="access",
+                    argument=argument, compiled=items, **base)  # fmt: skip
+    selector = _compile_selector(rule_id, raw.get("select"))
+    argument = raw[assertion]
+    compiled: Any = None
+    reads: tuple[Selector, ...] = ()
+    facts: tuple[str, ...] = ()
+    if assertion == "count":
+        _check_count(rule_id, argument)
+    elif assertion in ("match", "absent"):
+        if not isinstance(argument, dict):
+            raise RuleError(f"rule {rule_id}: `{assertion}` must be a partial object (a mapping)")
+    elif assertion == "expr":
+        compiled = _compile_expr(rule_id, raw, lab=lab)
+        argument = {k: raw[k] for k in raw if k in COMPARISONS or k == "as"}
+        facts = compiled[1].facts
+    elif assertion == "selects":
+        if not isinstance(argument, dict) or not isinstance(argument.get("kind"), str):
+            raise RuleError(f"rule {rule_id}: `selects` needs a `kind` (and usually a `name`)")
+        if set(argument) - {"kind", "name", "only"} or not isinstance(
+            argument.get("only", False), bool
+        ):
+            raise RuleError(
+                f"rule {rule_id}: `selects` takes `kind`, `name` and `only: true|false`"
+            )
+        reads = (Selector(kind=argument["kind"], name=argument.get("name")),)
+        if argument.get("only"):
+            reads += kinds.POD_READS
+    elif assertion in extensions.EXTENSIONS:
+        return _compile_extension(extensions.EXTENSIONS[assertion], raw, selector, base)
+    else:
+        try:
+            compiled, reads = kinds.compile_kind(assertion, argument, selector, lab=lab)
+        except ValueError as exc:
+            raise RuleError(f"rule {rule_id}: {exc}") from exc
+    return Rule(select=selector, assertion=assertion, argument=argument, compiled=compiled,
+                reads=reads, facts=facts, **base)  # fmt: skip
+
+
+def _compile_extension(
+    extension: extensions.Extension, raw: dict[str, Any], selector: Selector, base: dict[str, Any]
+) -> Rule:
+    """A kind registered beside the language: it compiles itself and names what it reads."""
+    compiled = extension.compile(base["id"], raw)
+    rule = Rule(select=selector, assertion=extension.name, argument=raw[extension.name],
+                compiled=compiled, **base)  # fmt: skip
+    reads = tuple(
+        Selector(kind=kind, api_version=api_version)
+        for api_version, kind in sorted(extension.reads(rule), key=lambda k: (k[1], k[0] or ""))
+    )
+    return replace(rule, reads=reads, discovery=tuple(sorted(extension.discovery(rule))))
+
+
+def _compile_selector(rule_id: str, select: Any) -> Selector:
     if not isinstance(select, dict) or not isinstance(select.get("kind"), str):
         raise RuleError(f"rule {rule_id}: `select` needs at least a `kind`")
+    stray = set(select) - {"apiVersion", "kind", "name", "labels"}
+    if stray:
+        raise RuleError(f"rule {rule_id}: `select` does not take {', '.join(sorted(stray))}")
     labels = select.get("labels") or {}
-    selector = Selector(
+    if not isinstance(labels, dict):
+        raise RuleError(f"rule {rule_id}: `select.labels` must be a mapping")
+    return Selector(
         kind=select["kind"],
         api_version=select.get("apiVersion"),
         name=select.get("name"),
         labels=tuple((str(k), str(v)) for k, v in labels.items()),
-    )
-    argument = raw[assertion]
-    compiled: Any = None
-    if assertion == "count":
-        _check_count(rule_id, argument)
-    elif assertion in ("match", "absent") and not isinstance(argument, dict):
-        raise RuleError(f"rule {rule_id}: `{assertion}` must be a partial object (a mapping)")
-    elif assertion == "expr":
-        compiled = _compile_expr(rule_id, raw)
-    elif assertion == "selects" and not (isinstance(argument, dict) and "kind" in argument):
-        raise RuleError(f"rule {rule_id}: `selects` needs a `kind` (and usually a `name`)")
-    elif assertion in extensions.EXTENSIONS:
-        compiled = extensions.EXTENSIONS[assertion].compile(rule_id, raw)
-    return Rule(
-        id=rule_id,
-        title=str(raw.get("title") or rule_id),
-        select=selector,
-        assertion=assertion,
-        argument=argument if assertion != "expr" else {k: raw[k] for k in raw if k in _COMPARISONS},
-        points=int(raw.get("points", 1)),
-        hint=str(raw.get("hint") or ""),
-        compiled=compiled,
-        eventually=float(eventually),
-    )
-
-
-def _compile_access(rule_id: str, raw: dict[str, Any], eventually: float) -> Rule:
-    access = raw["access"]
-    if not isinstance(access, dict):
-        raise RuleError(f"rule {rule_id}: `access` must be a mapping")
-    who = [k for k in ("serviceAccount", "user") if access.get(k)]
-    if len(who) != 1:
-        raise RuleError(f"rule {rule_id}: `access` needs exactly one of serviceAccount or user")
-    for key in ("verb", "resource"):
-        if not isinstance(access.get(key), str):
-            raise RuleError(f"rule {rule_id}: `access` needs a `{key}`")
-    if not isinstance(access.get("allowed"), bool):
-        raise RuleError(f"rule {rule_id}: `access` needs `allowed: true` or `allowed: false`")
-    return Rule(
-        id=rule_id,
-        title=str(raw.get("title") or rule_id),
-        select=Selector(kind="SubjectAccessReview"),
-        assertion="access",
-        argument=access,
-        points=int(raw.get("points", 1)),
-        hint=str(raw.get("hint") or ""),
-        eventually=eventually,
     )
 
 
@@ -183,36 +191,61 @@ def _check_count(rule_id: str, argument: Any) -> None:
         raise RuleError(f"rule {rule_id}: counts must be whole numbers >= 0")
 
 
-def _compile_expr(rule_id: str, raw: dict[str, Any]) -> Any:
-    comparisons = [c for c in _COMPARISONS if c in raw]
-    if len(comparisons) != 1:
-        raise RuleError(f"rule {rule_id}: `expr` needs exactly one of {', '.join(_COMPARISONS)}")
-    if comparisons[0] == "matches":
-        try:
-            re.compile(str(raw["matches"]))
-        except re.error as exc:
-            raise RuleError(
-                f"rule {rule_id}: `matches` is not a valid regular expression ({exc})"
-            ) from exc
-    if comparisons[0] == "in" and not isinstance(raw["in"], list):
-        raise RuleError(f"rule {rule_id}: `in` must be a list")
+def _compile_expr(rule_id: str, raw: dict[str, Any], *, lab: bool) -> tuple[Any, Comparison]:
     try:
-        return jmespath.compile(str(raw["expr"]))
+        comparison = Comparison(raw, lab=lab)
+    except ComparisonError as exc:
+        raise RuleError(f"rule {rule_id}: {exc}") from exc
+    try:
+        return jmespath.compile(str(raw["expr"])), comparison
     except jmespath.exceptions.JMESPathError as exc:
         raise RuleError(f"rule {rule_id}: `expr` is not valid JMESPath ({exc})") from exc
 
 
-def evaluate(rules: list[Rule], objects: list[dict[str, Any]]) -> list[RuleResult]:
-    """Every rule over the objects. ``access`` rules need a cluster: see ``engine.grading.lab``."""
-    return [evaluate_one(rule, objects) for rule in rules]
+# ---------------------------------------------------------------- evaluation
 
 
-def evaluate_one(rule: Rule, objects: list[dict[str, Any]]) -> RuleResult:
-    if rule.assertion == "access":
-        raise ValueError("access rules are answered by the API server, not from objects")
-    selected = [o for o in objects if isinstance(o, dict) and rule.select.picks(o)]
-    judge = _ASSERT.get(rule.assertion) or extensions.EXTENSIONS[rule.assertion].evaluate
-    passed, message, evidence = judge(rule, selected, objects)
+def prepare(objects: list[Any]) -> list[dict[str, Any]]:
+    """The objects as the API server would store them: see ``engine.assertions.defaults``.
+
+    An object read from the API server (it has a `resourceVersion`) already
+    carries its defaults and is used as it is; rules never change objects.
+    """
+    return [o if _from_server(o) else with_defaults(o) for o in objects if isinstance(o, dict)]
+
+
+def _from_server(obj: dict[str, Any]) -> bool:
+    meta = obj.get("metadata")
+    return isinstance(meta, dict) and bool(meta.get("resourceVersion"))
+
+
+def evaluate(
+    rules: list[Rule], objects: list[dict[str, Any]], *, facts: dict[str, Any] | None = None
+) -> list[RuleResult]:
+    """Every rule over the objects (a manifest's documents, or a snapshot)."""
+    context = Context(objects=prepare(objects), facts=facts or {})
+    return [judge(rule, context) for rule in rules]
+
+
+def evaluate_one(
+    rule: Rule, objects: list[dict[str, Any]], *, facts: dict[str, Any] | None = None
+) -> RuleResult:
+    return judge(rule, Context(objects=prepare(objects), facts=facts or {}))
+
+
+def judge(rule: Rule, context: Context) -> RuleResult:
+    """One rule over prepared objects."""
+    selected = [o for o in context.objects if rule.select.picks(o)]
+    extension = extensions.EXTENSIONS.get(rule.assertion)
+    if extension is not None:
+        passed, message, evidence = extension.evaluate(rule, selected, context.objects)
+        return _result(rule, passed, message, evidence)
+    judge_kind = _ASSERT.get(rule.assertion, kinds.evaluate_kind)
+    passed, message, evidence = judge_kind(rule, selected, context)
+    return _result(rule, passed, message, evidence)
+
+
+def _result(rule: Rule, passed: bool, message: str, evidence: dict[str, Any]) -> RuleResult:
     return RuleResult(
         id=rule.id,
         title=rule.title,
@@ -225,18 +258,7 @@ def evaluate_one(rule: Rule, objects: list[dict[str, Any]]) -> RuleResult:
     )
 
 
-def _show(value: Any) -> str:
-    text = json.dumps(value, sort_keys=True, default=str)
-    return text if len(text) <= 120 else text[:117] + "..."
-
-
-def _none_selected(rule: Rule) -> tuple[bool, str, dict[str, Any]]:
-    return False, f"Expected a {rule.select.describe()}, found none.", {"selected": 0}
-
-
-def _assert_count(
-    rule: Rule, selected: list[Any], _: list[Any]
-) -> tuple[bool, str, dict[str, Any]]:
+def _assert_count(rule: Rule, selected: list[Any], _: Context) -> Verdict:
     n, want = len(selected), rule.argument
     ok = (
         ("equals" not in want or n == want["equals"])
@@ -250,30 +272,21 @@ def _assert_count(
     return ok, f"Expected {expected} {rule.select.describe()}, found {n}.", {"selected": n}
 
 
-def _assert_match(
-    rule: Rule, selected: list[Any], _: list[Any]
-) -> tuple[bool, str, dict[str, Any]]:
+def _assert_match(rule: Rule, selected: list[Any], _: Context) -> Verdict:
     if not selected:
-        return _none_selected(rule)
+        return none_selected(rule)
     for obj in selected:
         problems = mismatches(obj, rule.argument, "")
         if problems:
-            name = _name(obj)
             return (
                 False,
-                f"{rule.select.kind} {name}: " + "; ".join(problems[:3]),
+                f"{rule.select.kind} {quoted(obj)}: " + "; ".join(problems[:3]),
                 {"mismatches": problems},
             )
-    return (
-        True,
-        f"Every {rule.select.describe()} has {_show(rule.argument)}.",
-        {"selected": len(selected)},
-    )
+    return True, f"Every {rule.select.describe()} has {show(rule.argument)}.", {"selected": len(selected)}  # fmt: skip
 
 
-def _assert_absent(
-    rule: Rule, selected: list[Any], _: list[Any]
-) -> tuple[bool, str, dict[str, Any]]:
+def _assert_absent(rule: Rule, selected: list[Any], _: Context) -> Verdict:
     if not rule.argument:
         ok = not selected
         return (
@@ -282,156 +295,41 @@ def _assert_absent(
             + (rule.select.describe() + "." if ok else f"{len(selected)}."),
             {"selected": len(selected)},
         )
-    offenders = [_name(o) for o in selected if not mismatches(o, rule.argument, "")]
+    offenders = [quoted(o) for o in selected if not mismatches(o, rule.argument, "")]
     if offenders:
         return (
             False,
-            f"{', '.join(offenders)} must not have {_show(rule.argument)}.",
+            f"{', '.join(offenders)} must not have {show(rule.argument)}.",
             {"offenders": offenders},
         )
-    return (
-        True,
-        f"No {rule.select.describe()} has {_show(rule.argument)}.",
-        {"selected": len(selected)},
-    )
+    return True, f"No {rule.select.describe()} has {show(rule.argument)}.", {"selected": len(selected)}  # fmt: skip
 
 
-def _assert_expr(rule: Rule, selected: list[Any], _: list[Any]) -> tuple[bool, str, dict[str, Any]]:
+def _assert_expr(rule: Rule, selected: list[Any], context: Context) -> Verdict:
     if not selected:
-        return _none_selected(rule)
-    ((comparison, expected),) = rule.argument.items()
+        return none_selected(rule)
+    expression, comparison = rule.compiled
     for obj in selected:
         try:
-            found = rule.compiled.search(obj)
+            found = expression.search(obj)
         except jmespath.exceptions.JMESPathError:
             # A function met a value of another type (length(null)): the
             # object does not have what the rule looks for.
             found = None
-        if not _compare(comparison, expected, found):
-            want = {"equals": f"{_show(expected)}", "in": f"one of {_show(expected)}", "min": f"at least {expected}",
-                    "max": f"at most {expected}", "matches": f"text matching {expected!r}",
-                    "exists": "present" if expected else "absent"}[comparison]  # fmt: skip
-            message = f"{rule.select.kind} {_name(obj)}: `{rule.compiled.expression}` should be {want}, found {_show(found)}."
-            return False, message, {"expr": rule.compiled.expression, "found": found}
-    return True, f"`{rule.compiled.expression}` is as expected.", {"expr": rule.compiled.expression}
-
-
-def _compare(comparison: str, expected: Any, found: Any) -> bool:
-    if comparison == "exists":
-        return (found is not None) == bool(expected)
-    if found is None:
-        return False
-    if comparison == "equals":
-        return _equal(found, expected)
-    if comparison == "in":
-        return any(_equal(found, e) for e in expected)
-    if comparison in ("min", "max"):
-        if isinstance(found, bool) or not isinstance(found, int | float):
-            return False
-        return found >= expected if comparison == "min" else found <= expected
-    return (
-        isinstance(found, str | int | float) and re.fullmatch(str(expected), str(found)) is not None
-    )
-
-
-def _assert_selects(
-    rule: Rule, selected: list[Any], objects: list[Any]
-) -> tuple[bool, str, dict[str, Any]]:
-    if not selected:
-        return _none_selected(rule)
-    target_sel = Selector(kind=rule.argument["kind"], name=rule.argument.get("name"))
-    targets = [o for o in objects if isinstance(o, dict) and target_sel.picks(o)]
-    if not targets:
-        return False, f"Expected a {target_sel.describe()} to select, found none.", {}
-    for obj in selected:
-        selector = _selector_of(obj)
-        for target in targets:
-            labels = _pod_labels(target)
-            if selector is None or not selector_matches(selector, labels):
-                shown = _show(selector.get("matchLabels", selector) if selector else None)
-                return (
-                    False,
-                    (
-                        f"{rule.select.kind} {_name(obj)} selects {shown}, but the Pods of "
-                        f"{target_sel.describe()} are labelled {_show(labels)}."
-                    ),
-                    {"selector": selector, "labels": labels},
-                )
-    return True, f"{rule.select.describe()} selects the Pods of {target_sel.describe()}.", {}
-
-
-def _selector_of(obj: dict[str, Any]) -> dict[str, Any] | None:
-    selector = _mapping(obj.get("spec")).get("selector")
-    if not isinstance(selector, dict):
-        return None
-    if obj.get("kind") in ("Service", "ReplicationController"):
-        return {"matchLabels": selector}
-    return selector
-
-
-def _pod_labels(obj: dict[str, Any]) -> dict[str, Any]:
-    if obj.get("kind") == "Pod":
-        labels = (obj.get("metadata") or {}).get("labels")
-    else:
-        template: Any = obj
-        for part in TEMPLATE_PATHS.get(str(obj.get("kind")), ()):
-            template = template.get(part) if isinstance(template, dict) else None
-        labels = (
-            ((template or {}).get("metadata") or {}).get("labels")
-            if isinstance(template, dict)
-            else None
-        )
-    return labels if isinstance(labels, dict) else {}
-
-
-def _name(obj: dict[str, Any]) -> str:
-    name = _mapping(obj.get("metadata")).get("name")
-    return f'"{name}"' if name else "(unnamed)"
-
-
-def _mapping(value: Any) -> dict[str, Any]:
-    return value if isinstance(value, dict) else {}
-
-
-def _equal(actual: Any, expected: Any) -> bool:
-    if isinstance(actual, bool) or isinstance(expected, bool):
-        return (
-            actual is expected if isinstance(actual, bool) and isinstance(expected, bool) else False
-        )
-    if isinstance(actual, int | float) and isinstance(expected, int | float):
-        return actual == expected
-    return bool(actual == expected)
-
-
-def mismatches(actual: Any, expected: Any, path: str) -> list[str]:
-    """How ``actual`` fails to contain ``expected`` (empty when it does).
-
-    Mappings match as subsets; a list matches when every expected item matches
-    some actual item, whatever the order.
-    """
-    where = path or "the object"
-    if isinstance(expected, dict):
-        if not isinstance(actual, dict):
-            return [f"`{where}` should be a mapping, found {_show(actual)}"]
-        problems: list[str] = []
-        for key, value in expected.items():
-            child = f"{path}.{key}" if path else key
-            if key not in actual:
-                problems.append(f"`{child}` is missing (expected {_show(value)})")
-            else:
-                problems.extend(mismatches(actual[key], value, child))
-        return problems
-    if isinstance(expected, list):
-        if not isinstance(actual, list):
-            return [f"`{where}` should be a list, found {_show(actual)}"]
-        problems = []
-        for item in expected:
-            if not any(not mismatches(candidate, item, path) for candidate in actual):
-                problems.append(f"`{where}` has no item like {_show(item)}")
-        return problems
-    if not _equal(actual, expected):
-        return [f"`{where}` should be {_show(expected)}, found {_show(actual)}"]
-    return []
+        ok, wanted, why = comparison.compare(found, context.facts)
+        if not ok:
+            where = f"{rule.select.kind} {quoted(obj)}"
+            message = (
+                f"{where}: {why}."
+                if why
+                else f"{where}: `{expression.expression}` should be {wanted}, found {show(found)}."
+            )
+            return (
+                False,
+                message,
+                {"expr": expression.expression, "found": found, "expected": wanted},
+            )
+    return True, f"`{expression.expression}` is as expected.", {"expr": expression.expression}
 
 
 _ASSERT = {
@@ -439,5 +337,4 @@ _ASSERT = {
     "match": _assert_match,
     "absent": _assert_absent,
     "expr": _assert_expr,
-    "selects": _assert_selects,
 }

@@ -9,15 +9,31 @@ from pathlib import Path
 
 from jsonschema import Draft202012Validator
 from jsonschema.exceptions import ValidationError
+from referencing import Registry, Resource
 
 from engine.yaml import LoadedYaml
+
+# Schemas that content schemas refer to by `$ref` (their `$id` resolves the reference).
+SHARED_SCHEMAS = (Path(__file__).resolve().parents[1] / "assertions" / "rule.schema.json",)
+
+
+@cache
+def _registry() -> Registry:
+    registry: Registry = Registry()
+    for path in SHARED_SCHEMAS:
+        schema = json.loads(path.read_text())
+        Draft202012Validator.check_schema(schema)
+        registry = registry.with_resource(schema["$id"], Resource.from_contents(schema))
+    return registry
 
 
 @cache
 def validator_for(schema_path: Path) -> Draft202012Validator:
     schema = json.loads(schema_path.read_text())
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema, format_checker=Draft202012Validator.FORMAT_CHECKER)
+    return Draft202012Validator(
+        schema, registry=_registry(), format_checker=Draft202012Validator.FORMAT_CHECKER
+    )
 
 
 def _dotted(path: tuple[str | int, ...]) -> str:

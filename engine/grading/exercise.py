@@ -13,6 +13,8 @@ from engine.manifests import Finding, validate_text
 class ExerciseOutcome:
     findings: list[Finding]
     rule_results: list[RuleResult] = field(default_factory=list)
+    # Every rule's points, also when the manifest could not be read and no rule ran.
+    max_points: int = 0
 
     @property
     def valid(self) -> bool:
@@ -28,7 +30,7 @@ class ExerciseOutcome:
 
     @property
     def max_score(self) -> int:
-        return sum(r.max_points for r in self.rule_results)
+        return max(self.max_points, sum(r.max_points for r in self.rule_results))
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -51,7 +53,9 @@ def grade_manifest(text: str, *, rules: list[Rule], kubernetes_version: str) -> 
     findings = result.all_findings
     parse_failed = any(f.code in _FATAL for f in result.findings)
     rule_results = [] if parse_failed else evaluate(rules, result.objects)
-    return ExerciseOutcome(findings=findings, rule_results=rule_results)
+    return ExerciseOutcome(
+        findings=findings, rule_results=rule_results, max_points=sum(r.points for r in rules)
+    )
 
 
 _FATAL = {"yaml-syntax", "too-large", "too-many-nodes", "duplicate-key", "unsafe-tag"}

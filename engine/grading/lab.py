@@ -1,12 +1,16 @@
 """Grading a lab over a cluster's state: one snapshot, pure checks, a little patience.
 
-The grader reads the namespace once — one LIST per kind the checks select —
-and evaluates every check over that snapshot with the same assertion
-language as the exercises. Checks marked ``eventually`` that fail are
-re-read (only their kinds) until they pass or their time runs out. RBAC
-checks ask the API server (SubjectAccessReview). Each result keeps its
-evidence: the objects it looked at and their recent Events, enough to
-review or regrade without the cluster.
+The grader reads the namespace once — one LIST per kind the checks select
+or look across (a Service check also reads Pods and EndpointSlices, a
+rollout check ReplicaSets) — and evaluates every check over that snapshot
+with the same assertion language as the exercises, and with the cluster
+facts the checks compare with (the namespace, the node count, the server's
+version). Checks marked ``eventually`` that fail are re-read (only their
+kinds) until they pass or their time runs out. Access checks ask the API
+server, one SubjectAccessReview per question. Each result keeps its
+evidence: the objects it looked at (and which fields of them), the other
+objects it read, the facts and their recent Events, enough to review or
+regrade without the cluster.
 
 The cluster is reached only through a ``ClusterReader`` that the caller
 passes in (``labs.grader`` adapts the Kubernetes boundary to it), so this
@@ -20,9 +24,11 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from engine.assertions import Rule, RuleResult
-from engine.assertions.extensions import EXTENSIONS, discovery_object
-from engine.assertions.rules import Selector, evaluate_one
+from engine.assertions import Context, Rule, RuleResult, judge
+from engine.assertions.extensions import discovery_object
+from engine.assertions.kinds import AccessItem
+from engine.assertions.rules import prepare
+from engine.assertions.selection import Selector
 
 POLL_SECONDS = 1.0
 EVIDENCE_OBJECTS = 5
@@ -45,6 +51,10 @@ class ClusterReader(Protocol):
 
     def events(self, namespace: str) -> list[dict[str, Any]]:
         """The namespace's Events; empty when they cannot be read (they only add detail)."""
+        ...
+
+    def server_version(self) -> str | None:
+        """The API server's version (`v1.35.4`); None when it cannot be read."""
         ...
 
     def discovery(self, path: str) -> Any:
@@ -75,8 +85,22 @@ class LabGrade:
         return [r.id for r in self.results if not r.passed]
 
 
-def _key(rule: Rule) -> tuple[str, str]:
-    return selector_key(rule.select)
+def reads_of(checks: list[Rule]) -> set[tuple[str, str]]:
+    """Every (apiVersion, kind) grading these checks lists: one LIST each."""
+    keys: set[tuple[str, str]] = set()
+    for check in checks:
+        keys |= _keys(check)
+    return keys
+
+
+def _keys(rule: Rule) -> set[tuple[str, str]]:
+    """Every (apiVersion, kind) a check reads: what it selects and what it looks across."""
+    if rule.assertion == "access":
+        return set()
+    keys = {selector_key(rule.select)} | {selector_key(s) for s in rule.reads}
+    if "nodeCount" in rule.facts:
+        keys.add(("v1", "Node"))
+    return keys
 
 
 def selector_key(selector: Selector) -> tuple[str, str]:
@@ -92,32 +116,19 @@ _DEFAULT_VERSIONS = {
     "Role": "rbac.authorization.k8s.io/v1", "RoleBinding": "rbac.authorization.k8s.io/v1",
     "ClusterRole": "rbac.authorization.k8s.io/v1", "ClusterRoleBinding": "rbac.authorization.k8s.io/v1",
     "HorizontalPodAutoscaler": "autoscaling/v2", "StorageClass": "storage.k8s.io/v1",
+    "IngressClass": "networking.k8s.io/v1", "PodDisruptionBudget": "policy/v1",
+    "ValidatingAdmissionPolicy": "admissionregistration.k8s.io/v1",
+    "ValidatingAdmissionPolicyBinding": "admissionregistration.k8s.io/v1",
+    "CertificateSigningRequest": "certificates.k8s.io/v1",
 }  # fmt: skip
 
 
-def keys_for(check: Rule) -> set[tuple[str, str]]:
-    """Every (apiVersion, kind) the grader lists to answer this check."""
-    if check.assertion == "access":
-        return set()
-    keys = {_key(check)}
-    if check.assertion == "selects":
-        keys.add((_DEFAULT_VERSIONS.get(check.argument["kind"], "v1"), check.argument["kind"]))
-    extension = EXTENSIONS.get(check.assertion)
-    if extension is not None:
-        keys |= {(v or _DEFAULT_VERSIONS.get(k, "v1"), k) for v, k in extension.reads(check)}
-    return keys
-
-
 def take_discovery(cluster: ClusterReader, checks: list[Rule]) -> dict[str, list[dict[str, Any]]]:
-    """The API discovery documents the checks compare with, as objects of the snapshot."""
-    paths: set[str] = set()
-    for check in checks:
-        extension = EXTENSIONS.get(check.assertion)
-        if extension is not None:
-            paths |= extension.discovery(check)
+    """The API discovery documents the checks compare with (`answer`), as objects of the snapshot."""
+    paths = sorted({p for c in checks for p in c.discovery})
     if not paths:
         return {}
-    return {"discovery": [discovery_object(p, cluster.discovery(p)) for p in sorted(paths)]}
+    return {"discovery": [discovery_object(p, cluster.discovery(p)) for p in paths]}
 
 
 def take_snapshot(
@@ -133,26 +144,51 @@ def _objects(snapshot: dict[str, list[dict[str, Any]]]) -> list[dict[str, Any]]:
     return [obj for items in snapshot.values() for obj in items]
 
 
+def read_facts(
+    cluster: ClusterReader,
+    namespace: str,
+    wanted: set[str],
+    snapshot: dict[str, list[dict[str, Any]]],
+) -> dict[str, Any]:
+    """The cluster facts the checks compare with (engine.assertions.compare.FACTS)."""
+    facts: dict[str, Any] = {"namespace": namespace}
+    if "nodeCount" in wanted:
+        facts["nodeCount"] = len(snapshot.get("v1/Node", []))
+    if "serverVersion" in wanted:
+        facts["serverVersion"] = cluster.server_version()
+    return facts
+
+
 def grade(
     cluster: ClusterReader,
     checks: list[Rule],
     namespace: str,
     *,
     on_result: Callable[[RuleResult], None] | None = None,
+    on_waiting: Callable[[RuleResult], None] | None = None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
 ) -> LabGrade:
-    """Grade the namespace. Raises only what the reader raises when the cluster cannot be read."""
-    keys = set().union(*(keys_for(c) for c in checks))
-    snapshot = take_snapshot(cluster, namespace, keys)
+    """Grade the namespace. Raises only what the reader raises when the cluster cannot be read.
+
+    ``on_result`` hears each check's final result; ``on_waiting`` hears the
+    latest state of an ``eventually`` check that does not pass yet, after each
+    look at the cluster, so a page can say what it is waiting for.
+    """
+    snapshot = take_snapshot(cluster, namespace, reads_of(checks))
     snapshot.update(take_discovery(cluster, checks))
+    facts = read_facts(cluster, namespace, {f for c in checks for f in c.facts}, snapshot)
     started = clock()
+    # The API server's defaults are applied once per read, not once per check.
+    prepared = prepare(_objects(snapshot))
     results: dict[str, RuleResult] = {}
     for check in checks:
-        result = _check(cluster, check, namespace, snapshot)
+        result = _check(cluster, check, namespace, snapshot, facts, prepared)
         results[check.id] = result
         if result.passed or not check.eventually or _unanswerable(result):
             _report(result, on_result)
+        else:
+            _report(result, on_waiting)
     waiting = [
         c
         for c in checks
@@ -161,11 +197,11 @@ def grade(
     while waiting:
         sleep(POLL_SECONDS)
         now = clock() - started
-        fresh = take_snapshot(cluster, namespace, set().union(*(keys_for(c) for c in waiting)))
-        snapshot.update(fresh)
+        snapshot.update(take_snapshot(cluster, namespace, reads_of(waiting)))
+        prepared = prepare(_objects(snapshot))
         still = []
         for check in waiting:
-            result = _check(cluster, check, namespace, snapshot)
+            result = _check(cluster, check, namespace, snapshot, facts, prepared)
             if result.passed:
                 results[check.id] = result
                 _report(result, on_result)
@@ -176,6 +212,7 @@ def grade(
                 results[check.id] = result
                 _report(result, on_result)
             else:
+                _report(result, on_waiting)
                 still.append(check)
         waiting = still
     grade = LabGrade(
@@ -196,22 +233,35 @@ def _report(result: RuleResult, on_result: Callable[[RuleResult], None] | None) 
 
 
 def _check(
-    cluster: ClusterReader, check: Rule, namespace: str, snapshot: dict[str, list[dict[str, Any]]]
+    cluster: ClusterReader,
+    check: Rule,
+    namespace: str,
+    snapshot: dict[str, list[dict[str, Any]]],
+    facts: dict[str, Any] | None = None,
+    prepared: list[dict[str, Any]] | None = None,
 ) -> RuleResult:
     if check.assertion == "access":
         return _access(cluster, check, namespace)
-    result = evaluate_one(check, _objects(snapshot))
-    selected = [o for o in _objects(snapshot) if check.select.picks(o)]
+    objects = _objects(snapshot)
+    if prepared is None:
+        prepared = prepare(objects)
+    result = judge(check, Context(objects=prepared, facts=facts or {}))
+    selected = [o for o in objects if check.select.picks(o)]
     result.evidence["objects"] = [_trim(o) for o in selected[:EVIDENCE_OBJECTS]]
     # What was read, and how much of it the evidence keeps: a regrade from
     # this evidence (engine.grading.regrade) may only answer a check whose objects are
     # all here.
     result.evidence["read"] = _read(check.select, len(selected))
-    if check.assertion == "selects":
-        target = Selector(kind=check.argument["kind"], name=check.argument.get("name"))
-        targets = [o for o in _objects(snapshot) if target.picks(o)]
-        result.evidence["targets"] = [_trim(o) for o in targets[:EVIDENCE_OBJECTS]]
-        result.evidence["read_targets"] = _read(target, len(targets))
+    reads = []
+    for selector in check.reads:
+        others = [o for o in objects if selector.picks(o)]
+        reads.append(
+            {"read": _read(selector, len(others)), "objects": [_trim(o) for o in others[:EVIDENCE_OBJECTS]]}
+        )  # fmt: skip
+    if reads:
+        result.evidence["reads"] = reads
+    if facts and check.facts:
+        result.evidence["facts"] = {f: facts.get(f) for f in check.facts}
     return result
 
 
@@ -223,54 +273,85 @@ def _read(selector: Selector, count: int) -> dict[str, Any]:
         "name": selector.name,
         "labels": dict(selector.labels),
         "count": count,
+        # The fields each kept object holds (engine.grading.regrade answers only from these).
+        "kept": [*("metadata." + k for k in EVIDENCE_METADATA_KEYS), *EVIDENCE_KEYS],
     }
 
 
-def _access(cluster: ClusterReader, check: Rule, namespace: str) -> RuleResult:
-    access = check.argument
-    if access.get("serviceAccount"):
-        user = f"system:serviceaccount:{namespace}:{access['serviceAccount']}"
+def _subject(item: AccessItem, namespace: str) -> tuple[str, list[str], str]:
+    if item.service_account:
+        user = f"system:serviceaccount:{namespace}:{item.service_account}"
         groups = [
             "system:serviceaccounts",
             f"system:serviceaccounts:{namespace}",
             "system:authenticated",
         ]
-        who = f"ServiceAccount {access['serviceAccount']}"
-    else:
-        user, groups, who = access["user"], ["system:authenticated"], f"user {access['user']}"
-    what = f"{access['verb']} {access['resource']}" + (
-        f" ({access['group']})" if access.get("group") else ""
-    )
-    allowed = cluster.can_i(
-        user=user, groups=groups, verb=access["verb"], resource=access["resource"],
-        namespace=namespace, group=access.get("group", ""), subresource=access.get("subresource", ""),
-    )  # fmt: skip
-    if allowed is None:
+        return user, groups, f"ServiceAccount {item.service_account}"
+    return str(item.user), ["system:authenticated", *item.groups], f"user {item.user}"
+
+
+def _access(cluster: ClusterReader, check: Rule, namespace: str) -> RuleResult:
+    """Each question of the check, asked of the API server (a SubjectAccessReview)."""
+    answers: list[dict[str, Any]] = []
+    wrong: list[str] = []
+    unanswerable = None
+    for item in check.compiled:
+        where = item.namespace or namespace
+        user, groups, who = _subject(item, where)
+        what = item.request.describe()
+        allowed = cluster.can_i(
+            user=user, groups=groups, verb=item.request.verb, resource=item.request.resource,
+            namespace=where, group=item.request.group, subresource=item.request.subresource,
+        )  # fmt: skip
+        answers.append({"user": user, "verb": item.request.verb, "resource": item.request.resource,
+                        "group": item.request.group, "namespace": where, "expected": item.allowed,
+                        "allowed": allowed})  # fmt: skip
+        if allowed is None:
+            unanswerable = f"Could not ask whether {who} may {what}: these credentials may not create SubjectAccessReviews (authorization.k8s.io) on this cluster."  # fmt: skip
+            break
+        if allowed != item.allowed:
+            place = "in this namespace" if where == namespace else f"in the namespace {where}"
+            wrong.append(
+                f"Expected: {who} {'may' if item.allowed else 'may not'} {what} {place}. "
+                f"The API server says: {'may' if allowed else 'may not'}."
+            )
+    if unanswerable:
         # A student's own kubeconfig often may not ask the API server about
         # others; the other checks still count.
         return RuleResult(
             id=check.id, title=check.title, passed=False, points=0, max_points=check.points,
-            message=(
-                f"Could not ask whether {who} may {what}: these credentials may not create "
-                "SubjectAccessReviews (authorization.k8s.io) on this cluster."
-            ),
+            message=unanswerable,
             hint="Use a kubeconfig with cluster-admin rights on your own cluster for this lab.",
-            evidence={"subjectAccessReview": {"user": user, "verb": access["verb"], "resource": access["resource"], "allowed": None}, "unanswerable": True},
+            evidence={"subjectAccessReview": answers[-1], "subjectAccessReviews": answers, "unanswerable": True},
         )  # fmt: skip
-    passed = allowed == access["allowed"]
-    expected = "may" if access["allowed"] else "may not"
-    actual = "may" if allowed else "may not"
-    message = f"Expected: {who} {expected} {what} in this namespace. The API server says: {actual}."
+    passed = not wrong
+    if passed:
+        message = (
+            "The API server gives every expected answer: "
+            + "; ".join(
+                f"{_subject(i, i.namespace or namespace)[2]} {'may' if i.allowed else 'may not'} {i.request.describe()}"
+                for i in check.compiled
+            )
+            + "."
+        )
+    else:
+        message = " ".join(wrong[:3])
     return RuleResult(
         id=check.id, title=check.title, passed=passed, points=check.points if passed else 0,
         max_points=check.points, message=message, hint="" if passed else check.hint,
-        evidence={"subjectAccessReview": {"user": user, "verb": access["verb"], "resource": access["resource"], "allowed": allowed}},
+        evidence={"subjectAccessReview": answers[0], "subjectAccessReviews": answers},
     )  # fmt: skip
 
 
 # What evidence keeps of an object (engine.grading.regrade reads these too).
-EVIDENCE_METADATA_KEYS = ("name", "labels", "annotations", "generation")
-EVIDENCE_KEYS = ("spec", "status", "data", "subsets", "endpoints", "rules", "roleRef", "subjects")
+EVIDENCE_METADATA_KEYS = ("name", "labels", "annotations", "generation", "ownerReferences", "uid")
+EVIDENCE_KEYS = (
+    "spec", "status", "data", "subsets", "endpoints", "ports", "rules", "roleRef", "subjects",
+    "type", "binaryData", "immutable",
+)  # fmt: skip
+# What evidence kept before it recorded its `kept` fields (older submissions).
+LEGACY_METADATA_KEYS = ("name", "labels", "annotations", "generation")
+LEGACY_KEYS = ("spec", "status", "data", "subsets", "endpoints", "rules", "roleRef", "subjects")
 
 
 def _trim(obj: dict[str, Any]) -> dict[str, Any]:

@@ -32,14 +32,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
-from engine.assertions import Rule
+from engine.assertions import Context, Rule, judge
 from engine.assertions.extensions import EXTENSIONS
-from engine.assertions.rules import Selector, evaluate_one
-from engine.grading.lab import (
-    EVIDENCE_KEYS,
-    EVIDENCE_METADATA_KEYS,
-    selector_key,
-)
+from engine.assertions.rules import prepare
+from engine.assertions.selection import Selector
+from engine.grading.lab import LEGACY_KEYS, LEGACY_METADATA_KEYS, selector_key
 
 # Top-level keys the evidence always has.
 _ALWAYS = ("apiVersion", "kind", "metadata")
@@ -105,6 +102,7 @@ class _Read:
     labels: dict[str, str]
     count: int
     objects: list[dict[str, Any]]
+    kept: frozenset[str]  # the fields its objects hold: `spec`, `metadata.labels`...
 
     @property
     def complete(self) -> bool:
@@ -159,35 +157,45 @@ def _regrade_one(check: Rule, old: dict[str, Any] | None, reads: list[_Read]) ->
             f"({check.select.kind} was not captured, or only in part).",
         )
     objects = list(covering.objects)
-    if check.assertion == "selects":
-        target = Selector(kind=check.argument["kind"], name=check.argument.get("name"))
-        target_read = _covering(target, reads)
-        if target_read is None:
+    kept = set(covering.kept)
+    for selector in check.reads:
+        other = _covering(selector, reads)
+        if other is None:
             return _keep(
                 check,
                 old,
-                f"The evidence does not hold every {target.describe()} this check reads.",
+                f"The evidence does not hold every {selector.describe()} this check reads.",
             )
-        objects += [o for o in target_read.objects if o not in objects]
-    missing = _fields_not_kept(check)
+        objects += [o for o in other.objects if o not in objects]
+        kept &= other.kept
+    facts = (old or {}).get("evidence", {}).get("facts") if isinstance(old, dict) else None
+    if check.facts and not (
+        isinstance(facts, dict) and all(facts.get(f) is not None for f in check.facts)
+    ):
+        return _keep(
+            check, old, "The evidence does not hold the cluster facts this check compares with."
+        )
+    missing = _fields_not_kept(check, kept)
     if missing:
         return _keep(
             check,
             old,
             f"This check reads {', '.join(f'`{m}`' for m in missing)}, which the evidence does not keep.",
         )
-    result = evaluate_one(check, objects).as_dict()
+    result = judge(check, Context(objects=prepare(objects), facts=dict(facts or {}))).as_dict()
     selected = [o for o in covering.objects if check.select.picks(o)]
     result["evidence"] = {
         **result["evidence"],
         "objects": selected,
         "read": {
             "apiVersion": covering.api_version, "kind": covering.kind, "name": check.select.name,
-            "labels": dict(check.select.labels), "count": len(selected),
+            "labels": dict(check.select.labels), "count": len(selected), "kept": sorted(covering.kept),
         },
     }  # fmt: skip
-    if old is not None and isinstance(old.get("evidence"), dict) and old["evidence"].get("events"):
-        result["evidence"]["events"] = old["evidence"]["events"]
+    if old is not None and isinstance(old.get("evidence"), dict):
+        for key in ("events", "reads", "facts"):
+            if old["evidence"].get(key):
+                result["evidence"][key] = old["evidence"][key]
     return CheckRegrade(
         id=check.id,
         title=check.title,
@@ -231,16 +239,24 @@ def _keep(check: Rule, old: dict[str, Any] | None, why: str) -> CheckRegrade:
     )
 
 
+_LEGACY_KEPT = frozenset({*(f"metadata.{k}" for k in LEGACY_METADATA_KEYS), *LEGACY_KEYS})
+
+
 def _reads(stored: Iterable[Any]) -> Iterable[_Read]:
     for result in stored:
         evidence = result.get("evidence") if isinstance(result, dict) else None
         if not isinstance(evidence, dict):
             continue
-        for read_key, objects_key in (("read", "objects"), ("read_targets", "targets")):
-            read, objects = evidence.get(read_key), evidence.get(objects_key)
+        pairs = [(evidence.get("read"), evidence.get("objects")),
+                 (evidence.get("read_targets"), evidence.get("targets"))]  # fmt: skip
+        for extra in evidence.get("reads") or []:
+            if isinstance(extra, dict):
+                pairs.append((extra.get("read"), extra.get("objects")))
+        for read, objects in pairs:
             if not isinstance(read, dict) or not isinstance(objects, list):
                 continue
             try:
+                kept = read.get("kept")
                 yield _Read(
                     api_version=str(read["apiVersion"]),
                     kind=str(read["kind"]),
@@ -248,6 +264,9 @@ def _reads(stored: Iterable[Any]) -> Iterable[_Read]:
                     labels={str(k): str(v) for k, v in (read.get("labels") or {}).items()},
                     count=int(read["count"]),
                     objects=[o for o in objects if isinstance(o, dict)],
+                    kept=frozenset(str(k) for k in kept)
+                    if isinstance(kept, list)
+                    else _LEGACY_KEPT,
                 )
             except (KeyError, TypeError, ValueError, AttributeError):
                 continue
@@ -261,25 +280,44 @@ def _covering(selector: Selector, reads: list[_Read]) -> _Read | None:
     return min(candidates, key=lambda r: len(r.objects))
 
 
-def _fields_not_kept(check: Rule) -> list[str]:
+# The fields each meaning-based kind reads, across the objects it looks at.
+_KIND_FIELDS: dict[str, tuple[tuple[str, ...], ...]] = {
+    "selects": (("spec",), ("metadata", "labels")),
+    "service": (("spec",), ("metadata", "labels"), ("endpoints",), ("ports",)),
+    "probe": (("spec",),),
+    "references": (("spec",), ("data",), ("binaryData",)),
+    "permissions": (("rules",),),
+    "rollout": (("spec",), ("status",), ("metadata", "annotations"), ("metadata", "generation"),
+                ("metadata", "ownerReferences")),
+    "tolerates": (("spec",),),
+    "binds": (("spec",), ("status",), ("metadata", "labels")),
+}  # fmt: skip
+
+
+def _fields_not_kept(check: Rule, kept: set[str]) -> list[str]:
     """Top-level (and metadata) fields the check reads that evidence objects do not keep."""
-    if check.assertion in ("count", "selects"):
+    if check.assertion == "count":
         return []
-    if check.assertion in ("match", "absent"):
+    if check.assertion in _KIND_FIELDS:
+        paths: set[tuple[str, ...]] = set(_KIND_FIELDS[check.assertion])
+    elif check.assertion in ("match", "absent"):
         paths = _partial_paths(check.argument)
     else:
-        found = _root_paths(check.compiled.parsed)
+        # `expr` compiled to (expression, comparison); a regradable extension (`some`) to
+        # its expression alone.
+        expression = check.compiled[0] if check.assertion == "expr" else check.compiled
+        found = _root_paths(expression.parsed)
         if found is None:
             return ["@ (the whole object)"]
         paths = found
-    return sorted({".".join(p) for p in paths if not _kept(p)})
+    return sorted({".".join(p) for p in paths if not _kept(p, kept)})
 
 
-def _kept(path: tuple[str, ...]) -> bool:
+def _kept(path: tuple[str, ...], kept: set[str]) -> bool:
     top = path[0]
     if top == "metadata":
-        return len(path) > 1 and path[1] in EVIDENCE_METADATA_KEYS
-    return top in _ALWAYS or top in EVIDENCE_KEYS
+        return len(path) > 1 and f"metadata.{path[1]}" in kept
+    return top in _ALWAYS or top in kept
 
 
 def _partial_paths(partial: Any) -> set[tuple[str, ...]]:

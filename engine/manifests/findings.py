@@ -16,6 +16,8 @@ CODES = {
     "not-a-mapping": "a document that is not a mapping of keys to values",
     "too-large": "the text is larger than the size limit",
     "too-many-nodes": "the YAML expands to more values than the limit (a YAML bomb)",
+    "too-many-documents": "the file has more documents than are checked in one file",
+    "too-many-findings": "more findings than are reported at once: the first ones are shown",
     "missing-api-version": "a document without apiVersion",
     "missing-kind": "a document without kind",
     "unknown-kind": "a kind the apiVersion does not serve",
@@ -52,13 +54,38 @@ class Finding:
         return asdict(self)
 
 
+# What a message quotes from the manifest is cut to this many characters: a
+# finding explains, it does not echo a 200 KiB value back.
+SHOWN_CHARS = 60
+
+
+def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
+    """A value from the manifest as a message quotes it: text as is, anything else as YAML would
+    write it, at most ``limit`` characters."""
+    if isinstance(value, bool):
+        text = str(value).lower()
+    elif value is None:
+        text = "null"
+    elif isinstance(value, int) and value.bit_length() > 200:
+        text = f"a number of {len(str(abs(value)))} digits"
+    elif isinstance(value, dict):
+        text = "a mapping"
+    elif isinstance(value, list):
+        text = "a list"
+    else:
+        text = str(value)
+    text = "".join(c if c.isprintable() else "\ufffd" for c in text)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def dotted(path: Path) -> str:
     out = ""
     for part in path:
         if isinstance(part, int):
             out += f"[{part}]"
         else:
-            out += f".{part}" if out else part
+            name = shown(part)
+            out += f".{name}" if out else name
     return out
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.manifests.findings import Document, Finding
+from engine.manifests.findings import Document, Finding, shown
 from engine.manifests.server_rules import TEMPLATE_PATHS, _get, _items, selector_matches
 
 
@@ -14,7 +14,7 @@ def pod_templates(
     """(document, pod labels, pod spec) for every Pod and Pod template in the file."""
     found = []
     for doc in documents:
-        kind = doc.data.get("kind")
+        kind = _kind(doc)
         if kind == "Pod":
             labels = _get(doc.data, ("metadata", "labels"))
             spec = doc.data.get("spec")
@@ -40,10 +40,10 @@ def check(documents: list[Document]) -> dict[int, list[Finding]]:
     by_name: dict[tuple[str, str], Document] = {}
     for doc in documents:
         name = _get(doc.data, ("metadata", "name"))
-        if isinstance(name, str) and isinstance(doc.data.get("kind"), str):
-            by_name[(doc.data["kind"], name)] = doc
+        if isinstance(name, str) and _kind(doc):
+            by_name[(_kind(doc), name)] = doc
     for doc in documents:
-        kind = doc.data.get("kind")
+        kind = _kind(doc)
         found: list[Finding] = []
         if kind == "Service" and templates:
             _service_hints(doc, templates, found)
@@ -64,7 +64,7 @@ def _service_hints(
         return
     matched = [t for t in templates if selector_matches({"matchLabels": selector}, t[1])]
     if not matched:
-        wanted = ", ".join(f"{k}: {v}" for k, v in selector.items())
+        wanted = shown(", ".join(f"{shown(k)}: {shown(v)}" for k, v in selector.items()), 200)
         out.append(
             doc.finding(
                 "warning",
@@ -76,21 +76,22 @@ def _service_hints(
         )
         return
     declared = {
-        port.get("name")
+        name
         for _, _, spec in matched
         for _, container in _items(spec.get("containers"))
         for _, port in _items(container.get("ports"))
+        if isinstance(name := port.get("name"), str)
     }
     for index, port in _items(_get(doc.data, ("spec", "ports"))):
         target = port.get("targetPort")
         if isinstance(target, str) and not target.isdigit() and target not in declared:
-            names = ", ".join(sorted(f"`{n}`" for n in declared if n)) or "none"
+            names = shown(", ".join(sorted(f"`{n}`" for n in declared if n)), 200) or "none"
             out.append(
                 doc.finding(
                     "warning",
                     "unknown-target-port",
                     ("spec", "ports", index, "targetPort"),
-                    f'targetPort "{target}" is a port name, but no selected container declares a port '
+                    f'targetPort "{shown(target)}" is a port name, but no selected container declares a port '
                     f"with that name (declared names: {names}). Traffic would not arrive.",
                 )
             )
@@ -102,7 +103,7 @@ def _key_ref_hints(
     by_name: dict[tuple[str, str], Document],
     out: list[Finding],
 ) -> None:
-    base = TEMPLATE_PATHS.get(doc.data.get("kind", ""), ())
+    base = TEMPLATE_PATHS.get(_kind(doc), ())
     spec_path = (*base, "spec") if base else ("spec",)
     for field in ("initContainers", "containers"):
         for index, container in _items(spec.get(field)):
@@ -114,13 +115,18 @@ def _key_ref_hints(
                     ref = _get(env, ("valueFrom", ref_field))
                     if not isinstance(ref, dict):
                         continue
-                    target = by_name.get((ref_kind, str(ref.get("name"))))
-                    key = ref.get("key")
-                    if target is None or key is None or ref.get("optional") is True:
+                    ref_name, key = ref.get("name"), ref.get("key")
+                    if not isinstance(ref_name, str) or not isinstance(key, str):
+                        continue  # the schema reports a name or key that is not text
+                    target = by_name.get((ref_kind, ref_name))
+                    if target is None or ref.get("optional") is True:
                         continue
-                    keys = set((target.data.get("data") or {}).keys()) | set(
-                        (target.data.get("stringData") or {}).keys()
-                    )
+                    keys = {
+                        k
+                        for section in ("data", "stringData")
+                        if isinstance(values := target.data.get(section), dict)
+                        for k in values
+                    }
                     if key not in keys:
                         path = (
                             *spec_path,
@@ -132,13 +138,19 @@ def _key_ref_hints(
                             ref_field,
                             "key",
                         )
-                        listed = ", ".join(f"`{k}`" for k in sorted(keys)) or "no keys"
+                        listed = shown(", ".join(f"`{k}`" for k in sorted(keys)), 200) or "no keys"
                         out.append(
                             doc.finding(
                                 "warning",
                                 "unknown-config-key",
                                 path,
-                                f'The {ref_kind} "{ref.get("name")}" in this file has no key `{key}` '
+                                f'The {ref_kind} "{shown(ref_name)}" in this file has no key `{shown(key)}` '
                                 f"(it has {listed}); the Pod would not start.",
                             )
                         )
+
+
+def _kind(doc: Document) -> str:
+    """The document's kind, or "" when it is missing or not text."""
+    kind = doc.data.get("kind")
+    return kind if isinstance(kind, str) else ""

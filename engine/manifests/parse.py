@@ -19,13 +19,22 @@ __all__ = ["DEFAULT_MAX_BYTES", "DEFAULT_MAX_NODES", "ParseResult", "parse_manif
 class ParseResult:
     documents: list[Document] = field(default_factory=list)
     findings: list[Finding] = field(default_factory=list)  # problems of the file as a whole
+    # Reading stopped after max_documents: where the first object left unread starts.
+    more_at: tuple[int, int] | None = None
 
 
 def parse_manifests(
-    text: str, *, max_bytes: int = DEFAULT_MAX_BYTES, max_nodes: int = DEFAULT_MAX_NODES
+    text: str,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    max_documents: int | None = None,
 ) -> ParseResult:
     result = ParseResult()
-    stream = load_stream(text, max_bytes=max_bytes, max_nodes=max_nodes)
+    stream = load_stream(
+        text, max_bytes=max_bytes, max_nodes=max_nodes, max_documents=max_documents
+    )
+    result.more_at = stream.more_at
     for problem in stream.problems:
         result.findings.append(
             Finding("error", problem.code, "", problem.line, problem.column, problem.message)

@@ -11,7 +11,6 @@ them into ``Shape`` objects, lazily, and walks the manifest once.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 from dataclasses import dataclass, field
@@ -20,8 +19,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from engine.manifests.findings import Document, Finding, dotted
+from engine.manifests.findings import Document, Finding, dotted, shown
 from engine.manifests.findings import Path as FieldPath
+from engine.manifests.suggest import closest
 
 SUPPORTED_VERSIONS = tuple(f"1.{minor}" for minor in range(25, 38))
 DEFAULT_VERSION = "1.35"
@@ -89,7 +89,7 @@ class SchemaSet:
             for gvk in definition.get("x-kubernetes-group-version-kind", []):
                 api_version = f"{gvk['group']}/{gvk['version']}" if gvk["group"] else gvk["version"]
                 self.kinds[(api_version, gvk["kind"])] = name
-        self.kind_names = sorted({kind for _, kind in self.kinds})
+        self.kind_names = tuple(sorted({kind for _, kind in self.kinds}))
         self.api_versions = sorted({av for av, _ in self.kinds})
 
     def root(self, api_version: str, kind: str) -> Shape | None:
@@ -160,8 +160,8 @@ def _value_word(value: Any) -> str:
     if isinstance(value, list):
         return "a list"
     if isinstance(value, str):
-        return f'the text "{value[:40]}"'
-    return f"`{value}`"
+        return f'the text "{shown(value, 40)}"'
+    return f"`{shown(value)}`"
 
 
 def check(doc: Document, shape: Shape) -> list[Finding]:
@@ -201,7 +201,7 @@ def _walk(doc: Document, value: Any, shape: Shape, path: FieldPath, out: list[Fi
                     "error",
                     "invalid-value",
                     path,
-                    f'"{value[:40]}" is not a quantity. Use a number with an optional suffix: '
+                    f'"{shown(value, 40)}" is not a quantity. Use a number with an optional suffix: '
                     "`250m` (millicores), `0.5`, `64Mi`, `1Gi` (not `MB` or `GB`).",
                 )
             )
@@ -279,7 +279,7 @@ def _wrong_type(doc: Document, value: Any, shape: Shape, path: FieldPath) -> Fin
     want = _type_word(shape.types)
     message = f"`{_last(path)}` must be {want}, not {_value_word(value)}."
     if "string" in shape.types and isinstance(value, int | float | bool):
-        message += f' Put it in quotes to make it text: "{_yaml_text(value)}".'
+        message += f' Put it in quotes to make it text: "{shown(value)}".'
     elif "array" in shape.types and isinstance(value, dict):
         message += " Start each item of a list with `- `."
     elif "object" in shape.types and isinstance(value, list):
@@ -289,19 +289,10 @@ def _wrong_type(doc: Document, value: Any, shape: Shape, path: FieldPath) -> Fin
     return doc.finding("error", "wrong-type", path, message)
 
 
-def _yaml_text(value: Any) -> str:
-    if isinstance(value, bool):
-        return str(value).lower()
-    return str(value)
-
-
 def _unknown_field(doc: Document, key: str, shape: Shape, path: FieldPath) -> Finding:
     names = list(shape.properties)
-    lowered = {n.lower(): n for n in names}
-    guess = lowered.get(key.lower()) or next(
-        iter(difflib.get_close_matches(key, names, n=1, cutoff=0.6)), None
-    )
-    message = f"`{key}` is not a field of {shape.name}"
+    guess = closest(key, tuple(names))
+    message = f"`{shown(key)}` is not a field of {shape.name}"
     if guess:
         message += f" — did you mean `{guess}`?"
     else:

@@ -14,7 +14,7 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from engine.manifests.findings import Document, Finding, Path
+from engine.manifests.findings import Document, Finding, Path, shown
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
 DNS_SUBDOMAIN = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$")
@@ -168,7 +168,7 @@ def _check_metadata(
                         "error",
                         "invalid-label",
                         (*path, "annotations", key),
-                        f"Annotation key `{key}`: {problem}",
+                        f"Annotation key `{shown(key)}`: {problem}",
                     )
                 )
 
@@ -182,13 +182,13 @@ def _check_name(doc: Document, kind: str, name: str, path: Path, out: list[Findi
         rule = "lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit"
     if not ok:
         suggestion = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
-        hint = f" Try `{suggestion}`." if suggestion and suggestion != name else ""
+        hint = f" Try `{shown(suggestion)}`." if suggestion and suggestion != name else ""
         out.append(
             doc.finding(
                 "error",
                 "invalid-name",
                 path,
-                f'"{name}" is not a valid {kind} name: use {rule}.{hint}',
+                f'"{shown(name)}" is not a valid {kind} name: use {rule}.{hint}',
             )
         )
 
@@ -196,7 +196,7 @@ def _check_name(doc: Document, kind: str, name: str, path: Path, out: list[Findi
 def _label_key_problem(key: str) -> str | None:
     prefix, _, name = key.rpartition("/")
     if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix)):
-        return f"the prefix `{prefix}` must be a DNS subdomain such as `example.com`."
+        return f"the prefix `{shown(prefix)}` must be a DNS subdomain such as `example.com`."
     if not name or len(name) > 63 or not LABEL_NAME.match(name):
         return "the name part must be 1-63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit."
     return None
@@ -205,14 +205,16 @@ def _label_key_problem(key: str) -> str | None:
 def _check_label(doc: Document, key: str, value: Any, path: Path, out: list[Finding]) -> None:
     problem = _label_key_problem(key)
     if problem:
-        out.append(doc.finding("error", "invalid-label", path, f"Label key `{key}`: {problem}"))
+        out.append(
+            doc.finding("error", "invalid-label", path, f"Label key `{shown(key)}`: {problem}")
+        )
     if isinstance(value, str) and value and (len(value) > 63 or not LABEL_NAME.match(value)):
         out.append(
             doc.finding(
                 "error",
                 "invalid-label",
                 path,
-                f'Label value "{value[:70]}" must be at most 63 letters, digits, `-`, `_` or `.`, '
+                f'Label value "{shown(value)}" must be at most 63 letters, digits, `-`, `_` or `.`, '
                 "starting and ending with a letter or digit (no spaces or slashes).",
             )
         )
@@ -233,7 +235,7 @@ def _check_pod_spec(
                             "error",
                             "invalid-name",
                             (*where, "name"),
-                            f'Container name "{name}" must be lowercase letters, digits and `-` (at most 63).',
+                            f'Container name "{shown(name)}" must be lowercase letters, digits and `-` (at most 63).',
                         )
                     )
                 if name in names:
@@ -242,7 +244,7 @@ def _check_pod_spec(
                             "error",
                             "invalid-value",
                             (*where, "name"),
-                            f'Two containers are named "{name}": names must be unique in a Pod.',
+                            f'Two containers are named "{shown(name)}": names must be unique in a Pod.',
                         )
                     )
                 names.add(name)
@@ -252,7 +254,7 @@ def _check_pod_spec(
                         "error",
                         "missing-image",
                         where,
-                        f"Container {name or index} has no `image`: say which image to run, e.g. `image: nginx:1.27`.",
+                        f"Container {shown(name) if isinstance(name, str) and name else index} has no `image`: say which image to run, e.g. `image: nginx:1.27`.",
                     )
                 )
             policy = container.get("imagePullPolicy")
@@ -271,7 +273,7 @@ def _check_pod_spec(
                             "error",
                             "invalid-value",
                             (*port_path, "name"),
-                            f'Port name "{port_name}" must be at most 15 lowercase letters, digits and `-`, with at least one letter.',
+                            f'Port name "{shown(port_name)}" must be at most 15 lowercase letters, digits and `-`, with at least one letter.',
                         )
                     )
             for probe in ("livenessProbe", "readinessProbe", "startupProbe"):
@@ -306,7 +308,7 @@ def _check_pod_spec(
                 "error",
                 "invalid-value",
                 (*path, "restartPolicy"),
-                f'`restartPolicy` "{restart}" is not allowed here: use {" or ".join(f"`{a}`" for a in allowed)}{why}.',
+                f'`restartPolicy` "{shown(restart)}" is not allowed here: use {" or ".join(f"`{a}`" for a in allowed)}{why}.',
             )
         )
     for index, volume in _items(spec.get("volumes")):
@@ -317,7 +319,7 @@ def _check_pod_spec(
                     "error",
                     "invalid-name",
                     (*path, "volumes", index, "name"),
-                    f'Volume name "{name}" must be lowercase letters, digits and `-`.',
+                    f'Volume name "{shown(name)}" must be lowercase letters, digits and `-`.',
                 )
             )
 
@@ -367,7 +369,7 @@ def _port(
                 "error",
                 "port-out-of-range",
                 path,
-                f"Port {value} is out of range: `{path[-1]}` must be between {low} and {high}.",
+                f"Port {shown(value)} is out of range: `{path[-1]}` must be between {low} and {high}.",
             )
         )
 
@@ -386,7 +388,7 @@ def _enum(doc: Document, value: Any, which: str, path: Path, out: list[Finding])
             "error",
             "invalid-value",
             path,
-            f'"{value}" is not allowed for `{path[-1]}`: use one of {choices}{hint}',
+            f'"{shown(value)}" is not allowed for `{path[-1]}`: use one of {choices}{hint}',
         )
     )
 
@@ -418,8 +420,8 @@ def _check_selector(
         return
     labels = labels if isinstance(labels, dict) else {}
     if not selector_matches(selector, labels):
-        wanted = ", ".join(f"{k}: {v}" for k, v in match_labels.items()) or "its matchExpressions"
-        have = ", ".join(f"{k}: {v}" for k, v in labels.items()) or "no labels"
+        wanted = _pairs(match_labels) or "its matchExpressions"
+        have = _pairs(labels) or "no labels"
         out.append(
             doc.finding(
                 "error",
@@ -441,9 +443,12 @@ def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
                 return False
     for _, expression in _items(selector.get("matchExpressions")):
         key, operator = expression.get("key"), expression.get("operator")
-        values = [str(v) for v in expression.get("values") or []]
+        if not isinstance(key, str):
+            continue  # the schema reports a key that is not text
+        raw_values = expression.get("values")
+        values = [str(v) for v in raw_values] if isinstance(raw_values, list) else []
         present = key in labels
-        actual = str(labels.get(str(key)))
+        actual = str(labels.get(key))
         if operator == "In" and not (present and actual in values):
             return False
         if operator == "NotIn" and present and actual in values:
@@ -453,6 +458,10 @@ def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
         if operator == "DoesNotExist" and present:
             return False
     return True
+
+
+def _pairs(labels: dict[str, Any]) -> str:
+    return shown(", ".join(f"{shown(k)}: {shown(v)}" for k, v in labels.items()), 200)
 
 
 def _check_workload_enums(
@@ -512,7 +521,7 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                         "error",
                         "invalid-value",
                         (*path, "targetPort"),
-                        f'targetPort "{target}" is a number in quotes: remove the quotes.',
+                        f'targetPort "{shown(target)}" is a number in quotes: remove the quotes.',
                     )
                 )
             else:
@@ -521,7 +530,7 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                         "error",
                         "invalid-value",
                         (*path, "targetPort"),
-                        f'targetPort "{target}" is not a valid port name (at most 15 lowercase letters, digits and `-`).',
+                        f'targetPort "{shown(target)}" is not a valid port name (at most 15 lowercase letters, digits and `-`).',
                     )
                 )
         node_port = port.get("nodePort")
@@ -532,7 +541,7 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                         "error",
                         "invalid-value",
                         (*path, "nodePort"),
-                        f"`nodePort` is only allowed on NodePort and LoadBalancer Services, not {service_type}.",
+                        f"`nodePort` is only allowed on NodePort and LoadBalancer Services, not {shown(service_type)}.",
                     )
                 )
             else:
@@ -540,6 +549,8 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
         if port.get("protocol") is not None:
             _enum(doc, port["protocol"], "protocol", (*path, "protocol"), out)
         name = port.get("name")
+        if not isinstance(name, str):
+            name = None  # not text: the schema reports it
         if len(ports) > 1 and not name:
             out.append(
                 doc.finding(
@@ -549,10 +560,13 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                     "When a Service has several ports, each needs a `name`.",
                 )
             )
-        if name in names:
+        if name and name in names:
             out.append(
                 doc.finding(
-                    "error", "invalid-value", (*path, "name"), f'Two ports are named "{name}".'
+                    "error",
+                    "invalid-value",
+                    (*path, "name"),
+                    f'Two ports are named "{shown(name)}".',
                 )
             )
         names.add(name)
@@ -584,7 +598,7 @@ def _check_secret(doc: Document, data: dict[str, Any], out: list[Finding]) -> No
                         "error",
                         "invalid-base64",
                         path,
-                        f"The value of `{key}` is not base64. Values under `data` must be base64-encoded "
+                        f"The value of `{shown(key)}` is not base64. Values under `data` must be base64-encoded "
                         f'(`echo -n "..." | base64`), or move plain text to `stringData`. '
                         "Remember: base64 is an encoding, not encryption.",
                     )
@@ -615,7 +629,7 @@ def _config_key(doc: Document, key: str, path: Path, out: list[Finding]) -> None
                 "error",
                 "invalid-value",
                 path,
-                f'Key "{key}" may contain only letters, digits, `-`, `_` and `.`.',
+                f'Key "{shown(key)}" may contain only letters, digits, `-`, `_` and `.`.',
             )
         )
 
@@ -649,7 +663,7 @@ def _check_ingress(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                         "error",
                         "invalid-value",
                         (*where, "path"),
-                        f'Path "{path}" must start with `/`.',
+                        f'Path "{shown(path)}" must start with `/`.',
                     )
                 )
             number = _get(entry, ("backend", "service", "port", "number"))
@@ -687,7 +701,7 @@ def _check_counts(doc: Document, value: Any, path: Path, out: list[Finding]) -> 
                         "error",
                         "negative-value",
                         (*path, key),
-                        f"`{key}` cannot be {what} (it is {child}).",
+                        f"`{key}` cannot be {what} (it is {shown(child)}).",
                     )
                 )
             elif isinstance(child, dict | list):

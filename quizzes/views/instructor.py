@@ -10,7 +10,7 @@ import uuid
 from typing import Any
 
 from django.db.models import Count, Q
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -20,10 +20,11 @@ from core.http import AuthenticatedHttpRequest
 from engine.content.errors import ContentError
 from quizzes import selectors, services
 from quizzes.content import apply_question
-from quizzes.export import export_question, export_quiz, new_question_yaml
+from quizzes.export import dump_yaml, export_question, export_quiz, new_question_yaml
 from quizzes.forms import ImportForm, QuestionForm, QuizForm
 from quizzes.models import Question, QuestionType, Quiz
-from quizzes.statistics import quiz_stats, stats_csv
+from quizzes.question_forms import FORM_TYPES, TYPE_LABELS, QuestionFields, initial_from
+from quizzes.statistics import MIN_ANSWERS, quiz_stats, stats_csv
 
 
 @require_safe
@@ -72,6 +73,7 @@ def quiz_edit(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResponse:
             "form": form,
             "questions": quiz.questions.order_by("-is_published", "position", "id"),
             "types": QuestionType.choices,
+            "form_types": FORM_TYPES,
         },
     )
 
@@ -122,6 +124,8 @@ def question_edit(
             "form": form,
             "errors": errors,
             "preview": _preview(quiz, form["source"].value() or "", question),
+            "form_types": FORM_TYPES,
+            "kind": question.type if question else request.GET.get("type", "single"),
         },
     )
 
@@ -195,7 +199,9 @@ def quiz_export(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResponse
 def quiz_statistics(request: AuthenticatedHttpRequest, quiz_id: int) -> HttpResponse:
     quiz = get_object_or_404(Quiz.objects.select_related("chapter"), pk=quiz_id)
     return render(
-        request, "quizzes/instructor/stats.html", {"quiz": quiz, "stats": quiz_stats(quiz)}
+        request,
+        "quizzes/instructor/stats.html",
+        {"quiz": quiz, "stats": quiz_stats(quiz), "min_answers": MIN_ANSWERS},
     )
 
 
@@ -206,3 +212,69 @@ def quiz_statistics_csv(request: AuthenticatedHttpRequest, quiz_id: int) -> Http
     response = HttpResponse(stats_csv(quiz_stats(quiz)), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f'attachment; filename="quiz-{quiz.pk}-items.csv"'
     return response
+
+
+def _findings(errors: list[ContentError]) -> list[dict[str, Any]]:
+    """Content errors in the shape the editor shows (editor.js), each on its line."""
+    return [
+        {"severity": "error", "code": "quiz-schema", "path": "", "line": max(1, e.line),
+         "column": 1, "message": e.message}
+        for e in errors
+    ]  # fmt: skip
+
+
+@require_POST
+@instructor_required
+def question_check(
+    request: AuthenticatedHttpRequest, quiz_id: int, question_id: int | None = None
+) -> HttpResponse:
+    """The editor's as-you-type check: the quiz schema and the loader's own rules."""
+    quiz = get_object_or_404(Quiz.objects.select_related("chapter"), pk=quiz_id)
+    question = get_object_or_404(Question, pk=question_id, quiz=quiz) if question_id else None
+    text = request.POST.get("source", "")
+    if len(text) > 64 * 1024:
+        errors = [ContentError("question", 1, "The question is longer than 64 KiB.")]
+    else:
+        _, errors = services.question_check(quiz=quiz, text=text, question=question)
+    return JsonResponse({"valid": not errors, "findings": _findings(errors)})
+
+
+def _anchors(quiz: Quiz) -> list[tuple[str, str]]:
+    return [(h["anchor"], h.get("title") or h["anchor"]) for h in quiz.chapter.toc]
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@instructor_required
+def question_form(
+    request: AuthenticatedHttpRequest, quiz_id: int, question_id: int | None = None
+) -> HttpResponse:
+    """A question of a common type, edited with a form instead of YAML."""
+    quiz = get_object_or_404(Quiz.objects.select_related("chapter"), pk=quiz_id)
+    question = get_object_or_404(Question, pk=question_id, quiz=quiz) if question_id else None
+    kind = question.type if question else request.GET.get("type", "single")
+    if kind not in FORM_TYPES:
+        if question is not None:
+            return redirect("instructor:question", quiz_id=quiz.pk, question_id=question.pk)
+        kind = "single"
+    initial = initial_from(question.data) if question else {}
+    form = QuestionFields(request.POST or None, kind=kind, anchors=_anchors(quiz), initial=initial)
+    errors: list[ContentError] = []
+    if request.method == "POST" and form.is_valid():
+        question_uuid = str(question.uuid) if question else str(uuid.uuid4())
+        text = dump_yaml(form.question_data(question_uuid=question_uuid))
+        saved, errors = services.question_save(quiz=quiz, text=text, question=question)
+        if saved is not None:
+            return redirect(f"{quiz_url(quiz)}#question-{saved.pk}")
+    return render(
+        request,
+        "quizzes/instructor/question_form.html",
+        {
+            "quiz": quiz,
+            "question": question,
+            "form": form,
+            "kind": kind,
+            "kind_label": TYPE_LABELS[kind],
+            "errors": errors,
+        },
+        status=400 if request.method == "POST" else 200,
+    )

@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.views.decorators.http import require_POST, require_safe
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from core.http import AuthenticatedHttpRequest, HtmxHttpRequest
+from core import policy
+from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, body_too_large
 from engine.grading.exercise import grade_manifest
 from engine.manifests import DEFAULT_VERSION
 from quizzes import selectors, services
-from quizzes.answers import MAX_MANIFEST_CHARS
-from quizzes.models import Question, QuizAttempt
+from quizzes.models import Question, Quiz, QuizAttempt
 from quizzes.selectors import ShownQuestion
 
 
@@ -37,6 +38,7 @@ def quiz_detail(request: HttpRequest, quiz_id: int) -> HttpResponse:
         "quizzes/quiz.html",
         {
             "quiz": quiz,
+            **_rules(request, quiz),
             "summary": summary if summary and summary.quiz.pk == quiz.pk else None,
             "attempts": selectors.finished_attempts(user=request.user, quiz=quiz),
         },
@@ -76,6 +78,7 @@ def attempt_take(request: AuthenticatedHttpRequest, attempt_id: int) -> HttpResp
         {
             "attempt": attempt,
             "quiz": attempt.quiz,
+            **_rules(request, attempt.quiz),
             "shown": shown,
             "progress": shown,
             "visible": [shown[current - 1]] if one_at_a_time and shown else shown,
@@ -114,6 +117,7 @@ def attempt_answer(
             {
                 "attempt": attempt,
                 "quiz": attempt.quiz,
+                **_rules(request, attempt.quiz),
                 "s": selectors.show_question(attempt, question, number, response),
                 "progress": progress,
                 "current": number,
@@ -128,12 +132,37 @@ def attempt_answer(
     return redirect(f"{url}?q={number}#question-{question.pk}")
 
 
-@require_POST
+@require_http_methods(["GET", "HEAD", "POST"])
 @login_required
 def attempt_finish(request: AuthenticatedHttpRequest, attempt_id: int) -> HttpResponse:
+    """Finish the attempt; with questions left unanswered, only once the student confirms.
+
+    The confirmation is a page of its own (GET), so it works without
+    JavaScript and a screen reader lands on its heading.
+    """
     attempt = selectors.attempt_get_for_user(attempt_id=attempt_id, user=request.user)
-    services.quiz_attempt_finish(attempt=attempt)
-    return redirect("quizzes:review", attempt_id=attempt.pk)
+    if attempt.is_finished:
+        return redirect("quizzes:review", attempt_id=attempt.pk)
+    progress = selectors.progress_items(attempt=attempt)
+    unanswered = [item for item in progress if not item.answered]
+    confirmed = request.method == "POST" and request.POST.get("confirm") == "yes"
+    if request.method == "POST" and (confirmed or not unanswered):
+        services.quiz_attempt_finish(attempt=attempt)
+        return redirect("quizzes:review", attempt_id=attempt.pk)
+    if request.method == "POST":
+        return redirect("quizzes:finish", attempt_id=attempt.pk)
+    return render(
+        request,
+        "quizzes/finish.html",
+        {
+            "attempt": attempt,
+            "quiz": attempt.quiz,
+            "total": len(progress),
+            "answered": len(progress) - len(unanswered),
+            "unanswered": len(unanswered),
+            "first_unanswered": unanswered[0] if unanswered else None,
+        },
+    )
 
 
 @require_safe
@@ -150,6 +179,7 @@ def attempt_review(request: AuthenticatedHttpRequest, attempt_id: int) -> HttpRe
         {
             "attempt": attempt,
             "quiz": attempt.quiz,
+            **_rules(request, attempt.quiz),
             "shown": shown,
             "best": best.get(attempt.quiz_id),
             "unanswered": sum(1 for s in shown if not s.answered),
@@ -172,7 +202,10 @@ def manifest_validate(request: AuthenticatedHttpRequest, question_id: int) -> Js
     if question is None:
         raise Http404("No such question")
     version = question.data.get("kubernetes_version", DEFAULT_VERSION)
-    manifest = request.POST.get("manifest", "")[:MAX_MANIFEST_CHARS]
+    try:
+        manifest = request.POST.get("manifest", "")
+    except RequestDataTooBig:
+        return body_too_large()
     outcome = grade_manifest(manifest, rules=[], kubernetes_version=version)
     return JsonResponse(
         {"valid": outcome.valid, "findings": [f.as_dict() for f in outcome.findings], "rules": []}
@@ -193,3 +226,9 @@ def _refused(
         {"message": error.message, "attempt": attempt},
         status=error.status,
     )
+
+
+def _rules(request: HttpRequest, quiz: Quiz) -> dict[str, object]:
+    """A class's rules for this quiz: what the page says, and how much feedback it shows."""
+    rules = policy.rules_for(request.user, "quiz", str(quiz.uuid))
+    return {"rules": rules, "feedback_level": rules.feedback() if rules else "solutions"}

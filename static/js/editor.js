@@ -6,7 +6,7 @@
 // the page works the same without JavaScript. No eval, no inline scripts or styles.
 //
 // Textarea attributes (all optional except data-editor):
-//   data-validate-url      POST endpoint: form field `manifest`, answers
+//   data-validate-url      POST endpoint: form field `manifest` (or data-validate-field), answers
 //                          {"valid": bool, "findings": [{severity, code, path, line, column, message}]}
 //   data-findings          id of the element that receives the <ol> of findings
 //   data-status            id of the element that receives the status text
@@ -14,6 +14,10 @@
 //   data-initial-findings  id of a <script type="application/json"> with findings to show at load
 //   data-csrf              CSRF token, used when there is no `csrftoken` cookie
 //   data-csp-nonce         CSP nonce for CodeMirror's <style> elements (see scriptNonce)
+//   data-validate-field    the name of the form field the text is sent in (default `manifest`)
+//
+// The textarea gets an "input" event whenever the editor changes it, so that htmx triggers
+// on it (a live preview) work as they do on a plain textarea.
 //
 // window.TutorEditor.showFindings(textareaId, findings) shows findings from elsewhere
 // (e.g. rendered by the server after a submit); window.TutorEditor.get(textareaId) returns
@@ -59,6 +63,24 @@
   }
 
   function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
+
+  // Messages mark code with backticks ("`replica` is not a field"): show those parts as
+  // <code>, the rest as text. Built from text nodes, so nothing in a message is markup.
+  function codeSpans(text) {
+    var fragment = document.createDocumentFragment();
+    var parts = String(text).split(/`([^`\n]+)`/);
+    parts.forEach(function (part, index) {
+      if (!part) return;
+      if (index % 2 === 1) {
+        var code = document.createElement("code");
+        code.textContent = part;
+        fragment.appendChild(code);
+      } else {
+        fragment.appendChild(document.createTextNode(part));
+      }
+    });
+    return fragment;
+  }
 
   function normalizeFindings(findings) {
     if (findings && !Array.isArray(findings) && Array.isArray(findings.findings)) findings = findings.findings;
@@ -120,9 +142,16 @@
         var doc = view.state.doc;
         var diagnostics = findings.map(function (f) {
           var r = findingRange(doc, f);
+          var message = f.message + (f.code ? " [" + f.code + "]" : "");
           return {
             from: r.from, to: r.to, severity: f.severity,
-            message: f.message + (f.code ? " [" + f.code + "]" : ""),
+            // Plain text for screen readers and copy; shown with its code spans.
+            message: message.replace(/`([^`\n]+)`/g, "$1"),
+            renderMessage: function () {
+              var span = document.createElement("span");
+              span.appendChild(codeSpans(message));
+              return span;
+            },
             source: f.path || undefined
           };
         });
@@ -168,7 +197,8 @@
       sev.textContent = f.severity === "error" ? "Error" : (f.severity === "warning" ? "Warning" : "Note");
       var text = document.createElement("span");
       text.className = "finding-text";
-      text.textContent = (f.line ? "Line " + f.line + ": " : "") + f.message;
+      if (f.line) text.appendChild(document.createTextNode("Line " + f.line + ": "));
+      text.appendChild(codeSpans(f.message));
       button.appendChild(sev);
       button.appendChild(document.createTextNode(" "));
       button.appendChild(text);
@@ -211,7 +241,7 @@
     entry.controller = controller;
     setStatus(entry, "Checking\u2026", "checking");
     var body = new URLSearchParams();
-    body.set("manifest", entry.adapter.getText());
+    body.set(entry.textarea.dataset.validateField || "manifest", entry.adapter.getText());
     var stale = function () { return seq !== entry.seq; };
     fetch(entry.textarea.dataset.validateUrl, {
       method: "POST",
@@ -233,7 +263,18 @@
     }).then(function (r) {
       if (stale()) return;
       entry.controller = null;
-      if (r.data && Array.isArray(r.data.findings)) {
+      if (r.res.status === 429) {
+        // Too many checks from this browser: say so, and check again when the server allows.
+        var wait = parseInt(r.res.headers.get("Retry-After") || "", 10);
+        if (!(wait > 0)) wait = 10;
+        setStatus(entry, (r.data && r.data.message) ||
+          ("Checking paused: too many checks. Checking again in " + wait + " s."), "failed");
+        clearTimeout(entry.timer);
+        entry.timer = setTimeout(function () { validate(entry); }, wait * 1000);
+      } else if (r.res.status === 413) {
+        setStatus(entry, (r.data && r.data.message) ||
+          "The manifest is too large to check (the limit is 256 KiB).", "failed");
+      } else if (r.data && Array.isArray(r.data.findings)) {
         applyFindings(entry, r.data.findings);
         if (!r.data.findings.length && r.data.valid === false) {
           setStatus(entry, "The manifest is not valid", "problems");
@@ -373,6 +414,7 @@
       CM.EditorView.updateListener.of(function (update) {
         if (!update.docChanged) return;
         textarea.value = update.state.doc.toString();
+        textarea.dispatchEvent(new Event("input", { bubbles: true }));
         scheduleValidation(entry);
       })
     ];

@@ -49,6 +49,90 @@
     });
   }
 
+  // <button data-copy="#id">: copies the text of that element (a join code, a link). The
+  // button is hidden until this script shows it, since it needs the clipboard API.
+  function addCopyTargets(root) {
+    root.querySelectorAll("button[data-copy]").forEach(function (button) {
+      if (button.dataset.copyReady || !navigator.clipboard) return;
+      button.dataset.copyReady = "1";
+      button.hidden = false;
+      var label = button.textContent;
+      button.addEventListener("click", function () {
+        var target = document.querySelector(button.dataset.copy);
+        if (!target) return;
+        var text = (target.value !== undefined ? target.value : target.textContent).trim();
+        navigator.clipboard.writeText(text).then(function () {
+          button.textContent = "Copied";
+          announce("Copied: " + text);
+          setTimeout(function () { button.textContent = label; }, 1500);
+        }, function () {
+          button.textContent = "Press Ctrl+C";
+          announce("Could not copy: select the text and press Ctrl+C");
+        });
+      });
+    });
+  }
+
+  // The time zone page: offer the browser's own zone.
+  function offerBrowserZone() {
+    var box = document.querySelector("[data-browser-time-zone]");
+    var select = document.getElementById("id_time_zone");
+    var zone = window.Intl && Intl.DateTimeFormat().resolvedOptions().timeZone;
+    if (!box || !select || !zone || !select.querySelector('option[value="' + zone + '"]')) return;
+    box.querySelector("[data-zone]").textContent = zone;
+    box.hidden = false;
+    box.querySelector("button").addEventListener("click", function () {
+      select.value = zone;
+      select.focus();
+    });
+  }
+
+  // "Run" beside the commands of a lab, and of a chapter's "Try it" boxes, when the page
+  // has a browser terminal (static/js/terminal.js types them into it). A YAML block
+  // becomes "Apply": `kubectl apply -f -` with the manifest as a here-document.
+  var RUNNABLE = { bash: "command", sh: "command", shell: "command", console: "console", yaml: "yaml", yml: "yaml" };
+
+  function commandText(pre) {
+    var kind = RUNNABLE[pre.dataset.lang];
+    var text = pre.innerText.replace(/\s+$/, "");
+    // The labs write LAB_NAMESPACE where the student's namespace goes: the terminal knows it.
+    var terminal = document.querySelector("[data-terminal]");
+    var namespace = terminal && terminal.dataset.terminalNamespace;
+    if (namespace) text = text.replace(/\bLAB_NAMESPACE\b/g, namespace);
+    if (kind === "console") {
+      text = text.split("\n").filter(function (l) { return l.startsWith("$ "); })
+        .map(function (l) { return l.slice(2); }).join("\n");
+    } else if (kind === "yaml") {
+      var end = "EOF";
+      while (text.split("\n").indexOf(end) !== -1) end += "_";
+      text = "kubectl apply -f - <<'" + end + "'\n" + text + "\n" + end;
+    }
+    return text ? text + "\n" : "";
+  }
+
+  function addRunButtons(root) {
+    if (!document.querySelector("[data-terminal]")) return;
+    root.querySelectorAll("[data-runnable] .code-block, .callout-try .code-block").forEach(function (block) {
+      var pre = block.querySelector("pre");
+      if (!pre || block.querySelector(".run-button") || !RUNNABLE[pre.dataset.lang]) return;
+      var yaml = RUNNABLE[pre.dataset.lang] === "yaml";
+      var button = document.createElement("button");
+      button.type = "button";
+      button.className = "run-button";
+      button.textContent = yaml ? "Apply" : "Run";
+      button.setAttribute("aria-label", yaml
+        ? "Apply this manifest in the terminal (kubectl apply)"
+        : "Run this in the terminal");
+      button.addEventListener("click", function () {
+        var text = commandText(pre);
+        if (!text) return;
+        document.dispatchEvent(new CustomEvent("tutor:terminal-run", { detail: { text: text } }));
+        announce(yaml ? "Manifest sent to the terminal" : "Command sent to the terminal");
+      });
+      block.appendChild(button);
+    });
+  }
+
   // The "Mark as done" form is swapped out by htmx together with its button.
   // Keep keyboard and screen reader users in place: focus the new button.
   var refocusDoneToggle = false;
@@ -64,6 +148,23 @@
     if (button) button.focus();
   });
 
-  document.addEventListener("DOMContentLoaded", function () { addCopyButtons(document); });
-  document.addEventListener("htmx:load", function (event) { addCopyButtons(event.target); });
+  // A lab page's live checks pause while the page sits in the background; coming
+  // back to it resumes them (the paused panel listens for "tutor-visible").
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "visible" && document.body) {
+      document.body.dispatchEvent(new CustomEvent("tutor-visible"));
+    }
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    addCopyButtons(document);
+    addCopyTargets(document);
+    offerBrowserZone();
+    addRunButtons(document);
+  });
+  document.addEventListener("htmx:load", function (event) {
+    addCopyButtons(event.target);
+    addCopyTargets(event.target);
+    addRunButtons(event.target);
+  });
 })();

@@ -36,7 +36,7 @@ def test_start_and_reset_are_reachable_and_work_by_keyboard(browser, tutor_serve
     page.screenshot(path=str(ARTIFACTS / "lab-start-and-reset.png"))
     page.keyboard.press("Enter")
     page.wait_for_url(f"**{LAB}reset")
-    assert page.locator("h1").inner_text() == "Reset this lab?"
+    assert page.locator("h1").inner_text() == "Reset your workspace for this lab?"
     assert "Service catalog" in page.inner_text(".reset-summary")
 
     # Cancel with the keyboard: nothing is reset, and the student is back on the lab.

@@ -46,7 +46,7 @@ def test_home_to_chapter_to_mark_done(browser, tutor_server: TutorServer):
     page.click("button[type=submit]")
     page.wait_for_url(f"{tutor_server.url}/")
     assert page.locator("h1").inner_text() == "Introduction to Kubernetes"
-    assert "0 of 16 chapters done" in page.inner_text(".progress-summary")
+    assert "0 of 7 chapters done" in page.inner_text(".progress-summary")
 
     page.click("text=Start with chapter 1: Container Orchestration")
     page.wait_for_url("**/chapters/container-orchestration/")
@@ -62,7 +62,7 @@ def test_home_to_chapter_to_mark_done(browser, tutor_server: TutorServer):
     page.screenshot(path=str(ARTIFACTS / "chapter-marked-done.png"), full_page=False)
 
     page.goto(f"{tutor_server.url}/")
-    assert "1 of 16 chapters done" in page.inner_text(".progress-summary")
+    assert "1 of 7 chapters done" in page.inner_text(".progress-summary")
     assert "Continue with chapter 2" in page.inner_text(
         ".hero"
     ) or "Start with chapter 2" in page.inner_text(".hero")

@@ -161,7 +161,7 @@ def test_the_json_export(carol_client, cohort, work):
     assert response.status_code == 200 and response["Content-Type"] == "application/json"
     data = json.loads(response.content)
     assert set(data) == {"cohort", "generated_at", "chapters_total", "exercises_total",
-                         "quizzes", "labs", "students"}  # fmt: skip
+                         "quizzes", "labs", "exams", "students"}  # fmt: skip
     assert data["cohort"]["name"] == "Kubernetes 101" and data["cohort"]["ended_at"] is None
     [student] = data["students"]
     assert student["username"] == "alice" and student["chapters_done"] == 3

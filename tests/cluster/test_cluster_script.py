@@ -11,6 +11,7 @@ import random
 import socket
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -107,3 +108,22 @@ def test_it_reports_a_timeout_with_the_log_paths(own_cluster_env):
     assert result.returncode == 1
     assert "timed out" in result.stderr
     assert "kube-apiserver.log" in result.stderr
+
+
+def test_it_starts_afresh_after_its_processes_were_killed(own_cluster_env):
+    """A reboot or a killed session leaves pid files and etcd data behind."""
+    env = own_cluster_env
+    first = run(env, "up")
+    assert first.returncode == 0, first.stderr
+    state = Path(first.stdout.strip().splitlines()[-1]).parent
+    killed = pids_of(state)
+    for pid in killed.values():
+        os.kill(pid, 9)
+    for pid in killed.values():
+        while Path(f"/proc/{pid}").exists() and not _is_zombie(pid):
+            time.sleep(0.05)
+
+    again = run(env, "up")
+    assert again.returncode == 0, again.stderr
+    assert "stopped without cluster-down" in again.stderr
+    assert set(pids_of(state).values()).isdisjoint(killed.values())

@@ -1,6 +1,6 @@
 """The real course's practice: enough labs, troubleshooting labs that start broken, images that exist.
 
-No cluster here: tests/cluster/test_course_labs.py plays every lab on one
+No cluster here: tests/course/test_labs.py plays every lab on one
 (solution, alternatives, mistakes, start states).
 """
 
@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from labs.footprint import documents
+from tests.conftest import REAL_COURSE
 from tutor.content.registry import check_content
 
 # Official Docker library images (no registry, no namespace) and the Kubernetes
@@ -23,7 +24,7 @@ ALLOWED_IMAGE = re.compile(
 
 @pytest.fixture(scope="module")
 def labs() -> list[Any]:
-    report = check_content()
+    report = check_content(REAL_COURSE)
     assert report.ok, report.errors
     return list(report.sources["labs"])
 
@@ -37,7 +38,7 @@ def test_at_least_six_troubleshooting_labs_start_broken(labs):
     broken = [lab for lab in labs if lab.front.get("troubleshooting")]
     assert len(broken) >= 6
     assert all(lab.start_state for lab in broken)
-    assert check_content().counts["labs_with_start_state"] >= 6
+    assert check_content(REAL_COURSE).counts["labs_with_start_state"] >= 6
 
 
 def test_the_new_labs_carry_objectives_alternatives_and_mistakes(labs):

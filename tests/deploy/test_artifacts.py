@@ -164,17 +164,21 @@ def compose() -> dict:
 
 def test_the_compose_file_names_its_services():
     services = compose()["services"]
-    assert set(services) == {"postgres", "redis", "migrate", "web", "worker", "beat"}
-    for name in ("web", "worker", "beat", "migrate"):
+    assert set(services) == {
+        "postgres", "redis", "migrate", "web", "worker", "live", "worker-student-clusters",
+        "beat", "proxy",
+    }  # fmt: skip
+    for name in ("web", "worker", "live", "worker-student-clusters", "beat", "migrate"):
         assert services[name]["image"] == "lfs158-tutor:0.1.0"
         assert services[name]["read_only"] is True
         assert services[name]["cap_drop"] == ["ALL"]
     assert services["web"]["healthcheck"]["test"][-1].endswith("/readyz', timeout=4)")
-    for name in ("postgres", "redis", "worker"):
+    for name in ("postgres", "redis", "worker", "live"):
         assert services[name]["healthcheck"]["test"]
     assert services["web"]["depends_on"]["migrate"]["condition"] == "service_completed_successfully"
-    # Published on loopback only: a TLS proxy on the host sits in front.
-    assert services["web"]["ports"] == ["127.0.0.1:8000:8000"]
+    # Not published: the proxy (Caddy, buffering request bodies) is the way in.
+    assert "ports" not in services["web"] and services["web"]["expose"] == ["8000"]
+    assert services["proxy"]["ports"] == ["80:80", "443:443"]
 
 
 def test_compose_reads_every_secret_from_a_file():
@@ -231,7 +235,7 @@ def test_the_image_collects_static_files_and_has_a_healthcheck():
     healthcheck = next(rest for word, rest in instructions if word == "HEALTHCHECK")
     assert "/healthz" in healthcheck
     cmd = next(rest for word, rest in instructions if word == "CMD")
-    assert "gunicorn" in cmd and "deploy/gunicorn.conf.py" in cmd
+    assert cmd == '["python", "-m", "tutor.serve"]'  # uvicorn: pages and WebSockets
     ignored = (REPO / ".dockerignore").read_text().split()
     assert {".git", ".venv", "var", "deploy/secrets", "*.kubeconfig"} <= set(ignored)
     # Every package of the code is in the image (kube reads cluster/'s one cache rule).
@@ -253,4 +257,4 @@ def test_every_command_the_artifacts_run_exists():
     for text in texts:
         for command in re.findall(r'"celery", "-A", "tutor", "(\w+)"', text):
             assert command in ("worker", "beat")
-    assert (DEPLOY / "gunicorn.conf.py").is_file()
+    assert (REPO / "tutor" / "serve.py").is_file()

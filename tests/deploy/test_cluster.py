@@ -133,7 +133,7 @@ def test_the_manifests_are_accepted_and_their_pods_become_ready(cluster: Cluster
 
     def deployments_available() -> bool:
         found = objects(cluster, "deployments", namespace)
-        return len(found) == 4 and all(
+        return len(found) == 5 and all(
             d.get("status", {}).get("availableReplicas") == d["spec"]["replicas"] for d in found
         )
 
@@ -149,8 +149,8 @@ def test_the_manifests_are_accepted_and_their_pods_become_ready(cluster: Cluster
     )  # fmt: skip
     pods = objects(cluster, "pods", namespace)
     running = [p for p in pods if "job-name" not in p["metadata"].get("labels", {})]
-    # web 2, worker 2, beat 1, redis 1, postgres 1
-    assert len(running) == 7
+    # web 2, worker 2, the students' clusters' worker 1, beat 1, redis 1, postgres 1
+    assert len(running) == 8
     assert all(ready(p) for p in running), [p["metadata"]["name"] for p in running if not ready(p)]
     # Only web and worker Pods carry a token, of the ServiceAccount tutor.
     for pod in running:
@@ -187,7 +187,7 @@ def service_account_kubeconfig(cluster: Cluster, namespace: str) -> dict[str, An
 
 
 def test_the_service_account_can_provision_grade_and_clean_up(
-    cluster: Cluster, deployed, alice, settings, tmp_path
+    cluster: Cluster, deployed, real_course, alice, settings, tmp_path
 ):
     from kube import Cluster as KubeCluster
     from kube import Forbidden
@@ -222,7 +222,7 @@ def test_the_service_account_can_provision_grade_and_clean_up(
         assert own.list_objects("v1", "Pod", student.namespace) == []
         own.close()
 
-        # Grading every lab of the course reads what it needs (no Forbidden) and may ask
+        # Grading every lab of the real course reads what it needs (no Forbidden) and may ask
         # the API server about access (no check left unanswerable).
         labs = list(Lab.objects.all())
         assert len(labs) >= 10

@@ -1,5 +1,5 @@
 """The documented production environment, for real: check --deploy, collectstatic as the
-image runs it, and gunicorn with deploy/gunicorn.conf.py behind a (simulated) TLS proxy.
+image runs it, and its server (tutor/serve.py) behind a (simulated) TLS proxy.
 
 The environment is read from the files the operator deploys (the Kubernetes
 ConfigMap, the compose file), with generated secrets in files (``*_FILE``).
@@ -7,17 +7,20 @@ ConfigMap, the compose file), with generated secrets in files (``*_FILE``).
 
 from __future__ import annotations
 
+import asyncio
 import http.client
 import json
 import os
 import re
 import secrets
 import signal
+import socket
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import websockets
 import yaml
 from cryptography.fernet import Fernet
 
@@ -143,7 +146,7 @@ def request(port: int, path: str, *, host: str = HOST, https: bool = True,
 
 @pytest.fixture
 def production_server(tmp_path, redis_url):
-    """gunicorn with deploy/gunicorn.conf.py, the ConfigMap's settings, SQLite for the data."""
+    """The image's server (tutor/serve.py), the ConfigMap's settings, SQLite for the data."""
     env = kubernetes_env(tmp_path, database_url=f"sqlite:///{tmp_path / 'db.sqlite3'}")
     env["REDIS_URL"] = redis_url
     for args in (("migrate", "--no-input", "-v", "0"), ("collectstatic", "--no-input", "-v", "0")):
@@ -154,12 +157,12 @@ def production_server(tmp_path, redis_url):
                     "User.objects.create_user('dana', password='correct-horse-9')")  # fmt: skip
     assert result.returncode == 0, result.stderr[-3000:]
     port = free_port()
-    log = tmp_path / "gunicorn.log"
+    log = tmp_path / "server.log"
+    # The image binds 0.0.0.0 (in a container); the test stays on loopback.
+    env.update(TUTOR_BIND="127.0.0.1", PORT=str(port), TUTOR_WEB_WORKERS="1")
     with open(log, "wb") as out:
-        # The config binds 0.0.0.0 (in a container); the test stays on loopback.
         proc = subprocess.Popen(
-            [str(Path(sys.executable).parent / "gunicorn"), "--config", "deploy/gunicorn.conf.py",
-             "--bind", f"127.0.0.1:{port}", "--workers", "1", "tutor.wsgi:application"],
+            [sys.executable, "-m", "tutor.serve"],
             cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
         )  # fmt: skip
     try:
@@ -204,11 +207,32 @@ def test_it_serves_https_only_behind_the_proxy(production_server: int):
     sessions = [c for c in headers.get_all("Set-Cookie") if c.startswith("sessionid=")]
     assert sessions and "Secure" in sessions[0] and "HttpOnly" in sessions[0]
 
+    # The browser terminal's WebSocket passes the production checks (the site's own
+    # origin over https, the session cookie) and answers; another origin is refused.
+    session_cookie = sessions[0].split(";")[0]
+    assert terminal_event(port, session_cookie, f"https://{HOST}")["type"] == "unavailable"
+    with pytest.raises(websockets.InvalidStatus):
+        terminal_event(port, session_cookie, "https://evil.example.net")
+
     # Static files from the collected, hashed set, cached for good.
     stylesheet = re.search(r'href="(/static/css/tutor\.[0-9a-f]{12}\.css)"', page).group(1)
     status, headers, _ = request(port, stylesheet)
     assert status == 200
     assert "immutable" in headers["Cache-Control"]
+
+
+def terminal_event(port: int, cookie: str, origin: str) -> dict:
+    """The first event of a terminal WebSocket opened as a browser behind the proxy would."""
+
+    async def first() -> dict:
+        sock = socket.create_connection(("127.0.0.1", port))
+        async with websockets.connect(
+            f"ws://{HOST}/ws/terminal/", sock=sock, origin=websockets.Origin(origin),
+            additional_headers={"Cookie": cookie, "X-Forwarded-Proto": "https"},
+        ) as ws:  # fmt: skip
+            return dict(json.loads(await asyncio.wait_for(ws.recv(), timeout=10)))
+
+    return asyncio.run(first())
 
 
 def settings_in(env: dict[str, str], *names: str) -> dict[str, object]:

@@ -65,6 +65,20 @@ roleRef:
   apiGroup: rbac.authorization.k8s.io
 """
 
+# Other correct solutions of the demo lab, in the ways students work.
+ALTERNATIVES = [
+    {"name": "the Service in flow style", "manifests": MANIFESTS.replace(
+        "kind: Service\nmetadata:\n  name: web\nspec:\n  selector:\n    app: web\n  ports:\n    - port: 80\n      targetPort: http\n",
+        "kind: Service\nmetadata: {name: web}\nspec: {selector: {app: web}, ports: [{port: 80, targetPort: http}]}\n")},
+    {"name": "kubectl commands", "steps": [
+        {"kubectl": "kubectl create deployment web --image=nginx:1.27 --replicas=2 --port=80"},
+        {"kubectl": "kubectl expose deployment web --port=80"},
+        {"kubectl": "kubectl create role pod-reader --verb=get,list,watch --resource=pods"},
+        {"kubectl": "kubectl create rolebinding read-pods --role=pod-reader --user=bob"},
+    ]},
+    {"name": "one document at a time", "steps": [{"apply": doc} for doc in MANIFESTS.split("---\n")]},
+]  # fmt: skip
+
 CHECKS = [
     {"id": "deployment", "title": "Deployment web", "select": {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"}, "count": {"equals": 1}},
     {"id": "ready", "title": "2 ready replicas", "points": 2, "select": {"kind": "Deployment", "name": "web"}, "expr": "status.readyReplicas", "min": 2, "eventually": 60},
@@ -93,19 +107,24 @@ def write_lab(
         "kubernetes_versions": ["1.35"],
         "checks": checks,
         "solution": {"manifests": MANIFESTS},
+        "alternatives": ALTERNATIVES,
         "mistakes": [
             {"name": "no RoleBinding", "manifests": MANIFESTS.rsplit("---\n", 1)[0], "failed_checks": ["bob-lists"]},
             {"name": "wrong selector on the Service", "manifests": MANIFESTS.replace("  selector:\n    app: web\n  ports", "  selector:\n    app: wbe\n  ports"), "failed_checks": ["endpoints", "selects"]},
+            {"name": "Secrets readable too", "manifests": MANIFESTS.replace('resources: ["pods"]', 'resources: ["pods", "secrets"]'), "failed_checks": ["bob-no-secrets"]},
         ],
     }  # fmt: skip
     if slug != "demo":
+        lab["alternatives"] = [
+            {"name": f"the solution again {i}", "manifests": MANIFESTS} for i in range(3)
+        ]
         lab["mistakes"] = [
             {
                 "name": f"nothing applied {i}",
                 "manifests": "",
                 "failed_checks": [c["id"] for c in checks],
             }
-            for i in range(2)
+            for i in range(3)
         ]
     (folder / "lab.yaml").write_text(yaml.safe_dump(lab, sort_keys=False))
     (folder / "instructions.md").write_text(

@@ -15,7 +15,7 @@ from kube import Cluster as KubeCluster
 from kube import Invalid
 from labs.grader import apply_steps, grade
 from tests.cluster.fixtures import REPO, Cluster
-from tests.labs.lab_fixtures import CHECKS, MANIFESTS, lab_root
+from tests.labs.lab_fixtures import ALTERNATIVES, CHECKS, MANIFESTS, lab_root
 
 pytestmark = pytest.mark.cluster
 
@@ -107,7 +107,10 @@ def test_verify_labs_and_grade_lab_commands(tmp_path, cluster: Cluster, kube, na
     assert verified.returncode == 0, verified.stdout + verified.stderr
     [lab] = report["labs"]
     assert lab["solution"] == {"passed": True, "failed_checks": []}
-    assert [m["ok"] for m in lab["mistakes"]] == [True, True]
+    assert [m["ok"] for m in lab["mistakes"]] == [True, True, True]
+    assert [(a["name"], a["ok"], a["failed_checks"]) for a in lab["alternatives"]] == [
+        (a["name"], True, []) for a in ALTERNATIVES
+    ]
     assert lab["mistakes"][1]["actual_failures"] == ["endpoints", "selects"]
 
     apply_steps(kube, namespace, MANIFESTS, [])

@@ -89,12 +89,12 @@ def test_without_htmx_start_and_state_lead_back_to_the_lab(alice_client, broken_
 def test_the_reset_asks_first_and_says_what_it_deletes(alice_client, broken_lab, settings):
     settings.TUTOR_LAB_NAMESPACE = "practice"
     page = alice_client.get(url("reset", broken_lab)).content.decode()
-    assert "Reset this lab?" in page and "<code>practice</code>" in page
+    assert "Reset your workspace for this lab?" in page and "<code>practice</code>" in page
     for item in ("Deployment web", "Service web"):
         assert f"<code>{item}</code>" in page
     assert (
         'method="post"' in page
-        and '<button type="submit" class="button danger">Reset the lab</button>' in page
+        and '<button type="submit" class="button danger">Yes, delete them</button>' in page
     )
     assert f'href="{broken_lab.get_absolute_url()}">Cancel, keep my work</a>' in page
     assert not LabRun.objects.exists()

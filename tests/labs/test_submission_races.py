@@ -1,13 +1,11 @@
-"""Check my work clicked in several tabs at once, a message delivered to several workers,
-and an exercise submitted from several tabs."""
+"""Check my work clicked in several tabs at once, and a message delivered to several workers
+(real races: PostgreSQL only, tests/races.py)."""
 
 from __future__ import annotations
 
 import pytest
 from django.contrib.auth.models import User
 
-from exercises.models import Exercise, ExerciseAttempt, ExerciseProgress
-from exercises.services import exercise_attempt_submit
 from labs import runs, submissions
 from labs.models import Lab, LabSubmission, SubmissionStatus
 from tests.races import Committed, at_once
@@ -54,19 +52,3 @@ def test_a_submission_delivered_to_several_workers_is_claimed_once(committed: Co
         assert (row.status, row.tries, row.claimed_by) == (
             SubmissionStatus.RUNNING, 1, winners[0].claimed_by,
         )  # fmt: skip
-
-
-def test_first_submits_of_an_exercise_in_several_tabs_count_every_attempt(committed: Committed):
-    user = committed.keep(lambda: User.objects.create_user("race-exercise"))
-    exercise = Exercise.objects.get(slug="nginx-deployment")
-    # No progress row yet: every tab tries to create it at the same moment.
-    at_once(
-        TABS,
-        lambda i: exercise_attempt_submit(
-            user=user, exercise=exercise, manifest=exercise.solution if i % 2 else exercise.starter
-        ),
-    )
-    progress = ExerciseProgress.objects.get(user=user, exercise=exercise)
-    assert ExerciseAttempt.objects.filter(user=user, exercise=exercise).count() == TABS
-    assert progress.attempts == TABS
-    assert progress.solved_at is not None and progress.best_score > 0

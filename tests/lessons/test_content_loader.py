@@ -8,7 +8,7 @@ from django.utils import timezone
 from lessons.content import read_chapters
 from lessons.models import Chapter, ChapterProgress, ChapterSection
 from tests.lessons.factories import write_chapter
-from tutor.content.registry import check_content, load_content
+from tutor.content.registry import load_content
 
 
 def errors_of(root):
@@ -118,14 +118,6 @@ def test_it_reports_missing_remote_and_scripted_images(tmp_path):
     assert "chapters/01-a/chapter.md:11: image 'missing.svg' not found beside chapter.md" in errors
     assert "chapters/01-a/chapter.md:13: image 'https://example.com/x.png' is not local" in errors
     assert "chapters/01-a/evil.svg:1: evil.svg: SVG must not contain scripts" in errors
-
-
-def test_the_real_course_is_valid_and_complete(settings):
-    report = check_content()
-    assert report.errors == []
-    assert report.counts["chapters"] == 16
-    numbers = sorted(c.front["number"] for c in report.sources["chapters"])
-    assert numbers == list(range(1, 17))
 
 
 @pytest.mark.django_db

@@ -8,65 +8,6 @@ from lessons.models import Chapter, ChapterProgress
 pytestmark = pytest.mark.django_db
 
 
-def test_home_lists_all_chapters_for_anonymous_readers(client):
-    response = client.get("/")
-    assert response.status_code == 200
-    body = response.content.decode()
-    for chapter in Chapter.objects.published():
-        assert chapter.title in body
-    assert "Start with chapter 1" in body
-    assert "Sign up" in body
-
-
-def test_home_shows_progress_and_where_to_continue(alice_client, alice):
-    chapters = list(Chapter.objects.published()[:3])
-    from django.utils import timezone
-
-    ChapterProgress.objects.create(user=alice, chapter=chapters[0], completed_at=timezone.now())
-    ChapterProgress.objects.create(user=alice, chapter=chapters[1], last_visited_at=timezone.now())
-    body = alice_client.get("/").content.decode()
-    assert "1 of 16 chapters done" in body
-    assert f"Continue with chapter {chapters[1].number}: {chapters[1].title}" in body
-
-
-@pytest.mark.parametrize("number", range(1, 17))
-def test_every_chapter_page_renders(client, number):
-    chapter = Chapter.objects.get(number=number)
-    response = client.get(chapter.get_absolute_url())
-    assert response.status_code == 200
-    body = response.content.decode()
-    assert f"<h1>{chapter.title}</h1>" in body
-    assert 'aria-labelledby="toc-heading"' in body
-    for objective in chapter.objectives:
-        assert objective.replace("'", "&#x27;").replace('"', "&quot;") in body or objective in body
-    assert 'id="summary"' in body
-
-
-def test_a_chapter_page_has_prev_next_and_the_sidebar(client):
-    chapter = Chapter.objects.get(number=2)
-    body = client.get(chapter.get_absolute_url()).content.decode()
-    assert 'rel="prev"' in body and 'rel="next"' in body
-    assert body.count('class="chapter-number"') == 16
-    assert 'aria-current="page"' in body
-
-
-def test_visiting_a_chapter_records_it(alice_client, alice):
-    chapter = Chapter.objects.get(number=5)
-    alice_client.get(chapter.get_absolute_url())
-    progress = ChapterProgress.objects.get(user=alice, chapter=chapter)
-    assert progress.last_visited_at is not None
-    assert not progress.is_done
-
-
-def test_unknown_and_unpublished_chapters_are_404(client):
-    assert client.get("/chapters/no-such-chapter/").status_code == 404
-    chapter = Chapter.objects.get(number=16)
-    Chapter.objects.filter(pk=chapter.pk).update(is_published=False)
-    response = client.get(chapter.get_absolute_url())
-    assert response.status_code == 404
-    assert "This page does not exist" in response.content.decode()
-
-
 def test_mark_done_with_htmx_returns_the_partial(alice_client, alice):
     chapter = Chapter.objects.get(number=3)
     url = reverse("lessons:done", args=[chapter.slug])
@@ -85,7 +26,7 @@ def test_mark_done_with_htmx_returns_the_partial(alice_client, alice):
 
 
 def test_mark_done_without_javascript_redirects_back(alice_client, alice):
-    chapter = Chapter.objects.get(number=4)
+    chapter = Chapter.objects.get(number=2)
     response = alice_client.post(reverse("lessons:done", args=[chapter.slug]), {"done": "1"})
     assert response.status_code == 302
     assert response["Location"] == chapter.get_absolute_url()
@@ -93,7 +34,7 @@ def test_mark_done_without_javascript_redirects_back(alice_client, alice):
 
 
 def test_marking_done_twice_keeps_the_first_time(alice_client, alice):
-    chapter = Chapter.objects.get(number=4)
+    chapter = Chapter.objects.get(number=2)
     url = reverse("lessons:done", args=[chapter.slug])
     alice_client.post(url, {"done": "1"})
     first = ChapterProgress.objects.get(user=alice, chapter=chapter).completed_at
@@ -102,7 +43,7 @@ def test_marking_done_twice_keeps_the_first_time(alice_client, alice):
 
 
 def test_mark_done_needs_a_login_and_a_post(client):
-    chapter = Chapter.objects.get(number=4)
+    chapter = Chapter.objects.get(number=2)
     url = reverse("lessons:done", args=[chapter.slug])
     response = client.post(url, {"done": "1"})
     assert response.status_code == 302
@@ -112,7 +53,7 @@ def test_mark_done_needs_a_login_and_a_post(client):
 
 
 def test_progress_is_per_user(alice_client, alice, bob):
-    chapter = Chapter.objects.get(number=6)
+    chapter = Chapter.objects.get(number=10)
     alice_client.post(reverse("lessons:done", args=[chapter.slug]), {"done": "1"})
     assert not ChapterProgress.objects.filter(user=bob).exists()
 
@@ -187,7 +128,3 @@ def test_search_history_restore_gets_the_whole_page(client):
     body = response.content.decode()
     assert "<html" in body
     assert "HX-Request" in response["Vary"]
-
-
-def test_login_page_shows_the_site_name(client):
-    assert "<title>Log in — LFS158 Tutor</title>" in client.get("/accounts/login/").content.decode()

@@ -31,12 +31,6 @@ class Owned:
     manifest_question: Question | None
 
 
-@pytest.fixture(autouse=True)
-def fast_password_hashing(settings):  # type: ignore[no-untyped-def]
-    """These tests log in hundreds of times; the real hasher is deliberately slow."""
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def superuser(django_user_model):  # type: ignore[no-untyped-def]
     return django_user_model.objects.create_superuser("root", password="root-pass-99")

@@ -3,13 +3,17 @@
 The test walks the URL resolver, so a view added later is covered without
 anyone remembering to add it here: a URL with arguments this file cannot
 fill fails the test until its sample arguments are added below. The admin
-(Django's own) and the classes app (its own tests) are left out.
+(Django's own) and the classes app (its own tests) are left out, and so is
+the LMS integration: its protocol endpoints take cross-site POSTs from the
+LMS by design (authenticated by the platform's signed JWTs, tested in
+tests/lti/), and its instructor pages are checked in test_access_classroom.py.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -18,6 +22,7 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 
+from exams.models import Exam, ExamAttempt
 from tests.security.conftest import Owned
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +45,7 @@ def walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator
             yield from walk(entry.url_patterns, prefix + str(entry.pattern), inner)
         elif isinstance(entry, URLPattern):
             module = getattr(entry.callback, "__module__", "")
-            if module.startswith("classes."):
+            if module.startswith(("classes.", "lti.")):
                 continue
             pattern = prefix + str(entry.pattern)
             yield Route(
@@ -54,15 +59,25 @@ def walk(patterns: list[Any], prefix: str = "", namespace: str = "") -> Iterator
 def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
     """Real objects for every URL that takes arguments (alice's, the logged-in user's)."""
     lab, exercise, quiz = owned.lab, owned.exercise, owned.quiz
+    exam = Exam.objects.create(
+        uuid=uuid.uuid4(), slug=f"csrf-{uuid.uuid4().hex[:8]}", title="An exam",
+        duration_minutes=10, pass_mark=50, instructions_html="", content_hash="x",
+    )  # fmt: skip
+    exam_attempt = ExamAttempt.objects.create(
+        user=owned.submission.user, exam=exam, where="local", namespace="lfs158-exam-x",
+        duration_minutes=10,
+    )  # fmt: skip
     chapter = exercise.chapter.slug
     question = owned.manifest_question or owned.question
     return {
         "labs:lab": {"slug": lab.slug},
         "labs:check": {"slug": lab.slug},
+        "labs:reset": {"slug": lab.slug},
         "labs:submission": {"slug": lab.slug, "pk": owned.submission.pk},
         "labs:start": {"slug": lab.slug},
-        "labs:reset": {"slug": lab.slug},
         "labs:state": {"slug": lab.slug},
+        "labs:live": {"slug": lab.slug},
+        "labs:hint": {"slug": lab.slug, "check_id": (lab.checks or [{"id": "a-check"}])[0]["id"]},
         "exercises:exercise": {"chapter": chapter, "slug": exercise.slug},
         "exercises:validate": {"chapter": chapter, "slug": exercise.slug},
         "exercises:submit": {"chapter": chapter, "slug": exercise.slug},
@@ -80,6 +95,8 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "quizzes:finish": {"attempt_id": owned.open_attempt.pk},
         "quizzes:review": {"attempt_id": owned.finished_attempt.pk},
         "quizzes:validate": {"question_id": question.pk},
+        "review:answer": {"question_id": question.pk},
+        "review:answered": {"review_id": 1},
         "instructor:quiz": {"quiz_id": quiz.pk},
         "instructor:publish": {"quiz_id": quiz.pk},
         "instructor:export": {"quiz_id": quiz.pk},
@@ -90,7 +107,20 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "instructor:question": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
         "instructor:question_preview": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
         "instructor:question_publish": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
+        "instructor:question_check_new": {"quiz_id": quiz.pk},
+        "instructor:question_form_new": {"quiz_id": quiz.pk},
+        "instructor:question_check": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
+        "instructor:question_form": {"quiz_id": quiz.pk, "question_id": owned.question.pk},
+        "exams:exam": {"slug": exam.slug},
+        "exams:start": {"slug": exam.slug},
+        "exams:attempt": {"pk": exam_attempt.pk},
+        "exams:flag": {"pk": exam_attempt.pk},
+        "exams:submit": {"pk": exam_attempt.pk},
+        "exams:answer": {"pk": exam_attempt.pk},
+        "accounts:time_zone": {},
         "chapter": {"slug": chapter},
+        "objectives": {"slug": chapter},
+        "next_step": {"slug": chapter},
         "lessons:done": {"slug": chapter},
         "lessons:asset": {"slug": chapter, "name": "diagram.svg"},
     }

@@ -25,8 +25,8 @@ from labs.models import Lab
 from lessons.models import Chapter
 from quizzes.models import Question, Quiz
 from quizzes.services import quiz_attempt_start
+from tests.exercises.test_content_loader import exercise as exercise_data
 from tests.labs.lab_fixtures import CHECKS, write_lab
-from tests.labs.test_exercise_loader import exercise as exercise_data
 from tests.lessons.factories import write_chapter
 from tests.quizzes.factories import bank_data, question_data, write_bank
 from tutor.content.registry import check_content, load_content
@@ -206,7 +206,7 @@ def test_pages_built_from_hostile_content_run_nothing(hostile_course, alice):  #
         "lab": client.get(lab.get_absolute_url()),
         "quiz": take,
         "review": client.get(reverse("quizzes:review", kwargs={"attempt_id": attempt.pk})),
-        "search": client.get(reverse("lessons:search"), {"q": "styled"}),
+        "search": client.get(reverse("search"), {"q": "styled"}),
         **{f"answer {i}": r for i, r in enumerate(answered)},
     }
     for name, response in pages.items():

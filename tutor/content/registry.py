@@ -17,13 +17,15 @@ from django.db import transaction
 
 from engine.content.errors import ContentError
 from engine.content.kind import ContentKind
+from exams.content import EXAMS
 from exercises.content import EXERCISES
 from labs.content import LABS
 from lessons.content import CHAPTERS, content_root
 from quizzes.content import QUIZZES
 
-# In order: chapters first, since every other kind belongs to a chapter.
-KINDS: tuple[ContentKind, ...] = (CHAPTERS, QUIZZES, EXERCISES, LABS)
+# In order: chapters first, since every other kind belongs to a chapter; exams after
+# the labs their tasks come from.
+KINDS: tuple[ContentKind, ...] = (CHAPTERS, QUIZZES, EXERCISES, LABS, EXAMS)
 
 
 def _zero_counts() -> dict[str, int]:

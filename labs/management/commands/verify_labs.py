@@ -9,6 +9,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
+from engine.grading.steps import StepError
 from kube import Cluster, KubeError
 from labs.content import LabSource
 from labs.grader import apply_steps, grade, wait_for_rbac
@@ -87,24 +88,27 @@ class Command(BaseCommand):
         if report.get("error"):
             self.stdout.write(f"     error: {report['error']}")
             return
-        if report["solution"]["failed_checks"]:
+        if report["solution"].get("error"):
+            self.stdout.write(f"     solution could not be played: {report['solution']['error']}")
+        elif report["solution"]["failed_checks"]:
             self.stdout.write(f"     solution fails: {report['solution']['failed_checks']}")
         if report["start_state"] and not report["start_state"]["ok"]:
             self.stdout.write("     the start state alone passes every check: nothing to fix")
         for alternative in report["alternatives"]:
             if not alternative["ok"]:
-                self.stdout.write(
-                    f"     alternative {alternative['name']!r} fails: {alternative['failed_checks']}"
-                )
+                why = alternative.get("error") or f"fails {alternative['failed_checks']}"
+                self.stdout.write(f"     alternative {alternative['name']!r}: {why}")
         for mistake in report["mistakes"]:
-            if not mistake["ok"]:
+            if mistake.get("error"):
+                self.stdout.write(f"     mistake {mistake['name']!r}: {mistake['error']}")
+            elif not mistake["ok"]:
                 self.stdout.write(
                     f"     mistake {mistake['name']!r}: expected {mistake['expected_failures']}, got {mistake['actual_failures']}"
                 )
 
 
-# (name, manifests, steps, how long the checks it must fail may wait, which those are)
-Scenario = tuple[str | None, str | None, list[dict[str, Any]], float | None, set[str]]
+# (manifests, steps, how long the checks it must fail may wait, which those are)
+Scenario = tuple[str | None, list[dict[str, Any]], float | None, set[str]]
 
 
 def verify(
@@ -112,28 +116,18 @@ def verify(
 ) -> dict[str, Any]:
     """The solution, every alternative, every mistake and the bare start state, each in its
     own namespace that starts from the lab's start state, graded side by side."""
-    solution = lab.front["solution"]["manifests"]
-    scenarios: list[Scenario] = [(None, solution, lab.steps, None, set())]
-    alternatives = lab.front.get("alternatives") or []
-    for alternative in alternatives:
+    scenarios: list[Scenario] = [(lab.manifests, lab.steps, None, set())]
+    for alternative in lab.front["alternatives"]:
         scenarios.append(
-            (
-                alternative["name"],
-                alternative.get("manifests", solution),
-                alternative.get("steps", lab.steps),
-                None,
-                set(),
-            )
+            (alternative.get("manifests", ""), alternative.get("steps") or [], None, set())
         )
     for mistake in lab.front["mistakes"]:
-        manifests = mistake.get("manifests", solution)
         # A mistake fails its eventually-checks by never converging: waiting their
         # full time proves nothing more than waiting a little. The checks it must
         # pass get their full time, as the solution's do.
         scenarios.append(
             (
-                mistake["name"],
-                manifests,
+                mistake.get("manifests", lab.manifests),
                 mistake.get("steps", lab.steps),
                 mistake_wait,
                 set(mistake["failed_checks"]),
@@ -141,48 +135,61 @@ def verify(
         )
     if lab.start_state:
         # Nothing done at all: the start state alone must leave something to fix.
-        all_checks = {c.id for c in lab.checks}
-        scenarios.append(("(the start state alone)", None, [], mistake_wait, all_checks))
+        scenarios.append((None, [], mistake_wait, {c.id for c in lab.checks}))
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        failed = list(pool.map(lambda s: _run(connect(), lab, s[1], s[2], s[3], s[4]), scenarios))
-    solution_failed = failed[0]
-    reported_alternatives = []
-    for alternative, actual in zip(alternatives, failed[1:], strict=False):
-        reported_alternatives.append(
-            {
-                "name": alternative["name"],
-                "passed": not actual,
-                "failed_checks": actual,
-                "ok": not actual,
-            }
-        )
+        outcomes = list(pool.map(lambda s: _run(connect(), lab, *s), scenarios))
+    solution_failed, solution_error = outcomes[0]
+    count = len(lab.front["alternatives"])
+    alternatives = []
+    for alternative, (failed, error) in zip(
+        lab.front["alternatives"], outcomes[1 : 1 + count], strict=True
+    ):
+        report: dict[str, Any] = {
+            "name": alternative["name"],
+            "passed": error is None and not failed,
+            "failed_checks": failed,
+            "ok": error is None and not failed,
+        }
+        if error is not None:
+            report["error"] = error
+        alternatives.append(report)
     mistakes = []
-    offset = 1 + len(alternatives)
-    for mistake, actual in zip(lab.front["mistakes"], failed[offset:], strict=False):
+    played_mistakes = outcomes[1 + count : 1 + count + len(lab.front["mistakes"])]
+    for mistake, (actual, error) in zip(lab.front["mistakes"], played_mistakes, strict=True):
         expected = sorted(mistake["failed_checks"])
-        mistakes.append(
-            {
-                "name": mistake["name"],
-                "expected_failures": expected,
-                "actual_failures": actual,
-                "ok": actual == expected,
-            }
-        )
-    start_state = None
+        report = {
+            "name": mistake["name"],
+            "expected_failures": expected,
+            "actual_failures": actual,
+            "ok": error is None and actual == expected,
+        }
+        if error is not None:
+            report["error"] = error
+        mistakes.append(report)
+    start_state: dict[str, Any] | None = None
     if lab.start_state:
-        start_state = {"failed_checks": failed[-1], "ok": bool(failed[-1])}
+        failed, error = outcomes[-1]
+        start_state = {"failed_checks": failed, "ok": error is None and bool(failed)}
+        if error is not None:
+            start_state["error"] = error
+    solution: dict[str, Any] = {
+        "passed": solution_error is None and not solution_failed,
+        "failed_checks": solution_failed,
+    }
+    if solution_error is not None:
+        solution["error"] = solution_error
     ok = (
-        not solution_failed
-        and all(a["ok"] for a in reported_alternatives)
+        solution["passed"]
+        and all(a["ok"] for a in alternatives)
         and all(m["ok"] for m in mistakes)
         and (start_state is None or start_state["ok"])
     )
     return {
         "lab": lab.slug,
         "ok": ok,
-        "solution": {"passed": not solution_failed, "failed_checks": solution_failed},
+        "solution": solution,
         "start_state": start_state,
-        "alternatives": reported_alternatives,
+        "alternatives": alternatives,
         "mistakes": mistakes,
     }
 
@@ -194,7 +201,8 @@ def _run(
     steps: list[dict[str, Any]],
     wait: float | None,
     expected_failures: set[str],
-) -> list[str]:
+) -> tuple[list[str], str | None]:
+    """The checks that fail after playing manifests and steps; or why they could not be played."""
     namespace = f"verify-{lab.slug[:40]}-{secrets.token_hex(3)}"
     checks = [
         replace(c, eventually=min(c.eventually, wait))
@@ -204,11 +212,17 @@ def _run(
     ]
     cluster.create_namespace(namespace, labels={VERIFY_LABEL: lab.slug})
     try:
-        lab_state.lab_start(cluster, namespace, lab)
-        apply_steps(cluster, namespace, manifests, steps)
-        if any(c.assertion == "access" for c in lab.checks):
-            wait_for_rbac(cluster, namespace)
-        return sorted(grade(cluster, checks, namespace).failed_checks)
+        try:
+            # The lab's start state first, as a student finds it.
+            lab_state.lab_start(cluster, namespace, lab)
+            apply_steps(cluster, namespace, manifests, steps)
+            if any(c.assertion == "access" for c in lab.checks):
+                wait_for_rbac(cluster, namespace)
+        except (KubeError, StepError) as exc:
+            # A step the API server refuses (or that cannot be played) makes
+            # this scenario fail; the lab's other scenarios still run.
+            return [], f"could not play it: {exc}"
+        return sorted(grade(cluster, checks, namespace).failed_checks), None
     finally:
         cluster.delete_namespace(namespace)
         lab_state.namespace_copies_delete(cluster, namespace)

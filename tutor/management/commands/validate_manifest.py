@@ -6,7 +6,13 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandParser
 
-from engine.manifests import DEFAULT_VERSION, SUPPORTED_VERSIONS, ValidationResult, validate_text
+from engine.manifests import (
+    DEFAULT_VERSION,
+    SUPPORTED_VERSIONS,
+    Finding,
+    ValidationResult,
+    validate_text,
+)
 from engine.manifests.parse import DEFAULT_MAX_BYTES
 
 USAGE_ERROR = 2
@@ -85,15 +91,20 @@ def _as_json(
     for name, result in results:
         if result.findings:
             # Problems of the file as a whole (syntax, size) belong to no object.
-            documents.append(
-                {
-                    "file": name,
-                    "index": None,
-                    "apiVersion": None,
-                    "kind": None,
-                    "name": None,
-                    "findings": [f.as_dict() for f in result.findings],
-                }
-            )
+            documents.append(_file_entry(name, result.findings))
         documents.extend(d.as_dict(name) for d in result.documents)
+        if result.overflow:
+            # "...and N more": listed last, as the text output does.
+            documents.append(_file_entry(name, result.overflow))
     return {"valid": valid, "kubernetes_version": version, "documents": documents}
+
+
+def _file_entry(name: str, findings: list[Finding]) -> dict[str, Any]:
+    return {
+        "file": name,
+        "index": None,
+        "apiVersion": None,
+        "kind": None,
+        "name": None,
+        "findings": [f.as_dict() for f in findings],
+    }

@@ -12,6 +12,7 @@ from workspaces.management.commands._classroomcommand import (
     require_classroom_mode,
 )
 from workspaces.models import StudentNamespace
+from workspaces.terminal.toolbox import remove_simulated_home
 from workspaces.tutor_cluster import connect
 
 
@@ -38,6 +39,8 @@ class Command(BaseCommand):
             for row in rows:
                 try:
                     student_namespace_cleanup(cluster=cluster, student_namespace=row)
+                    # On the local control plane: the simulated toolbox's home too.
+                    remove_simulated_home(row.namespace)
                 except KubeError as exc:
                     failed.append(row.namespace)
                     self.stderr.write(f"{row.user.username}: could not clean up ({exc})")
