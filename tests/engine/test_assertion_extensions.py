@@ -13,7 +13,7 @@ from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
 from engine.assertions import RuleError, compile_rule, evaluate
-from engine.grading.lab import grade, keys_for
+from engine.grading.lab import grade, reads_of
 from engine.grading.regrade import regrade_from_evidence
 
 
@@ -43,7 +43,7 @@ def deployment(name: str, pod_spec: dict[str, Any]) -> dict[str, Any]:
     )
 
 
-# --- resolves: ConfigMaps and Secrets ------------------------------------------------------
+# --- ConfigMaps and Secrets: the language's `references` kind, not `resolves` -------------
 
 
 def env_from_key(key: str, **ref: Any) -> dict[str, Any]:
@@ -53,39 +53,24 @@ def env_from_key(key: str, **ref: Any) -> dict[str, Any]:
     }
 
 
-def test_it_names_the_missing_key_and_the_keys_there_are():
+def test_resolves_sends_config_map_and_secret_keys_to_references():
+    # One implementation of "every key a Pod template reads exists": engine.assertions.kinds.
+    for name, kind in (("config-maps", "ConfigMap"), ("secrets", "Secret")):
+        with pytest.raises(RuleError, match=f"references: {{kinds: \\[{kind}\\]}}"):
+            rule(select={"kind": "Deployment"}, resolves=[name])
+
+
+def test_references_names_the_missing_key_the_troubleshooting_lab_is_about():
     app = deployment("web", {"containers": [{"name": "app", "env": [env_from_key("LOG_LEVEL")]}]})
     config = obj("ConfigMap", "cfg", data={"log_level": "debug", "color": "blue"})
-    result = judge(
-        {"select": {"kind": "Deployment", "name": "web"}, "resolves": ["config-maps"]},
-        [app, config],
-    )
-    assert not result.passed
-    assert result.message == (
-        'Deployment "web": container "app" reads key "LOG_LEVEL" of ConfigMap "cfg", which has no '
-        "such key (its keys: color, log_level)."
-    )
-
-
-def test_it_passes_when_every_key_exists_and_skips_optional_references():
-    app = deployment("web", {"containers": [{"name": "app", "env": [env_from_key("log_level"), {"name": "X", "valueFrom": {"configMapKeyRef": {"name": "gone", "key": "x", "optional": True}}}]}]})  # fmt: skip
-    config = obj("ConfigMap", "cfg", data={"log_level": "debug"})
-    assert judge(
-        {"select": {"kind": "Deployment"}, "resolves": "config-maps"}, [app, config]
-    ).passed
-
-
-def test_it_follows_env_from_volumes_and_their_items():
-    pod = obj("Pod", "p", spec={
-        "containers": [{"name": "c", "envFrom": [{"secretRef": {"name": "creds"}}]}],
-        "volumes": [{"name": "files", "secret": {"secretName": "tls", "items": [{"key": "tls.key", "path": "k"}]}}],
-    })  # fmt: skip
-    tls = obj("Secret", "tls", data={"tls.crt": "eA=="})
-    result = judge({"select": {"kind": "Pod"}, "resolves": ["secrets"]}, [pod, tls])
-    assert result.evidence["problems"] == [
-        'Pod "p": container "c" uses Secret "creds", which does not exist',
-        'Pod "p": volume "files" reads key "tls.key" of Secret "tls", which has no such key (its keys: tls.crt)',
-    ]
+    check = {
+        "select": {"kind": "Deployment", "name": "web"},
+        "references": {"kinds": ["ConfigMap"]},
+    }
+    result = judge(check, [app, config])
+    assert not result.passed and "LOG_LEVEL" in result.message
+    fixed = deployment("web", {"containers": [{"name": "app", "env": [env_from_key("log_level")]}]})
+    assert judge(check, [fixed, config]).passed
 
 
 # --- resolves: claims, ServiceAccounts, volumes, autoscalers ---------------------------------
@@ -135,7 +120,7 @@ def test_an_autoscaler_needs_its_target_and_the_requests_it_measures():
         "api", {"containers": [{"name": "api", "resources": {"requests": {"cpu": "100m"}}}]}
     )
     assert judge(check, [hpa, sized]).passed
-    assert keys_for(rule(**check)) >= {
+    assert reads_of([rule(**check)]) >= {
         ("apps/v1", "Deployment"),
         ("autoscaling/v2", "HorizontalPodAutoscaler"),
     }
@@ -273,7 +258,7 @@ def test_a_missing_answer_says_where_to_record_it():
 
 
 def test_answers_are_for_labs_only_and_need_one_truth():
-    with pytest.raises(RuleError, match="give exactly one of"):
+    with pytest.raises(RuleError, match="only for labs"):
         compile_rule({"id": "r", "title": "t", **VERSION}, lab=False)
     with pytest.raises(RuleError, match="exactly one of api, object, count"):
         rule(select={"kind": "ConfigMap"}, answer={"expr": "data.v"})
@@ -299,6 +284,9 @@ class Reader:
 
     def events(self, namespace: str) -> list[dict[str, Any]]:
         return []
+
+    def server_version(self) -> str | None:
+        return "v1.35.4"
 
     def discovery(self, path: str) -> Any:
         self.asked.append(path)
