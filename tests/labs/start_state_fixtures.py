@@ -66,7 +66,7 @@ def lab_data(**changes: Any) -> dict[str, Any]:
         "estimated_minutes": 10,
         "kubernetes_versions": ["1.35"],
         "troubleshooting": True,
-        "objectives": ["Find why a Service selects no Pod."],
+        "objectives": [1],
         "checks": CHECKS,
         "start_state": {"manifests": START},
         "solution": {"manifests": "", "steps": [FIX]},
@@ -74,13 +74,29 @@ def lab_data(**changes: Any) -> dict[str, Any]:
             {
                 "name": "applied a corrected Service",
                 "steps": [{"apply": START.split("---\n")[1].replace("app: wbe", "app: web")}],
-            }
+            },
+            {
+                "name": "patched with kubectl",
+                "steps": [{"kubectl": "kubectl patch service web -p '{\"spec\": {\"selector\": {\"app\": \"web\"}}}'"}],
+            },
+            {
+                "name": "deleted the Service and exposed the Deployment again",
+                "steps": [
+                    {"delete": {"apiVersion": "v1", "kind": "Service", "name": "web"}},
+                    {"kubectl": "kubectl expose deployment web --port=80 --target-port=http"},
+                ],
+            },
         ],
         "mistakes": [
             {"name": "selector left alone", "steps": [], "failed_checks": ["selects", "endpoints"]},
             {
                 "name": "selector removed",
                 "steps": [{"patch": {"apiVersion": "v1", "kind": "Service", "name": "web", "patch": {"spec": {"selector": None}}}}],
+                "failed_checks": ["selects", "endpoints"],
+            },
+            {
+                "name": "selector asks for a label the Pods lack",
+                "steps": [{"patch": {"apiVersion": "v1", "kind": "Service", "name": "web", "patch": {"spec": {"selector": {"app": "web", "tier": "front"}}}}}],
                 "failed_checks": ["selects", "endpoints"],
             },
         ],

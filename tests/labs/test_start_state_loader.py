@@ -116,8 +116,10 @@ def test_placeholders_are_known_names_and_never_in_a_start_state(tmp_path):
     )  # fmt: skip
     found = errors(tmp_path)
     assert len(found) == 2
-    assert any("start_state.manifests: {{ namespace }} is not a placeholder" in e for e in found)
-    assert any("solution.manifests: {{ colour }} is not a placeholder" in e for e in found)
+    assert any(
+        "start_state.manifests: a start state holds no {{ placeholders }}" in e for e in found
+    )
+    assert any("solution.manifests: unknown placeholder {{ colour }}" in e for e in found)
 
 
 def test_alternatives_and_mistakes_need_names_of_their_own(tmp_path):
