@@ -35,6 +35,7 @@ def test_check_content_passes_on_the_course():
         "exercises",
         "labs",
         "labs_with_start_state",
+        "exams",
     }
     # 10 labs written with the course and 14 more for practice: 11 of them start from
     # objects the tutor creates (the 6 troubleshooting labs start broken).
