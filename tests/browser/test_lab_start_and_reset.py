@@ -14,6 +14,8 @@ LAB = "/labs/service-no-endpoints/"
 def tab_to(page, text: str, limit: int = 120) -> None:  # type: ignore[no-untyped-def]
     """Press Tab until the focused element reads ``text``, as a keyboard user would."""
     for _ in range(limit):
+        if "xterm-helper-textarea" in page.evaluate("document.activeElement.className || ''"):
+            page.keyboard.press("Escape")  # the terminal keeps Tab; Escape lets the next one out
         page.keyboard.press("Tab")
         if page.evaluate("document.activeElement.textContent.trim()") == text:
             return
