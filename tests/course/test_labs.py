@@ -28,6 +28,8 @@ def test_the_course_has_24_labs_in_chapters_6_to_15():
     assert {lab.chapter_number for lab in labs} >= {6, 7, 8, 9, 10, 11, 12, 13, 14, 15}
 
 
+# 24 labs, each playing its solution, alternatives, mistakes and start state: minutes.
+@pytest.mark.timeout(1800)
 def test_every_lab_behaves_as_recorded(cluster: Cluster):
     args = ["--kubeconfig", str(cluster.kubeconfig)] + (
         ["--context", cluster.context] if cluster.context else []
