@@ -81,6 +81,8 @@ class Config:
     think: float = float(os.environ.get("BENCH_THINK", "5"))
     lab_every: int = int(os.environ.get("BENCH_LAB_EVERY", "8"))
     exam_students: int = int(os.environ.get("BENCH_EXAM_STUDENTS", "50"))
+    # Seconds between the exam's start and the hand-in (the minute's spread comes on top).
+    exam_hand_in: float = float(os.environ.get("BENCH_EXAM_HAND_IN", "90"))
     web_workers: int = int(os.environ.get("TUTOR_WEB_WORKERS", "2"))
     database_url: str = ""
 
@@ -450,13 +452,15 @@ async def _exam(
     try:
         for student in students:
             await student.log_in()
-        # Everyone starts now; hand-in 90 s later, give or take the minute's seconds.
-        hand_in_at = time.monotonic() + 90
+        # Everyone starts now; hand-in some time later (90 s), give or take a few seconds.
+        hand_in_at = time.monotonic() + config.exam_hand_in
         runs = [asyncio.ensure_future(s.take_exam(go, hand_in_at)) for s in students]
         reference = asyncio.ensure_future(_reference(base, stats, hand_in_at + 10))
         go.set()
         # Once every workspace is ready, each student does one task's work in it.
-        while len(stats.exam_attempts) < count and time.monotonic() < hand_in_at - 20:
+        while len(stats.exam_attempts) < count and time.monotonic() < hand_in_at - min(
+            20, config.exam_hand_in / 4
+        ):
             await asyncio.sleep(1)
         await asyncio.to_thread(
             _db_helper, env, "exam-work", *sorted(set(stats.exam_attempts.values()))
@@ -710,6 +714,10 @@ def main() -> int:
     parser.add_argument("--think", type=float, default=defaults.think)
     parser.add_argument("--lab-every", type=int, default=defaults.lab_every)
     parser.add_argument("--exam-students", type=int, default=defaults.exam_students)
+    parser.add_argument(
+        "--exam-hand-in", type=float, default=defaults.exam_hand_in,
+        help="seconds from the exam's start to the hand-in",
+    )  # fmt: skip
     parser.add_argument("--web-workers", type=int, default=defaults.web_workers)
     parser.add_argument(
         "--database-url", default="",
@@ -719,7 +727,7 @@ def main() -> int:
     config = Config(
         students=args.students, seconds=args.seconds, ramp=args.ramp, think=args.think,
         lab_every=args.lab_every, web_workers=args.web_workers, database_url=args.database_url,
-        exam_students=args.exam_students,
+        exam_students=args.exam_students, exam_hand_in=args.exam_hand_in,
     )  # fmt: skip
     return 0 if run(config) else 1
 
