@@ -3,7 +3,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from accounts import views as accounts
-from tutor import health, pages
+from tutor import health, language, pages
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -14,6 +14,7 @@ urlpatterns = [
     path("chapters/<slug:slug>/next/", pages.chapter_next_step, name="next_step"),
     path("search/", pages.search, name="search"),
     path("accessibility/", pages.accessibility, name="accessibility"),
+    path("language/", language.switch_language, name="switch_language"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/profile/", pages.profile, name="profile"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),
