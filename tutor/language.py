@@ -1,11 +1,12 @@
 """The language switcher: remembers the reader's choice in Django's language cookie.
 
 The switcher sits in the footer of every page, including the chapter pages that the
-page cache shares between anonymous readers, so its form can carry no CSRF token (a
-token there would be one reader's token served to all, and a page that sets the CSRF
-cookie is never kept). It is therefore a GET form: choosing a language changes nothing
-but how this browser shows the tutor, which is what Django's ``set_language`` does with
-the same cookie, and the answer is never cached.
+page cache shares between anonymous readers, so it can carry no CSRF token (a token
+there would be one reader's token served to all, and a page that sets the CSRF cookie
+is never kept) and cannot post to Django's ``set_language``. Its entries are therefore
+plain links (``?language=es&next=<this page>``): choosing a language changes nothing but
+how this browser shows the tutor, through the same cookie ``set_language`` sets, and
+the answer is never cached.
 """
 
 from __future__ import annotations

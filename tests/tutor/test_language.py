@@ -32,7 +32,7 @@ def test_english_is_the_default_and_unchanged(client):
     body = client.get("/").content.decode()
     assert '<html lang="en">' in body
     assert "Skip to content" in body
-    assert 'aria-current="true">English</button>' in body
+    assert 'aria-current="true">English</a>' in body
 
 
 def test_accept_language_picks_spanish(client):
@@ -40,7 +40,7 @@ def test_accept_language_picks_spanish(client):
     assert '<html lang="es">' in body
     assert "Saltar al contenido" in body
     assert "Skip to content" not in body
-    assert 'aria-current="true">Español</button>' in body
+    assert 'aria-current="true">Español</a>' in body
 
 
 def test_a_language_nobody_translated_falls_back_to_english(client):
@@ -74,11 +74,16 @@ def test_the_switcher_refuses_unknown_languages_and_foreign_addresses(client):
 
 
 def test_the_switcher_is_in_every_page_footer_and_works_without_javascript(client):
-    body = client.get("/accounts/login/").content.decode()
-    assert 'action="/language/"' in body and 'method="get"' in body
-    assert 'name="next" value="/accounts/login/"' in body
-    assert 'aria-labelledby="language-switcher-label"' in body
-    assert '<button type="submit" class="link-button" name="language" value="es" lang="es"' in body
+    body = client.get("/accounts/login/?next=/search/").content.decode()
+    assert '<nav class="language-switcher" aria-labelledby="language-switcher-label">' in body
+    assert (
+        '<a href="/language/?language=es&amp;next=/accounts/login/%3Fnext%3D/search/" '
+        'lang="es" hreflang="es">Español</a>'
+    ) in body
+    assert (
+        client.get("/language/?language=es&next=/accounts/login/%3Fnext%3D/search/")["Location"]
+        == "/accounts/login/?next=/search/"
+    )
 
 
 @pytest.mark.parametrize("first", ["en", "es"])
