@@ -19,9 +19,10 @@ PO = settings.BASE_DIR / "locale" / "es" / "LC_MESSAGES" / "django.po"
 
 @pytest.fixture(scope="module", autouse=True)
 def compiled_messages() -> None:
-    mo = PO.with_suffix(".mo")
-    if not mo.exists() or mo.stat().st_mtime < PO.stat().st_mtime:
-        call_command("compilemessages", locale=["es"], verbosity=0, ignore_patterns=[".venv"])
+    for po in (PO, PO.with_name("djangojs.po")):
+        mo = po.with_suffix(".mo")
+        if not mo.exists() or mo.stat().st_mtime < po.stat().st_mtime:
+            call_command("compilemessages", locale=["es"], verbosity=0, ignore_patterns=[".venv"])
 
 
 def spanish(client, url: str) -> str:  # type: ignore[no-untyped-def]
@@ -103,3 +104,16 @@ def test_a_cached_anonymous_page_is_never_served_in_the_other_language(client, f
     assert f'<html lang="{other}">' in by_cookie
     del client.cookies[settings.LANGUAGE_COOKIE_NAME]
     assert client.get(url, HTTP_ACCEPT_LANGUAGE=first).content.decode() == kept
+
+
+def test_scripts_get_their_words_from_the_catalogue_on_spanish_pages_only(client):
+    english = client.get("/").content.decode()
+    assert "/jsi18n/" not in english  # English pages load nothing more than before
+    spanish_page = client.get("/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    script = '<script src="/jsi18n/" defer></script>'
+    assert script in spanish_page
+    assert spanish_page.index(script) < spanish_page.index("js/tutor.")  # defined before it is used
+    catalog = client.get("/jsi18n/", HTTP_ACCEPT_LANGUAGE="es").content.decode()
+    assert '"Copy": "Copiar"' in catalog
+    assert '"Move up:": "Subir:"' in catalog
+    assert '"Copy"' not in client.get("/jsi18n/").content.decode()
