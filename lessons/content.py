@@ -8,6 +8,7 @@ syncing writes only when a file's hash changed, and never deletes a chapter
 from __future__ import annotations
 
 import hashlib
+import html
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,12 +16,20 @@ from typing import Any
 
 from django.conf import settings
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext_lazy
 
 from core.content import SyncStats, sync_by_uuid
 from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead
 from engine.content.schema import schema_errors
-from engine.markdown import RENDERER_VERSION, RenderedChapter, render_markdown, split_sections
+from engine.markdown import (
+    CALLOUTS,
+    RENDERER_VERSION,
+    RenderedChapter,
+    render_markdown,
+    split_sections,
+)
 from engine.yaml import YamlSourceError, load_yaml
 from lessons.models import Chapter, ChapterSection, ChapterTranslation
 
@@ -32,6 +41,13 @@ MAX_ASSET_BYTES = 1024 * 1024
 # chapter.es.md beside chapter.md: a translation, for each language of the interface.
 _TRANSLATION_FILE = re.compile(r"^chapter\.(?P<language>[^.]+)\.md$")
 TRANSLATION_KEYS = {"title", "summary", "objectives"}
+# The labels engine.markdown gives to ::: boxes (CALLOUTS), in the interface's languages.
+CALLOUT_LABELS = {
+    "outdated": gettext_lazy("Outdated in the notes"),
+    "try": gettext_lazy("Try it"),
+    "note": gettext_lazy("Note"),
+    "warning": gettext_lazy("Watch out"),
+}
 _FRONT_MATTER = re.compile(r"\A---[ \t]*\n(.*?\n)---[ \t]*\n", re.DOTALL)
 
 
@@ -165,7 +181,8 @@ def read_chapter(path: Path, root: Path) -> tuple[ChapterSource | None, list[Con
         errors.extend(translation_errors)
         if translation is not None:
             translations.append(translation)
-            digest.update(translation_path.name.encode() + translation_path.read_bytes())
+            # Its HTML, not only its bytes: a new label from the .po re-renders it too.
+            digest.update(translation_path.name.encode() + translation.rendered.html.encode())
     for name, asset in assets.items():
         digest.update(name.encode() + asset.read_bytes())
     source = ChapterSource(
@@ -206,6 +223,20 @@ def _image_errors(
 def translation_languages() -> list[str]:
     """The languages a chapter may be translated into: the interface's, but the original's."""
     return [code for code, _ in settings.LANGUAGES if code != settings.LANGUAGE_CODE]
+
+
+def _translate_callout_labels(page: str, language: str) -> str:
+    """The ::: boxes of a translated chapter, labelled in its language ("Try it" -> "Pruébalo")."""
+    with translation.override(language):
+        for kind, english in CALLOUTS.items():
+            label = html.escape(str(CALLOUT_LABELS.get(kind, english)))
+            page = re.sub(
+                rf'(<aside class="callout callout-{kind}">\s*<p class="callout-title">)'
+                + re.escape(html.escape(english)),
+                lambda match, label=label: match.group(1) + label,  # type: ignore[misc]
+                page,
+            )
+    return page
 
 
 def _split_front_matter(
@@ -286,6 +317,7 @@ def read_translation(
     errors = _image_errors(rendered, assets, shown, body_first_line)
     if errors:
         return None, errors
+    rendered.html = _translate_callout_labels(rendered.html, language["language"])
     translation = TranslatedChapter(
         language=language["language"],
         title=str(title).strip(),

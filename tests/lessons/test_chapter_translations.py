@@ -118,6 +118,11 @@ class TestTheRealCourse:
         assert "Definir el concepto de orquestación de contenedores." in body
         assert "has not been translated" not in body and "aún no está traducido" not in body
         assert 'src="/chapters/container-orchestration/assets/orchestration.svg"' in body
+        # The boxes are labelled in Spanish too.
+        assert (
+            '<p class="callout-title">Pruébalo: Comprueba que el kernel es compartido</p>' in body
+        )
+        assert "Try it:" not in body
 
     def test_english_readers_get_the_original(self, client):
         url = Chapter.objects.get(number=1).get_absolute_url()
