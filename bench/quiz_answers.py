@@ -59,7 +59,7 @@ for n in range(int(sys.argv[1])):
             fields = {"option": order[0]}
         elif question.type == "true_false":
             fields = {"answer": "true"}
-        elif question.type == "short_answer":
+        elif question.type in ("short_answer", "command"):
             fields = {"text": data["accept"][0]}
         elif question.type == "ordering":
             fields = {f"position-{item}": str(i + 1) for i, item in enumerate(order)}

@@ -105,6 +105,10 @@ def read_exam(
                 "prompt": task["prompt"],
                 "checks": [c for c in checks if c["id"] in wanted],
                 "solution": lab.front["solution"].get("manifests") or "",
+                # A troubleshooting lab's broken objects: created in the exam's namespace
+                # when the attempt starts (exams.runs.prepare).
+                "start_state": lab.start_state,
+                "start_steps": lab.start_steps,
             }
         )
     asked = []

@@ -11,6 +11,7 @@ the same namespace, which is only deleted once the grade is stored.
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
@@ -25,7 +26,7 @@ from kube import KubeError
 from labs.grader import grade
 from quizzes.models import Question
 from quizzes.scoring import score as score_answer
-from workspaces import resolve
+from workspaces import lab_state, resolve
 
 log = logging.getLogger(__name__)
 # Preparing a namespace takes seconds: a PREPARING row this much older than a queued
@@ -48,7 +49,9 @@ def prepare(attempt_id: int) -> ExamAttempt | None:
     attempt = ExamAttempt.objects.select_related("exam").filter(pk=attempt_id).first()
     if attempt is None or attempt.status != AttemptStatus.PREPARING:
         return None
-    resolve.exam_prepare(resolve.exam_workspace_of(attempt))
+    workspace = resolve.exam_workspace_of(attempt)
+    resolve.exam_prepare(workspace)
+    start_tasks(workspace, attempt)
     now = timezone.now()
     started = ExamAttempt.objects.filter(pk=attempt.pk, status=AttemptStatus.PREPARING).update(
         status=AttemptStatus.IN_PROGRESS,
@@ -56,6 +59,36 @@ def prepare(attempt_id: int) -> ExamAttempt | None:
         deadline=now + timedelta(minutes=attempt.duration_minutes),
     )
     return ExamAttempt.objects.get(pk=attempt.pk) if started else None
+
+
+@dataclass(frozen=True)
+class _TaskStart:
+    """A task's start state as ``workspaces.lab_state`` reads a lab's."""
+
+    slug: str
+    start_state: str
+    start_steps: list[dict[str, Any]] = field(default_factory=list)
+    footprint: list[dict[str, Any]] = field(default_factory=list)
+
+
+def start_tasks(workspace: resolve.Workspace, attempt: ExamAttempt) -> list[str]:
+    """Create the start state of every task taken from a lab that starts broken, in the
+    exam's namespace, before the clock starts (what exists already is left as it is)."""
+    starts = [
+        _TaskStart(task["lab"], task["start_state"], list(task.get("start_steps") or []))
+        for task in attempt.exam.tasks
+        if task.get("start_state")
+    ]
+    if not starts:
+        return []
+    created: list[str] = []
+    cluster = resolve.connect(workspace)
+    try:
+        for start in starts:
+            created += lab_state.lab_start(cluster, attempt.namespace, start).created
+    finally:
+        cluster.close()
+    return created
 
 
 def fail_preparing(attempt_id: int, message: str) -> None:

@@ -349,17 +349,18 @@ class Cluster:
     # --- reads ----------------------------------------------------------------------------
 
     def list_objects(
-        self, api_version: str, kind: str, namespace: str | None
+        self, api_version: str, kind: str, namespace: str | None, *, label_selector: str = ""
     ) -> list[dict[str, Any]]:
-        return self.list_versioned(api_version, kind, namespace)[0]
+        return self.list_versioned(api_version, kind, namespace, label_selector=label_selector)[0]
 
     def list_versioned(
-        self, api_version: str, kind: str, namespace: str | None
+        self, api_version: str, kind: str, namespace: str | None, *, label_selector: str = ""
     ) -> tuple[list[dict[str, Any]], str]:
         """Every object of the kind, and the list's resourceVersion (where a watch can start)."""
         resource = self.resource(api_version, kind)
         path = resource.path(namespace if resource.namespaced else None)
-        data = _mapping(self.request("GET", path), path)
+        query = [("labelSelector", label_selector)] if label_selector else None
+        data = _mapping(self.request("GET", path, query=query), path)
         items = data.get("items") or []
         if not isinstance(items, list):
             raise _unexpected(self.server, path)
@@ -501,17 +502,31 @@ class Cluster:
         """Create one object (a POST: refused with Conflict when it exists, like `kubectl create`)."""
         resource = self.resource(obj["apiVersion"], obj["kind"])
         if resource.namespaced:
-            obj.setdefault("metadata", {})["namespace"] = namespace
+            obj = {**obj, "metadata": {**(obj.get("metadata") or {}), "namespace": namespace}}
         return dict(
             self.request("POST", resource.path(namespace), body=obj,
                          query=[("fieldManager", FIELD_MANAGER)])
         )  # fmt: skip
 
-    def delete_object(self, api_version: str, kind: str, name: str, namespace: str) -> None:
+    def delete_object(
+        self, api_version: str, kind: str, name: str, namespace: str, *,
+        foreground: bool = False, missing_ok: bool = False,
+    ) -> bool:  # fmt: skip
+        """Delete one object (``foreground``: its dependents first).
+
+        ``NotFound`` when there is none, or False with ``missing_ok``.
+        """
         resource = self.resource(api_version, kind)
-        self.request(
-            "DELETE", resource.path(namespace, name), query=[("propagationPolicy", "Background")]
-        )
+        policy = "Foreground" if foreground else "Background"
+        try:
+            self.request(
+                "DELETE", resource.path(namespace, name), query=[("propagationPolicy", policy)]
+            )
+        except errors.NotFound:
+            if missing_ok:
+                return False
+            raise
+        return True
 
     def create_namespace(
         self, name: str, *, labels: dict[str, str] | None = None, wait_seconds: float = 30

@@ -1,10 +1,12 @@
 """Reading labs (``labs/<slug>/lab.yaml`` + ``instructions.md`` in a chapter folder).
 
 Reading validates everything that can be known without a cluster: the
-schema, the checks (compiled), that every manifest of the solution, the
-alternatives and the mistakes is valid for the lab's newest Kubernetes
-version, that every step can be played (a supported kubectl command, known
-placeholders), and that each mistake names checks that exist.
+schema, the checks (compiled), that every manifest of the start state, the
+solution, the alternatives and the mistakes is valid for the lab's newest
+Kubernetes version, that every step can be played (a supported kubectl
+command, known placeholders, none in a start state), that a start state
+holds nothing the tutor cannot create for one student, and that each mistake
+names checks that exist.
 ``verify_labs`` does the rest on a cluster.
 """
 
@@ -24,9 +26,10 @@ from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead, read_each, read_yaml_file
 from engine.content.objectives import objective_errors
 from engine.content.rules import compile_each
-from engine.grading.steps import SAMPLE_FACTS, StepError, check_step, fill
+from engine.grading.steps import PLACEHOLDER, SAMPLE_FACTS, StepError, check_step, fill
 from engine.manifests import SUPPORTED_VERSIONS, validate_text
 from engine.markdown import render_markdown
+from labs.footprint import CLUSTER_SCOPED_KINDS, documents, lab_footprint
 from labs.models import Lab
 from lessons.content import ChapterSource
 from lessons.models import Chapter
@@ -51,6 +54,19 @@ class LabSource:
     @property
     def steps(self) -> list[dict[str, Any]]:
         return list(self.front["solution"].get("steps") or [])
+
+    @property
+    def start_state(self) -> str:
+        """The manifests the tutor creates when the lab starts ("" when it starts empty)."""
+        return str((self.front.get("start_state") or {}).get("manifests") or "")
+
+    @property
+    def start_steps(self) -> list[dict[str, Any]]:
+        return list((self.front.get("start_state") or {}).get("steps") or [])
+
+    @property
+    def footprint(self) -> list[dict[str, Any]]:
+        return lab_footprint(self.front)
 
     @property
     def manifests(self) -> str:
@@ -121,6 +137,20 @@ def read_lab(
     )
     check_ids = {c.id for c in checks}
     plays: list[tuple[str | int, ...]] = [("solution",)]
+    start_state = front.get("start_state")
+    if start_state is not None:
+        plays.insert(0, ("start_state",))
+        errors += _start_state_errors(
+            start_state.get("manifests") or "", shown, loaded.line_for(("start_state",))
+        )
+    elif front.get("troubleshooting"):
+        errors.append(
+            ContentError(
+                shown,
+                loaded.line_for(("troubleshooting",)),
+                "a troubleshooting lab needs a start_state: the broken objects the student fixes",
+            )
+        )
     plays += [("alternatives", i) for i in range(len(front["alternatives"]))]
     plays += [("mistakes", i) for i in range(len(front["mistakes"]))]
     for index, mistake in enumerate(front["mistakes"]):
@@ -155,6 +185,37 @@ def read_lab(
     return (None if errors else source), errors
 
 
+def _start_state_errors(text: str, shown: str, line: int) -> list[ContentError]:
+    """What the tutor cannot create for a student: cluster-wide kinds but volumes, repeats."""
+    errors = []
+    seen: set[tuple[str, str]] = set()
+    for doc in documents(text):
+        kind, name = str(doc.get("kind")), str((doc.get("metadata") or {}).get("name"))
+        if kind in CLUSTER_SCOPED_KINDS and kind != "PersistentVolume":
+            errors.append(
+                ContentError(
+                    shown,
+                    line,
+                    f"start_state: a {kind} is cluster-wide and shared by every student; only "
+                    "PersistentVolumes can be part of a start state (the tutor makes one per namespace)",
+                )
+            )
+        claim_ref = (doc.get("spec") or {}).get("claimRef") if kind == "PersistentVolume" else None
+        if isinstance(claim_ref, dict) and claim_ref.get("namespace"):
+            errors.append(
+                ContentError(
+                    shown,
+                    line,
+                    f"start_state: PersistentVolume {name} sets claimRef.namespace; the tutor "
+                    "reserves the volume for the student's namespace itself",
+                )
+            )
+        if (kind, name) in seen:
+            errors.append(ContentError(shown, line, f"start_state: {kind} {name} is there twice"))
+        seen.add((kind, name))
+    return errors
+
+
 def ladder_html(check: dict[str, Any]) -> dict[str, str]:
     """A check's ladder rungs written in the file, as safe HTML; the nudge falls back to ``hint``."""
     ladder = check.get("ladder") or {}
@@ -166,10 +227,17 @@ def ladder_html(check: dict[str, Any]) -> dict[str, str]:
     return {rung: render_markdown(text).html for rung, text in texts.items() if text.strip()}
 
 
+# A start state is created by the tutor in a namespace of any student, before any grading.
+_NO_PLACEHOLDER = (
+    "a start state holds no {{ placeholders }}: it is created as written in every namespace"
+)
+
+
 def _check_play(
     shown: str, loaded: Any, where: tuple[str | int, ...], play: dict[str, Any], version: str
 ) -> list[ContentError]:
-    """The manifests of a solution, alternative or mistake are valid; its steps can be played."""
+    """The manifests of a start state, solution, alternative or mistake are valid; its steps
+    can be played."""
     errors: list[ContentError] = []
     label = ".".join(map(str, where))
     texts: list[tuple[tuple[str | int, ...], str]] = []
@@ -179,10 +247,17 @@ def _check_play(
         line = loaded.line_for((*where, "steps", index))
         for problem in check_step(step):
             errors.append(ContentError(shown, line, f"{label}.steps[{index}]: {problem}"))
+        if where[0] == "start_state" and PLACEHOLDER.search(str(step)):
+            errors.append(ContentError(shown, line, f"{label}.steps[{index}]: {_NO_PLACEHOLDER}"))
         if isinstance(step, dict) and isinstance(step.get("apply"), str):
             texts.append(((*where, "steps", index, "apply"), step["apply"]))
     for path, text in texts:
         line = loaded.line_for(path)
+        if where[0] == "start_state" and PLACEHOLDER.search(text):
+            errors.append(
+                ContentError(shown, line, f"{'.'.join(map(str, path))}: {_NO_PLACEHOLDER}")
+            )
+            continue
         try:
             text = fill(text, SAMPLE_FACTS)
         except StepError as exc:
@@ -224,6 +299,10 @@ def sync_labs(labs: list[LabSource]) -> SyncStats:
         lab.kubernetes_versions = source.front["kubernetes_versions"]
         lab.instructions_html = render_markdown(source.instructions).html
         lab.checks = source.front["checks"]
+        lab.troubleshooting = bool(source.front.get("troubleshooting"))
+        lab.start_state = source.start_state
+        lab.start_steps = source.start_steps
+        lab.footprint = source.footprint
         lab.hints = source.hints
         lab.content_hash = source.content_hash
 
@@ -240,9 +319,13 @@ def sync_labs(labs: list[LabSource]) -> SyncStats:
 
 class LabKind:
     name = count_key = "labs"
+    # check_content's other counts (a stable interface: INTERFACES.md).
+    extra_count_keys = ("labs_with_start_state",)
 
     def read(self, root: Path, earlier: Mapping[str, list[Any]]) -> KindRead:
-        return read_labs(root, earlier["chapters"])
+        read = read_labs(root, earlier["chapters"])
+        read.counts["labs_with_start_state"] = sum(1 for lab in read.sources if lab.start_state)
+        return read
 
     def sync(self, sources: list[LabSource]) -> SyncStats:
         return sync_labs(sources)

@@ -10,9 +10,13 @@ No shell and no kubectl binary are involved.
 
 from __future__ import annotations
 
+import json
+import secrets
 import time
 from collections.abc import Callable
 from typing import Any
+
+import yaml
 
 from engine.assertions import Rule, RuleResult
 from engine.grading import lab as lab_grading
@@ -28,6 +32,7 @@ from engine.grading.steps import (
     undo_template,
 )
 from kube import Cluster, Forbidden, KubeError, NotFound
+from workspaces import lab_state
 
 ROLLOUT_POLL_SECONDS = 0.5
 
@@ -69,6 +74,13 @@ class ClusterReader:
         except KubeError:
             return None
 
+    def discovery(self, path: str) -> Any:
+        # Only the discovery paths the assertion language allows reach here (/version, /apis...).
+        try:
+            return self.cluster.request("GET", path)
+        except (NotFound, Forbidden):
+            return None
+
 
 def grade(
     cluster: Cluster,
@@ -101,11 +113,20 @@ def apply_steps(
 ) -> None:
     """Play a solution, an alternative or a mistake into a namespace: manifests, then each step.
 
+    Before each step the controllers take in the one before
+    (``workspaces.lab_state.settle``), as they do while a person types the next
+    command: a Deployment changed twice gets two revisions. ``{{ namespace }}``,
+    ``{{ serverVersion }}``, ``{{ nodeCount }}`` and ``{{ uid:Kind/name }}`` are
+    filled in from the cluster just before the text that holds them is played.
+
     Raises ``KubeError`` when the API server refuses a request and
     ``StepError`` when a step cannot be played (an earlier revision that
     does not exist, a container that is not there).
     """
     facts: dict[str, Any] | None = None
+
+    def uid(kind: str, name: str) -> str:
+        return str(_find(cluster, namespace, kind, name)["metadata"]["uid"])
 
     def filled(text: str) -> str:
         nonlocal facts
@@ -113,24 +134,20 @@ def apply_steps(
             return text
         if facts is None:
             facts = cluster_facts(cluster, namespace)
-        return fill(text, facts)
+        return fill(text, facts, uid)
 
     if manifests:
         cluster.apply(filled(manifests), namespace)
     for step in steps:
+        if "patch" in step or "delete" in step:
+            # Played as a start state's steps are (they settle first themselves).
+            lab_state.play_steps(cluster, namespace, [json.loads(filled(json.dumps(step)))])
+            continue
+        lab_state.settle(cluster, namespace)
         if "apply" in step:
             cluster.apply(filled(step["apply"]), namespace)
-        elif "kubectl" in step:
-            play(cluster, namespace, parse_command(filled(step["kubectl"])))
         else:
-            patch = step["patch"]
-            cluster.patch(
-                api_version=patch["apiVersion"],
-                kind=patch["kind"],
-                name=patch["name"],
-                namespace=namespace,
-                patch=patch["patch"],
-            )
+            play(cluster, namespace, parse_command(filled(step["kubectl"])))
 
 
 _CONTAINER_PATHS = {
@@ -214,3 +231,76 @@ def _wait(
         if done(deployment) or time.monotonic() > deadline:
             return deployment
         time.sleep(ROLLOUT_POLL_SECONDS)
+
+
+def _find(cluster: Cluster, namespace: str, kind: str, name: str) -> dict[str, Any]:
+    for api_version in ("v1", "apps/v1", "batch/v1", "rbac.authorization.k8s.io/v1"):
+        try:
+            return cluster.get_object(
+                api_version=api_version, kind=kind, name=name, namespace=namespace
+            )
+        except NotFound:
+            continue
+    raise NotFound(f"no {kind} {name} to fill in {{{{ uid:{kind}/{name} }}}}")
+
+
+RBAC_SETTLE_SECONDS = 30.0
+
+
+def wait_for_rbac(
+    cluster: Cluster, namespace: str, *, wait_seconds: float = RBAC_SETTLE_SECONDS
+) -> None:
+    """Wait until the API server's authorizer has taken in every Role and RoleBinding change
+    made so far in the namespace.
+
+    The authorizer reads RBAC objects from its own caches, a moment behind what was
+    written: a SubjectAccessReview right after a RoleBinding may still answer as before.
+    A sentinel Role and RoleBinding, written after everything else, are seen last (each
+    cache takes in its kind's changes in order): once the sentinel grants, the rest is in.
+    """
+    user = f"lfs158-tutor:rbac-settled:{secrets.token_hex(4)}"
+    name = "lfs158-tutor-rbac-settled"
+    cluster.apply(
+        yaml.safe_dump_all([
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "Role", "metadata": {"name": name},
+             "rules": [{"apiGroups": [""], "resources": ["configmaps"], "resourceNames": [name], "verbs": ["get"]}]},
+            {"apiVersion": "rbac.authorization.k8s.io/v1", "kind": "RoleBinding", "metadata": {"name": name},
+             "subjects": [{"kind": "User", "name": user, "apiGroup": "rbac.authorization.k8s.io"}],
+             "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "Role", "name": name}},
+        ]),
+        namespace,
+    )  # fmt: skip
+    deadline = time.monotonic() + wait_seconds
+    try:
+        while not _sentinel_allowed(cluster, namespace, user, name):
+            if time.monotonic() > deadline:
+                raise KubeError(f"the authorizer did not take in the RBAC changes of {namespace}")
+            time.sleep(0.1)
+    finally:
+        for kind in ("RoleBinding", "Role"):
+            cluster.delete_object(
+                api_version="rbac.authorization.k8s.io/v1",
+                kind=kind,
+                name=name,
+                namespace=namespace,
+            )
+
+
+def _sentinel_allowed(cluster: Cluster, namespace: str, user: str, name: str) -> bool:
+    review = {
+        "apiVersion": "authorization.k8s.io/v1",
+        "kind": "SubjectAccessReview",
+        "spec": {
+            "user": user,
+            "resourceAttributes": {
+                "namespace": namespace,
+                "verb": "get",
+                "resource": "configmaps",
+                "name": name,
+            },
+        },
+    }
+    answer = cluster.request(
+        "POST", "/apis/authorization.k8s.io/v1/subjectaccessreviews", body=review
+    )
+    return bool(answer.get("status", {}).get("allowed"))

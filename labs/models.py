@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import uuid
 
+import yaml
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -23,6 +24,13 @@ class Lab(models.Model):
     kubernetes_versions = models.JSONField(default=list)
     instructions_html = models.TextField()
     checks = models.JSONField(default=list)
+    # The lab starts broken: the student finds and fixes the fault.
+    troubleshooting = models.BooleanField(default=False)
+    # Manifests the tutor creates in the workspace when the lab starts and on Reset.
+    start_state = models.TextField(blank=True)
+    start_steps = models.JSONField(default=list)
+    # What belongs to the lab in a workspace (labs.footprint): what Reset deletes.
+    footprint = models.JSONField(default=list)
     # Per check id, the hint ladder's rungs as safe HTML: nudge, concept, solution.
     hints = models.JSONField(default=dict)
     content_hash = models.CharField(max_length=64)
@@ -43,16 +51,24 @@ class Lab(models.Model):
     def compiled_checks(self) -> list[Rule]:
         return compile_rules(self.checks, lab=True)
 
-    def reset_kinds(self) -> list[tuple[str | None, str]]:
-        """The (apiVersion, kind) pairs the checks look at: what a workspace reset deletes."""
-        found: list[tuple[str | None, str]] = []
-        for check in self.checks:
-            for selector in (check.get("select"), check.get("selects")):
-                if isinstance(selector, dict) and isinstance(selector.get("kind"), str):
-                    pair = (selector.get("apiVersion"), selector["kind"])
-                    if pair not in found:
-                        found.append(pair)
-        return found
+    @property
+    def objective_texts(self) -> list[str]:
+        """The chapter's objectives this lab practises, in the chapter's words."""
+        listed = list(self.chapter.objectives or [])
+        return [
+            str(listed[n - 1])
+            for n in self.objectives
+            if isinstance(n, int) and 1 <= n <= len(listed)
+        ]
+
+    @property
+    def start_state_summary(self) -> list[str]:
+        """The objects of the start state in words ("Deployment web"), for the lab page."""
+        return [
+            f"{doc.get('kind')} {(doc.get('metadata') or {}).get('name')}"
+            for doc in yaml.safe_load_all(self.start_state or "")
+            if isinstance(doc, dict)
+        ]
 
     @property
     def max_score(self) -> int:

@@ -15,7 +15,7 @@ from engine.grading.feedback import note_nearby
 from kube import ClusterUnreachable, KubeError
 from labs import live_runs, runs
 from labs.grader import grade
-from workspaces import resolve
+from workspaces import lab_runs, resolve
 
 log = logging.getLogger(__name__)
 MAX_TRIES = 4
@@ -86,6 +86,12 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
         try:
             if submission.on_student_cluster:
                 cluster.limit_run(settings.TUTOR_STUDENT_CLUSTER_GRADE_SECONDS)
+            # A lab that starts broken is started by its first check, if the student
+            # never pressed "Start the lab": the checks then say what to fix.
+            lab_runs.ensure_started(
+                cluster, user_id=submission.user_id, namespace=submission.namespace,
+                on_student_cluster=submission.on_student_cluster, lab=submission.lab,
+            )  # fmt: skip
             graded = grade(
                 cluster, checks, submission.namespace, on_result=on_result, on_waiting=on_waiting
             )

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from labs import views
+from labs import state_views, views
 
 app_name = "labs"
 
@@ -9,6 +9,8 @@ urlpatterns = [
     path("labs/<slug:slug>/check", views.lab_check, name="check"),
     path("labs/<slug:slug>/live", views.live_checks, name="live"),
     path("labs/<slug:slug>/checks/<slug:check_id>/hint", views.hint_next, name="hint"),
-    path("labs/<slug:slug>/reset", views.lab_reset, name="reset"),
     path("labs/<slug:slug>/submissions/<int:pk>/", views.submission_detail, name="submission"),
+    path("labs/<slug:slug>/start", state_views.lab_start, name="start"),
+    path("labs/<slug:slug>/reset", state_views.lab_reset, name="reset"),
+    path("labs/<slug:slug>/state", state_views.lab_state, name="state"),
 ]

@@ -18,9 +18,9 @@ from labs.live import live_seen, live_start
 from labs.models import Lab, LabSubmission, LiveCheck
 from labs.submissions import SubmissionRefused, lab_submission_create
 from lessons.selectors import NextStep
-from workspaces import own_cluster, services, tutor_cluster
-from workspaces.reset import kinds_to_reset
+from workspaces import own_cluster, tutor_cluster
 from workspaces.resolve import Where, Workspace, workspace_for
+from workspaces.selectors import lab_run_latest
 from workspaces.terminal.page import terminal_context
 
 # How often an open lab page asks for its live checks (seconds).
@@ -105,6 +105,7 @@ def lab_detail(request: HttpRequest, slug: str) -> HttpResponse:
             "submission_rows": _submission_rows(lab, latest),
             "next_step": _next_step(request, lab, latest),
             "history": history,
+            "lab_run": lab_run_latest(user=request.user, lab_uuid=lab.uuid),
             **_rules_context(request, lab),
             **terminal_context(request),
         },
@@ -238,6 +239,7 @@ def submission_detail(request: AuthenticatedHttpRequest, slug: str, pk: int) -> 
             "submission_rows": _submission_rows(lab, submission),
             "next_step": _next_step(request, lab, submission),
             "history": history,
+            "lab_run": lab_run_latest(user=request.user, lab_uuid=lab.uuid),
             **_rules_context(request, lab),
             **terminal_context(request),
         },
@@ -266,32 +268,3 @@ def _rules_context(request: HttpRequest, lab: Lab) -> dict[str, object]:
     """A class's rules for this lab: what the page says, and how much feedback it shows."""
     rules = policy.rules_for(request.user, "lab", str(lab.uuid))
     return {"rules": rules, "feedback_level": rules.feedback() if rules else "solutions"}
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@login_required
-def lab_reset(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
-    """Reset the workspace for this lab: a confirmation (GET), then a worker deletes (POST)."""
-    lab = selectors.lab_get_published(slug=slug)
-    workspace = workspace_for(request.user)
-    if request.method == "POST":
-        if workspace is None or not workspace.ready:
-            messages.error(request, "Your namespace is not ready yet: there is nothing to reset.")
-        else:
-            services.workspace_reset_start(user=request.user, lab=lab)
-            messages.success(
-                request,
-                f"Resetting: the objects of this lab in the namespace {workspace.namespace} are "
-                "being deleted (a few seconds).",
-            )
-        return redirect(lab)
-    kinds = sorted({kind for _, kind in reset_kinds_shown(lab)})
-    return render(
-        request,
-        "labs/reset.html",
-        {"lab": lab, "workspace": workspace, "kinds": kinds},
-    )
-
-
-def reset_kinds_shown(lab: Lab) -> list[tuple[str, str]]:
-    return kinds_to_reset(lab.reset_kinds())

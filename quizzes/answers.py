@@ -1,7 +1,7 @@
 """Turning a submitted form into an answer in its normal form, or refusing it.
 
 Form fields per type: ``option`` (single: one value; multiple: one or more),
-``answer`` (``true``/``false``), ``text``, ``position-<item id>`` (ordering:
+``answer`` (``true``/``false``), ``text`` (short answer, command), ``position-<item id>`` (ordering:
 each item's place, 1..n), ``manifest``. Anything else that names an unknown
 option or item, repeats a value or is missing is refused with a message a
 person can act on: a normal form never sends such a thing, so it is either
@@ -51,8 +51,8 @@ def parse_answer(question_type: str, data: dict[str, Any], raw: RawAnswer) -> di
         if value not in ("true", "false"):
             raise AnswerError("Answer with true or false.")
         return {"answer": value == "true"}
-    if question_type == "short_answer":
-        text = _one(raw, "text", "answer")
+    if question_type in ("short_answer", "command"):
+        text = _one(raw, "text", "answer" if question_type == "short_answer" else "command")
         if not text.strip():
             raise AnswerError("Type an answer first.")
         if len(text) > MAX_TEXT_CHARS:

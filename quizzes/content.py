@@ -23,6 +23,7 @@ from typing import Any
 from django.db import transaction
 
 from core.content import SyncStats, unpublish_missing
+from engine import commands
 from engine.assertions import RuleError, compile_rules
 from engine.content.errors import ContentError, display_path
 from engine.content.kind import KindRead
@@ -209,6 +210,12 @@ def check_question(
             yield ("pattern",), problem
     if kind == "manifest":
         yield from _check_manifest(question)
+    if kind == "command":
+        for index, accepted in enumerate(question["accept"]):
+            try:
+                commands.parse(accepted)
+            except commands.CommandError as exc:
+                yield ("accept", index), f"accepted command {accepted!r} cannot be read: {exc}"
 
 
 def _check_manifest(question: dict[str, Any]) -> Iterable[tuple[tuple[str | int, ...], str]]:

@@ -90,6 +90,7 @@ _STARTERS: dict[str, dict[str, Any]] = {
         "explanation_false": "What a student who answers false should read.",
     },
     "short_answer": {"accept": ["the answer"]},
+    "command": {"accept": ["kubectl get pods --namespace kube-system"]},
     "ordering": {"items": ["First step", "Second step", "Third step"]},
     "manifest": {
         "kubernetes_version": "1.35",

@@ -31,6 +31,7 @@ class QuestionType(models.TextChoices):
     SHORT_ANSWER = "short_answer", "Short answer"
     ORDERING = "ordering", "Ordering"
     MANIFEST = "manifest", "Manifest"
+    COMMAND = "command", "Build a command"
 
 
 class Difficulty(models.TextChoices):

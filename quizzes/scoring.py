@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine import commands
 from engine.assertions import compile_rules
 from engine.grading.exercise import grade_manifest
 from engine.manifests import DEFAULT_VERSION
@@ -109,6 +110,15 @@ def score_manifest(data: Data, points: int, answer: Answer) -> Outcome:
     )
 
 
+def score_command(data: Data, points: int, answer: Answer) -> Outcome:
+    """Right when the command means what one accepted command means (``engine.commands``)."""
+    verdict = commands.judge(answer["text"], list(data["accept"]))
+    details = {"problem": verdict.problem, "closest": verdict.closest}
+    return Outcome(
+        correct=verdict.correct, points=float(points) if verdict.correct else 0.0, details=details
+    )
+
+
 SCORERS: dict[str, Callable[[Data, int, Answer], Outcome]] = {
     "single": score_single,
     "multiple": score_multiple,
@@ -116,6 +126,7 @@ SCORERS: dict[str, Callable[[Data, int, Answer], Outcome]] = {
     "short_answer": score_short_answer,
     "ordering": score_ordering,
     "manifest": score_manifest,
+    "command": score_command,
 }
 
 

@@ -53,9 +53,11 @@ class Feedback:
     answer: bool | None = None
     right_answer: bool | None = None
     explanations: list[tuple[str, str]] = field(default_factory=list)
-    # short_answer: what was typed and what is accepted
+    # short_answer and command: what was typed and what is accepted
     text: str = ""
     accepted: list[str] = field(default_factory=list)
+    # command: what differs from the nearest accepted command (empty when right)
+    problem: str = ""
     # ordering: the student's order (each item's html, whether it is in its place, and
     # its right place counted from 1) and the right order
     order: list[tuple[str, bool, int]] = field(default_factory=list)
@@ -252,9 +254,10 @@ def feedback(question: Question, response: Response, choices: list[Choice]) -> F
             for label, key in (("True", "explanation_true"), ("False", "explanation_false"))
             if key in rendered
         ]
-    elif question.type == "short_answer":
+    elif question.type in ("short_answer", "command"):
         result.text = given["text"]
         result.accepted = list(data["accept"])
+        result.problem = str(given.get("result", {}).get("problem", ""))
     elif question.type == "ordering":
         right = question.item_ids
         result.order = [
@@ -284,6 +287,7 @@ def preview_question(question: Question) -> ShownQuestion:
         "multiple": lambda: {"options": [o["id"] for o in question.options if o.get("correct")]},
         "true_false": lambda: {"answer": data["answer"]},
         "short_answer": lambda: {"text": data["accept"][0]},
+        "command": lambda: {"text": data["accept"][0]},
         "ordering": lambda: {"order": question.item_ids},
         "manifest": lambda: {"manifest": data["starter"]},
     }

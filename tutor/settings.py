@@ -376,6 +376,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "labs.tasks.reap_submissions",
         "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
     },
+    # Lab starts and resets whose message was lost or whose worker died are sent again.
+    "reap-lab-runs": {
+        "task": "workspaces.tasks.reap_lab_runs",
+        "schedule": float(env_int("TUTOR_REAPER_SECONDS", 30)),
+    },
     # Exams: hand in those whose time ran out, grade again those whose worker died.
     "reap-exam-attempts": {
         "task": "exams.tasks.reap_attempts",

@@ -31,7 +31,7 @@ from django.views.decorators.debug import sensitive_variables
 from core import crypto
 from kube import Cluster, Forbidden, KubeError, NotFound
 from kube.kubeconfig import token_kubeconfig
-from workspaces import policy, tutor_cluster
+from workspaces import lab_state, policy, tutor_cluster
 from workspaces.models import StudentNamespace
 
 log = logging.getLogger(__name__)
@@ -191,6 +191,8 @@ def student_namespace_cleanup(*, cluster: Cluster, student_namespace: StudentNam
                 f"({STUDENT_LABEL}), so the tutor did not create it"
             )
         cluster.delete_namespace(name)
+        # Cluster-wide objects labs made for this namespace (PersistentVolumes) outlive it.
+        lab_state.namespace_copies_delete(cluster, name)
     # The token died with its ServiceAccount: the kubeconfig goes too.
     student_namespace.cleaned_at = timezone.now()
     student_namespace.kubeconfig_encrypted = ""

@@ -22,7 +22,7 @@ from django.contrib.auth.models import User
 from django.utils.crypto import salted_hmac
 
 from kube import Cluster
-from workspaces import classroom
+from workspaces import classroom, lab_state
 from workspaces.models import StudentNamespace
 
 log = logging.getLogger(__name__)
@@ -69,5 +69,7 @@ def exam_namespace_prepare(
 
 
 def exam_namespace_release(*, cluster: Cluster, name: str) -> None:
-    """Delete the attempt's namespace once it is graded (its evidence is kept in the database)."""
+    """Delete the attempt's namespace once it is graded (its evidence is kept in the database),
+    and the cluster-wide copies a task's start state made for it (a PersistentVolume)."""
     cluster.delete_namespace(name)
+    lab_state.namespace_copies_delete(cluster, name)

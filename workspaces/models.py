@@ -155,6 +155,61 @@ class NamespaceRun(models.Model):
         return text + "."
 
 
+class LabRun(models.Model):
+    """Starting a lab or resetting it in a student's workspace, done by a worker.
+
+    Starting creates the lab's start state (the objects a troubleshooting lab
+    begins with) where it is missing and never overwrites the student's work;
+    resetting first deletes everything that belongs to the lab
+    (``footprint``), then creates the start state again. The row keeps a copy
+    of what to apply, so the worker needs nothing but this row; it is also the
+    record that a lab was started in this workspace (grading starts a lab
+    that never was).
+    """
+
+    class Action(models.TextChoices):
+        START = "start", "Start"
+        RESET = "reset", "Reset"
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Preparing"
+        DONE = "done", "Done"
+        ERROR = "error", "Could not prepare"
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_runs"
+    )
+    lab_uuid = models.UUIDField()
+    lab_slug = models.CharField(max_length=80)
+    namespace = models.CharField(max_length=63)
+    on_student_cluster = models.BooleanField(default=False)
+    action = models.CharField(max_length=10, choices=Action.choices)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.QUEUED)
+    start_state = models.TextField(blank=True)
+    start_steps = models.JSONField(default=list)
+    footprint = models.JSONField(default=list)
+    # What the worker did: "Deployment web" for each object deleted and created.
+    deleted = models.JSONField(default=list)
+    created = models.JSONField(default=list)
+    error = models.TextField(blank=True)
+    tries = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["user", "lab_uuid", "-created_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()} {self.lab_slug} in {self.namespace} ({self.status})"
+
+    @property
+    def is_finished(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.ERROR)
+
+
 class TerminalSession(models.Model):
     """One browser terminal session: who, where, when, how long, and why it ended.
 

@@ -7,6 +7,7 @@ task on commit; the page shows the progress. Workers do the slow part.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from typing import Any, Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import User
@@ -14,8 +15,8 @@ from django.db import transaction
 from django.utils import timezone
 
 from workspaces import tasks
-from workspaces.models import NamespaceRun, StudentCluster, StudentNamespace
-from workspaces.reset import ResettableLab
+from workspaces.models import LabRun, NamespaceRun, StudentCluster, StudentNamespace
+from workspaces.resolve import Workspace
 
 
 def namespace_run_start(
@@ -55,15 +56,66 @@ def workspace_prepare_by_id(*, user_id: int) -> None:
     tasks.prepare_workspace.delay(user_id)
 
 
-def workspace_reset_start(*, user: User, lab: ResettableLab) -> None:
-    """Delete what the student made for this lab, in a worker (workspaces.reset)."""
-    kinds = [[api_version, kind] for api_version, kind in lab.reset_kinds()]
-    tasks.reset_workspace.delay(user.pk, lab.slug, kinds)
-
-
 def kubeconfig_refresh(*, student_namespace: StudentNamespace) -> None:
     """Issue a fresh token for the student's kubeconfig in a worker."""
     tasks.refresh_kubeconfig.delay(student_namespace.pk)
+
+
+class LabWithState(Protocol):
+    """What starting or resetting needs of a lab (``labs.models.Lab`` is one)."""
+
+    @property
+    def uuid(self) -> Any: ...
+
+    @property
+    def slug(self) -> str: ...
+
+    @property
+    def start_state(self) -> str: ...
+
+    @property
+    def start_steps(self) -> list[dict[str, Any]]: ...
+
+    @property
+    def footprint(self) -> list[dict[str, Any]]: ...
+
+
+def lab_start(workspace: Workspace, lab: LabWithState) -> LabRun:
+    """Create the lab's start state in the workspace, in a worker; what exists stays as it is."""
+    return _lab_run(workspace, lab, LabRun.Action.START)
+
+
+def workspace_reset(workspace: Workspace, lab: LabWithState) -> LabRun:
+    """Return the workspace to the lab's start state, in a worker.
+
+    Deletes what belongs to the lab (its footprint and the objects the tutor
+    created for it), then creates the start state again. The caller asks the
+    student to confirm first: the student's work for this lab is lost. Other
+    labs' objects in the same namespace stay.
+    """
+    return _lab_run(workspace, lab, LabRun.Action.RESET)
+
+
+def _lab_run(workspace: Workspace, lab: LabWithState, action: str) -> LabRun:
+    if workspace.user_id is None:
+        raise ValueError("a visitor has no workspace to prepare")
+    with transaction.atomic():
+        # The student's own row serializes their clicks: a double click makes one run.
+        User.objects.select_for_update().only("pk").get(pk=workspace.user_id)
+        pending = LabRun.objects.filter(
+            user_id=workspace.user_id, lab_uuid=lab.uuid, action=action,
+            status__in=[LabRun.Status.QUEUED, LabRun.Status.RUNNING],
+        ).first()  # fmt: skip
+        if pending is not None:
+            return pending
+        run = LabRun.objects.create(
+            user_id=workspace.user_id, lab_uuid=lab.uuid, lab_slug=lab.slug,
+            namespace=workspace.namespace, on_student_cluster=workspace.on_student_cluster,
+            action=action, start_state=lab.start_state, start_steps=lab.start_steps,
+            footprint=lab.footprint,
+        )  # fmt: skip
+        tasks.run_lab.delay_on_commit(run.pk)
+    return run
 
 
 def student_cluster_test_request(*, student_cluster: StudentCluster) -> None:

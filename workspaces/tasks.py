@@ -5,13 +5,13 @@ from __future__ import annotations
 import logging
 
 from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import User
 from django.utils import timezone
 
-from kube import KubeError
-from workspaces import classroom, own_cluster, reset, tutor_cluster
+from kube import ClusterUnreachable, Forbidden, KubeError
+from workspaces import classroom, lab_runs, own_cluster, resolve, tutor_cluster
 from workspaces.models import NamespaceRun, StudentCluster, StudentNamespace
-from workspaces.resolve import connect, workspace_for
 
 log = logging.getLogger(__name__)
 
@@ -102,21 +102,49 @@ def refresh_kubeconfig(student_namespace_id: int) -> None:
         log.warning("could not issue a kubeconfig for %s: %s", row.namespace, exc)
 
 
-@shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=60, time_limit=90)
-def reset_workspace(user_id: int, lab_slug: str, kinds: list[list[str | None]]) -> None:
-    """Delete what the student made for a lab (workspaces.reset); safe to run twice."""
-    user = User.objects.filter(pk=user_id, is_active=True).first()
-    workspace = workspace_for(user) if user is not None else None
-    if workspace is None or not workspace.ready:
-        return
+@shared_task(
+    bind=True, acks_late=True, reject_on_worker_lost=True, max_retries=3,
+    soft_time_limit=lab_runs.RUN_HARD_SECONDS - 30, time_limit=lab_runs.RUN_HARD_SECONDS,
+)  # fmt: skip
+def run_lab(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
+    """Start or reset a lab in a student's workspace (a ``LabRun``)."""
+    run = lab_runs.claim(run_id)
+    if run is None:
+        return  # done already, or another worker has it
     try:
-        cluster = connect(workspace)
+        cluster = resolve.connect(resolve.workspace_of(run), prepare=True)
         try:
-            reset.workspace_reset(workspace, [(k[0], str(k[1])) for k in kinds], cluster=cluster)
+            outcome = lab_runs.perform(cluster, run)
         finally:
             cluster.close()
     except KubeError as exc:
-        log.warning("could not reset %s for user %s: %s", lab_slug, user_id, exc)
+        if exc.transient and self.request.retries < self.max_retries:
+            lab_runs.release(run)
+            raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
+        lab_runs.fail(run, _in_words(exc))
+    except SoftTimeLimitExceeded:
+        lab_runs.fail(run, "This took too long; try again in a moment.")
+    else:
+        lab_runs.finish(run, outcome)
+
+
+def _in_words(exc: KubeError) -> str:
+    if isinstance(exc, ClusterUnreachable):
+        return f"The cluster did not answer ({exc}). Is it running? Try again in a moment."
+    if isinstance(exc, Forbidden):
+        return f"The cluster refused: {exc}. Ask your instructor."
+    return str(exc)
+
+
+@shared_task
+def reap_lab_runs() -> int:
+    """Re-enqueue lab starts and resets whose message was lost or whose worker died."""
+    stuck = lab_runs.stuck_runs()
+    for run_id in stuck:
+        run_lab.delay(run_id)
+    if stuck:
+        log.info("re-enqueued %d stuck lab starts and resets", len(stuck))
+    return len(stuck)
 
 
 # The test bounds itself (own_cluster.TEST_SECONDS); the limits are a backstop.

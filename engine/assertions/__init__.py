@@ -16,6 +16,9 @@ content ever runs code. content/README.md documents every kind.
 from engine.assertions.model import Context, Rule, RuleError, RuleResult
 from engine.assertions.rules import compile_rule, compile_rules, evaluate, evaluate_one, judge
 
+# Kinds beside the core language register themselves (engine.assertions.extensions).
+from engine.assertions import answers, quantifiers, references  # noqa: F401  isort: skip
+
 __all__ = [
     "Context",
     "Rule",

@@ -26,6 +26,8 @@ class Rule:
     # Other objects the rule looks at besides those it selects (a lab lists them too).
     reads: tuple[Selector, ...] = ()
     facts: tuple[str, ...] = ()  # cluster facts the rule compares with (labs)
+    # API discovery documents (/version, /apis/batch) the rule compares with (labs).
+    discovery: tuple[str, ...] = ()
 
 
 @dataclass

@@ -2,18 +2,22 @@
 
 The kinds that only compare an object with a partial object or an
 expression live here (`count`, `match`, `absent`, `expr`); the kinds that
-judge meaning across objects live in ``engine.assertions.kinds``.
+judge meaning across objects live in ``engine.assertions.kinds``; kinds
+added beside the language in modules of their own (`resolves`, `answer`,
+`some`) register in ``engine.assertions.extensions`` and are compiled and
+judged through it.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from typing import Any
 
 import jmespath
 import jmespath.exceptions
 
-from engine.assertions import kinds
+from engine.assertions import extensions, kinds
 from engine.assertions.compare import COMPARISONS, Comparison, ComparisonError
 from engine.assertions.defaults import with_defaults
 from engine.assertions.model import (
@@ -68,11 +72,16 @@ def compile_rule(raw: dict[str, Any], *, lab: bool = False) -> Rule:
     rule_id = raw.get("id")
     if not isinstance(rule_id, str) or not _ID.match(rule_id):
         raise RuleError(f"rule id {rule_id!r} must be lowercase words joined by '-'")
-    present = [a for a in ASSERTIONS if a in raw]
+    allowed = ASSERTIONS + extensions.names(lab=True)
+    present = [a for a in allowed if a in raw]
     if len(present) != 1:
-        raise RuleError(f"rule {rule_id}: give exactly one of {', '.join(ASSERTIONS)}")
+        raise RuleError(
+            f"rule {rule_id}: give exactly one of {', '.join(ASSERTIONS + extensions.names(lab=lab))}"
+        )
     assertion = present[0]
-    if assertion in LAB_ONLY and not lab:
+    if not lab and (
+        assertion in LAB_ONLY or assertion not in (*ASSERTIONS, *extensions.names(lab=False))
+    ):
         raise RuleError(
             f"rule {rule_id}: `{assertion}` reads a cluster's state: it is only for labs"
         )
@@ -131,6 +140,8 @@ def compile_rule(raw: dict[str, Any], *, lab: bool = False) -> Rule:
         reads = (Selector(kind=argument["kind"], name=argument.get("name")),)
         if argument.get("only"):
             reads += kinds.POD_READS
+    elif assertion in extensions.EXTENSIONS:
+        return _compile_extension(extensions.EXTENSIONS[assertion], raw, selector, base)
     else:
         try:
             compiled, reads = kinds.compile_kind(assertion, argument, selector, lab=lab)
@@ -138,6 +149,20 @@ def compile_rule(raw: dict[str, Any], *, lab: bool = False) -> Rule:
             raise RuleError(f"rule {rule_id}: {exc}") from exc
     return Rule(select=selector, assertion=assertion, argument=argument, compiled=compiled,
                 reads=reads, facts=facts, **base)  # fmt: skip
+
+
+def _compile_extension(
+    extension: extensions.Extension, raw: dict[str, Any], selector: Selector, base: dict[str, Any]
+) -> Rule:
+    """A kind registered beside the language: it compiles itself and names what it reads."""
+    compiled = extension.compile(base["id"], raw)
+    rule = Rule(select=selector, assertion=extension.name, argument=raw[extension.name],
+                compiled=compiled, **base)  # fmt: skip
+    reads = tuple(
+        Selector(kind=kind, api_version=api_version)
+        for api_version, kind in sorted(extension.reads(rule), key=lambda k: (k[1], k[0] or ""))
+    )
+    return replace(rule, reads=reads, discovery=tuple(sorted(extension.discovery(rule))))
 
 
 def _compile_selector(rule_id: str, select: Any) -> Selector:
@@ -211,8 +236,16 @@ def evaluate_one(
 def judge(rule: Rule, context: Context) -> RuleResult:
     """One rule over prepared objects."""
     selected = [o for o in context.objects if rule.select.picks(o)]
+    extension = extensions.EXTENSIONS.get(rule.assertion)
+    if extension is not None:
+        passed, message, evidence = extension.evaluate(rule, selected, context.objects)
+        return _result(rule, passed, message, evidence)
     judge_kind = _ASSERT.get(rule.assertion, kinds.evaluate_kind)
     passed, message, evidence = judge_kind(rule, selected, context)
+    return _result(rule, passed, message, evidence)
+
+
+def _result(rule: Rule, passed: bool, message: str, evidence: dict[str, Any]) -> RuleResult:
     return RuleResult(
         id=rule.id,
         title=rule.title,

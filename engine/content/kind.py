@@ -26,6 +26,8 @@ class KindRead:
     sources: list[Any] = field(default_factory=list)
     errors: list[ContentError] = field(default_factory=list)
     count: int = 0  # what check_content reports (questions count more than banks)
+    # Further counts a kind reports under keys of its own (labs_with_start_state).
+    counts: dict[str, int] = field(default_factory=dict)
 
 
 class ContentKind(Protocol):

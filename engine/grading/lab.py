@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from engine.assertions import Context, Rule, RuleResult, judge
+from engine.assertions.extensions import discovery_object
 from engine.assertions.kinds import AccessItem
 from engine.assertions.rules import prepare
 from engine.assertions.selection import Selector
@@ -54,6 +55,10 @@ class ClusterReader(Protocol):
 
     def server_version(self) -> str | None:
         """The API server's version (`v1.35.4`); None when it cannot be read."""
+        ...
+
+    def discovery(self, path: str) -> Any:
+        """What the API server answers at a discovery path (/version, /apis); None if nothing."""
         ...
 
 
@@ -118,6 +123,14 @@ _DEFAULT_VERSIONS = {
 }  # fmt: skip
 
 
+def take_discovery(cluster: ClusterReader, checks: list[Rule]) -> dict[str, list[dict[str, Any]]]:
+    """The API discovery documents the checks compare with (`answer`), as objects of the snapshot."""
+    paths = sorted({p for c in checks for p in c.discovery})
+    if not paths:
+        return {}
+    return {"discovery": [discovery_object(p, cluster.discovery(p)) for p in paths]}
+
+
 def take_snapshot(
     cluster: ClusterReader, namespace: str, keys: set[tuple[str, str]]
 ) -> dict[str, list[dict[str, Any]]]:
@@ -163,6 +176,7 @@ def grade(
     look at the cluster, so a page can say what it is waiting for.
     """
     snapshot = take_snapshot(cluster, namespace, reads_of(checks))
+    snapshot.update(take_discovery(cluster, checks))
     facts = read_facts(cluster, namespace, {f for c in checks for f in c.facts}, snapshot)
     started = clock()
     # The API server's defaults are applied once per read, not once per check.

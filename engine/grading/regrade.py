@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from engine.assertions import Context, Rule, judge
+from engine.assertions.extensions import EXTENSIONS
 from engine.assertions.rules import prepare
 from engine.assertions.selection import Selector
 from engine.grading.lab import LEGACY_KEYS, LEGACY_METADATA_KEYS, selector_key
@@ -145,6 +146,8 @@ def _regrade_one(check: Rule, old: dict[str, Any] | None, reads: list[_Read]) ->
         return _keep(
             check, old, "The API server answered this access check; evidence cannot ask it again."
         )
+    if check.assertion in EXTENSIONS and not EXTENSIONS[check.assertion].regradable:
+        return _keep(check, old, "This check reads more of the cluster than the evidence keeps.")
     covering = _covering(check.select, reads)
     if covering is None:
         return _keep(
@@ -300,7 +303,9 @@ def _fields_not_kept(check: Rule, kept: set[str]) -> list[str]:
     elif check.assertion in ("match", "absent"):
         paths = _partial_paths(check.argument)
     else:
-        expression = check.compiled[0]
+        # `expr` compiled to (expression, comparison); a regradable extension (`some`) to
+        # its expression alone.
+        expression = check.compiled[0] if check.assertion == "expr" else check.compiled
         found = _root_paths(expression.parsed)
         if found is None:
             return ["@ (the whole object)"]

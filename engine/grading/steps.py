@@ -1,7 +1,9 @@
 """Lab solutions played as a student would type them, without a shell or a kubectl binary.
 
 A lab file lists steps: `apply:` (manifests), `patch:` (a merge patch of one
-object) and `kubectl:` (one kubectl command from a small, validated set).
+object), `delete:` (one object, `{apiVersion, kind, name}`; the step waits
+until it is gone, as `kubectl delete` does) and `kubectl:` (one kubectl
+command from a small, validated set).
 This module reads a `kubectl:` command into a ``Command`` and builds the
 objects and patches kubectl would send; ``labs.grader`` sends them through
 the Kubernetes client. Nothing here runs code or touches a cluster.
@@ -33,7 +35,8 @@ Supported (flags in any order, `--flag=value` or `--flag value`):
 `TYPE NAME` may also be written `TYPE/NAME`. `-n`/`--namespace` is refused:
 the grader's namespace is used. `{{ namespace }}`, `{{ nodeCount }}` and
 `{{ serverVersion }}` in a step or a manifest are replaced with the cluster's
-values before the step is read.
+values before the step is read, and `{{ uid:Kind/name }}` with the uid of that
+object of the namespace (never in a start state).
 """
 
 from __future__ import annotations
@@ -42,15 +45,20 @@ import base64
 import json
 import re
 import shlex
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from engine.assertions.compare import FACTS
 from engine.assertions.images import parse_image
 
-PLACEHOLDER = re.compile(r"\{\{\s*([A-Za-z]+)\s*\}\}")
+PLACEHOLDER = re.compile(r"\{\{\s*([^{}]*?)\s*\}\}")
+# `{{ uid:Kind/name }}`: the uid of an object the lab made (a recorded answer, an owner
+# reference), which only the cluster knows.
+UID_PLACEHOLDER = re.compile(r"^uid:([A-Za-z]+)/([a-z0-9][a-z0-9.-]*)$")
 # Values used to check a lab file's steps before any cluster is known.
 SAMPLE_FACTS = {"namespace": "lab-namespace", "nodeCount": 1, "serverVersion": "v1.35.0"}
+SAMPLE_UID = "00000000-0000-4000-8000-000000000000"
 
 # kubectl's names of the kinds a lab step may touch: (apiVersion, kind).
 _KIND_NAMES: tuple[tuple[tuple[str, ...], tuple[str, str]], ...] = (
@@ -110,14 +118,22 @@ class Command:
     options: dict[str, Any] = field(default_factory=dict)
 
 
-def fill(text: str, facts: dict[str, Any]) -> str:
-    """Replace `{{ fact }}` placeholders; an unknown name is an error."""
+def fill(text: str, facts: dict[str, Any], uid: Callable[[str, str], str] | None = None) -> str:
+    """Replace `{{ fact }}` and `{{ uid:Kind/name }}` placeholders; an unknown name is an error.
+
+    ``uid(kind, name)`` looks an object's uid up; without it a sample uid is used.
+    """
 
     def value(match: re.Match[str]) -> str:
         name = match.group(1)
-        if name not in FACTS:
-            raise StepError(f"unknown placeholder {{{{ {name} }}}} (known: {', '.join(FACTS)})")
-        return str(facts[name])
+        if name in FACTS:
+            return str(facts[name])
+        wanted = UID_PLACEHOLDER.match(name)
+        if wanted:
+            return uid(wanted.group(1), wanted.group(2)) if uid else SAMPLE_UID
+        raise StepError(
+            f"unknown placeholder {{{{ {name} }}}} (known: {', '.join(FACTS)}, uid:Kind/name)"
+        )
 
     return PLACEHOLDER.sub(value, text)
 
@@ -699,7 +715,7 @@ def rolled_out(deployment: dict[str, Any]) -> bool:
 def check_step(step: Any) -> list[str]:
     """Problems with one step of a lab file (empty: it can be played)."""
     if not isinstance(step, dict) or len(step) != 1:
-        return ["a step is one of `apply:`, `kubectl:` or `patch:`"]
+        return ["a step is one of `apply:`, `kubectl:`, `patch:` or `delete:`"]
     ((kind, value),) = step.items()
     try:
         if kind == "kubectl":
@@ -710,8 +726,8 @@ def check_step(step: Any) -> list[str]:
             if not isinstance(value, str):
                 return ["`apply:` takes manifests as a string"]
             check_placeholders(value)
-        elif kind != "patch":
-            return [f"unknown step {kind!r}: use `apply:`, `kubectl:` or `patch:`"]
+        elif kind not in ("patch", "delete"):
+            return [f"unknown step {kind!r}: use `apply:`, `kubectl:`, `patch:` or `delete:`"]
     except StepError as exc:
         return [str(exc)]
     return []

@@ -29,9 +29,19 @@ def test_check_content_passes_on_the_course():
     assert report["ok"] is True
     assert report["errors"] == []
     assert report["counts"]["chapters"] == 16
-    # INTERFACES.md names these keys; the classroom issue added exams beside them.
-    assert {"chapters", "questions", "exercises", "labs"} <= set(report["counts"])
+    assert set(report["counts"]) == {
+        "chapters",
+        "questions",
+        "exercises",
+        "labs",
+        "labs_with_start_state",
+        "exams",
+    }
     assert report["counts"]["exams"] == 1
+    # 10 labs written with the course and 14 more for practice: 11 of them start from
+    # objects the tutor creates (the 6 troubleshooting labs start broken).
+    assert report["counts"]["labs"] == 24
+    assert report["counts"]["labs_with_start_state"] == 11
 
 
 def test_the_real_course_is_valid_and_complete(settings):

@@ -80,6 +80,7 @@ def right_answer(question):
         "multiple": lambda: {"option": correct},
         "true_false": lambda: {"answer": ["true" if data["answer"] else "false"]},
         "short_answer": lambda: {"text": [data["accept"][0]]},
+        "command": lambda: {"text": [data["accept"][0]]},
         "ordering": lambda: {f"position-{i}": [str(n + 1)] for n, i in enumerate(data["item_ids"])},
         "manifest": lambda: None,
     }[question.type]()

@@ -74,6 +74,8 @@ def sample_kwargs(owned: Owned) -> dict[str, dict[str, Any]]:
         "labs:check": {"slug": lab.slug},
         "labs:reset": {"slug": lab.slug},
         "labs:submission": {"slug": lab.slug, "pk": owned.submission.pk},
+        "labs:start": {"slug": lab.slug},
+        "labs:state": {"slug": lab.slug},
         "labs:live": {"slug": lab.slug},
         "labs:hint": {"slug": lab.slug, "check_id": (lab.checks or [{"id": "a-check"}])[0]["id"]},
         "exercises:exercise": {"chapter": chapter, "slug": exercise.slug},

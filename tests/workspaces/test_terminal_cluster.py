@@ -117,9 +117,12 @@ def test_a_namespace_not_yet_provisioned_is_prepared_and_said(classroom, alice, 
 
 
 def test_reset_deletes_the_labs_objects_and_keeps_the_toolbox(classroom, cluster: Cluster, alice):
+    # The lab page's one reset (labs:reset) runs workspaces.lab_state.lab_reset in a worker:
+    # the lab's footprint goes, the terminal's toolbox and other labs' objects stay.
+    from types import SimpleNamespace
+
     from kube import Cluster as KubeCluster
-    from workspaces.reset import workspace_reset
-    from workspaces.resolve import workspace_for
+    from workspaces.lab_state import lab_reset
 
     row = classroom(alice)
     cookie = cookie_of(alice)
@@ -130,25 +133,27 @@ def test_reset_deletes_the_labs_objects_and_keeps_the_toolbox(classroom, cluster
         await tab.wait_event("running", timeout=120)
         made = await tab.run_command(
             "kubectl create deployment web --image=nginx:alpine >/dev/null && "
+            "kubectl create deployment other-lab --image=nginx:alpine >/dev/null && "
             "kubectl create configmap cluster-facts --from-literal=nodes=2 >/dev/null && echo made"
         )
         assert made.strip() == "made"
 
     run(body)
+    lab = SimpleNamespace(
+        slug="webserver", start_state="", start_steps=[],
+        footprint=[
+            {"apiVersion": "apps/v1", "kind": "Deployment", "name": "web"},
+            {"apiVersion": "v1", "kind": "ConfigMap", "name": "cluster-facts"},
+            {"apiVersion": "v1", "kind": "Pod", "labels": {"app": "web"}},
+        ],
+    )  # fmt: skip
     tutor = KubeCluster.from_kubeconfig_file(cluster.kubeconfig, context=cluster.context)
     try:
-        deleted = workspace_reset(
-            workspace_for(alice),
-            [("apps/v1", "Deployment"), ("v1", "ConfigMap"), (None, "Pod"), ("v1", "Node")],
-            cluster=tutor,
-        )
+        outcome = lab_reset(tutor, row.namespace, lab)
     finally:
         tutor.close()
-    assert deleted == ["ConfigMap", "Pod", "Deployment"] or set(deleted) == {
-        "ConfigMap",
-        "Pod",
-        "Deployment",
-    }
+    assert {"Deployment web", "ConfigMap cluster-facts"} <= set(outcome.deleted)
+    assert outcome.created == []
 
     def names(kind: str) -> set[str]:
         out = cluster.run_kubectl("-n", row.namespace, "get", kind, "-o", "json").stdout
@@ -160,6 +165,7 @@ def test_reset_deletes_the_labs_objects_and_keeps_the_toolbox(classroom, cluster
 
     wait_for(lambda: "web" not in names("deployments"), "the Deployment to be deleted")
     assert names("configmaps") == {"kube-root-ca.crt"}
+    assert "other-lab" in names("deployments")
     assert "lfs158-toolbox" in names("pods")
 
 

@@ -28,11 +28,20 @@ from quizzes.content import QUIZZES
 KINDS: tuple[ContentKind, ...] = (CHAPTERS, QUIZZES, EXERCISES, LABS, EXAMS)
 
 
+def _zero_counts() -> dict[str, int]:
+    """Every count key, so that the JSON always has them (INTERFACES.md), even when a read fails."""
+    counts = {}
+    for kind in KINDS:
+        counts[kind.count_key] = 0
+        counts.update(dict.fromkeys(getattr(kind, "extra_count_keys", ()), 0))
+    return counts
+
+
 @dataclass
 class ContentReport:
     root: Path
     errors: list[ContentError] = field(default_factory=list)
-    counts: dict[str, int] = field(default_factory=lambda: {k.count_key: 0 for k in KINDS})
+    counts: dict[str, int] = field(default_factory=lambda: _zero_counts())
     # What each kind read, handed from check to sync.
     sources: dict[str, Any] = field(default_factory=dict)
 
@@ -58,6 +67,7 @@ def check_content(root: Path | None = None) -> ContentReport:
         read = kind.read(root, report.sources)
         report.errors.extend(read.errors)
         report.counts[kind.count_key] = read.count
+        report.counts.update(read.counts)
         report.sources[kind.name] = read.sources
     report.errors.sort()
     return report

@@ -12,7 +12,7 @@ from django.core.management.base import BaseCommand, CommandParser
 from engine.grading.steps import StepError
 from kube import Cluster, KubeError
 from labs.content import LabSource
-from labs.grader import apply_steps, grade
+from labs.grader import apply_steps, grade, wait_for_rbac
 from labs.management.commands._labcommand import (
     COULD_NOT,
     LabCommandError,
@@ -21,6 +21,7 @@ from labs.management.commands._labcommand import (
     connect,
     find_lab,
 )
+from workspaces import lab_state
 
 VERIFY_LABEL = "lfs158-tutor/verify"
 PARALLEL = 4
@@ -28,9 +29,10 @@ PARALLEL = 4
 
 class Command(BaseCommand):
     help = (
-        "For each lab, in fresh namespaces: the reference solution and every alternative must pass "
-        "every check, and each recorded mistake must fail exactly its checks. Exit 0 when every "
-        "lab behaves as recorded."
+        "For each lab, in fresh namespaces that start from the lab's start state: the reference "
+        "solution and every alternative must pass every check, each recorded mistake must fail "
+        "exactly its checks, and a start state alone must fail some. Exit 0 when every lab behaves "
+        "as recorded."
     )
     requires_system_checks: list[str] = []
 
@@ -64,6 +66,7 @@ class Command(BaseCommand):
                         "ok": False,
                         "error": str(exc),
                         "solution": None,
+                        "start_state": None,
                         "alternatives": [],
                         "mistakes": [],
                     }
@@ -89,6 +92,8 @@ class Command(BaseCommand):
             self.stdout.write(f"     solution could not be played: {report['solution']['error']}")
         elif report["solution"]["failed_checks"]:
             self.stdout.write(f"     solution fails: {report['solution']['failed_checks']}")
+        if report["start_state"] and not report["start_state"]["ok"]:
+            self.stdout.write("     the start state alone passes every check: nothing to fix")
         for alternative in report["alternatives"]:
             if not alternative["ok"]:
                 why = alternative.get("error") or f"fails {alternative['failed_checks']}"
@@ -102,22 +107,37 @@ class Command(BaseCommand):
                 )
 
 
+# (manifests, steps, how long the checks it must fail may wait, which those are)
+Scenario = tuple[str | None, list[dict[str, Any]], float | None, set[str]]
+
+
 def verify(
     connect: Callable[[], Cluster], lab: LabSource, *, mistake_wait: float
 ) -> dict[str, Any]:
-    """The solution, every alternative and every mistake, each in its own namespace, side by side."""
-    scenarios: list[tuple[str, list[dict[str, Any]], float | None]] = [
-        (lab.manifests, lab.steps, None)
-    ]
+    """The solution, every alternative, every mistake and the bare start state, each in its
+    own namespace that starts from the lab's start state, graded side by side."""
+    scenarios: list[Scenario] = [(lab.manifests, lab.steps, None, set())]
     for alternative in lab.front["alternatives"]:
-        scenarios.append((alternative.get("manifests", ""), alternative.get("steps") or [], None))
+        scenarios.append(
+            (alternative.get("manifests", ""), alternative.get("steps") or [], None, set())
+        )
     for mistake in lab.front["mistakes"]:
-        manifests = mistake.get("manifests", lab.manifests)
-        # A mistake fails its eventually-checks by never converging: waiting
-        # their full time proves nothing more than waiting a little.
-        scenarios.append((manifests, mistake.get("steps", lab.steps), mistake_wait))
+        # A mistake fails its eventually-checks by never converging: waiting their
+        # full time proves nothing more than waiting a little. The checks it must
+        # pass get their full time, as the solution's do.
+        scenarios.append(
+            (
+                mistake.get("manifests", lab.manifests),
+                mistake.get("steps", lab.steps),
+                mistake_wait,
+                set(mistake["failed_checks"]),
+            )
+        )
+    if lab.start_state:
+        # Nothing done at all: the start state alone must leave something to fix.
+        scenarios.append((None, [], mistake_wait, {c.id for c in lab.checks}))
     with ThreadPoolExecutor(max_workers=PARALLEL) as pool:
-        outcomes = list(pool.map(lambda s: _run(connect(), lab, s[0], s[1], s[2]), scenarios))
+        outcomes = list(pool.map(lambda s: _run(connect(), lab, *s), scenarios))
     solution_failed, solution_error = outcomes[0]
     count = len(lab.front["alternatives"])
     alternatives = []
@@ -134,7 +154,8 @@ def verify(
             report["error"] = error
         alternatives.append(report)
     mistakes = []
-    for mistake, (actual, error) in zip(lab.front["mistakes"], outcomes[1 + count :], strict=True):
+    played_mistakes = outcomes[1 + count : 1 + count + len(lab.front["mistakes"])]
+    for mistake, (actual, error) in zip(lab.front["mistakes"], played_mistakes, strict=True):
         expected = sorted(mistake["failed_checks"])
         report = {
             "name": mistake["name"],
@@ -145,6 +166,12 @@ def verify(
         if error is not None:
             report["error"] = error
         mistakes.append(report)
+    start_state: dict[str, Any] | None = None
+    if lab.start_state:
+        failed, error = outcomes[-1]
+        start_state = {"failed_checks": failed, "ok": error is None and bool(failed)}
+        if error is not None:
+            start_state["error"] = error
     solution: dict[str, Any] = {
         "passed": solution_error is None and not solution_failed,
         "failed_checks": solution_failed,
@@ -152,12 +179,16 @@ def verify(
     if solution_error is not None:
         solution["error"] = solution_error
     ok = (
-        solution["passed"] and all(a["ok"] for a in alternatives) and all(m["ok"] for m in mistakes)
+        solution["passed"]
+        and all(a["ok"] for a in alternatives)
+        and all(m["ok"] for m in mistakes)
+        and (start_state is None or start_state["ok"])
     )
     return {
         "lab": lab.slug,
         "ok": ok,
         "solution": solution,
+        "start_state": start_state,
         "alternatives": alternatives,
         "mistakes": mistakes,
     }
@@ -166,21 +197,27 @@ def verify(
 def _run(
     cluster: Cluster,
     lab: LabSource,
-    manifests: str,
+    manifests: str | None,
     steps: list[dict[str, Any]],
     wait: float | None,
+    expected_failures: set[str],
 ) -> tuple[list[str], str | None]:
     """The checks that fail after playing manifests and steps; or why they could not be played."""
     namespace = f"verify-{lab.slug[:40]}-{secrets.token_hex(3)}"
-    checks = (
-        lab.checks
-        if wait is None
-        else [replace(c, eventually=min(c.eventually, wait)) for c in lab.checks]
-    )
+    checks = [
+        replace(c, eventually=min(c.eventually, wait))
+        if wait is not None and c.id in expected_failures
+        else c
+        for c in lab.checks
+    ]
     cluster.create_namespace(namespace, labels={VERIFY_LABEL: lab.slug})
     try:
         try:
+            # The lab's start state first, as a student finds it.
+            lab_state.lab_start(cluster, namespace, lab)
             apply_steps(cluster, namespace, manifests, steps)
+            if any(c.assertion == "access" for c in lab.checks):
+                wait_for_rbac(cluster, namespace)
         except (KubeError, StepError) as exc:
             # A step the API server refuses (or that cannot be played) makes
             # this scenario fail; the lab's other scenarios still run.
@@ -188,4 +225,5 @@ def _run(
         return sorted(grade(cluster, checks, namespace).failed_checks), None
     finally:
         cluster.delete_namespace(namespace)
+        lab_state.namespace_copies_delete(cluster, namespace)
         cluster.close()

@@ -159,15 +159,19 @@ def test_a_step_is_checked_before_any_cluster_is_known():
     assert check_step({"kubectl": "kubectl get pods"}) == [
         "`kubectl get` is not one of the supported steps"
     ]
+    assert check_step({"delete": {"apiVersion": "v1", "kind": "Service", "name": "web"}}) == []
     assert check_step({"shell": "rm -rf /"}) == [
-        "unknown step 'shell': use `apply:`, `kubectl:` or `patch:`"
+        "unknown step 'shell': use `apply:`, `kubectl:`, `patch:` or `delete:`"
     ]
     assert check_step({"apply": "x", "kubectl": "y"}) == [
-        "a step is one of `apply:`, `kubectl:` or `patch:`"
+        "a step is one of `apply:`, `kubectl:`, `patch:` or `delete:`"
     ]
     assert check_step({"apply": "{{ nope }}"}) == [
-        "unknown placeholder {{ nope }} (known: namespace, serverVersion, nodeCount)"
+        "unknown placeholder {{ nope }} (known: namespace, serverVersion, nodeCount, uid:Kind/name)"
     ]
+    assert (
+        check_step({"apply": "kind: ConfigMap\ndata: {owner: '{{ uid:Deployment/web }}'}\n"}) == []
+    )
 
 
 def test_container_names_follow_the_image():
