@@ -13,6 +13,11 @@ WORKDIR /build
 # that editing the code reuses this (slow) layer.
 COPY requirements/base.txt ./requirements.txt
 RUN python -m venv /opt/venv && /opt/venv/bin/pip install --no-compile --require-hashes -r requirements.txt
+# The interface's translations, compiled here (msgfmt stays out of the runtime image).
+RUN apt-get update -q && apt-get install -y -q --no-install-recommends gettext \
+ && rm -rf /var/lib/apt/lists/*
+COPY locale ./locale
+RUN find locale -name '*.po' -exec sh -c 'msgfmt --check -o "${1%.po}.mo" "$1"' _ {} \;
 
 FROM ${PYTHON_IMAGE} AS runtime
 ARG TUTOR_UID=10001
@@ -29,6 +34,7 @@ WORKDIR /app
 # The source, templates, static files and the course content (.dockerignore keeps out
 # the virtual environment, local data, tests and git history).
 COPY . /app
+COPY --from=builder /build/locale /app/locale
 # Static files are collected (hashed names, gzip) into the image, so the root file
 # system can be read-only at run time. The throwaway keys keep settings from
 # generating keys into the image (the checks after it prove none was written); the

@@ -9,7 +9,7 @@ export TUTOR_CACHE_DIR ?= $(HOME)/.cache/lfs158-tutor
 
 .DEFAULT_GOAL := help
 .PHONY: help run setup test test-deps bench-deps lint check pytest cluster-up cluster-down \
-        cluster-status bench clean lock hostile editor-bundle
+        cluster-status bench clean lock hostile editor-bundle messages
 
 help:
 	@echo "make run          serve the tutor on http://127.0.0.1:$(PORT) with a Celery worker"
@@ -41,7 +41,7 @@ lock: $(VENV)/.installed-run
 	$(VENV)/bin/uv pip compile pyproject.toml --extra postgres --extra dev --generate-hashes \
 	  --universal --python-version 3.11 --quiet -o requirements/dev.txt
 
-setup: $(VENV)/.installed-run
+setup: $(VENV)/.installed-run messages
 	$(PY) manage.py migrate --no-input -v 0
 	$(PY) manage.py load_content
 	$(PY) manage.py collectstatic --no-input -v 0
@@ -56,6 +56,8 @@ run: setup
 SYSTEM_PACKAGES = redis-server:redis-server chromium:chromium openssl:openssl initdb:postgresql \
                   node:nodejs npm:npm
 BENCH_PACKAGES = wrk:wrk
+# msgfmt compiles the translations (locale/*/LC_MESSAGES/django.po) for `make run` and tests.
+I18N_PACKAGES = msgfmt:gettext
 
 define install_missing
 	@missing=""; \
@@ -74,9 +76,14 @@ define install_missing
 	fi
 endef
 
+# The compiled translations (.mo, build outputs, not committed), rebuilt when a .po is newer.
+messages: $(VENV)/.installed-run
+	$(call install_missing,$(I18N_PACKAGES))
+	$(PY) manage.py compilemessages -v 0 --ignore '.venv' --ignore 'var' --ignore 'node_modules'
+
 # axe-core, pinned by tests/browser/axe/package-lock.json, into $(TUTOR_CACHE_DIR): the browser
 # tests inject it into the pages they check (never served to users, never from a CDN).
-test-deps:
+test-deps: messages
 	$(call install_missing,$(SYSTEM_PACKAGES))
 	@bash tests/browser/axe/install.sh >/dev/null
 
@@ -95,7 +102,7 @@ check: $(VENV)/.installed-dev
 	$(PY) manage.py check_content
 	$(PY) manage.py check_content --root tests/fixtures/course
 
-pytest: $(VENV)/.installed-dev
+pytest: $(VENV)/.installed-dev messages
 	$(PY) -m pytest
 
 # The cluster comes up before the suite and goes down after it, pass or fail.

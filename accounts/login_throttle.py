@@ -50,6 +50,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, ngettext
 
 
 def client_ip(request: HttpRequest) -> str:
@@ -145,11 +146,16 @@ def _safe_next(request: HttpRequest) -> str:
 def lockout_message(request: HttpRequest | None) -> str:
     cool_off = get_cool_off(request)
     minutes = max(1, math.ceil(cool_off.total_seconds() / 60)) if cool_off else None
-    wait = f"in {minutes} minute{'s' if minutes != 1 else ''}" if minutes else "later"
-    return (
+    if minutes:
+        wait = ngettext("in %(minutes)d minute", "in %(minutes)d minutes", minutes) % {
+            "minutes": minutes
+        }
+    else:
+        wait = gettext("later")
+    return gettext(
         "Too many failed logins for this account or from this network. "
-        f"Logging in is blocked for now: try again {wait}, or ask an administrator to unlock it."
-    )
+        "Logging in is blocked for now: try again %(wait)s, or ask an administrator to unlock it."
+    ) % {"wait": wait}
 
 
 class LockedOutForm(AuthenticationForm):

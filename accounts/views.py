@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext, gettext_lazy
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods
 
@@ -21,7 +22,9 @@ from accounts.permissions import is_instructor, operator_required
 
 
 class SignupForm(UserCreationForm):  # type: ignore[type-arg]
-    email = forms.EmailField(required=False, help_text="Optional; only used to reset a password.")
+    email = forms.EmailField(
+        required=False, help_text=gettext_lazy("Optional; only used to reset a password.")
+    )
 
     class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]
         model = User
@@ -111,7 +114,9 @@ def time_zone(request: HttpRequest) -> HttpResponse:
             messages.error(request, str(exc))
             status = 400
         else:
-            messages.success(request, "Time zone saved: dates and deadlines now show in it.")
+            messages.success(
+                request, gettext("Time zone saved: dates and deadlines now show in it.")
+            )
             return redirect("accounts:time_zone")
     return render(
         request,

@@ -90,3 +90,30 @@ class ChapterProgress(models.Model):
     @property
     def is_done(self) -> bool:
         return self.completed_at is not None
+
+
+class ChapterTranslation(models.Model):
+    """A chapter in another language, from ``chapter.<language>.md`` beside ``chapter.md``.
+
+    Synced with its chapter by ``load_content``. What it leaves out (the summary, the
+    objectives) is shown from the original; a language without a translation shows the
+    original chapter.
+    """
+
+    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="translations")
+    language = models.CharField(max_length=10)
+    title = models.CharField(max_length=120)
+    summary = models.TextField(blank=True)
+    objectives = models.JSONField(default=list)
+    body_html = models.TextField()
+    toc = models.JSONField(default=list)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["chapter", "language"], name="unique_chapter_translation"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.chapter.number}. {self.title} ({self.language})"

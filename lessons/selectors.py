@@ -6,13 +6,15 @@ import html
 import re
 from dataclasses import dataclass
 
+from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
+from django.utils.translation import get_language
 
-from lessons.models import Chapter, ChapterProgress, ChapterSection
+from lessons.models import Chapter, ChapterProgress, ChapterSection, ChapterTranslation
 
 AnyUser = User | AnonymousUser
 
@@ -38,9 +40,57 @@ def chapter_get_published(*, slug: str) -> Chapter:
     return chapter
 
 
+def _active_language() -> str:
+    return (get_language() or settings.LANGUAGE_CODE).split("-")[0]
+
+
+def chapter_in_language(chapter: Chapter) -> Chapter:
+    """The chapter in the active language where it has a translation (chapter.<lang>.md).
+
+    Sets ``chapter.text_language`` to the language its text is in: the original's when
+    there is no translation, so that the page can mark it and say so.
+    """
+    language = _active_language()
+    chapter.text_language = settings.LANGUAGE_CODE  # type: ignore[attr-defined]
+    if language == settings.LANGUAGE_CODE:
+        return chapter
+    translation = ChapterTranslation.objects.filter(chapter=chapter, language=language).first()
+    if translation is not None:
+        _apply_translation(chapter, translation)
+        chapter.body_html = translation.body_html
+        chapter.toc = translation.toc
+        chapter.text_language = language  # type: ignore[attr-defined]
+    return chapter
+
+
+def _apply_translation(chapter: Chapter, translation: ChapterTranslation) -> None:
+    chapter.title = translation.title
+    if translation.summary:
+        chapter.summary = translation.summary
+    if translation.objectives:
+        chapter.objectives = translation.objectives
+
+
+def _translate_titles(chapters: list[Chapter]) -> None:
+    """Titles and summaries of the chapters translated into the active language."""
+    language = _active_language()
+    if language == settings.LANGUAGE_CODE or not chapters:
+        return
+    by_id = {c.pk: c for c in chapters}
+    translations = ChapterTranslation.objects.filter(chapter_id__in=by_id, language=language).only(
+        "chapter_id", "title", "summary", "objectives"
+    )
+    for translation in translations:
+        _apply_translation(by_id[translation.chapter_id], translation)
+
+
 def course_outline(*, user: AnyUser) -> list[ChapterState]:
-    """Every published chapter with this user's progress (none when anonymous)."""
+    """Every published chapter with this user's progress (none when anonymous).
+
+    Titles and summaries are in the active language where a chapter is translated.
+    """
     chapters = list(Chapter.objects.published().only(*_OUTLINE_FIELDS))
+    _translate_titles(chapters)
     progress: dict[int, ChapterProgress] = {}
     if user.is_authenticated:
         progress = {p.chapter_id: p for p in ChapterProgress.objects.filter(user=user)}

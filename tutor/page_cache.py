@@ -204,7 +204,9 @@ def _hit(
     response = HttpResponse(compressed if compressed and accepts_gzip else content, headers=headers)
     if compressed and accepts_gzip:
         response["Content-Encoding"] = "gzip"
-    patch_vary_headers(response, ["Accept-Encoding", "Cookie"] if private else ["Accept-Encoding"])
+    # As LocaleMiddleware marks the pages it serves: the language comes from the header too.
+    vary = ["Accept-Language", "Accept-Encoding"]
+    patch_vary_headers(response, [*vary, "Cookie"] if private else vary)
     if private:
         response["Cache-Control"] = "private"
     return response

@@ -44,7 +44,7 @@ def chapter_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _chapter_page(request: HttpRequest, slug: str) -> HttpResponse:
-    chapter = selectors.chapter_get_published(slug=slug)
+    chapter = selectors.chapter_in_language(selectors.chapter_get_published(slug=slug))
     outline = selectors.course_outline(user=request.user)
     progress = next((s.progress for s in outline if s.chapter.pk == chapter.pk), None)
     if request.user.is_authenticated:
@@ -72,7 +72,7 @@ def _chapter_page(request: HttpRequest, slug: str) -> HttpResponse:
 @require_safe
 def chapter_objectives(request: HttpRequest, slug: str) -> HttpResponse:
     """Each objective of the chapter with what practises it, and the student's mastery."""
-    chapter = selectors.chapter_get_published(slug=slug)
+    chapter = selectors.chapter_in_language(selectors.chapter_get_published(slug=slug))
     return render(
         request,
         "pages/objectives.html",

@@ -72,6 +72,9 @@ MIDDLEWARE = [
     # output at random, the BREACH mitigations for pages that reflect input.
     "django.middleware.gzip.GZipMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
+    # The page's language: the switcher's cookie, else Accept-Language, else English.
+    # The page cache above keys its pages by the same two (tutor.page_cache._language).
+    "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
@@ -103,6 +106,7 @@ TEMPLATES = [
         "OPTIONS": {
             "context_processors": [
                 "django.template.context_processors.request",
+                "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "tutor.context_processors.site",
@@ -168,6 +172,10 @@ AXES_LOCKOUT_CALLABLE = "accounts.login_throttle.lockout_response"
 AXES_DISABLE_ACCESS_LOG = True
 
 LANGUAGE_CODE = "en"
+# The languages of the interface (locale/<code>/LC_MESSAGES/django.po, compiled by `make`)
+# and of the chapters that have a translation beside them (chapter.<code>.md).
+LANGUAGES = [("en", "English"), ("es", "Español")]
+LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = env_str("TUTOR_TIME_ZONE", "UTC")
 USE_I18N = True
 USE_TZ = True
@@ -223,6 +231,8 @@ SESSION_COOKIE_HTTPONLY = True
 TUTOR_HTTPS = env_bool("TUTOR_HTTPS", False)
 SESSION_COOKIE_SECURE = env_bool("TUTOR_SECURE_COOKIES", TUTOR_HTTPS)
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SECURE = SESSION_COOKIE_SECURE
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 SECURE_SSL_REDIRECT = env_bool("TUTOR_SSL_REDIRECT", TUTOR_HTTPS)
 # The kubelet, compose and Docker probe over plain HTTP from inside: never redirected.
 SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]

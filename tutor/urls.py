@@ -1,9 +1,10 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
+from django.views.i18n import JavaScriptCatalog
 
 from accounts import views as accounts
-from tutor import health, pages
+from tutor import health, language, pages
 
 urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
@@ -14,6 +15,10 @@ urlpatterns = [
     path("chapters/<slug:slug>/next/", pages.chapter_next_step, name="next_step"),
     path("search/", pages.search, name="search"),
     path("accessibility/", pages.accessibility, name="accessibility"),
+    path("language/", language.switch_language, name="switch_language"),
+    # The Spanish words of static/js (locale/es/LC_MESSAGES/djangojs.po); pages not in
+    # English load it before the scripts that use gettext.
+    path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("accounts/signup/", accounts.signup, name="signup"),
     path("accounts/profile/", pages.profile, name="profile"),
     path("accounts/login/", auth_views.LoginView.as_view(), name="login"),

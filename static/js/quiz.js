@@ -8,6 +8,13 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalog (/jsi18n/) defines gettext on pages not in English.
+  var gettext = window.gettext || function (text) { return text; };
+  var interpolate = window.interpolate || function (format, values) {
+    var i = 0;
+    return format.replace(/%s/g, function () { return String(values[i++]); });
+  };
+
   var announcer = null;
   function announce(text) {
     if (!announcer) {
@@ -45,7 +52,7 @@
     var rest = Array.prototype.slice.call(list.querySelectorAll(":scope > li"));
     list.insertBefore(li, rest[to] || null);
     renumber(list);
-    announce("Moved to position " + (to + 1) + " of " + items.length + ": " + itemText(li));
+    announce(interpolate(gettext("Moved to position %s of %s:"), [to + 1, items.length]) + " " + itemText(li));
   }
 
   function button(label, className, text) {
@@ -61,13 +68,13 @@
     root.querySelectorAll("ol[data-ordering]:not([data-enhanced])").forEach(function (list) {
       list.setAttribute("data-enhanced", "");
       var how = list.parentNode.querySelector(".ordering-how");
-      if (how) how.textContent = "Put the items in order, first at the top: move an item with its Up and Down buttons, or give it a position.";
+      if (how) how.textContent = gettext("Put the items in order, first at the top: move an item with its Up and Down buttons, or give it a position.");
       list.querySelectorAll(":scope > li").forEach(function (li) {
         var name = itemText(li);
         var controls = document.createElement("span");
         controls.className = "ordering-controls";
-        var up = button("Move up: " + name, "move-up", "↑ Up");
-        var down = button("Move down: " + name, "move-down", "↓ Down");
+        var up = button(gettext("Move up:") + " " + name, "move-up", "↑ " + gettext("Up"));
+        var down = button(gettext("Move down:") + " " + name, "move-down", "↓ " + gettext("Down"));
         up.addEventListener("click", function () {
           var items = Array.prototype.slice.call(list.querySelectorAll(":scope > li"));
           move(list, li, items.indexOf(li) - 1);
@@ -99,14 +106,14 @@
     var box = form.querySelector(".answer-error");
     if (!box) return;
     var text = event.detail.xhr ? event.detail.xhr.responseText : "";
-    box.textContent = text || "The answer could not be saved. Try again.";
+    box.textContent = text || gettext("The answer could not be saved. Try again.");
     box.hidden = false;
   });
   document.addEventListener("htmx:sendError", function (event) {
     var form = event.detail.elt && event.detail.elt.closest ? event.detail.elt.closest(".answer-form") : null;
     var box = form && form.querySelector(".answer-error");
     if (!box) return;
-    box.textContent = "The server could not be reached: check your connection and try again.";
+    box.textContent = gettext("The server could not be reached: check your connection and try again.");
     box.hidden = false;
   });
 

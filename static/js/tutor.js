@@ -2,6 +2,9 @@
 (function () {
   "use strict";
 
+  // Django's JavaScript catalog (/jsi18n/) defines gettext on pages not in English.
+  var gettext = window.gettext || function (text) { return text; };
+
   // One polite live region tells screen reader users what a button did.
   var announcer = null;
   function announce(text) {
@@ -23,8 +26,8 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "copy-button";
-      button.textContent = "Copy";
-      button.setAttribute("aria-label", "Copy code to clipboard");
+      button.textContent = gettext("Copy");
+      button.setAttribute("aria-label", gettext("Copy code to clipboard"));
       button.addEventListener("click", function () {
         var text = pre.innerText;
         if (pre.dataset.lang === "console") {
@@ -33,16 +36,16 @@
             .map(function (l) { return l.slice(2); }).join("\n");
         }
         navigator.clipboard.writeText(text).then(function () {
-          button.textContent = "Copied";
+          button.textContent = gettext("Copied");
           button.classList.add("copied");
-          announce("Code copied to clipboard");
+          announce(gettext("Code copied to clipboard"));
           setTimeout(function () {
-            button.textContent = "Copy";
+            button.textContent = gettext("Copy");
             button.classList.remove("copied");
           }, 1500);
         }, function () {
-          button.textContent = "Press Ctrl+C";
-          announce("Could not copy: select the code and press Ctrl+C");
+          button.textContent = gettext("Press Ctrl+C");
+          announce(gettext("Could not copy: select the code and press Ctrl+C"));
         });
       });
       block.appendChild(button);
@@ -62,12 +65,12 @@
         if (!target) return;
         var text = (target.value !== undefined ? target.value : target.textContent).trim();
         navigator.clipboard.writeText(text).then(function () {
-          button.textContent = "Copied";
-          announce("Copied: " + text);
+          button.textContent = gettext("Copied");
+          announce(gettext("Copied:") + " " + text);
           setTimeout(function () { button.textContent = label; }, 1500);
         }, function () {
-          button.textContent = "Press Ctrl+C";
-          announce("Could not copy: select the text and press Ctrl+C");
+          button.textContent = gettext("Press Ctrl+C");
+          announce(gettext("Could not copy: select the text and press Ctrl+C"));
         });
       });
     });
@@ -119,15 +122,15 @@
       var button = document.createElement("button");
       button.type = "button";
       button.className = "run-button";
-      button.textContent = yaml ? "Apply" : "Run";
+      button.textContent = yaml ? gettext("Apply") : gettext("Run");
       button.setAttribute("aria-label", yaml
-        ? "Apply this manifest in the terminal (kubectl apply)"
-        : "Run this in the terminal");
+        ? gettext("Apply this manifest in the terminal (kubectl apply)")
+        : gettext("Run this in the terminal"));
       button.addEventListener("click", function () {
         var text = commandText(pre);
         if (!text) return;
         document.dispatchEvent(new CustomEvent("tutor:terminal-run", { detail: { text: text } }));
-        announce(yaml ? "Manifest sent to the terminal" : "Command sent to the terminal");
+        announce(yaml ? gettext("Manifest sent to the terminal") : gettext("Command sent to the terminal"));
       });
       block.appendChild(button);
     });
