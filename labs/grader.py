@@ -19,6 +19,7 @@ from typing import Any
 import yaml
 
 from engine.assertions import Rule, RuleResult
+from engine.assertions.kinds import rollout_complete
 from engine.grading import lab as lab_grading
 from engine.grading.lab import LabGrade
 from engine.grading.steps import (
@@ -28,7 +29,6 @@ from engine.grading.steps import (
     exposed_service,
     fill,
     parse_command,
-    rolled_out,
     undo_template,
 )
 from kube import Cluster, Forbidden, KubeError, NotFound
@@ -190,7 +190,7 @@ def play(cluster: Cluster, namespace: str, command: Command) -> None:
     elif command.verb == "patch":
         cluster.patch(**where, patch=command.options["body"], patch_type=command.options["type"])
     elif command.verb == "rollout-status":
-        _wait(cluster, namespace, target.name, rolled_out, command.options["timeout"])
+        _wait(cluster, namespace, target.name, rollout_complete, command.options["timeout"])
     elif command.verb == "rollout-undo":
         # kubectl rollout undo is client-side: it copies an earlier ReplicaSet's
         # Pod template back into the Deployment.

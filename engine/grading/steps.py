@@ -697,18 +697,6 @@ def undo_template(
     return template, annotations
 
 
-def rolled_out(deployment: dict[str, Any]) -> bool:
-    meta, spec, status = (deployment.get(k) or {} for k in ("metadata", "spec", "status"))
-    replicas = spec.get("replicas", 1)
-    updated = status.get("updatedReplicas", 0)
-    return (
-        status.get("observedGeneration", 0) >= meta.get("generation", 1)
-        and updated >= replicas
-        and status.get("replicas", 0) <= updated
-        and status.get("availableReplicas", 0) >= updated
-    )
-
-
 # ---------------------------------------------------------------- a lab's steps
 
 
