@@ -40,7 +40,11 @@ def next_step(*, chapter: Chapter, after: str, user: AnyUser) -> NextStep:
     exercises = exercise_results(
         user=user, exercises=list(published_exercises().filter(chapter=chapter))
     )
-    labs = lab_results(user=user, labs=list(published_labs().filter(chapter=chapter)))
+    # The chapter's own labs first, then its troubleshooting labs (they start broken).
+    labs = sorted(
+        lab_results(user=user, labs=list(published_labs().filter(chapter=chapter))),
+        key=lambda result: result.lab.troubleshooting,
+    )
     exercise_slugs = [exercise.slug for exercise, _ in exercises]
     lab_slugs = [result.lab.slug for result in labs]
     if (kind == "exercise" and slug not in exercise_slugs) or (

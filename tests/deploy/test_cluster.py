@@ -84,7 +84,8 @@ def deployed(cluster: Cluster):
     """The kustomization applied in a fresh namespace; everything it made removed after."""
     built = kubectl(cluster, "kustomize", str(KUSTOMIZATION))
     docs = [d for d in yaml.safe_load_all(built) if d]
-    suffix = uuid.uuid4().hex[:8]
+    # Starts with a letter: "8658e012" in a label value is a float to kubectl's YAML reader.
+    suffix = "t" + uuid.uuid4().hex[:7]
     docs, namespace, role = renamed(docs, suffix)
     volume = f"{namespace}-postgres"
     try:
