@@ -9,7 +9,7 @@ export TUTOR_CACHE_DIR ?= $(HOME)/.cache/lfs158-tutor
 
 .DEFAULT_GOAL := help
 .PHONY: help run setup test test-deps bench-deps lint check pytest cluster-up cluster-down \
-        cluster-status bench clean lock hostile editor-bundle messages
+        cluster-status bench clean lock hostile editor-bundle messages translations
 
 help:
 	@echo "make run          serve the tutor on http://127.0.0.1:$(PORT) with a Celery worker"
@@ -83,6 +83,16 @@ messages: $(VENV)/.installed-run
 
 # axe-core, pinned by tests/browser/axe/package-lock.json, into $(TUTOR_CACHE_DIR): the browser
 # tests inject it into the pages they check (never served to users, never from a CDN).
+# After marking new words ({% translate %}, gettext(), _() in engine/, gettext() in
+# static/js/): refresh both catalogues, then fill in the empty msgstr lines (content/README.md).
+MAKEMESSAGES_IGNORE = --ignore '.venv/*' --ignore 'var/*' --ignore 'tests/*' --ignore 'content/*' \
+	--ignore 'node_modules/*' --ignore 'cluster/*' --ignore 'bench/*'
+translations: $(VENV)/.installed-run
+	$(call install_missing,$(I18N_PACKAGES))
+	$(PY) manage.py makemessages -l es --no-location --no-obsolete $(MAKEMESSAGES_IGNORE) --ignore 'static/*'
+	$(PY) manage.py makemessages -d djangojs -l es --no-location --no-obsolete $(MAKEMESSAGES_IGNORE) \
+	  --ignore 'static/vendor/*' --ignore 'staticfiles/*' --ignore 'tests/*'
+
 test-deps: messages
 	$(call install_missing,$(SYSTEM_PACKAGES))
 	@bash tests/browser/axe/install.sh >/dev/null

@@ -3,7 +3,9 @@ from typing import Any
 
 from django.apps import AppConfig
 from django.db.backends.signals import connection_created
+from django.utils.translation import gettext, ngettext
 
+import engine.i18n
 from tutor.env import private_file
 
 
@@ -15,6 +17,7 @@ class TutorConfig(AppConfig):
         from tutor import checks, page_cache  # noqa: F401  (registers the content system check)
 
         page_cache.connect_signals()
+        engine.i18n.install(gettext, ngettext)  # the engine's messages in the reader's language
         connection_created.connect(_private_sqlite_file, dispatch_uid="tutor-private-sqlite")
 
 
