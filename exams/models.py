@@ -96,6 +96,8 @@ class ExamAttempt(models.Model):
     passed = models.BooleanField(default=False)
     graded_at = models.DateTimeField(null=True, blank=True)
     error = models.TextField(blank=True)
+    # The language of the request that started the attempt: its grading speaks it.
+    language = models.CharField(max_length=16, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-id"]

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from core import policy
 from exams.models import OPEN, AttemptStatus, Exam, ExamAttempt
@@ -61,6 +61,7 @@ def exam_attempt_start(*, user: User, exam: Exam) -> tuple[ExamAttempt, bool]:
                 attempt = ExamAttempt.objects.create(
                     user=user, exam=exam, where=workspace.where, namespace=workspace.namespace,
                     duration_minutes=minutes, max_score=exam.max_score,
+                    language=translation.get_language() or "",
                 )  # fmt: skip
         except IntegrityError:
             return ExamAttempt.objects.get(user=user, exam=exam, status__in=OPEN), True

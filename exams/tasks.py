@@ -7,8 +7,11 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from exams import runs
+from exams.models import ExamAttempt
 from kube import ClusterUnreachable, KubeError
 
 log = logging.getLogger(__name__)
@@ -23,13 +26,20 @@ def prepare_attempt(self, attempt_id: int) -> None:  # type: ignore[no-untyped-d
     except ClusterUnreachable as exc:
         if self.request.retries < self.max_retries:
             raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
-        runs.fail_preparing(attempt_id, f"the exam's workspace could not be made: {exc}")
+        _fail_preparing(attempt_id, exc)
         return
     except KubeError as exc:
-        runs.fail_preparing(attempt_id, f"the exam's workspace could not be made: {exc}")
+        _fail_preparing(attempt_id, exc)
         return
     if attempt is not None and attempt.deadline is not None:
         time_out.apply_async(args=[attempt.pk], eta=attempt.deadline)
+
+
+def _fail_preparing(attempt_id: int, exc: Exception) -> None:
+    language = ExamAttempt.objects.filter(pk=attempt_id).values_list("language", flat=True).first()
+    with translation.override(language or None):
+        message = _("the exam's workspace could not be made: {problem}").format(problem=exc)
+    runs.fail_preparing(attempt_id, message)
 
 
 @shared_task(acks_late=True)
@@ -50,19 +60,28 @@ def grade_attempt(self, attempt_id: int) -> None:  # type: ignore[no-untyped-def
     attempt = runs.claim(attempt_id, worker=self.request.hostname or "worker")
     if attempt is None:
         return  # graded already, or another worker has it
+    # Graded in the language of the request that started the attempt (a time-out too).
+    with translation.override(attempt.language or None):
+        _grade(self, attempt)
+
+
+def _grade(self, attempt: ExamAttempt) -> None:  # type: ignore[no-untyped-def]
     try:
         results = runs.grade_tasks(attempt)
     except ClusterUnreachable as exc:
         if self.request.retries < self.max_retries:
             runs.release(attempt)
             raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
-        runs.fail(attempt, f"could not grade: the cluster did not answer ({exc})")
+        runs.fail(
+            attempt,
+            _("could not grade: the cluster did not answer ({problem})").format(problem=exc),
+        )
         return
     except SoftTimeLimitExceeded:
         runs.release(attempt)
         return
     except KubeError as exc:
-        runs.fail(attempt, f"could not grade: {exc}")
+        runs.fail(attempt, _("could not grade: {problem}").format(problem=exc))
         return
     runs.finish(attempt, results)
     runs.clean_up(attempt)

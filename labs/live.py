@@ -17,7 +17,7 @@ from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from labs.models import Lab, LiveCheck, LiveStatus, LiveStop
 from labs.tasks import watch_lab
@@ -58,6 +58,7 @@ def live_start(*, user: User, lab: Lab, workspace: Workspace) -> LiveCheck:
             "deadline": now + timedelta(seconds=settings.LAB_LIVE_SECONDS),
             "stop_reason": "",
             "problem_detail": "",
+            "language": translation.get_language() or "",
         }
         if live is None:
             live = LiveCheck.objects.create(user=user, lab=lab, **fields)

@@ -32,7 +32,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from engine.assertions import Rule, RuleResult
 from engine.grading import lab as lab_grading
@@ -358,4 +358,6 @@ def run(live_id: int, run_id: str, *, worker: str, timing: Timing | None = None)
     live = claim(live_id, run_id, worker=worker)
     if live is None:
         return "not claimed"
-    return LiveRun(live, timing=timing or Timing.from_settings()).run()
+    # The checks' messages speak the language of the page that started the run.
+    with translation.override(live.language or None):
+        return LiveRun(live, timing=timing or Timing.from_settings()).run()

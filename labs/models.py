@@ -113,6 +113,9 @@ class LabSubmission(models.Model):
     passed = models.BooleanField(default=False)
     error = models.TextField(blank=True)  # in the student's words
     error_detail = models.TextField(blank=True)  # what the operator needs (the cluster's answer)
+    # The language of the request that asked for the check: the worker writes the
+    # results' messages in it ("" for the site's default language).
+    language = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -193,6 +196,7 @@ class LiveCheck(models.Model):
     deadline = models.DateTimeField(default=timezone.now)
     stop_reason = models.CharField(max_length=12, choices=LiveStop.choices, blank=True)
     problem_detail = models.TextField(blank=True)  # for the instructor's eyes
+    language = models.CharField(max_length=16, blank=True)  # of the page that started the run
 
     class Meta:
         constraints = [

@@ -13,7 +13,8 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from engine.assertions import RuleResult
 from labs.models import LabSubmission, SubmissionStatus
@@ -76,11 +77,21 @@ def fail(submission: LabSubmission, message: str, *, detail: str = "") -> None:
 
 
 def gave_up_message(tries: int) -> str:
-    return (
-        f"Your work could not be checked: checking was started {tries} times and never "
+    return ngettext(
+        "Your work could not be checked: checking was started {tries} time and never "
         "finished (the cluster may answer too slowly, or not as Kubernetes does). Check your "
-        "work again later; tell your instructor if it keeps happening."
-    )
+        "work again later; tell your instructor if it keeps happening.",
+        "Your work could not be checked: checking was started {tries} times and never "
+        "finished (the cluster may answer too slowly, or not as Kubernetes does). Check your "
+        "work again later; tell your instructor if it keeps happening.",
+        tries,
+    ).format(tries=tries)
+
+
+def _give_up(submission: LabSubmission, tries: int, language: str) -> None:
+    """End as "could not grade", in the language of the request that asked for the check."""
+    with translation.override(language or None):
+        fail(submission, gave_up_message(tries))
 
 
 def stuck_submissions(*, max_tries: int) -> list[tuple[int, bool]]:
@@ -100,7 +111,7 @@ def stuck_submissions(*, max_tries: int) -> list[tuple[int, bool]]:
         status=SubmissionStatus.RUNNING, claimed_at__lt=running_before
     )
     for submission in stale.filter(tries__gte=max_tries):
-        fail(submission, gave_up_message(submission.tries))
+        _give_up(submission, submission.tries, submission.language)
     stale_running = list(stale.filter(tries__lt=max_tries).values_list("pk", flat=True))
     # A worker that died mid-grade: the row goes back to the queue.
     LabSubmission.objects.filter(pk__in=stale_running, status=SubmissionStatus.RUNNING).update(
@@ -108,14 +119,17 @@ def stuck_submissions(*, max_tries: int) -> list[tuple[int, bool]]:
     )
     stale_queued = LabSubmission.objects.filter(
         status=SubmissionStatus.QUEUED, created_at__lt=queued_before
-    ).values_list("pk", "tries")
-    for pk, tries in stale_queued:
+    ).values_list("pk", "tries", "language")
+    for pk, tries, language in stale_queued:
         if tries >= max_tries:
-            fail(LabSubmission(pk=pk), gave_up_message(tries))
+            _give_up(LabSubmission(pk=pk), tries, language)
     return sorted(
         LabSubmission.objects.filter(
             status=SubmissionStatus.QUEUED,
-            pk__in={*stale_running, *(pk for pk, tries in stale_queued if tries < max_tries)},
+            pk__in={
+                *stale_running,
+                *(pk for pk, tries, _language in stale_queued if tries < max_tries),
+            },
         ).values_list("pk", "on_student_cluster")
     )
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import translation
 
 from core import policy
 from labs.models import Lab, LabSubmission, SubmissionStatus
@@ -55,6 +56,7 @@ def lab_submission_create(
             on_student_cluster=workspace.on_student_cluster,
             cluster_server=workspace.student_cluster.server if workspace.student_cluster else "",
             max_score=lab.max_score,
+            language=translation.get_language() or "",
         )
         grade_submission_enqueue(
             submission.pk, on_student_cluster=submission.on_student_cluster, on_commit=True

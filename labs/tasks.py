@@ -9,12 +9,15 @@ from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_shutting_down
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext as _
 
 from engine.assertions import RuleResult
 from engine.grading.feedback import note_nearby
 from kube import ClusterUnreachable, KubeError
 from labs import live_runs, runs
 from labs.grader import grade
+from labs.models import LabSubmission
 from workspaces import lab_runs, resolve
 
 log = logging.getLogger(__name__)
@@ -57,6 +60,13 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
     submission = runs.claim(submission_id, worker=self.request.hostname or "worker")
     if submission is None:
         return  # done already, or another worker has it: a redelivery changes nothing
+    # The results speak the language of the request that asked for the check.
+    with translation.override(submission.language or None):
+        _grade(self, submission)
+
+
+def _grade(self, submission: LabSubmission) -> None:  # type: ignore[no-untyped-def]
+    submission_id = submission.pk
     if submission.tries > MAX_TRIES:
         runs.fail(submission, runs.gave_up_message(submission.tries - 1))
         return
@@ -106,26 +116,35 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
             raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
         if submission.on_student_cluster:
             fail(
-                "Your cluster did not answer, so your work could not be checked. Is it running, "
-                "and reachable from the tutor at its address? `kubectl get nodes` with the same "
-                "kubeconfig shows whether it answers.",
+                _(
+                    "Your cluster did not answer, so your work could not be checked. Is it "
+                    "running, and reachable from the tutor at its address? `kubectl get nodes` "
+                    "with the same kubeconfig shows whether it answers."
+                ),
                 detail=f"cluster unreachable: {exc}",
             )
         else:
             fail(
-                "The lab cluster did not answer, so your work could not be checked. Nothing is "
-                "lost: try again in a few minutes, and tell your instructor if it keeps happening.",
+                _(
+                    "The lab cluster did not answer, so your work could not be checked. Nothing "
+                    "is lost: try again in a few minutes, and tell your instructor if it keeps "
+                    "happening."
+                ),
                 detail=f"cluster unreachable: {exc}. {OPERATOR_HINT}",
             )
     except SoftTimeLimitExceeded:
-        fail("Checking took too long; try again in a moment.")
+        fail(_("Checking took too long; try again in a moment."))
     except KubeError as exc:
         if submission.on_student_cluster:
-            fail(f"Your work could not be checked: {exc}", detail=str(exc))
+            fail(
+                _("Your work could not be checked: {problem}").format(problem=exc), detail=str(exc)
+            )
         else:
             fail(
-                "The lab cluster refused to answer, so your work could not be checked. Try "
-                "again in a moment; tell your instructor if it keeps happening.",
+                _(
+                    "The lab cluster refused to answer, so your work could not be checked. Try "
+                    "again in a moment; tell your instructor if it keeps happening."
+                ),
                 detail=str(exc),
             )
     except Exception as exc:
@@ -133,8 +152,10 @@ def grade_submission(self, submission_id: int) -> None:  # type: ignore[no-untyp
         # student and a record for the instructor; it never stays "checking".
         log.exception("grading submission %s failed unexpectedly", submission_id)
         fail(
-            "Your work could not be checked: the tutor met an unexpected problem (it is logged "
-            "for the operator). Try again; tell your instructor if it keeps happening.",
+            _(
+                "Your work could not be checked: the tutor met an unexpected problem (it is "
+                "logged for the operator). Try again; tell your instructor if it keeps happening."
+            ),
             detail=f"unexpected: {type(exc).__name__}: {str(exc)[:300]}",
         )
     else:
