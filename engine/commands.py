@@ -229,7 +229,7 @@ def _normalize_words(program: Program, words: list[str]) -> list[str]:
     normal: list[str] = []
     for index, word in enumerate(words):
         if index > 0 and "/" in word and not word.startswith(("/", ".")):
-            kind, _, name = word.partition("/")
+            kind, _sep, name = word.partition("/")
             normal += [program.aliases.get(kind, kind), name]
         elif index == 1 or (index == 2 and words[0] in ("create", "rollout")):
             normal.append(program.aliases.get(word, word))
@@ -260,7 +260,7 @@ def differences(given: Command, expected: Command) -> list[str]:
                 if value is not None
                 else f"`{name}` takes no value."
             )
-    for name, _ in given.flags:
+    for name, _v in given.flags:
         if name not in expected_flags:
             found.append(f"`{given.flag_text(name)}` is not part of the task: leave it out.")
     if given.rest != expected.rest:

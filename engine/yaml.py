@@ -253,7 +253,7 @@ def load_yaml(
         raise YamlSourceError(_content_message(problem), max(problem.line, first_line)) from problem
     loaded = LoadedYaml(data=document.data)
     if document.data is not None:
-        loaded.lines = {path: line for path, (line, _) in document.positions.items()}
+        loaded.lines = {path: line for path, (line, _c) in document.positions.items()}
         loaded.lines[()] = document.start[0]
     return loaded
 

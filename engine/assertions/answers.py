@@ -35,7 +35,9 @@ import jmespath.exceptions
 from engine.assertions import extensions
 from engine.assertions.ext_common import name_of as _name
 from engine.assertions.ext_common import show as _show
+from engine.assertions.model import none_selected
 from engine.assertions.rules import RuleError, Selector
+from engine.i18n import _
 
 _SOURCES = ("api", "object", "count")
 _VERSION = re.compile(r"^v?\d+(\.\d+)+([-+].*)?$")
@@ -108,18 +110,20 @@ def _truth(rule: Any, objects: list[dict[str, Any]]) -> tuple[Any, str]:
             and (o.get("metadata") or {}).get("name") == spec["path"]
         ]  # fmt: skip
         if not answered or answered[0].get("body") is None:
-            return None, f"the API server gave no answer at {spec['path']}"
-        return _search(
-            spec["truth"], answered[0]["body"]
-        ), f"what the API server answers at {spec['path']}"
+            return None, _("the API server gave no answer at {path}").format(path=spec["path"])
+        what = _("what the API server answers at {path}").format(path=spec["path"])
+        return _search(spec["truth"], answered[0]["body"]), what
     picked = [o for o in objects if isinstance(o, dict) and spec["select"].picks(o)]
     if spec["source"] == "count":
-        return len(picked), f"the number of {spec['select'].kind} objects"
+        return len(picked), _("the number of {kind} objects").format(kind=spec["select"].kind)
     if len(picked) != 1:
-        return None, f"expected exactly one {spec['select'].describe()}, found {len(picked)}"
-    return _search(
-        spec["truth"], picked[0]
-    ), f"`{spec['truth'].expression}` of {spec['select'].describe()}"
+        return None, _("expected exactly one {what}, found {found}").format(
+            what=spec["select"].describe(), found=len(picked)
+        )
+    what = _("`{expr}` of {what}").format(
+        expr=spec["truth"].expression, what=spec["select"].describe()
+    )
+    return _search(spec["truth"], picked[0]), what
 
 
 def _search(expression: Any, value: Any) -> Any:
@@ -157,13 +161,13 @@ def _evaluate(
     rule: Any, selected: list[dict[str, Any]], objects: list[dict[str, Any]]
 ) -> tuple[bool, str, dict[str, Any]]:
     if not selected:
-        return False, f"Expected a {rule.select.describe()}, found none.", {"selected": 0}
+        return none_selected(rule)
     truth, what = _truth(rule, objects)
     expression = rule.compiled["recorded"].expression
     if truth is None:
         return (
             False,
-            f"Could not learn the true value: {what}.",
+            _("Could not learn the true value: {why}.").format(why=what),
             {"expr": expression, "unknown": what},
         )
     for obj in selected:
@@ -171,17 +175,25 @@ def _evaluate(
         if recorded is None:
             return (
                 False,
-                f"{rule.select.kind} {_name(obj)} has no `{expression}`: record it there.",
+                _("{kind} {name} has no `{expr}`: record it there.").format(
+                    kind=rule.select.kind, name=_name(obj), expr=expression
+                ),
                 {"expr": expression, "recorded": None},
             )
         if not same(recorded, truth):
             return (
                 False,
-                f"{rule.select.kind} {_name(obj)}: `{expression}` is {_show(recorded)}, which is "
-                f"not {what}.",
+                _("{kind} {name}: `{expr}` is {recorded}, which is not {what}.").format(
+                    kind=rule.select.kind,
+                    name=_name(obj),
+                    expr=expression,
+                    recorded=_show(recorded),
+                    what=what,
+                ),
                 {"expr": expression, "recorded": recorded, "correct": False},
             )
-    return True, f"`{expression}` is {what}.", {"expr": expression, "correct": True}
+    message = _("`{expr}` is {what}.").format(expr=expression, what=what)
+    return True, message, {"expr": expression, "correct": True}
 
 
 def _reads(rule: Any) -> set[extensions.KindKey]:

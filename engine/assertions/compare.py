@@ -32,6 +32,7 @@ from engine.assertions.images import ImageRule, compile_image_rule, parse_versio
 from engine.assertions.partial import same_items
 from engine.assertions.partial import show as _show
 from engine.assertions.quantity import parse_quantity
+from engine.i18n import _
 
 COMPARISONS = ("equals", "in", "min", "max", "matches", "exists", "items", "image", "fact")
 # The cluster facts a lab check may compare with (and a lab solution may fill in).
@@ -193,20 +194,22 @@ class Comparison:
         """(ok, what was expected, why it failed in a sentence of its own or "")."""
         key, expected = self.key, self.expected
         if key == "exists":
-            return (found is not None) == expected, "present" if expected else "absent", ""
+            return (found is not None) == expected, _("present") if expected else _("absent"), ""
         if key == "image":
             assert self.image is not None
             if found is None:
-                return False, "an image", ""
+                return False, _("an image"), ""
             ok, why = self.image.judge(found)
-            return ok, "an image as described", "" if ok else why
+            return ok, _("an image as described"), "" if ok else why
         if key == "items":
-            return same_items(found, expected), f"exactly the items {_show(expected)}", ""
+            items = _("exactly the items {items}").format(items=_show(expected))
+            return same_items(found, expected), items, ""
         if key == "fact":
             fact = (facts or {}).get(expected)
-            wanted = f"{_show(fact)} (the cluster's {expected})"
+            wanted = _("{value} (the cluster's {fact})").format(value=_show(fact), fact=expected)
             if fact is None:
-                return False, f"the cluster's {expected} (which could not be read)", ""
+                unread = _("the cluster's {fact} (which could not be read)").format(fact=expected)
+                return False, unread, ""
             return _equal(self._read(found), self._expected(fact)), wanted, ""
         wanted = _want(key, expected, self.mode)
         value = self._read(found)
@@ -231,10 +234,13 @@ class Comparison:
 
 def _want(key: str, expected: Any, mode: str | None) -> str:
     text = {
-        "equals": _show(expected), "in": f"one of {_show(expected)}", "min": f"at least {expected}",
-        "max": f"at most {expected}", "matches": f"text matching {expected!r}",
-    }[key]  # fmt: skip
-    return text + (f" (read as {mode})" if mode else "")
+        "equals": _show(expected),
+        "in": _("one of {values}").format(values=_show(expected)),
+        "min": _("at least {n}").format(n=expected),
+        "max": _("at most {n}").format(n=expected),
+        "matches": _("text matching {pattern}").format(pattern=repr(expected)),
+    }[key]
+    return text + (_(" (read as {mode})").format(mode=mode) if mode else "")
 
 
 def _equal(actual: Any, expected: Any) -> bool:

@@ -80,14 +80,14 @@ def _field(field: str, low: int, high: int, names: dict[str, int]) -> frozenset[
             return None
         step = 1
         if "/" in part:
-            part, _, step_text = part.partition("/")
+            part, _sep, step_text = part.partition("/")
             if not step_text.isdigit() or int(step_text) == 0:
                 return None
             step = int(step_text)
         if part in ("*", "?"):
             start, end = low, high
         elif "-" in part:
-            first, _, last = part.partition("-")
+            first, _sep, last = part.partition("-")
             start_or_none, end_or_none = _value(first, names), _value(last, names)
             if start_or_none is None or end_or_none is None:
                 return None

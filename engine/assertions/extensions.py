@@ -21,7 +21,7 @@ from typing import Any
 KindKey = tuple[str | None, str]
 
 
-def _nothing(_: Any) -> set[Any]:
+def _nothing(_unused: Any) -> set[Any]:
     return set()
 
 

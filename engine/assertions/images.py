@@ -17,6 +17,8 @@ import fnmatch
 import re
 from dataclasses import dataclass
 
+from engine.i18n import N_, _
+
 DOCKER_HUB = "docker.io"
 # Other names of Docker Hub, and mirrors of its official ("library") images.
 _HUB_ALIASES = {"index.docker.io", "registry-1.docker.io", "registry.hub.docker.com"}
@@ -24,16 +26,16 @@ _LIBRARY_MIRRORS = ("mirror.gcr.io/library/", "public.ecr.aws/docker/library/")
 
 # Registries (or repository prefixes) that no longer serve images to everyone.
 DEAD_REGISTRIES: dict[str, str] = {
-    "k8s.gcr.io": "k8s.gcr.io is frozen since April 2023; the images moved to registry.k8s.io",
-    "gcr.io/google_containers": "gcr.io/google_containers was replaced by registry.k8s.io",
-    "gcr.io/google-samples": (
+    "k8s.gcr.io": N_("k8s.gcr.io is frozen since April 2023; the images moved to registry.k8s.io"),
+    "gcr.io/google_containers": N_("gcr.io/google_containers was replaced by registry.k8s.io"),
+    "gcr.io/google-samples": N_(
         "Google's Container Registry shut down in March 2025; the samples moved to "
         "us-docker.pkg.dev/google-samples/containers/gke"
     ),
-    "gcr.io/kubernetes-e2e-test-images": (
+    "gcr.io/kubernetes-e2e-test-images": N_(
         "the e2e test images moved to registry.k8s.io/e2e-test-images"
     ),
-    "registry.k8s.io/busybox": (
+    "registry.k8s.io/busybox": N_(
         "registry.k8s.io/busybox only holds busybox 1.24 and 1.27 from 2016-2017; "
         "use busybox from Docker Hub"
     ),
@@ -108,7 +110,7 @@ def parse_image(reference: object) -> ImageRef | None:
     for mirror in _LIBRARY_MIRRORS:
         if name.startswith(mirror):
             name = f"{DOCKER_HUB}/library/{name[len(mirror) :]}"
-    first, _, rest = name.partition("/")
+    first, _sep, rest = name.partition("/")
     if rest and ("." in first or ":" in first or first == "localhost"):
         registry, path = first.lower(), rest
     else:
@@ -132,7 +134,7 @@ def dead_registry(ref: ImageRef) -> str | None:
     """Why the registry no longer serves this image, or None."""
     for prefix, why in DEAD_REGISTRIES.items():
         if ref.repository == prefix or ref.repository.startswith(prefix + "/"):
-            return why
+            return _(why)
     return None
 
 
@@ -143,8 +145,8 @@ def ancient(ref: ImageRef) -> str | None:
     if minimum is None or version is None or version >= minimum:
         return None
     shown = ".".join(map(str, minimum))
-    return (
-        f"{ref.tag} is older than {shown}, the oldest {ref.path.split('/')[-1]} this course accepts"
+    return _("{tag} is older than {version}, the oldest {image} this course accepts").format(
+        tag=ref.tag, version=shown, image=ref.path.split("/")[-1]
     )
 
 
@@ -171,12 +173,14 @@ class ImageRule:
         """Whether the image satisfies the rule, and in words why not."""
         ref = parse_image(value)
         if ref is None:
-            return False, f"{value!r} is not an image reference"
+            return False, _("{value} is not an image reference").format(value=repr(value))
         if ref.repository not in self.repositories:
-            wanted = " or ".join(short_repository(r) for r in self.repositories)
+            wanted = _(" or ").join(short_repository(r) for r in self.repositories)
             return (
                 False,
-                f"{value} is from the repository {short_repository(ref.repository)}, not {wanted}",
+                _("{image} is from the repository {repository}, not {wanted}").format(
+                    image=value, repository=short_repository(ref.repository), wanted=wanted
+                ),
             )
         if self.current:
             why = dead_registry(ref) or ancient(ref)
@@ -184,25 +188,31 @@ class ImageRule:
                 return False, f"{value}: {why}"
         tag_fits = ref.tag is not None and any(fnmatch.fnmatchcase(ref.tag, t) for t in self.tags)
         if self.tags and not tag_fits:
-            return False, f"{value} has the tag {ref.tag or '(none)'}, not {' or '.join(self.tags)}"
+            return False, _("{image} has the tag {tag}, not {wanted}").format(
+                image=value, tag=ref.tag or _("(none)"), wanted=_(" or ").join(self.tags)
+            )
         if self.version is not None:
             have = ref.version
             if have is None or have[: len(self.version)] != self.version:
                 shown = ".".join(map(str, self.version))
                 return (
                     False,
-                    f"{value} is not version {shown} (its tag is {ref.tag or 'a digest only'})",
+                    _("{image} is not version {version} (its tag is {tag})").format(
+                        image=value, version=shown, tag=ref.tag or _("a digest only")
+                    ),
                 )
         if self.at_least is not None:
             have = ref.version
             if have is not None and have < self.at_least:
                 shown = ".".join(map(str, self.at_least))
-                return False, f"{value} is older than {shown}"
+                return False, _("{image} is older than {version}").format(
+                    image=value, version=shown
+                )
             if have is None and ref.tag is None:
-                return False, f"{value} is pinned by digest only: its version cannot be read"
-        return True, f"{value} is {short_repository(ref.repository)}" + (
-            f" {ref.tag}" if ref.tag else ""
-        )
+                message = _("{image} is pinned by digest only: its version cannot be read")
+                return False, message.format(image=value)
+        shown = short_repository(ref.repository) + (f" {ref.tag}" if ref.tag else "")
+        return True, _("{image} is {repository}").format(image=value, repository=shown)
 
 
 def short_repository(repository: str) -> str:

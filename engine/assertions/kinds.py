@@ -36,6 +36,7 @@ from engine.assertions.workloads import (
     service_port,
     tolerates,
 )
+from engine.i18n import N_, _, ngettext
 
 POD_READS = (Selector(kind="Pod", api_version="v1"),)
 _SLICES = Selector(kind="EndpointSlice", api_version="discovery.k8s.io/v1")
@@ -77,8 +78,8 @@ def _within(n: int, bounds: dict[str, int]) -> bool:
 
 
 def _say(bounds: dict[str, int]) -> str:
-    words = {"equals": "exactly", "min": "at least", "max": "at most"}
-    return " and ".join(f"{words[k]} {v}" for k, v in bounds.items())
+    words = {"equals": N_("exactly {n}"), "min": N_("at least {n}"), "max": N_("at most {n}")}
+    return _(" and ").join(_(words[k]).format(n=v) for k, v in bounds.items())
 
 
 def _target(argument: Any, what: str) -> Selector:
@@ -138,7 +139,8 @@ def assert_selects(rule: Rule, selected: list[Any], context: Context) -> Verdict
     target_sel = Selector(kind=rule.argument["kind"], name=rule.argument.get("name"))
     targets = [o for o in context.objects if target_sel.picks(o)]
     if not targets:
-        return False, f"Expected a {target_sel.describe()} to select, found none.", {}
+        message = _("Expected a {what} to select, found none.").format(what=target_sel.describe())
+        return False, message, {}
     for obj in selected:
         selector = label_selector_of(obj)
         for target in targets:
@@ -148,9 +150,15 @@ def assert_selects(rule: Rule, selected: list[Any], context: Context) -> Verdict
                 shown = show(selector.get("matchLabels", selector) if selector else None)
                 return (
                     False,
-                    (
-                        f"{rule.select.kind} {quoted(obj)} selects {shown}, but the Pods of "
-                        f"{target_sel.describe()} are labelled {show(labels)}."
+                    _(
+                        "{kind} {name} selects {selector}, but the Pods of {target} are "
+                        "labelled {labels}."
+                    ).format(
+                        kind=rule.select.kind,
+                        name=quoted(obj),
+                        selector=shown,
+                        target=target_sel.describe(),
+                        labels=show(labels),
                     ),
                     {"selector": selector, "labels": labels},
                 )
@@ -160,10 +168,16 @@ def assert_selects(rule: Rule, selected: list[Any], context: Context) -> Verdict
                 shown = show(selector.get("matchLabels", selector) if selector else None)
                 return (
                     False,
-                    f"{rule.select.kind} {quoted(obj)} selects {shown}, which also picks {', '.join(extra[:3])}.",
+                    _("{kind} {name} selects {selector}, which also picks {others}.").format(
+                        kind=rule.select.kind, name=quoted(obj), selector=shown,
+                        others=", ".join(extra[:3]),
+                    ),
                     {"selector": selector, "also_selected": extra},
                 )  # fmt: skip
-    return True, f"{rule.select.describe()} selects the Pods of {target_sel.describe()}.", {}
+    message = _("{what} selects the Pods of {target}.").format(
+        what=rule.select.describe(), target=target_sel.describe()
+    )
+    return True, message, {}
 
 
 # ---------------------------------------------------------------- service
@@ -195,7 +209,7 @@ class ServiceRule:
 
 
 def _compile_service(
-    argument: Any, _: Selector, lab: bool
+    argument: Any, _unused: Selector, lab: bool
 ) -> tuple[ServiceRule, tuple[Selector, ...]]:
     arg = _keys(argument, {"type", "selects", "only", "port", "targetPort", "nodePort", "protocol", "endpoints"}, "service")  # fmt: skip
     if "type" in arg and arg["type"] not in (
@@ -238,7 +252,7 @@ def _service(rule: Rule, selected: list[Any], context: Context) -> Verdict:
         problems, evidence = _judge_service(service, want, context)
         if problems:
             return False, f"Service {quoted(service)}: " + "; ".join(problems[:3]) + ".", {**evidence, "problems": problems}  # fmt: skip
-    return True, f"{rule.select.describe()} reaches its Pods as expected.", evidence
+    return True, _("{what} reaches its Pods as expected.").format(what=rule.select.describe()), evidence  # fmt: skip
 
 
 def _judge_service(
@@ -250,7 +264,9 @@ def _judge_service(
     kind = spec.get("type", "ClusterIP")
     evidence: dict[str, Any] = {"type": kind}
     if want.type and kind != want.type:
-        problems.append(f"it is a {kind} Service, expected {want.type}")
+        problems.append(
+            _("it is a {type} Service, expected {expected}").format(type=kind, expected=want.type)
+        )
     if kind == "ExternalName":
         return problems, evidence
     port: dict[str, Any] | None = None
@@ -258,8 +274,15 @@ def _judge_service(
         port = service_port(service, want.port)
         if port is None:
             ports = [str(mapping(p).get("port")) for p in listing(spec.get("ports"))]
-            which = f"port {want.port}" if want.port is not None else "a single port"
-            return [*problems, f"it has no {which} (its ports: {', '.join(ports) or 'none'})"], evidence  # fmt: skip
+            which = (
+                _("port {port}").format(port=want.port)
+                if want.port is not None
+                else _("a single port")
+            )
+            missing = _("it has no {which} (its ports: {ports})").format(
+                which=which, ports=", ".join(ports) or _("none")
+            )
+            return [*problems, missing], evidence
         evidence["port"] = port.get("port")
         problems += _port_problems(port, want)
     if not want.judges_pods:
@@ -267,18 +290,22 @@ def _judge_service(
     selector = label_selector_of(service)
     evidence["selector"] = (selector or {}).get("matchLabels")
     if selector is None:
-        return [*problems, "it has no selector, so it selects no Pods"], evidence
+        return [*problems, _("it has no selector, so it selects no Pods")], evidence
     targets: list[dict[str, Any]] = []
     if want.target is not None:
         targets = [o for o in context.objects if want.target.picks(o)]
         if not targets:
-            return [*problems, f"there is no {want.target.describe()} for it to select"], evidence
+            none = _("there is no {what} for it to select").format(what=want.target.describe())
+            return [*problems, none], evidence
         for target in targets:
             shape = pod_shape(target)
             labels = shape.labels if shape else {}
             if not selects(selector, labels):
                 problems.append(
-                    f"it selects {show(selector['matchLabels'])}, but the Pods of {want.target.describe()} are labelled {show(labels)}"
+                    _("it selects {selector}, but the Pods of {target} are labelled {labels}").format(
+                        selector=show(selector["matchLabels"]), target=want.target.describe(),
+                        labels=show(labels),
+                    )
                 )  # fmt: skip
                 evidence["target_labels"] = labels
     pods = selected_by(selector, context.objects)
@@ -286,13 +313,19 @@ def _judge_service(
     if want.only and targets:
         extra = pods_outside(selector, targets, context.objects)
         if extra:
-            problems.append(f"it also selects {', '.join(extra[:3])}")
+            problems.append(_("it also selects {others}").format(others=", ".join(extra[:3])))
             evidence["also_selected"] = extra
     if not pods:
         seen = sorted({show(p.labels) for p in selected_by({}, context.objects)})
         problems.append(
-            f"it selects {show(selector['matchLabels'])}, which matches no Pod"
-            + (f" (the Pods here are labelled {', '.join(seen[:3])})" if seen else "")
+            _("it selects {selector}, which matches no Pod").format(
+                selector=show(selector["matchLabels"])
+            )
+            + (
+                _(" (the Pods here are labelled {labels})").format(labels=", ".join(seen[:3]))
+                if seen
+                else ""
+            )
         )
         return problems, evidence
     if port is not None and want.target_port is not None:
@@ -304,10 +337,19 @@ def _judge_service(
         evidence["ready_endpoints"], evidence["endpoint_ports"] = count, sorted(numbers)
         if want.target_port is not None and numbers and want.target_port not in numbers:
             shown = ", ".join(str(n) for n in sorted(numbers))
-            problems.append(f"its EndpointSlice sends port {port.get('port')} to port {shown} of the Pods, expected {want.target_port}")  # fmt: skip
+            problems.append(
+                _(
+                    "its EndpointSlice sends port {port} to port {target} of the Pods, "
+                    "expected {expected}"
+                ).format(port=port.get("port"), target=shown, expected=want.target_port)
+            )
         if want.endpoints is not None and not _within(count, want.endpoints):
             problems.append(
-                f"it has {count} ready endpoint{'s' if count != 1 else ''}, expected {_say(want.endpoints)}"
+                ngettext(
+                    "it has {count} ready endpoint, expected {expected}",
+                    "it has {count} ready endpoints, expected {expected}",
+                    count,
+                ).format(count=count, expected=_say(want.endpoints))
             )
     return problems, evidence
 
@@ -316,11 +358,15 @@ def _port_problems(port: dict[str, Any], want: ServiceRule) -> list[str]:
     problems = []
     if want.protocol and port.get("protocol", "TCP") != want.protocol:
         problems.append(
-            f"port {port.get('port')} is {port.get('protocol')}, expected {want.protocol}"
+            _("port {port} is {protocol}, expected {expected}").format(
+                port=port.get("port"), protocol=port.get("protocol"), expected=want.protocol
+            )
         )
     if want.node_port is not None and port.get("nodePort") != want.node_port:
         problems.append(
-            f"its node port is {port.get('nodePort', 'not set')}, expected {want.node_port}"
+            _("its node port is {found}, expected {expected}").format(
+                found=port.get("nodePort", _("not set")), expected=want.node_port
+            )
         )
     return problems
 
@@ -336,13 +382,19 @@ def _reach_problems(
         resolved = resolve_port(target_port, pod.declared_ports())
         if resolved.number is None or not resolved.declared:
             return [
-                f"its targetPort {target_port} leads nowhere on {pod.described}: {resolved.why}"
+                _("its targetPort {port} leads nowhere on {pod}: {why}").format(
+                    port=target_port, pod=pod.described, why=resolved.why
+                )
             ]
         reached.add(resolved.number)
     evidence["reaches"] = sorted(reached)
     if reached != {wanted}:
         shown = ", ".join(str(n) for n in sorted(reached))
-        return [f"port {port.get('port')} reaches port {shown} of the Pods, expected {wanted}"]
+        return [
+            _("port {port} reaches port {target} of the Pods, expected {expected}").format(
+                port=port.get("port"), target=shown, expected=wanted
+            )
+        ]
     return []
 
 
@@ -359,7 +411,9 @@ class ProbeRule:
     command: tuple[str, ...] | None
 
 
-def _compile_probe(argument: Any, _: Selector, __: bool) -> tuple[ProbeRule, tuple[Selector, ...]]:
+def _compile_probe(
+    argument: Any, _unused: Selector, __: bool
+) -> tuple[ProbeRule, tuple[Selector, ...]]:
     arg = _keys(argument, {"container", "type", "action", "port", "path", "command"}, "probe")
     if arg.get("type") not in _PROBE_TYPES:
         raise ValueError(f"`probe.type` must be one of {', '.join(_PROBE_TYPES)}")
@@ -380,7 +434,7 @@ def _compile_probe(argument: Any, _: Selector, __: bool) -> tuple[ProbeRule, tup
     ), ()
 
 
-def _probe(rule: Rule, selected: list[Any], _: Context) -> Verdict:
+def _probe(rule: Rule, selected: list[Any], _unused: Context) -> Verdict:
     if not selected:
         return none_selected(rule)
     want: ProbeRule = rule.compiled
@@ -388,28 +442,36 @@ def _probe(rule: Rule, selected: list[Any], _: Context) -> Verdict:
         problem, evidence = _judge_probe(obj, want)
         if problem:
             return False, f"{obj.get('kind')} {quoted(obj)}: {problem}.", evidence
-    return True, f"The {want.type} probe is as expected.", {}
+    return True, _("The {type} probe is as expected.").format(type=want.type), {}
 
 
 def _judge_probe(obj: dict[str, Any], want: ProbeRule) -> tuple[str | None, dict[str, Any]]:
     shape = pod_shape(obj)
     container = shape.container(want.container) if shape else None
     if container is None:
-        which = f"a container named {want.container}" if want.container else "exactly one container"
-        return f"it has no {which}", {}
+        which = (
+            _("a container named {name}").format(name=want.container)
+            if want.container
+            else _("exactly one container")
+        )
+        return _("it has no {which}").format(which=which), {}
     name = container.get("name")
     probe = container.get(f"{want.type}Probe")
     if not isinstance(probe, dict):
-        return f"the container {name} has no {want.type}Probe", {}
+        return _("the container {name} has no {type}Probe").format(name=name, type=want.type), {}
     action = next((a for a in _PROBE_ACTIONS if isinstance(probe.get(a), dict)), None)
     evidence: dict[str, Any] = {"container": name, "action": action}
     if action is None:
         return (
-            f"the {want.type}Probe of {name} has no action (httpGet, tcpSocket, exec or grpc)",
+            _("the {type}Probe of {name} has no action (httpGet, tcpSocket, exec or grpc)").format(
+                type=want.type, name=name
+            ),
             evidence,
         )
     if want.action and action != want.action:
-        return f"the {want.type}Probe of {name} uses {action}, expected {want.action}", evidence
+        return _("the {type}Probe of {name} uses {action}, expected {expected}").format(
+            type=want.type, name=name, action=action, expected=want.action
+        ), evidence
     handler = probe[action]
     # The port is judged when the rule names one: it must be declared by the
     # container, directly or through its name.
@@ -418,20 +480,29 @@ def _judge_probe(obj: dict[str, Any], want: ProbeRule) -> tuple[str | None, dict
         evidence["port"], evidence["reaches"] = handler.get("port"), resolved.number
         if resolved.number is None or not resolved.declared:
             return (
-                f"the {want.type}Probe of {name} checks port {handler.get('port')}, but {resolved.why}",
+                _("the {type}Probe of {name} checks port {port}, but {why}").format(
+                    type=want.type, name=name, port=handler.get("port"), why=resolved.why
+                ),
                 evidence,
             )
         if resolved.number != want.port:
             return (
-                f"the {want.type}Probe of {name} reaches port {resolved.number}, expected {want.port}",
+                _("the {type}Probe of {name} reaches port {port}, expected {expected}").format(
+                    type=want.type, name=name, port=resolved.number, expected=want.port
+                ),
                 evidence,
             )
     if want.path is not None:
         path = handler.get("path") or "/"
         if path != want.path:
-            return f"the {want.type}Probe of {name} requests {path}, expected {want.path}", evidence
+            return _("the {type}Probe of {name} requests {path}, expected {expected}").format(
+                type=want.type, name=name, path=path, expected=want.path
+            ), evidence
     if want.command is not None and tuple(handler.get("command") or ()) != want.command:
-        return f"the {want.type}Probe of {name} runs {show(handler.get('command'))}, expected {show(list(want.command))}", evidence  # fmt: skip
+        return _("the {type}Probe of {name} runs {command}, expected {expected}").format(
+            type=want.type, name=name, command=show(handler.get("command")),
+            expected=show(list(want.command)),
+        ), evidence  # fmt: skip
     return None, evidence
 
 
@@ -439,7 +510,7 @@ def _judge_probe(obj: dict[str, Any], want: ProbeRule) -> tuple[str | None, dict
 
 
 def _compile_references(
-    argument: Any, _: Selector, __: bool
+    argument: Any, _unused: Selector, __: bool
 ) -> tuple[tuple[str, ...], tuple[Selector, ...]]:
     arg = _keys(argument, {"kinds"}, "references")
     kinds = arg.get("kinds", list(_REFERENCE_KINDS))
@@ -456,14 +527,17 @@ def _references(rule: Rule, selected: list[Any], context: Context) -> Verdict:
     for obj in selected:
         refs = [r for r in references_of(obj) if r.kind in kinds]
         if not refs:
-            return False, f"{obj.get('kind')} {quoted(obj)} refers to no {' or '.join(kinds)}.", {}
+            message = _("{kind} {name} refers to no {kinds}.").format(
+                kind=obj.get("kind"), name=quoted(obj), kinds=_(" or ").join(kinds)
+            )
+            return False, message, {}
         problems = [p for p in (check_reference(context.objects, r) for r in refs) if p]
         if problems:
             return False, f"{obj.get('kind')} {quoted(obj)}: " + "; ".join(problems[:3]) + ".", {"problems": problems}  # fmt: skip
         checked += len(refs)
     return (
         True,
-        f"Every reference ({checked}) leads to an object that exists.",
+        _("Every reference ({count}) leads to an object that exists.").format(count=checked),
         {"references": checked},
     )
 
@@ -484,7 +558,7 @@ def _grant(item: Any, where: str) -> Grant:
     return Grant(tuple(groups), tuple(entry["resources"]), tuple(entry["verbs"]))
 
 
-def _compile_permissions(argument: Any, _: Selector, __: bool) -> tuple[tuple[tuple[Grant, ...], bool], tuple[Selector, ...]]:  # fmt: skip
+def _compile_permissions(argument: Any, _unused: Selector, __: bool) -> tuple[tuple[tuple[Grant, ...], bool], tuple[Selector, ...]]:  # fmt: skip
     arg = _keys(argument, {"allows", "only"}, "permissions")
     allows = arg.get("allows")
     if not isinstance(allows, list) or not allows:
@@ -495,7 +569,7 @@ def _compile_permissions(argument: Any, _: Selector, __: bool) -> tuple[tuple[tu
     return (tuple(_grant(a, f"permissions.allows[{i}]") for i, a in enumerate(allows)), only), ()
 
 
-def _permissions(rule: Rule, selected: list[Any], _: Context) -> Verdict:
+def _permissions(rule: Rule, selected: list[Any], _unused: Context) -> Verdict:
     if not selected:
         return none_selected(rule)
     grants, only = rule.compiled
@@ -505,21 +579,29 @@ def _permissions(rule: Rule, selected: list[Any], _: Context) -> Verdict:
         for grant in grants:
             for group in grant.groups:
                 for resource in grant.resources:
-                    base, _, sub = resource.partition("/")
+                    base, _sep, sub = resource.partition("/")
                     for verb in grant.verbs:
                         if not role_allows(
                             rules, Request(verb=verb, resource=base, group=group, subresource=sub)
                         ):
                             missing.append(f"{verb} {resource}" + (f" ({group})" if group else ""))
         if missing:
-            return False, f"{role.get('kind')} {quoted(role)} does not allow {', '.join(missing[:4])}.", {"missing": missing}  # fmt: skip
+            message = _("{kind} {name} does not allow {missing}.").format(
+                kind=role.get("kind"), name=quoted(role), missing=", ".join(missing[:4])
+            )
+            return False, message, {"missing": missing}
         extra = excess(rules, grants) if only else []
         if extra:
-            return False, f"{role.get('kind')} {quoted(role)} allows more than needed: {'; '.join(extra[:3])}.", {"excess": extra}  # fmt: skip
+            message = _("{kind} {name} allows more than needed: {extra}.").format(
+                kind=role.get("kind"), name=quoted(role), extra="; ".join(extra[:3])
+            )
+            return False, message, {"excess": extra}
     wanted = "; ".join(g.describe() for g in grants)
     return (
         True,
-        f"{rule.select.describe()} allows {wanted}" + (" and nothing more." if only else "."),
+        (
+            _("{what} allows {wanted} and nothing more.") if only else _("{what} allows {wanted}.")
+        ).format(what=rule.select.describe(), wanted=wanted),
         {},
     )
 
@@ -545,12 +627,19 @@ class AccessItem:
 
     def describe(self) -> str:
         who = (
-            f"ServiceAccount {self.service_account}"
+            _("ServiceAccount {name}").format(name=self.service_account)
             if self.service_account
-            else f"user {self.user}"
+            else _("user {name}").format(name=self.user)
         )
-        where = f" in namespace {self.namespace}" if self.namespace else ""
-        return f"{who} {'may' if self.allowed else 'may not'} {self.request.describe()}{where}"
+        where = (
+            _(" in namespace {namespace}").format(namespace=self.namespace)
+            if self.namespace
+            else ""
+        )
+        sentence = (
+            _("{who} may {request}{where}") if self.allowed else _("{who} may not {request}{where}")
+        )
+        return sentence.format(who=who, request=self.request.describe(), where=where)  # fmt: skip
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -575,7 +664,7 @@ def _access_item(raw: Any, allowed: bool, where: str) -> AccessItem:
     groups = item.get("groups", [])
     if not isinstance(groups, list) or not all(isinstance(g, str) for g in groups):
         raise ValueError(f"`{where}.groups` must be a list of group names")
-    resource, _, sub = str(item["resource"]).partition("/")
+    resource, _sep, sub = str(item["resource"]).partition("/")
     return AccessItem(
         user=item.get("user"),
         service_account=item.get("serviceAccount"),
@@ -638,18 +727,22 @@ def access_from_objects(rule: Rule, context: Context) -> Verdict:
         if allowed != item.allowed:
             reason = f" ({'; '.join(why)})" if why else ""
             wrong.append(
-                f"expected: {item.describe()}; these objects say {'yes' if allowed else 'no'}{reason}"
+                (
+                    _("expected: {question}; these objects say yes{reason}")
+                    if allowed
+                    else _("expected: {question}; these objects say no{reason}")
+                ).format(question=item.describe(), reason=reason)
             )
     if wrong:
         return False, "; ".join(wrong[:3]).capitalize() + ".", {"access": answers}
-    return True, "Every access question has the expected answer.", {"access": answers}
+    return True, _("Every access question has the expected answer."), {"access": answers}
 
 
 # ---------------------------------------------------------------- rollout
 
 
 def _compile_rollout(
-    argument: Any, _: Selector, __: bool
+    argument: Any, _unused: Selector, __: bool
 ) -> tuple[dict[str, Any], tuple[Selector, ...]]:
     arg = _keys(argument, {"revision", "replicaSets", "complete", "rolledBack"}, "rollout")
     if not arg:
@@ -701,15 +794,32 @@ def _rollout(rule: Rule, selected: list[Any], context: Context) -> Verdict:
         evidence = {"revision": revision, "replicaSets": sorted((_revision(r) or 0) for r in owned)}
         problems = []
         if "revision" in want and (revision is None or not _within(revision, want["revision"])):
-            problems.append(f"it is at revision {revision if revision is not None else 'none'}, expected {_say(want['revision'])} (`kubectl rollout history`)")  # fmt: skip
+            problems.append(
+                _("it is at revision {revision}, expected {expected} (`kubectl rollout history`)").format(
+                    revision=revision if revision is not None else _("none"),
+                    expected=_say(want["revision"]),
+                )
+            )  # fmt: skip
         if "replicaSets" in want and not _within(len(owned), want["replicaSets"]):
-            problems.append(f"it owns {len(owned)} ReplicaSet{'s' if len(owned) != 1 else ''}, expected {_say(want['replicaSets'])}")  # fmt: skip
+            problems.append(
+                ngettext(
+                    "it owns {count} ReplicaSet, expected {expected}",
+                    "it owns {count} ReplicaSets, expected {expected}",
+                    len(owned),
+                ).format(count=len(owned), expected=_say(want["replicaSets"]))
+            )
         if want.get("complete") and not rollout_complete(deployment):
             status = mapping(deployment.get("status"))
             problems.append(
-                f"its rollout is not complete ({status.get('updatedReplicas', 0)} of {mapping(deployment.get('spec')).get('replicas', 1)} updated, "
-                f"{status.get('availableReplicas', 0)} available; `kubectl rollout status`)"
-            )  # fmt: skip
+                _(
+                    "its rollout is not complete ({updated} of {replicas} updated, {available} "
+                    "available; `kubectl rollout status`)"
+                ).format(
+                    updated=status.get("updatedReplicas", 0),
+                    replicas=mapping(deployment.get("spec")).get("replicas", 1),
+                    available=status.get("availableReplicas", 0),
+                )
+            )
         if want.get("rolledBack"):
             current = next(
                 (r for r in owned if revision is not None and _revision(r) == revision), None
@@ -718,11 +828,14 @@ def _rollout(rule: Rule, selected: list[Any], context: Context) -> Verdict:
             evidence["revisionHistory"] = history.get(_REVISION_HISTORY)
             if not history.get(_REVISION_HISTORY):
                 problems.append(
-                    "its current Pod template is not one of an earlier revision (no rollback happened)"
+                    _(
+                        "its current Pod template is not one of an earlier revision "
+                        "(no rollback happened)"
+                    )
                 )
         if problems:
             return False, f"Deployment {quoted(deployment)}: " + "; ".join(problems) + ".", evidence
-    return True, f"{rule.select.describe()} has rolled out as expected.", {}
+    return True, _("{what} has rolled out as expected.").format(what=rule.select.describe()), {}
 
 
 def rollout_complete(deployment: dict[str, Any]) -> bool:
@@ -742,7 +855,7 @@ def rollout_complete(deployment: dict[str, Any]) -> bool:
 
 
 def _compile_tolerates(
-    argument: Any, _: Selector, __: bool
+    argument: Any, _unused: Selector, __: bool
 ) -> tuple[dict[str, Any], tuple[Selector, ...]]:
     taint = _keys(argument, {"key", "value", "effect"}, "tolerates")
     if not isinstance(taint.get("key"), str) or taint.get("effect") not in (
@@ -754,7 +867,7 @@ def _compile_tolerates(
     return taint, ()
 
 
-def _tolerates(rule: Rule, selected: list[Any], _: Context) -> Verdict:
+def _tolerates(rule: Rule, selected: list[Any], _unused: Context) -> Verdict:
     if not selected:
         return none_selected(rule)
     taint = rule.compiled
@@ -771,8 +884,15 @@ def _tolerates(rule: Rule, selected: list[Any], _: Context) -> Verdict:
             if isinstance(t, dict)
         ]
         if not any(tolerates(t, taint) for t in tolerations):
-            return False, f"The Pods of {obj.get('kind')} {quoted(obj)} do not tolerate the taint {shown} (their tolerations: {show(tolerations) if tolerations else 'none'}).", {"tolerations": tolerations}  # fmt: skip
-    return True, f"The Pods tolerate the taint {shown}.", {}
+            message = _(
+                "The Pods of {kind} {name} do not tolerate the taint {taint} (their tolerations: "
+                "{tolerations})."
+            ).format(
+                kind=obj.get("kind"), name=quoted(obj), taint=shown,
+                tolerations=show(tolerations) if tolerations else _("none"),
+            )  # fmt: skip
+            return False, message, {"tolerations": tolerations}
+    return True, _("The Pods tolerate the taint {taint}.").format(taint=shown), {}
 
 
 # ---------------------------------------------------------------- binds
@@ -798,12 +918,16 @@ def _binds(rule: Rule, selected: list[Any], context: Context) -> Verdict:
     pv_name: str = rule.compiled
     pv = find(context.objects, "PersistentVolume", pv_name)
     if pv is None:
-        return False, f"There is no PersistentVolume {pv_name} for the claim to bind to.", {}
+        message = _("There is no PersistentVolume {name} for the claim to bind to.")
+        return False, message.format(name=pv_name), {}
     for claim in selected:
         problem = _binding_problem(claim, pv)
         if problem:
-            return False, f"PersistentVolumeClaim {quoted(claim)} would not bind to {pv_name}: {problem}.", {"volume": pv_name}  # fmt: skip
-    return True, f"The claim binds to the PersistentVolume {pv_name}.", {"volume": pv_name}
+            message = _("PersistentVolumeClaim {claim} would not bind to {volume}: {problem}.")
+            message = message.format(claim=quoted(claim), volume=pv_name, problem=problem)
+            return False, message, {"volume": pv_name}
+    message = _("The claim binds to the PersistentVolume {volume}.").format(volume=pv_name)
+    return True, message, {"volume": pv_name}
 
 
 def _binding_problem(claim: dict[str, Any], pv: dict[str, Any]) -> str | None:
@@ -814,38 +938,46 @@ def _binding_problem(claim: dict[str, Any], pv: dict[str, Any]) -> str | None:
         if phase == "Bound" and claim_spec.get("volumeName") == pv_name:
             return None
         bound = claim_spec.get("volumeName")
-        return f"it is {phase}" + (f", bound to {bound}" if bound and bound != pv_name else "")
+        return _("it is {phase}").format(phase=phase) + (
+            _(", bound to {volume}").format(volume=bound) if bound and bound != pv_name else ""
+        )
     if claim_spec.get("volumeName") not in (None, "", pv_name):
-        return f"it names the volume {claim_spec['volumeName']}"
+        return _("it names the volume {volume}").format(volume=claim_spec["volumeName"])
     claim_class, pv_class = (
         claim_spec.get("storageClassName"),
         pv_spec.get("storageClassName") or "",
     )
     if claim_class is None and pv_class:
-        return f"it names no StorageClass, so it gets the cluster's default class, not {pv_class}"
+        return _(
+            "it names no StorageClass, so it gets the cluster's default class, not {volume_class}"
+        ).format(volume_class=pv_class)
     if (claim_class or "") != pv_class:
-        return f"it asks for the class {claim_class!r}, the volume is in {pv_class!r}"
+        return _("it asks for the class {claim_class}, the volume is in {volume_class}").format(
+            claim_class=repr(claim_class), volume_class=repr(pv_class)
+        )
     missing = [
         m
         for m in listing(claim_spec.get("accessModes"))
         if m not in listing(pv_spec.get("accessModes"))
     ]
     if missing or not listing(claim_spec.get("accessModes")):
-        return f"the volume does not offer {', '.join(missing) or 'the access modes it asks for'}"
+        return _("the volume does not offer {modes}").format(
+            modes=", ".join(missing) or _("the access modes it asks for")
+        )
     wanted = parse_quantity(
         mapping(mapping(claim_spec.get("resources")).get("requests")).get("storage")
     )
     offered = parse_quantity(mapping(pv_spec.get("capacity")).get("storage"))
     if wanted is None or offered is None or offered < wanted:
-        return "the volume is smaller than the request"
+        return _("the volume is smaller than the request")
     if claim_spec.get("volumeMode", "Filesystem") != pv_spec.get("volumeMode", "Filesystem"):
-        return "their volume modes differ"
+        return _("their volume modes differ")
     ref = mapping(pv_spec.get("claimRef"))
     if ref and ref.get("name") != name_of(claim):
-        return f"the volume is reserved for the claim {ref.get('name')}"
+        return _("the volume is reserved for the claim {claim}").format(claim=ref.get("name"))
     selector = claim_spec.get("selector")
     if isinstance(selector, dict) and selector and not selects(selector, mapping(mapping(pv.get("metadata")).get("labels"))):  # fmt: skip
-        return "its selector does not match the volume's labels"
+        return _("its selector does not match the volume's labels")
     return None
 
 

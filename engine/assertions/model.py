@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from engine.assertions.selection import Selector
+from engine.i18n import _
 
 
 class RuleError(ValueError):
@@ -67,10 +68,14 @@ Verdict = tuple[bool, str, dict[str, Any]]
 
 
 def none_selected(rule: Rule) -> Verdict:
-    return False, f"Expected a {rule.select.describe()}, found none.", {"selected": 0}
+    return (
+        False,
+        _("Expected a {what}, found none.").format(what=rule.select.describe()),
+        {"selected": 0},
+    )
 
 
 def quoted(obj: dict[str, Any]) -> str:
     meta: dict[str, Any] = obj["metadata"] if isinstance(obj.get("metadata"), dict) else {}
     name = meta.get("name")
-    return f'"{name}"' if name else "(unnamed)"
+    return f'"{name}"' if name else _("(unnamed)")

@@ -15,6 +15,7 @@ import json
 from typing import Any
 
 from engine.assertions.quantity import is_quantity_path, same_quantity
+from engine.i18n import _
 
 
 def show(value: Any) -> str:
@@ -32,31 +33,49 @@ def equal(actual: Any, expected: Any) -> bool:
 
 def mismatches(actual: Any, expected: Any, path: str) -> list[str]:
     """How ``actual`` fails to contain ``expected`` (empty when it does)."""
-    where = path or "the object"
+    where = path or _("the object")
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [f"`{where}` should be a mapping, found {show(actual)}"]
+            return [
+                _("`{where}` should be a mapping, found {found}").format(
+                    where=where, found=show(actual)
+                )
+            ]
         problems: list[str] = []
         for key, value in expected.items():
             child = f"{path}.{key}" if path else str(key)
             if key not in actual:
-                problems.append(f"`{child}` is missing (expected {show(value)})")
+                problems.append(
+                    _("`{path}` is missing (expected {expected})").format(
+                        path=child, expected=show(value)
+                    )
+                )
             else:
                 problems.extend(mismatches(actual[key], value, child))
         return problems
     if isinstance(expected, list):
         if not isinstance(actual, list):
-            return [f"`{where}` should be a list, found {show(actual)}"]
+            return [
+                _("`{where}` should be a list, found {found}").format(
+                    where=where, found=show(actual)
+                )
+            ]
         problems = []
         for item in expected:
             if not any(not mismatches(candidate, item, path) for candidate in actual):
-                problems.append(f"`{where}` has no item like {show(item)}")
+                problems.append(
+                    _("`{where}` has no item like {item}").format(where=where, item=show(item))
+                )
         return problems
     if equal(actual, expected):
         return []
     if is_quantity_path(path) and same_quantity(actual, expected):
         return []
-    return [f"`{where}` should be {show(expected)}, found {show(actual)}"]
+    return [
+        _("`{where}` should be {expected}, found {found}").format(
+            where=where, expected=show(expected), found=show(actual)
+        )
+    ]
 
 
 def same_items(found: Any, expected: list[Any]) -> bool:

@@ -24,7 +24,9 @@ from engine.assertions.ext_common import COMPARISONS as _COMPARISONS
 from engine.assertions.ext_common import compare as _compare
 from engine.assertions.ext_common import name_of as _name
 from engine.assertions.ext_common import show as _show
+from engine.assertions.model import none_selected
 from engine.assertions.rules import RuleError
+from engine.i18n import _
 
 
 def _compile(rule_id: str, raw: dict[str, Any]) -> Any:
@@ -53,10 +55,10 @@ def _compile(rule_id: str, raw: dict[str, Any]) -> Any:
 
 
 def _evaluate(
-    rule: Any, selected: list[dict[str, Any]], _: list[dict[str, Any]]
+    rule: Any, selected: list[dict[str, Any]], _unused: list[dict[str, Any]]
 ) -> tuple[bool, str, dict[str, Any]]:
     if not selected:
-        return False, f"Expected a {rule.select.describe()}, found none.", {"selected": 0}
+        return none_selected(rule)
     comparison = next(c for c in _COMPARISONS if c in rule.argument)
     expected = rule.argument[comparison]
     found: list[Any] = []
@@ -68,15 +70,23 @@ def _evaluate(
         if _compare(comparison, expected, value):
             return (
                 True,
-                f"{rule.select.kind} {_name(obj)} has `{rule.compiled.expression}` as expected.",
+                _("{kind} {name} has `{expr}` as expected.").format(
+                    kind=rule.select.kind, name=_name(obj), expr=rule.compiled.expression
+                ),
                 {"expr": rule.compiled.expression, "matched": _name(obj)},
             )
         found.append(value)
     shown = ", ".join(f"{_name(o)}: {_show(v)}" for o, v in zip(selected, found, strict=True))
     return (
         False,
-        f"No {rule.select.describe()} has `{rule.compiled.expression}` as expected "
-        f"({_show(expected) if comparison == 'equals' else comparison + ' ' + _show(expected)}); found {shown}.",
+        _("No {what} has `{expr}` as expected ({expected}); found {found}.").format(
+            what=rule.select.describe(),
+            expr=rule.compiled.expression,
+            found=shown,
+            expected=_show(expected)
+            if comparison == "equals"
+            else comparison + " " + _show(expected),
+        ),
         {"expr": rule.compiled.expression, "found": found[:10]},
     )
 

@@ -20,6 +20,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from engine.i18n import _
+
 RBAC_GROUP = "rbac.authorization.k8s.io"
 # Where `kubectl apply` puts a namespaced object whose manifest names no namespace.
 DEFAULT_NAMESPACE = "default"
@@ -152,7 +154,9 @@ class Grant:
 
     def describe(self) -> str:
         groups = ", ".join(g or "core" for g in self.groups)
-        return f"{'/'.join(self.verbs)} on {', '.join(self.resources)} ({groups})"
+        return _("{verbs} on {resources} ({groups})").format(
+            verbs="/".join(self.verbs), resources=", ".join(self.resources), groups=groups
+        )
 
 
 def excess(rules: Any, grants: Iterable[Grant]) -> list[str]:
@@ -169,7 +173,8 @@ def excess(rules: Any, grants: Iterable[Grant]) -> list[str]:
         if not isinstance(rule, dict):
             continue
         if rule.get("nonResourceURLs"):
-            found.append(f"the non-resource URLs {', '.join(_strings(rule['nonResourceURLs']))}")
+            urls = ", ".join(_strings(rule["nonResourceURLs"]))
+            found.append(_("the non-resource URLs {urls}").format(urls=urls))
             continue
         for group in _strings(rule.get("apiGroups")) or [""]:
             for resource in _strings(rule.get("resources")):
@@ -180,7 +185,9 @@ def excess(rules: Any, grants: Iterable[Grant]) -> list[str]:
                 ]
                 if extra:
                     where = f"{resource}" + (f" ({group})" if group else "")
-                    found.append(f"{', '.join(extra)} on {where}")
+                    found.append(
+                        _("{verbs} on {resource}").format(verbs=", ".join(extra), resource=where)
+                    )
     return found
 
 
@@ -202,8 +209,8 @@ class Subject:
 
     def describe(self) -> str:
         if self.user.startswith("system:serviceaccount:"):
-            return f"ServiceAccount {self.user.rsplit(':', 1)[-1]}"
-        return f"user {self.user}"
+            return _("ServiceAccount {name}").format(name=self.user.rsplit(":", 1)[-1])
+        return _("user {name}").format(name=self.user)
 
 
 def binding_names(binding: dict[str, Any], subject: Subject, namespace: str) -> bool:
@@ -265,9 +272,12 @@ class Authorizer:
             if rules is None:
                 ref = binding.get("roleRef") or {}
                 reasons.append(
-                    f"{binding.get('kind')} {name} refers to {ref.get('kind')} {ref.get('name')}, which does not exist"
-                )
-                continue  # fmt: skip
+                    _("{kind} {name} refers to {role_kind} {role}, which does not exist").format(
+                        kind=binding.get("kind"), name=name, role_kind=ref.get("kind"),
+                        role=ref.get("name"),
+                    )
+                )  # fmt: skip
+                continue
             if role_allows(rules, request):
                 allowed = True
                 reasons.append(f"{binding.get('kind')} {name}")

@@ -237,7 +237,7 @@ def _host_matches(pattern: str, host: str) -> bool:
     """A certificate name against a host: ``*.example.com`` covers exactly one more label."""
     host = host.lower()
     if pattern.startswith("*."):
-        head, _, rest = host.partition(".")
+        head, _sep, rest = host.partition(".")
         return bool(head) and rest == pattern[2:]
     return pattern == host
 
@@ -335,7 +335,7 @@ def _evaluate(
     problems = []
     for obj in selected:
         for reference in rule.compiled:
-            check, _ = _CHECKS[reference]
+            check, _unused = _CHECKS[reference]
             problems += [f"{obj.get('kind')} {_name(obj)}: {p}" for p in check(obj, objects)]
     if problems:
         shown = "; ".join(problems[:MAX_PROBLEMS])

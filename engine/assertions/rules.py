@@ -31,6 +31,7 @@ from engine.assertions.model import (
 )
 from engine.assertions.partial import mismatches, show
 from engine.assertions.selection import Selector
+from engine.i18n import N_, _
 
 _ID = re.compile(r"^[a-z0-9]+(-[a-z0-9]+)*$")
 # Judged from the objects alone (a manifest's documents, or a lab's snapshot).
@@ -258,21 +259,27 @@ def _result(rule: Rule, passed: bool, message: str, evidence: dict[str, Any]) ->
     )
 
 
-def _assert_count(rule: Rule, selected: list[Any], _: Context) -> Verdict:
+def _assert_count(rule: Rule, selected: list[Any], _unused: Context) -> Verdict:
     n, want = len(selected), rule.argument
     ok = (
         ("equals" not in want or n == want["equals"])
         and ("min" not in want or n >= want["min"])
         and ("max" not in want or n <= want["max"])
     )
-    expected = " and ".join(
-        {"equals": f"exactly {v}", "min": f"at least {v}", "max": f"at most {v}"}[k]
-        for k, v in want.items()
+    expected = bounds_words(want)
+    message = _("Expected {expected} {what}, found {found}.").format(
+        expected=expected, what=rule.select.describe(), found=n
     )
-    return ok, f"Expected {expected} {rule.select.describe()}, found {n}.", {"selected": n}
+    return ok, message, {"selected": n}
 
 
-def _assert_match(rule: Rule, selected: list[Any], _: Context) -> Verdict:
+def bounds_words(want: dict[str, int]) -> str:
+    """`{"min": 1, "max": 3}` in words: "at least 1 and at most 3"."""
+    words = {"equals": N_("exactly {n}"), "min": N_("at least {n}"), "max": N_("at most {n}")}
+    return _(" and ").join(_(words[k]).format(n=v) for k, v in want.items())
+
+
+def _assert_match(rule: Rule, selected: list[Any], _unused: Context) -> Verdict:
     if not selected:
         return none_selected(rule)
     for obj in selected:
@@ -283,26 +290,36 @@ def _assert_match(rule: Rule, selected: list[Any], _: Context) -> Verdict:
                 f"{rule.select.kind} {quoted(obj)}: " + "; ".join(problems[:3]),
                 {"mismatches": problems},
             )
-    return True, f"Every {rule.select.describe()} has {show(rule.argument)}.", {"selected": len(selected)}  # fmt: skip
+    message = _("Every {what} has {fields}.").format(
+        what=rule.select.describe(), fields=show(rule.argument)
+    )
+    return True, message, {"selected": len(selected)}
 
 
-def _assert_absent(rule: Rule, selected: list[Any], _: Context) -> Verdict:
+def _assert_absent(rule: Rule, selected: list[Any], _unused: Context) -> Verdict:
     if not rule.argument:
         ok = not selected
+        what = rule.select.describe()
         return (
             ok,
-            ("No " if ok else f"Expected no {rule.select.describe()}, found ")
-            + (rule.select.describe() + "." if ok else f"{len(selected)}."),
+            _("No {what}.").format(what=what)
+            if ok
+            else _("Expected no {what}, found {found}.").format(what=what, found=len(selected)),
             {"selected": len(selected)},
         )
     offenders = [quoted(o) for o in selected if not mismatches(o, rule.argument, "")]
     if offenders:
         return (
             False,
-            f"{', '.join(offenders)} must not have {show(rule.argument)}.",
+            _("{names} must not have {fields}.").format(
+                names=", ".join(offenders), fields=show(rule.argument)
+            ),
             {"offenders": offenders},
         )
-    return True, f"No {rule.select.describe()} has {show(rule.argument)}.", {"selected": len(selected)}  # fmt: skip
+    message = _("No {what} has {fields}.").format(
+        what=rule.select.describe(), fields=show(rule.argument)
+    )
+    return True, message, {"selected": len(selected)}
 
 
 def _assert_expr(rule: Rule, selected: list[Any], context: Context) -> Verdict:
@@ -322,14 +339,17 @@ def _assert_expr(rule: Rule, selected: list[Any], context: Context) -> Verdict:
             message = (
                 f"{where}: {why}."
                 if why
-                else f"{where}: `{expression.expression}` should be {wanted}, found {show(found)}."
+                else _("{where}: `{expr}` should be {expected}, found {found}.").format(
+                    where=where, expr=expression.expression, expected=wanted, found=show(found)
+                )
             )
             return (
                 False,
                 message,
                 {"expr": expression.expression, "found": found, "expected": wanted},
             )
-    return True, f"`{expression.expression}` is as expected.", {"expr": expression.expression}
+    message = _("`{expr}` is as expected.").format(expr=expression.expression)
+    return True, message, {"expr": expression.expression}
 
 
 _ASSERT = {

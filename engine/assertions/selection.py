@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from engine.i18n import _
+
 
 @dataclass(frozen=True)
 class Selector:
@@ -29,5 +31,6 @@ class Selector:
         if self.name:
             text += f' "{self.name}"'
         if self.labels:
-            text += " labelled " + ", ".join(f"{k}={v}" for k, v in self.labels)
+            labels = ", ".join(f"{k}={v}" for k, v in self.labels)
+            text = _("{what} labelled {labels}").format(what=text, labels=labels)
         return text

@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from engine.i18n import _
 from engine.manifests.server_rules import TEMPLATE_PATHS, selector_matches
 
 
@@ -40,7 +41,9 @@ class PodShape:
     def described(self) -> str:
         if self.owner.get("kind") == "Pod":
             return f"Pod {name_of(self.owner)}"
-        return f"the Pods of {self.owner.get('kind')} {name_of(self.owner)}"
+        return _("the Pods of {kind} {name}").format(
+            kind=self.owner.get("kind"), name=name_of(self.owner)
+        )
 
     def containers(self) -> list[dict[str, Any]]:
         return [c for c in listing(self.spec.get("containers")) if isinstance(c, dict)]
@@ -131,27 +134,36 @@ class Resolved:
 def resolve_port(port: Any, ports: list[tuple[str | None, int, str]]) -> Resolved:
     """A `targetPort` or probe `port` (number or name) against declared container ports."""
     if isinstance(port, bool):
-        return Resolved(None, False, f"{port!r} is not a port")
+        return Resolved(None, False, _("{port} is not a port").format(port=repr(port)))
     if isinstance(port, str) and port.isdigit():
         port = int(port)
     if isinstance(port, int):
-        declared = any(number == port for _, number, _ in ports)
+        declared = any(number == port for _n, number, _d in ports)
         return Resolved(port, declared, "" if declared else _undeclared(port, ports))
     if isinstance(port, str):
-        for name, number, _ in ports:
+        for name, number, _d in ports:
             if name == port:
                 return Resolved(number, True)
-        names = [n for n, _, _ in ports if n]
-        have = f"it declares {', '.join(names)}" if names else "no container port has a name"
-        return Resolved(None, False, f"no container port is named {port!r} ({have})")
-    return Resolved(None, False, "no port given")
+        names = [n for n, _p, _d in ports if n]
+        have = (
+            _("it declares {names}").format(names=", ".join(names))
+            if names
+            else _("no container port has a name")
+        )
+        why = _("no container port is named {port} ({have})").format(port=repr(port), have=have)
+        return Resolved(None, False, why)
+    return Resolved(None, False, _("no port given"))
 
 
 def _undeclared(port: int, ports: list[tuple[str | None, int, str]]) -> str:
     if not ports:
-        return f"no container declares port {port} (the containers declare no ports)"
-    numbers = ", ".join(str(n) for _, n, _ in ports)
-    return f"no container declares port {port} (they declare {numbers})"
+        return _("no container declares port {port} (the containers declare no ports)").format(
+            port=port
+        )
+    numbers = ", ".join(str(n) for _n, n, _d in ports)
+    return _("no container declares port {port} (they declare {numbers})").format(
+        port=port, numbers=numbers
+    )
 
 
 def service_port(service: dict[str, Any], number: int | None) -> dict[str, Any] | None:
@@ -223,16 +235,18 @@ def _pod_references(spec: dict[str, Any]) -> list[Reference]:
                 if ref:
                     found.append(Reference(kind, str(ref.get("name")), str(ref.get("key")),
                                            bool(ref.get("optional")),
-                                           f"container {cname}: env {mapping(env).get('name')}"))  # fmt: skip
+                                           _("container {container}: env {name}").format(
+                                               container=cname, name=mapping(env).get("name")
+                                           )))  # fmt: skip
         for source in listing(container.get("envFrom")):
             for field, kind in (("configMapRef", "ConfigMap"), ("secretRef", "Secret")):
                 ref = mapping(mapping(source).get(field))
                 if ref:
                     found.append(Reference(kind, str(ref.get("name")), None, bool(ref.get("optional")),
-                                           f"container {cname}: envFrom"))  # fmt: skip
+                                           _("container {container}: envFrom").format(container=cname)))  # fmt: skip
     for volume in listing(spec.get("volumes")):
         volume = mapping(volume)
-        where = f"volume {volume.get('name')}"
+        where = _("volume {name}").format(name=volume.get("name"))
         config_map = mapping(volume.get("configMap"))
         if config_map:
             found += _volume_items("ConfigMap", str(config_map.get("name")), config_map, where)
@@ -280,7 +294,7 @@ def _ingress_references(ingress: dict[str, Any]) -> list[Reference]:
         port = mapping(service.get("port"))
         key = port.get("number", port.get("name"))
         found.append(Reference("Service", str(service.get("name")), None if key is None else str(key),
-                               False, f"backend of {where}"))  # fmt: skip
+                               False, _("backend of {path}").format(path=where)))  # fmt: skip
     for tls in listing(spec.get("tls")):
         secret = mapping(tls).get("secretName")
         if secret:
@@ -309,19 +323,25 @@ def check_reference(objects: list[dict[str, Any]], ref: Reference) -> str | None
     if target is None:
         if ref.optional:
             return None
-        return f"{ref.where} refers to the {ref.kind} {ref.name}, which does not exist"
+        return _("{where} refers to the {kind} {name}, which does not exist").format(
+            where=ref.where, kind=ref.kind, name=ref.name
+        )
     if ref.key is None:
         return None
     if ref.kind == "Service":
         ports = [mapping(p) for p in listing(mapping(target.get("spec")).get("ports"))]
         if any(str(p.get("port")) == ref.key or p.get("name") == ref.key for p in ports):
             return None
-        have = ", ".join(str(p.get("name") or p.get("port")) for p in ports) or "none"
-        return f"{ref.where} uses port {ref.key} of Service {ref.name}, which has no such port (it has {have})"
+        have = ", ".join(str(p.get("name") or p.get("port")) for p in ports) or _("none")
+        return _(
+            "{where} uses port {port} of Service {name}, which has no such port (it has {ports})"
+        ).format(where=ref.where, port=ref.key, name=ref.name, ports=have)
     if ref.key in keys_of(target) or ref.optional:
         return None
-    have = ", ".join(sorted(keys_of(target))) or "no keys"
-    return f"{ref.where} refers to the key {ref.key} of {ref.kind} {ref.name}, which has {have}"
+    have = ", ".join(sorted(keys_of(target))) or _("no keys")
+    return _("{where} refers to the key {key} of {kind} {name}, which has {keys}").format(
+        where=ref.where, key=ref.key, kind=ref.kind, name=ref.name, keys=have
+    )
 
 
 # ---------------------------------------------------------------- tolerations

@@ -625,7 +625,7 @@ def _permissions(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
     if not roles:
         return _none_found(rule, evidence)
     role = roles[0]
-    grants, _ = rule.compiled
+    grants, _unused = rule.compiled
     wanted = "; ".join(_grant_text(g.verbs, g.resources, g.groups) for g in grants)
     rules = [mapping(r) for r in role.get("rules") or []]
     granted = "; ".join(
@@ -795,10 +795,10 @@ def _sentences(subject: str, found: list[tuple[Comparison, str]]) -> Explanation
         return None
     first = subject + found[0][1]
     summary = first[0].upper() + first[1:] + "."
-    more = sum(1 for _, sentence in found[1:] if sentence)
+    more = sum(1 for _n, sentence in found[1:] if sentence)
     if more:
         summary += f" ({more} more difference{'s' if more > 1 else ''} below.)"
-    return Explanation(summary, [comparison for comparison, _ in found])
+    return Explanation(summary, [comparison for comparison, _s in found])
 
 
 def _within(n: int, bounds: Mapping[str, int]) -> bool:
@@ -815,7 +815,7 @@ def _listed(names: Iterable[Any]) -> str:
     shown = []
     for name in list(names)[:3]:
         text = str(name)
-        head, _, last = text.rpartition(" ")
+        head, _sep, last = text.rpartition(" ")
         shown.append(f"{head} `{last}`" if head else f"`{text}`")
     return ", ".join(shown)
 

@@ -224,7 +224,7 @@ def _target(args: list[str], what: str) -> tuple[Ref, list[str]]:
     if not args:
         raise StepError(f"{what} needs TYPE NAME (or TYPE/NAME)")
     if "/" in args[0]:
-        kind_text, _, name = args[0].partition("/")
+        kind_text, _sep, name = args[0].partition("/")
         rest = args[1:]
     else:
         if len(args) < 2:
@@ -449,7 +449,7 @@ def _service(name: str, kind: str, args: _Args) -> dict[str, Any]:
                 "spec": {"type": "ExternalName", "externalName": host}}  # fmt: skip
     ports = []
     for item in args.many("--tcp"):
-        port, _, target = item.partition(":")
+        port, _sep, target = item.partition(":")
         entry: dict[str, Any] = {"name": f"{port}-{target or port}", "protocol": "TCP",
                                  "port": _int(port, "--tcp port", 1, 65535)}  # fmt: skip
         entry["targetPort"] = int(target) if target.isdigit() else (target or entry["port"])
@@ -475,7 +475,7 @@ def _role(name: str, args: _Args) -> dict[str, Any]:
         raise StepError("create role needs --verb and --resource")
     by_group: dict[str, list[str]] = {}
     for resource in resources:
-        plural, _, group = resource.partition(".")
+        plural, _sep, group = resource.partition(".")
         base = plural.split("/")[0]
         by_group.setdefault(group or _RESOURCE_GROUPS.get(base, ""), []).append(plural)
     names = [n for item in args.many("--resource-name") for n in item.split(",") if n]
