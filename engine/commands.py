@@ -20,6 +20,8 @@ from __future__ import annotations
 import shlex
 from dataclasses import dataclass, field
 
+from engine.i18n import _
+
 MAX_CHARS = 300
 
 
@@ -133,17 +135,17 @@ class Command:
 def parse(text: str) -> Command:
     """Read a command line; raises ``CommandError`` with what to fix."""
     if len(text) > MAX_CHARS:
-        raise CommandError(f"A command has at most {MAX_CHARS} characters.")
+        raise CommandError(_("A command has at most {limit} characters.").format(limit=MAX_CHARS))
     line = " ".join(text.strip().splitlines()).strip()
     line = line.removeprefix("$").strip()
     try:
         tokens = shlex.split(line)
     except ValueError:
-        raise CommandError("A quote is opened and never closed.") from None
+        raise CommandError(_("A quote is opened and never closed.")) from None
     while tokens and tokens[0] == "sudo":
         tokens = tokens[1:]
     if not tokens:
-        raise CommandError("Type a command first.")
+        raise CommandError(_("Type a command first."))
     name = tokens[0].rsplit("/", 1)[-1]
     if name == "minikube" and tokens[1:3] == ["kubectl", "--"]:
         # `minikube kubectl -- get pods` runs the kubectl that matches the cluster.
@@ -151,7 +153,11 @@ def parse(text: str) -> Command:
     program = PROGRAMS.get(name)
     if program is None:
         known = ", ".join(sorted(PROGRAMS))
-        raise CommandError(f"`{name}` is not a command this question knows (it knows {known}).")
+        raise CommandError(
+            _("`{name}` is not a command this question knows (it knows {known}).").format(
+                name=name, known=known
+            )
+        )
     return _read(program, tokens[1:])
 
 
@@ -242,31 +248,45 @@ def differences(given: Command, expected: Command) -> list[str]:
     """What separates ``given`` from ``expected``, most important first (empty: the same)."""
     if given.program != expected.program:
         return [
-            f"This is a `{expected.program}` command: start with `{expected.program}`, not `{given.program}`."
+            _("This is a `{program}` command: start with `{program}`, not `{given}`.").format(
+                program=expected.program, given=given.program
+            )
         ]
     found: list[str] = []
     if given.words != expected.words:
         want = " ".join(expected.words)
-        got = " ".join(given.words) or "nothing"
-        found.append(f"After `{expected.program}` the command should say `{want}`, not `{got}`.")
+        got = " ".join(given.words) or _("nothing")
+        found.append(
+            _("After `{program}` the command should say `{want}`, not `{got}`.").format(
+                program=expected.program, want=want, got=got
+            )
+        )
     given_flags, expected_flags = dict(given.flags), dict(expected.flags)
     for name, value in expected.flags:
         if name not in given_flags:
-            found.append(f"`{expected.flag_text(name)}` is missing.")
+            found.append(_("`{flag}` is missing.").format(flag=expected.flag_text(name)))
         elif given_flags[name] != value:
-            shown = "no value" if given_flags[name] is None else f"`{given_flags[name]}`"
+            shown = _("no value") if given_flags[name] is None else f"`{given_flags[name]}`"
             found.append(
-                f"`{name}` should be `{value}`, not {shown}."
+                _("`{flag}` should be `{value}`, not {given}.").format(
+                    flag=name, value=value, given=shown
+                )
                 if value is not None
-                else f"`{name}` takes no value."
+                else _("`{flag}` takes no value.").format(flag=name)
             )
     for name, _v in given.flags:
         if name not in expected_flags:
-            found.append(f"`{given.flag_text(name)}` is not part of the task: leave it out.")
+            found.append(
+                _("`{flag}` is not part of the task: leave it out.").format(
+                    flag=given.flag_text(name)
+                )
+            )
     if given.rest != expected.rest:
-        want = " ".join(expected.rest) or "nothing"
+        want = " ".join(expected.rest) or _("nothing")
         found.append(
-            f"What runs at the end should be `{want}`, not `{' '.join(given.rest) or 'nothing'}`."
+            _("What runs at the end should be `{want}`, not `{got}`.").format(
+                want=want, got=" ".join(given.rest) or _("nothing")
+            )
         )
     return list(dict.fromkeys(found))
 

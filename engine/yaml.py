@@ -21,6 +21,8 @@ from typing import Any
 
 import yaml
 
+from engine.i18n import N_, _
+
 DEFAULT_MAX_BYTES = 256 * 1024
 DEFAULT_MAX_NODES = 50_000
 MAX_DEPTH = 100
@@ -92,7 +94,10 @@ def check_size(text: str, max_bytes: int) -> None:
     size = len(text.encode("utf-8", errors="replace"))
     if size > max_bytes:
         raise YamlProblem(
-            "too-large", f"The text is {size // 1024} KiB; the limit is {max_bytes // 1024} KiB."
+            "too-large",
+            _("The text is {size} KiB; the limit is {limit} KiB.").format(
+                size=size // 1024, limit=max_bytes // 1024
+            ),
         )
 
 
@@ -160,7 +165,7 @@ def load_stream(
     except yaml.YAMLError as exc:
         stream.problems.append(_syntax_problem(exc, text))
     except RecursionError:
-        stream.problems.append(YamlProblem("yaml-syntax", "The YAML is nested too deeply."))
+        stream.problems.append(YamlProblem("yaml-syntax", _("The YAML is nested too deeply.")))
     finally:
         loader.dispose()
     return stream
@@ -195,7 +200,7 @@ def load_document(
         syntax.line += offset
         raise syntax from exc
     except RecursionError as exc:
-        raise YamlProblem("yaml-syntax", "The YAML is nested too deeply.", first_line) from exc
+        raise YamlProblem("yaml-syntax", _("The YAML is nested too deeply."), first_line) from exc
     finally:
         loader.dispose()
     if offset:
@@ -261,7 +266,8 @@ def load_yaml(
 def _content_message(problem: YamlProblem) -> str:
     """Authors read ``file:line: message``: short, and naming the key or tag."""
     if problem.code == "yaml-syntax":
-        return "YAML syntax error: " + problem.message.removeprefix("YAML syntax: ")
+        message = problem.message.removeprefix(_("YAML syntax: ")).removeprefix("YAML syntax: ")
+        return "YAML syntax error: " + message
     if problem.code == "duplicate-key":
         return f"duplicate key {problem.subject!r}"
     if problem.code == "unsafe-tag" and problem.subject == _MERGE:
@@ -287,8 +293,10 @@ def _check_budget(node: yaml.Node, max_nodes: int) -> None:
     if _expanded_size(node, {}, max_nodes) > max_nodes:
         raise YamlProblem(
             "too-many-nodes",
-            f"The YAML expands to more than {max_nodes} values (aliases repeating "
-            "aliases?). Nothing was checked.",
+            _(
+                "The YAML expands to more than {limit} values (aliases repeating aliases?). "
+                "Nothing was checked."
+            ).format(limit=max_nodes),
         )
 
 
@@ -334,9 +342,10 @@ def _build(
 ) -> Any:
     budget[0] -= 1
     if budget[0] < 0:
-        raise YamlProblem("too-many-nodes", "The YAML expands to too many values.")
+        raise YamlProblem("too-many-nodes", _("The YAML expands to too many values."))
     if depth > MAX_DEPTH:
-        raise _problem("yaml-syntax", f"The YAML is nested more than {MAX_DEPTH} levels.", node)
+        message = _("The YAML is nested more than {depth} levels.").format(depth=MAX_DEPTH)
+        raise _problem("yaml-syntax", message, node)
     if isinstance(node, yaml.ScalarNode):
         return _scalar(node)
     if isinstance(node, yaml.MappingNode):
@@ -346,11 +355,11 @@ def _build(
         for key_node, value_node in node.value:
             if not isinstance(key_node, yaml.ScalarNode):
                 raise _problem(
-                    "yaml-syntax", "A key must be plain text, not a list or mapping.", key_node
+                    "yaml-syntax", _("A key must be plain text, not a list or mapping."), key_node
                 )
             if key_node.tag == _MERGE:
                 raise _problem(
-                    "unsafe-tag", "Merge keys (`<<`) are not allowed here.", key_node, _MERGE
+                    "unsafe-tag", _("Merge keys (`<<`) are not allowed here."), key_node, _MERGE
                 )
             key = key_node.value
             if "\x00" in key:
@@ -359,18 +368,20 @@ def _build(
             if key in mapping:
                 problem = _problem(
                     "duplicate-key",
-                    f"`{key}` appears twice in the same mapping; the second one would silently "
-                    "replace the first. Keep one.",
+                    _(
+                        "`{key}` appears twice in the same mapping; the second one would "
+                        "silently replace the first. Keep one."
+                    ).format(key=key),
                     key_node,
                     key,
                 )
                 if duplicates is None:
                     raise problem
                 first_line = positions[child][0]
-                problem.message = (
-                    f"`{key}` appears twice in the same mapping (first on line {first_line}): "
+                problem.message = _(
+                    "`{key}` appears twice in the same mapping (first on line {line}): "
                     "kubectl keeps only this last one and silently drops the first. Keep one."
-                )
+                ).format(key=key, line=first_line)
                 duplicates.append(problem)
                 for stale in [p for p in positions if p[: len(child)] == child]:
                     del positions[stale]
@@ -416,7 +427,9 @@ _MAX_INT_BITS = int(MAX_INT_DIGITS * 3.32)  # log2(10) bits per decimal digit
 def _integer(node: yaml.ScalarNode) -> int:
     too_long = _problem(
         "yaml-syntax",
-        f"This number is too long: the tutor reads numbers of at most {MAX_INT_DIGITS:,} digits.",
+        _("This number is too long: the tutor reads numbers of at most {limit} digits.").format(
+            limit=f"{MAX_INT_DIGITS:,}"
+        ),
         node,
     )
     if len(node.value) > MAX_INT_DIGITS + 2:  # a sign and a 0x/0o/0b prefix are not digits
@@ -435,7 +448,7 @@ def _nul(node: yaml.Node) -> YamlProblem:
     # manifest, kubeconfig or course file needs it.
     return _problem(
         "yaml-syntax",
-        "A value or key contains a NUL character (\\0), which the tutor does not accept.",
+        _("A value or key contains a NUL character (\\0), which the tutor does not accept."),
         node,
     )
 
@@ -449,8 +462,10 @@ def _unsafe(node: yaml.Node) -> YamlProblem:
     )
     return _problem(
         "unsafe-tag",
-        f"The tag `{written}` is not allowed: only plain values "
-        "(text, numbers, true/false, lists and mappings) are.",
+        _(
+            "The tag `{tag}` is not allowed: only plain values "
+            "(text, numbers, true/false, lists and mappings) are."
+        ).format(tag=written),
         node,
         node.tag,
     )
@@ -461,7 +476,7 @@ _STANDARD_TAGS = "tag:yaml.org,2002:"
 
 def _syntax_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
     if not isinstance(exc, yaml.MarkedYAMLError):
-        return YamlProblem("yaml-syntax", "YAML syntax: " + _GENERIC_ADVICE)
+        return YamlProblem("yaml-syntax", _("YAML syntax: ") + _(_GENERIC_ADVICE))
     mark = exc.problem_mark or exc.context_mark
     # A problem found at the end of the text is shown on its last line, not past it.
     last_line = max(1, len(text.splitlines()))
@@ -470,7 +485,7 @@ def _syntax_problem(exc: yaml.YAMLError, text: str) -> YamlProblem:
     problem = (exc.problem or exc.context or "").strip()
     character = text[mark.index] if mark and 0 <= mark.index < len(text) else ""
     return YamlProblem(
-        "yaml-syntax", "YAML syntax: " + plain_advice(problem, character), line, column
+        "yaml-syntax", _("YAML syntax: ") + plain_advice(problem, character), line, column
     )
 
 
@@ -482,118 +497,118 @@ def plain_advice(problem: str, character: str = "") -> str:
     """
     for start, advice in _SYNTAX_ADVICE:
         if problem.startswith(start):
-            return advice.format(character=_shown(character))
-    return _GENERIC_ADVICE
+            return _(advice).format(character=_shown(character), depth=MAX_DEPTH)
+    return _(_GENERIC_ADVICE)
 
 
 def _shown(character: str) -> str:
     if character == "\t":
-        return "a tab"
+        return _("a tab")
     if character == "`":
-        return "a backtick"
-    return f"`{character}`" if character.strip() else "this character"
+        return _("a backtick")
+    return f"`{character}`" if character.strip() else _("this character")
 
 
-_GENERIC_ADVICE = (
+_GENERIC_ADVICE = N_(
     "This line is not valid YAML. Check its indentation (spaces only, the same for keys of "
     "one mapping), its colons (`key: value`, with a space after the colon) and its quotes."
 )
 
 # The start of each complaint the reader makes, and what to do about it.
 _SYNTAX_ADVICE = (
-    ("exceeded maximum nesting depth", (
-        f"The YAML is nested too deeply: past the reader's nesting depth (lists or mappings "
-        f"inside each other more than {MAX_DEPTH} levels), which no manifest or course file needs."
+    ("exceeded maximum nesting depth", N_(
+        "The YAML is nested too deeply: past the reader's nesting depth (lists or mappings "
+        "inside each other more than {depth} levels), which no manifest or course file needs."
     )),
-    ("mapping values are not allowed", (
+    ("mapping values are not allowed", N_(
         "A colon here starts a key where none can start. Usually a space is missing after an "
         "earlier colon, a key is indented under a plain value, or a value that holds `: ` "
         "needs quotes around it."
     )),
-    ("could not find expected ':'", (
+    ("could not find expected ':'", N_(
         "A key has no colon after it. Write `key: value`, with a space after the colon, or "
         "put a value that spans lines in quotes."
     )),
-    ("found character that cannot start any token", (
+    ("found character that cannot start any token", N_(
         "A value cannot start with {character}. Put the value in quotes, or remove the "
         "character."
     )),
-    ("found a tab character", (
+    ("found a tab character", N_(
         "This line is indented with a tab. YAML allows only spaces for indentation; use two "
         "spaces per level."
     )),
-    ("did not find expected key", (
+    ("did not find expected key", N_(
         "This line is indented more or less than the other keys of its mapping. Keys of the "
         "same mapping start in the same column."
     )),
-    ("did not find expected '-' indicator", (
+    ("did not find expected '-' indicator", N_(
         "A list item is indented differently from the items before it, or a key stands "
         "among the items. Items of one list each start with `- ` in the same column."
     )),
-    ("expected <block end>", (
+    ("expected <block end>", N_(
         "A line is indented differently from the lines before it at the same level. Check "
         "that keys and list items line up."
     )),
-    ("block sequence entries are not allowed", (
+    ("block sequence entries are not allowed", N_(
         "A list item (`- `) cannot start here. Put it on a line of its own, indented under "
         "its key."
     )),
-    ("mapping keys are not allowed", "A `?` cannot start a key here. Remove it."),
-    ("did not find expected ',' or ']'", (
+    ("mapping keys are not allowed", N_("A `?` cannot start a key here. Remove it.")),
+    ("did not find expected ',' or ']'", N_(
         "A list written in brackets is not closed. Add the missing `]`, or a comma between "
         "two items."
     )),
-    ("did not find expected ',' or '}'", (
+    ("did not find expected ',' or '}'", N_(
         "A mapping written in braces is not closed. Add the missing `}}`, or a comma between "
         "two entries."
     )),
-    ("found unexpected end of stream", (
+    ("found unexpected end of stream", N_(
         "A quoted value is not closed. Add the closing quote (`'` or `\"`) at the end of the value."
     )),
-    ("found unexpected document indicator", (
+    ("found unexpected document indicator", N_(
         "A quoted value runs into a `---` line. Add the closing quote before it."
     )),
-    ("found unknown escape character", (
+    ("found unknown escape character", N_(
         "In double quotes, a backslash starts an escape such as `\\n`, and this one is "
         "unknown. Use single quotes, or write two backslashes."
     )),
-    ("did not find expected node content", (
+    ("did not find expected node content", N_(
         "A value is missing here, or a symbol stands where a value should be. Write the "
         "value, or put it in quotes."
     )),
-    ("found undefined alias", (
+    ("found undefined alias", N_(
         "A `*name` refers to an anchor `&name` that is not defined before it. Define the "
         "anchor first, or put the value in quotes if it is text that starts with `*`."
     )),
-    ("did not find expected alphabetic or numeric character", (
+    ("did not find expected alphabetic or numeric character", N_(
         "`&` and `*` must be followed by a name. Put the value in quotes if it is text that "
         "starts with one of them."
     )),
-    ("second occurrence", (
+    ("second occurrence", N_(
         "The same anchor name (`&name`) is used twice. Give each anchor its own name."
     )),
-    ("found duplicate anchor", (
+    ("found duplicate anchor", N_(
         "The same anchor name (`&name`) is used twice. Give each anchor its own name."
     )),
-    ("did not find expected comment or line break", (
+    ("did not find expected comment or line break", N_(
         "After `|` or `>`, the line must end: the text starts on the next line, indented."
     )),
-    ("control characters are not allowed", (
+    ("control characters are not allowed", N_(
         "The text holds an invisible control character. Delete the line and type it again."
     )),
-    ("found duplicate %YAML directive", (
+    ("found duplicate %YAML directive", N_(
         "A line starts with `%`, which YAML reads as a directive. Remove it, or put the text in "
         "quotes."
     )),
-    ("found incompatible YAML document", (
+    ("found incompatible YAML document", N_(
         "A line starts with `%`, which YAML reads as a directive. Remove it, or put the text in "
         "quotes."
     )),
-    ("did not find expected <document start>", (
+    ("did not find expected <document start>", N_(
         "A line starts with `%`, which YAML reads as a directive. Remove it, or put the text in "
         "quotes."
     )),
-    ("found undefined tag handle", (
+    ("found undefined tag handle", N_(
         "A value starts with `!`, which YAML reads as a tag. Put the value in quotes."
     )),
 )  # fmt: skip
@@ -610,8 +625,10 @@ def _refuse_tab_indentation(text: str) -> None:
     line = text.count("\n", 0, match.start()) + 1
     raise YamlProblem(
         "yaml-syntax",
-        "This line is indented with a tab. YAML allows only spaces for indentation; "
-        "use two spaces per level.",
+        _(
+            "This line is indented with a tab. YAML allows only spaces for indentation; "
+            "use two spaces per level."
+        ),
         line,
         len(match.group(1)) + 1,
     )

@@ -29,6 +29,7 @@ from engine.assertions.extensions import discovery_object
 from engine.assertions.kinds import AccessItem
 from engine.assertions.rules import prepare
 from engine.assertions.selection import Selector
+from engine.i18n import _
 
 POLL_SECONDS = 1.0
 EVIDENCE_OBJECTS = 5
@@ -206,9 +207,10 @@ def grade(
                 results[check.id] = result
                 _report(result, on_result)
             elif now >= check.eventually:
-                result.message = (
-                    f"Timed out after {check.eventually:.0f}s waiting for this: {result.message}"
+                result.message = _("Timed out after {seconds}s waiting for this: {message}").format(
+                    seconds=f"{check.eventually:.0f}", message=result.message
                 )
+                result.evidence["waited"] = round(check.eventually)  # feedback reads it
                 results[check.id] = result
                 _report(result, on_result)
             else:
@@ -286,8 +288,8 @@ def _subject(item: AccessItem, namespace: str) -> tuple[str, list[str], str]:
             f"system:serviceaccounts:{namespace}",
             "system:authenticated",
         ]
-        return user, groups, f"ServiceAccount {item.service_account}"
-    return str(item.user), ["system:authenticated", *item.groups], f"user {item.user}"
+        return user, groups, _("ServiceAccount {name}").format(name=item.service_account)
+    return str(item.user), ["system:authenticated", *item.groups], _("user {name}").format(name=item.user)  # fmt: skip
 
 
 def _access(cluster: ClusterReader, check: Rule, namespace: str) -> RuleResult:
@@ -307,32 +309,43 @@ def _access(cluster: ClusterReader, check: Rule, namespace: str) -> RuleResult:
                         "group": item.request.group, "namespace": where, "expected": item.allowed,
                         "allowed": allowed})  # fmt: skip
         if allowed is None:
-            unanswerable = f"Could not ask whether {who} may {what}: these credentials may not create SubjectAccessReviews (authorization.k8s.io) on this cluster."  # fmt: skip
+            unanswerable = _(
+                "Could not ask whether {who} may {request}: these credentials may not create "
+                "SubjectAccessReviews (authorization.k8s.io) on this cluster."
+            ).format(who=who, request=what)
             break
         if allowed != item.allowed:
-            place = "in this namespace" if where == namespace else f"in the namespace {where}"
-            wrong.append(
-                f"Expected: {who} {'may' if item.allowed else 'may not'} {what} {place}. "
-                f"The API server says: {'may' if allowed else 'may not'}."
+            place = (
+                _("in this namespace")
+                if where == namespace
+                else _("in the namespace {namespace}").format(namespace=where)
             )
+            expected = (
+                _("Expected: {who} may {request} {place}.")
+                if item.allowed
+                else _("Expected: {who} may not {request} {place}.")
+            )
+            says = _("The API server says: may.") if allowed else _("The API server says: may not.")
+            wrong.append(expected.format(who=who, request=what, place=place) + " " + says)
     if unanswerable:
         # A student's own kubeconfig often may not ask the API server about
         # others; the other checks still count.
         return RuleResult(
             id=check.id, title=check.title, passed=False, points=0, max_points=check.points,
             message=unanswerable,
-            hint="Use a kubeconfig with cluster-admin rights on your own cluster for this lab.",
+            hint=_("Use a kubeconfig with cluster-admin rights on your own cluster for this lab."),
             evidence={"subjectAccessReview": answers[-1], "subjectAccessReviews": answers, "unanswerable": True},
         )  # fmt: skip
     passed = not wrong
     if passed:
-        message = (
-            "The API server gives every expected answer: "
-            + "; ".join(
-                f"{_subject(i, i.namespace or namespace)[2]} {'may' if i.allowed else 'may not'} {i.request.describe()}"
-                for i in check.compiled
+        answered = "; ".join(
+            (_("{who} may {request}") if i.allowed else _("{who} may not {request}")).format(
+                who=_subject(i, i.namespace or namespace)[2], request=i.request.describe()
             )
-            + "."
+            for i in check.compiled
+        )
+        message = _("The API server gives every expected answer: {answers}.").format(
+            answers=answered
         )
     else:
         message = " ".join(wrong[:3])

@@ -37,6 +37,7 @@ from engine.assertions.extensions import EXTENSIONS
 from engine.assertions.rules import prepare
 from engine.assertions.selection import Selector
 from engine.grading.lab import LEGACY_KEYS, LEGACY_METADATA_KEYS, selector_key
+from engine.i18n import _
 
 # Top-level keys the evidence always has.
 _ALWAYS = ("apiVersion", "kind", "metadata")
@@ -133,7 +134,7 @@ def regrade_from_evidence(*, checks: list[Rule], stored: list[dict[str, Any]]) -
                     id=str(result.get("id")),
                     title=str(result.get("title") or result.get("id")),
                     outcome="removed",
-                    reason="The lab no longer has this check: it no longer counts.",
+                    reason=_("The lab no longer has this check: it no longer counts."),
                     old=result,
                     new=None,
                 )
@@ -144,17 +145,21 @@ def regrade_from_evidence(*, checks: list[Rule], stored: list[dict[str, Any]]) -
 def _regrade_one(check: Rule, old: dict[str, Any] | None, reads: list[_Read]) -> CheckRegrade:
     if check.assertion == "access":
         return _keep(
-            check, old, "The API server answered this access check; evidence cannot ask it again."
+            check,
+            old,
+            _("The API server answered this access check; evidence cannot ask it again."),
         )
     if check.assertion in EXTENSIONS and not EXTENSIONS[check.assertion].regradable:
-        return _keep(check, old, "This check reads more of the cluster than the evidence keeps.")
+        return _keep(check, old, _("This check reads more of the cluster than the evidence keeps."))
     covering = _covering(check.select, reads)
     if covering is None:
         return _keep(
             check,
             old,
-            f"The evidence does not hold every {check.select.describe()} this check reads "
-            f"({check.select.kind} was not captured, or only in part).",
+            _(
+                "The evidence does not hold every {what} this check reads "
+                "({kind} was not captured, or only in part)."
+            ).format(what=check.select.describe(), kind=check.select.kind),
         )
     objects = list(covering.objects)
     kept = set(covering.kept)
@@ -164,7 +169,9 @@ def _regrade_one(check: Rule, old: dict[str, Any] | None, reads: list[_Read]) ->
             return _keep(
                 check,
                 old,
-                f"The evidence does not hold every {selector.describe()} this check reads.",
+                _("The evidence does not hold every {what} this check reads.").format(
+                    what=selector.describe()
+                ),
             )
         objects += [o for o in other.objects if o not in objects]
         kept &= other.kept
@@ -173,14 +180,18 @@ def _regrade_one(check: Rule, old: dict[str, Any] | None, reads: list[_Read]) ->
         isinstance(facts, dict) and all(facts.get(f) is not None for f in check.facts)
     ):
         return _keep(
-            check, old, "The evidence does not hold the cluster facts this check compares with."
+            check,
+            old,
+            _("The evidence does not hold the cluster facts this check compares with."),
         )
     missing = _fields_not_kept(check, kept)
     if missing:
         return _keep(
             check,
             old,
-            f"This check reads {', '.join(f'`{m}`' for m in missing)}, which the evidence does not keep.",
+            _("This check reads {fields}, which the evidence does not keep.").format(
+                fields=", ".join(f"`{m}`" for m in missing)
+            ),
         )
     result = judge(check, Context(objects=prepare(objects), facts=dict(facts or {}))).as_dict()
     selected = [o for o in covering.objects if check.select.picks(o)]
@@ -200,7 +211,7 @@ def _regrade_one(check: Rule, old: dict[str, Any] | None, reads: list[_Read]) ->
         id=check.id,
         title=check.title,
         outcome="regraded",
-        reason="Evaluated with the current check against the objects stored at grading time.",
+        reason=_("Evaluated with the current check against the objects stored at grading time."),
         old=old,
         new=result,
     )
@@ -212,13 +223,16 @@ def _keep(check: Rule, old: dict[str, Any] | None, why: str) -> CheckRegrade:
             id=check.id,
             title=check.title,
             outcome="unanswered",
-            reason=f"A check added after this submission. {why} It earns nothing until the student checks again.",
+            reason=_(
+                "A check added after this submission. {why} It earns nothing until the student "
+                "checks again."
+            ).format(why=why),
             old=None,
             new={
                 "id": check.id, "title": check.title, "passed": False, "points": 0,
                 "max_points": check.points,
-                "message": "Not checked: this check was added to the lab after this submission.",
-                "hint": "Check your work again to have it checked.", "evidence": {},
+                "message": _("Not checked: this check was added to the lab after this submission."),
+                "hint": _("Check your work again to have it checked."), "evidence": {},
             },
         )  # fmt: skip
     passed = bool(old.get("passed"))
@@ -233,7 +247,7 @@ def _keep(check: Rule, old: dict[str, Any] | None, why: str) -> CheckRegrade:
         id=check.id,
         title=check.title,
         outcome="kept",
-        reason=f"Stored result kept. {why}",
+        reason=_("Stored result kept. {why}").format(why=why),
         old=old,
         new=kept,
     )
