@@ -39,6 +39,7 @@ from engine.assertions.workloads import (
     references_of,
     resolve_port,
 )
+from engine.i18n import N_, _, ngettext
 
 NEARBY_NAMES = 8
 _TIMED_OUT = re.compile(r"^Timed out after (\d+)s waiting for this: ")
@@ -77,10 +78,15 @@ def explain(rule: Rule, result: Mapping[str, Any]) -> Explanation | None:
         return None
     if explanation is None:
         return None
-    waited = _TIMED_OUT.match(str(result.get("message") or ""))
-    if waited:
+    waited = evidence.get("waited")
+    if waited is None:
+        timed_out = _TIMED_OUT.match(str(result.get("message") or ""))
+        waited = timed_out.group(1) if timed_out else None
+    if waited is not None:
         return Explanation(
-            f"After waiting {waited.group(1)} s: {_lower_first(explanation.summary)}",
+            _("After waiting {seconds} s: {summary}").format(
+                seconds=waited, summary=_lower_first(explanation.summary)
+            ),
             explanation.comparisons,
         )
     return explanation
@@ -116,22 +122,20 @@ def note_nearby(
 def _count(rule: Rule, evidence: Mapping[str, Any]) -> Explanation:
     found = int(evidence.get("selected", len(evidence.get("objects") or [])))
     want = rule.argument
-    expected = " and ".join(
-        {"equals": f"exactly {v}", "min": f"at least {v}", "max": f"at most {v}"}[k]
-        for k, v in want.items()
-    )
+    expected = _bounds_text(want)
     names = _names(evidence.get("objects"))
     observed = f"{found}" + (f" ({names})" if names else "")
-    summary = (
-        f"Your namespace has {found} {_plural(rule.select, found)}"
-        + (f" ({names})" if names else "")
-        + f"; the lab expects {expected}."
+    summary = _("Your namespace has {count} {what}{names}; the lab expects {expected}.").format(
+        count=found,
+        what=_plural(rule.select, found),
+        names=f" ({names})" if names else "",
+        expected=expected,
     )
     if found == 0 and evidence.get("nearby"):
-        summary += f" It has {_kind_list(rule.select.kind, evidence['nearby'])}."
-    return Explanation(
-        summary, [Comparison(f"How many {_plural(rule.select, 2)}", expected, observed)]
-    )
+        summary += " " + _("It has {objects}.").format(
+            objects=_kind_list(rule.select.kind, evidence["nearby"])
+        )
+    return Explanation(summary, [Comparison(_how_many(rule.select), expected, observed)])
 
 
 def _match(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
@@ -147,12 +151,11 @@ def _match(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
     if not comparisons:
         return None
     first = comparisons[0]
-    summary = (
-        f"{_object(failing)}: {first.what} is {first.observed}; the lab expects {first.expected}."
+    summary = _("{object}: {what} is {observed}; the lab expects {expected}.").format(
+        object=_object(failing), what=first.what, observed=first.observed, expected=first.expected
     )
     if len(comparisons) > 1:
-        more = len(comparisons) - 1
-        summary += f" ({more} more difference{'s' if more > 1 else ''} below.)"
+        summary += _more(len(comparisons) - 1)
     return Explanation(summary, comparisons)
 
 
@@ -160,24 +163,22 @@ def _absent(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
     if not rule.argument:
         names = _names(evidence.get("objects"))
         found = int(evidence.get("selected", 0))
-        summary = (
-            f"Your namespace has {found} {_plural(rule.select, found)}"
-            + (f" ({names})" if names else "")
-            + "; the lab expects none."
+        summary = _("Your namespace has {count} {what}{names}; the lab expects none.").format(
+            count=found, what=_plural(rule.select, found), names=f" ({names})" if names else ""
         )
-        return Explanation(
-            summary, [Comparison(f"How many {_plural(rule.select, 2)}", "none", str(found))]
-        )
+        return Explanation(summary, [Comparison(_how_many(rule.select), _("none"), str(found))])
     offenders = [str(o).strip('"') for o in evidence.get("offenders") or []]
     if not offenders:
         return None
     shown = ", ".join(f"`{o}`" for o in offenders)
     unwanted = _inline(rule.argument)
-    summary = (
-        f"{rule.select.kind} {shown} {'has' if len(offenders) == 1 else 'have'} {unwanted}; "
-        f"the lab expects no {rule.select.describe()} to have it."
-    )
-    return Explanation(summary, [Comparison(f"{rule.select.kind} with {unwanted}", "none", shown)])
+    summary = ngettext(
+        "{kind} {names} has {fields}; the lab expects no {what} to have it.",
+        "{kind} {names} have {fields}; the lab expects no {what} to have it.",
+        len(offenders),
+    ).format(kind=rule.select.kind, names=shown, fields=unwanted, what=rule.select.describe())
+    what = _("{kind} with {fields}").format(kind=rule.select.kind, fields=unwanted)
+    return Explanation(summary, [Comparison(what, _("none"), shown)])
 
 
 def _expr(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
@@ -189,19 +190,21 @@ def _expr(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
     observed = _expr_observed(comparison, found)
     subject = _expr_subject(rule, evidence, found)
     what = f"`{evidence['expr']}`"
-    summary = f"{subject}{what} is {observed}; the lab expects {expected}."
+    summary = subject + _("{what} is {observed}; the lab expects {expected}.").format(
+        what=what, observed=observed, expected=expected
+    )
     return Explanation(summary[0].upper() + summary[1:], [Comparison(what, expected, observed)])
 
 
 _MODE_WORDS = {
-    "text": "as text", "number": "as a number", "quantity": "as a quantity",
-    "version": "as a version", "hostname": "as a host name", "cron": "by when it runs",
-    "set": "in any order", "selector": "by what it selects",
+    "text": N_("as text"), "number": N_("as a number"), "quantity": N_("as a quantity"),
+    "version": N_("as a version"), "hostname": N_("as a host name"), "cron": N_("by when it runs"),
+    "set": N_("in any order"), "selector": N_("by what it selects"),
 }  # fmt: skip
 _FACT_WORDS = {
-    "namespace": "your lab namespace",
-    "serverVersion": "the API server's version",
-    "nodeCount": "the number of nodes in the cluster",
+    "namespace": N_("your lab namespace"),
+    "serverVersion": N_("the API server's version"),
+    "nodeCount": N_("the number of nodes in the cluster"),
 }
 
 
@@ -210,31 +213,35 @@ def _expr_expected(comparison: Any, evidence: Mapping[str, Any]) -> str:
     if key == "image":
         return _image_wanted(comparison.image)
     if key == "items":
-        return f"exactly the items {_inline(wanted)}"
+        return _("exactly the items {items}").format(items=_inline(wanted))
     if key == "fact":
         value = (evidence.get("facts") or {}).get(wanted)
-        words = _FACT_WORDS.get(wanted, f"the cluster's {wanted}")
+        words = (
+            _(_FACT_WORDS[wanted])
+            if wanted in _FACT_WORDS
+            else _("the cluster's {fact}").format(fact=wanted)
+        )
         return words if value is None else f"{_inline(value)} ({words})"
     if mode == "base64" and key in ("equals", "in"):
         values = wanted if key == "in" else [wanted]
-        shown = " or ".join(_inline(v) for v in values)
-        return f"base64 of {shown}"
+        shown = _(" or ").join(_inline(v) for v in values)
+        return _("base64 of {values}").format(values=shown)
     text = _expected_value(key, wanted)
     if mode in _MODE_WORDS and key != "exists":
-        text += f" (compared {_MODE_WORDS[mode]})"
+        text += _(" (compared {how})").format(how=_(_MODE_WORDS[mode]))
     return text
 
 
 def _expr_observed(comparison: Any, found: Any) -> str:
     if found is None:
-        return "not set"
+        return _("not set")
     observed = _inline(found)
     if comparison.mode == "base64":
         decoded = NORMALISERS["base64"](found)
         observed += (
-            " (not base64)"
+            _(" (not base64)")
             if decoded is None
-            else f", which decodes to {_inline(json.dumps(decoded))}"
+            else _(", which decodes to {text}").format(text=_inline(json.dumps(decoded)))
         )
     if comparison.key == "image":
         ref = parse_image(found)
@@ -245,13 +252,16 @@ def _expr_observed(comparison: Any, found: Any) -> str:
 
 
 def _image_wanted(image: Any) -> str:
-    text = "an image of " + " or ".join(f"`{short_repository(r)}`" for r in image.repositories)
+    repositories = _(" or ").join(f"`{short_repository(r)}`" for r in image.repositories)
+    text = _("an image of {repositories}").format(repositories=repositories)
     if image.tags:
-        text += " tagged " + " or ".join(f"`{t}`" for t in image.tags)
+        tags = _(" or ").join(f"`{t}`" for t in image.tags)
+        text += _(" tagged {tags}").format(tags=tags)
     if image.version is not None:
-        text += f", version {'.'.join(map(str, image.version))}"
+        text += _(", version {version}").format(version=".".join(map(str, image.version)))
     if image.at_least is not None:
-        text += f", version {'.'.join(map(str, image.at_least))} or newer"
+        version = ".".join(map(str, image.at_least))
+        text += _(", version {version} or newer").format(version=version)
     return text
 
 
@@ -266,32 +276,58 @@ def _selects(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
         read = evidence.get("read_targets") or {}
         if evidence.get("targets") or read.get("count"):
             return None
-        summary = f"There is no {_described(target)} in your namespace for {source} to select."
-        return Explanation(summary, [Comparison(_described(target), "present", "none")])
+        summary = _("There is no {what} in your namespace for {source} to select.").format(
+            what=_described(target), source=source
+        )
+        return Explanation(summary, [Comparison(_described(target), _("present"), _("none"))])
     selector = evidence["selector"]
     labels = evidence.get("labels") or {}
     if selector is None:
-        summary = f"{source} has no selector; the lab expects it to select {pods}."
+        summary = _("{source} has no selector; the lab expects it to select {pods}.").format(
+            source=source, pods=pods
+        )
         return Explanation(
-            summary, [Comparison(f"{source} selects", pods, "nothing (no selector)")]
+            summary,
+            [
+                Comparison(
+                    _("{source} selects").format(source=source), pods, _("nothing (no selector)")
+                )
+            ],
         )
     chosen = _selector_text(selector)
     also = evidence.get("also_selected")
     if also:
         others = _listed(also)
-        summary = (
-            f"{source} selects {chosen}, which also picks {others}; the lab expects only {pods}."
-        )
+        summary = _(
+            "{source} selects {selector}, which also picks {others}; the lab expects only {pods}."
+        ).format(source=source, selector=chosen, others=others, pods=pods)
         return Explanation(
-            summary, [Comparison(f"Pods {source} selects", f"only {pods}", f"also {others}")]
+            summary,
+            [
+                Comparison(
+                    _("Pods {source} selects").format(source=source),
+                    _("only {pods}").format(pods=pods),
+                    _("also {others}").format(others=others),
+                )
+            ],
         )
     shown_labels = _labels(labels)
-    summary = f"{source} selects {chosen}; {pods} are labelled {shown_labels}."
+    summary = _("{source} selects {selector}; {pods} are labelled {labels}.").format(
+        source=source, selector=chosen, pods=pods, labels=shown_labels
+    )
     return Explanation(
         summary,
         [
-            Comparison(f"{source} selects", f"the labels of {pods}", chosen),
-            Comparison(f"Labels of {pods}", f"all of {chosen}", shown_labels),
+            Comparison(
+                _("{source} selects").format(source=source),
+                _("the labels of {pods}").format(pods=pods),
+                chosen,
+            ),
+            Comparison(
+                _("Labels of {pods}").format(pods=pods),
+                _("all of {selector}").format(selector=chosen),
+                shown_labels,
+            ),
         ],
     )
 
@@ -307,18 +343,33 @@ def _access(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
         if answer["allowed"] == item.allowed:
             continue
         who = (
-            f"ServiceAccount `{item.service_account}`"
+            _("ServiceAccount `{name}`").format(name=item.service_account)
             if item.service_account
-            else f"user `{item.user}`"
+            else _("user `{name}`").format(name=item.user)
         )
         what = f"`{item.request.describe()}`"
-        where = f"in the namespace `{item.namespace}`" if item.namespace else "in your namespace"
-        actual = "may" if answer["allowed"] else "may not"
-        expected = "may" if item.allowed else "may not"
+        where = (
+            _("in the namespace `{namespace}`").format(namespace=item.namespace)
+            if item.namespace
+            else _("in your namespace")
+        )
+        actual = _("may") if answer["allowed"] else _("may not")
+        expected = _("may") if item.allowed else _("may not")
+        sentence = (
+            _("the API server says {who} may {request} {where}; the lab expects that it may not")
+            if answer["allowed"]
+            else _(
+                "the API server says {who} may not {request} {where}; the lab expects that it may"
+            )
+        )
         found.append(
             (
-                Comparison(f"May {who} {what} {where}?", expected, actual),
-                f"the API server says {who} {actual} {what} {where}; the lab expects that it {expected}",
+                Comparison(
+                    _("May {who} {request} {where}?").format(who=who, request=what, where=where),
+                    expected,
+                    actual,
+                ),
+                sentence.format(who=who, request=what, where=where),
             )
         )
     if not found:
@@ -338,20 +389,26 @@ def _service(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
     if want.type and kind != want.type:
         found.append(
             (
-                Comparison("Type", f"`{want.type}`", f"`{kind}`"),
-                f"it is a `{kind}` Service; the lab expects `{want.type}`",
+                Comparison(_("Type"), f"`{want.type}`", f"`{kind}`"),
+                _("it is a `{type}` Service; the lab expects `{expected}`").format(
+                    type=kind, expected=want.type
+                ),
             )
         )
     if kind == "ExternalName":
         return _sentences(f"{_object(service)}: ", found)
     ports = [mapping(p) for p in spec.get("ports") or []]
     if want.judges_port and "port" not in evidence:
-        wanted = f"port {want.port}" if want.port is not None else "a single port"
-        have = ", ".join(f"`{p.get('port')}`" for p in ports) or "none"
+        wanted = (
+            _("port {port}").format(port=want.port) if want.port is not None else _("a single port")
+        )
+        have = ", ".join(f"`{p.get('port')}`" for p in ports) or _("none")
         found.append(
             (
-                Comparison("Port", wanted, have),
-                f"it has no {wanted} (its ports: {have}); the lab expects one",
+                Comparison(_("Port"), wanted, have),
+                _("it has no {which} (its ports: {ports}); the lab expects one").format(
+                    which=wanted, ports=have
+                ),
             )
         )
         return _sentences(f"{_object(service)}: ", found)
@@ -360,16 +417,20 @@ def _service(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
     if want.protocol and port and protocol != want.protocol:
         found.append(
             (
-                Comparison(f"Protocol of port {port.get('port')}", f"`{want.protocol}`", f"`{protocol}`"),
-                f"port {port.get('port')} is `{protocol}`; the lab expects `{want.protocol}`",
+                Comparison(_("Protocol of port {port}").format(port=port.get("port")), f"`{want.protocol}`", f"`{protocol}`"),
+                _("port {port} is `{protocol}`; the lab expects `{expected}`").format(
+                    port=port.get("port"), protocol=protocol, expected=want.protocol
+                ),
             )
         )  # fmt: skip
     if want.node_port is not None and port and port.get("nodePort") != want.node_port:
-        have = f"`{port.get('nodePort')}`" if port.get("nodePort") else "not set"
+        have = f"`{port.get('nodePort')}`" if port.get("nodePort") else _("not set")
         found.append(
             (
-                Comparison("Node port", f"`{want.node_port}`", have),
-                f"its node port is {have}; the lab expects `{want.node_port}`",
+                Comparison(_("Node port"), f"`{want.node_port}`", have),
+                _("its node port is {found}; the lab expects `{expected}`").format(
+                    found=have, expected=want.node_port
+                ),
             )
         )
     found += _service_pods(want, evidence, _object(service))
@@ -382,13 +443,17 @@ def _service_pods(
     """Which Pods the Service reaches, on which port, with how many endpoints."""
     if not want.judges_pods or "selector" not in evidence:
         return []
-    pods = _pods_of(want.target) if want.target is not None else "the Pods of the lab"
+    pods = _pods_of(want.target) if want.target is not None else _("the Pods of the lab")
     selector = evidence["selector"]
     if selector is None:
         return [
             (
-                Comparison(f"{source} selects", pods, "nothing (no selector)"),
-                f"it has no selector, so it selects no Pods; the lab expects {pods}",
+                Comparison(
+                    _("{source} selects").format(source=source), pods, _("nothing (no selector)")
+                ),
+                _("it has no selector, so it selects no Pods; the lab expects {pods}").format(
+                    pods=pods
+                ),
             )
         ]
     chosen = _selector_text({"matchLabels": selector})
@@ -396,8 +461,8 @@ def _service_pods(
         target = _described(want.target)
         return [
             (
-                Comparison(target, "present", "none"),
-                f"there is no {target} in your namespace for it to select",
+                Comparison(target, _("present"), _("none")),
+                _("there is no {what} in your namespace for it to select").format(what=target),
             )
         ]
     found: list[tuple[Comparison, str]] = []
@@ -405,24 +470,51 @@ def _service_pods(
         labels = _labels(evidence["target_labels"])
         found.append(
             (
-                Comparison(f"{source} selects", f"the labels of {pods}", chosen),
-                f"it selects {chosen}, but {pods} are labelled {labels}",
+                Comparison(
+                    _("{source} selects").format(source=source),
+                    _("the labels of {pods}").format(pods=pods),
+                    chosen,
+                ),
+                _("it selects {selector}, but {pods} are labelled {labels}").format(
+                    selector=chosen, pods=pods, labels=labels
+                ),
             )
         )
-        found.append((Comparison(f"Labels of {pods}", f"all of {chosen}", labels), ""))
+        found.append(
+            (
+                Comparison(
+                    _("Labels of {pods}").format(pods=pods),
+                    _("all of {selector}").format(selector=chosen),
+                    labels,
+                ),
+                "",
+            )
+        )
     if evidence.get("also_selected"):
         others = _listed(evidence["also_selected"])
         found.append(
             (
-                Comparison("Pods it selects", f"only {pods}", f"also {others}"),
-                f"it also selects {others}; the lab expects only {pods}",
+                Comparison(
+                    _("Pods it selects"),
+                    _("only {pods}").format(pods=pods),
+                    _("also {others}").format(others=others),
+                ),
+                _("it also selects {others}; the lab expects only {pods}").format(
+                    others=others, pods=pods
+                ),
             )
         )
     if not evidence.get("pods"):
         found.append(
             (
-                Comparison("Pods it selects", pods, f"none: {chosen} matches no Pod"),
-                f"it selects {chosen}, which matches no Pod in your namespace",
+                Comparison(
+                    _("Pods it selects"),
+                    pods,
+                    _("none: {selector} matches no Pod").format(selector=chosen),
+                ),
+                _("it selects {selector}, which matches no Pod in your namespace").format(
+                    selector=chosen
+                ),
             )
         )
         return found
@@ -439,17 +531,23 @@ def _service_ports(want: ServiceRule, evidence: Mapping[str, Any]) -> list[tuple
         if reaches is None:
             found.append(
                 (
-                    Comparison("`targetPort`", f"port {want.target_port} of the Pods",
-                               f"`{target_port}`, which the Pods do not declare"),
-                    f"its `targetPort` `{target_port}` is not a port the Pods declare; the lab expects port {want.target_port} of the Pods",
+                    Comparison("`targetPort`", _("port {port} of the Pods").format(port=want.target_port),
+                               _("`{port}`, which the Pods do not declare").format(port=target_port)),
+                    _("its `targetPort` `{port}` is not a port the Pods declare; the lab expects port {expected} of the Pods").format(
+                        port=target_port, expected=want.target_port
+                    ),
                 )
             )  # fmt: skip
         elif list(reaches) != [want.target_port]:
             shown = ", ".join(str(n) for n in reaches)
             found.append(
                 (
-                    Comparison(f"Where port {port} leads", f"port {want.target_port} of the Pods", f"port {shown}"),
-                    f"port {port} reaches port {shown} of the Pods; the lab expects port {want.target_port}",
+                    Comparison(_("Where port {port} leads").format(port=port),
+                               _("port {port} of the Pods").format(port=want.target_port),
+                               _("port {port}").format(port=shown)),
+                    _("port {port} reaches port {target} of the Pods; the lab expects port {expected}").format(
+                        port=port, target=shown, expected=want.target_port
+                    ),
                 )
             )  # fmt: skip
     numbers = evidence.get("endpoint_ports") or []
@@ -457,8 +555,10 @@ def _service_ports(want: ServiceRule, evidence: Mapping[str, Any]) -> list[tuple
         shown = ", ".join(str(n) for n in numbers)
         found.append(
             (
-                Comparison("Port in its EndpointSlice", f"{want.target_port}", shown),
-                f"its EndpointSlice sends port {port} to port {shown} of the Pods; the lab expects {want.target_port}",
+                Comparison(_("Port in its EndpointSlice"), f"{want.target_port}", shown),
+                _("its EndpointSlice sends port {port} to port {target} of the Pods; the lab expects {expected}").format(
+                    port=port, target=shown, expected=want.target_port
+                ),
             )
         )  # fmt: skip
     count = evidence.get("ready_endpoints")
@@ -466,8 +566,12 @@ def _service_ports(want: ServiceRule, evidence: Mapping[str, Any]) -> list[tuple
         expected = _bounds_text(want.endpoints)
         found.append(
             (
-                Comparison("Ready endpoints", expected, str(count)),
-                f"it has {count} ready endpoint{'s' if count != 1 else ''}; the lab expects {expected}",
+                Comparison(_("Ready endpoints"), expected, str(count)),
+                ngettext(
+                    "it has {count} ready endpoint; the lab expects {expected}",
+                    "it has {count} ready endpoints; the lab expects {expected}",
+                    count,
+                ).format(count=count, expected=expected),
             )
         )
     return found
@@ -485,23 +589,31 @@ def _probe(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
     containers = shape.containers() if shape else []
     container = shape.container(want.container) if shape else None
     if container is None:
-        have = ", ".join(f"`{c.get('name')}`" for c in containers) or "none"
+        have = ", ".join(f"`{c.get('name')}`" for c in containers) or _("none")
         if want.container:
-            wanted = f"a container named `{want.container}`"
-            sentence = f"it has no container named `{want.container}` (its containers: {have})"
+            wanted = _("a container named `{name}`").format(name=want.container)
+            sentence = _("it has no container named `{name}` (its containers: {have})").format(
+                name=want.container, have=have
+            )
         else:
-            wanted = "exactly one container"
-            sentence = f"it does not have exactly one container (its containers: {have})"
-        return _sentences(f"{_object(obj)}: ", [(Comparison("Containers", wanted, have), sentence)])
-    what = f"`{field_name}` of container `{container.get('name')}`"
+            wanted = _("exactly one container")
+            sentence = _("it does not have exactly one container (its containers: {have})").format(
+                have=have
+            )
+        return _sentences(
+            f"{_object(obj)}: ", [(Comparison(_("Containers"), wanted, have), sentence)]
+        )
+    what = _("`{field}` of container `{name}`").format(field=field_name, name=container.get("name"))
     probe = container.get(field_name)
     if not isinstance(probe, dict):
         return _sentences(
             f"{_object(obj)}: ",
             [
                 (
-                    Comparison(what, expected, "none"),
-                    f"the {what} is not set; the lab expects {expected}",
+                    Comparison(what, expected, _("none")),
+                    _("the {what} is not set; the lab expects {expected}").format(
+                        what=what, expected=expected
+                    ),
                 )
             ],
         )
@@ -511,7 +623,9 @@ def _probe(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
         [
             (
                 Comparison(what, expected, observed),
-                f"the {what} is {observed}; the lab expects {expected}",
+                _("the {what} is {observed}; the lab expects {expected}").format(
+                    what=what, observed=observed, expected=expected
+                ),
             )
         ],
     )
@@ -521,35 +635,35 @@ _PROBE_ACTIONS = ("httpGet", "tcpSocket", "exec", "grpc")
 
 
 def _probe_wanted(want: ProbeRule) -> str:
-    text = f"`{want.action}`" if want.action else f"a {want.type} probe"
+    text = f"`{want.action}`" if want.action else _("a {type} probe").format(type=want.type)
     if want.port is not None:
-        text += f" on port {want.port}"
+        text += _(" on port {port}").format(port=want.port)
     if want.path is not None:
-        text += f", path `{want.path}`"
+        text += _(", path `{path}`").format(path=want.path)
     if want.command is not None:
-        text += f", running {_inline(list(want.command))}"
+        text += _(", running {command}").format(command=_inline(list(want.command)))
     return text
 
 
 def _probe_observed(probe: Mapping[str, Any], container: dict[str, Any]) -> str:
     action = next((a for a in _PROBE_ACTIONS if isinstance(probe.get(a), dict)), None)
     if action is None:
-        return "a probe with no action"
+        return _("a probe with no action")
     handler = probe[action]
     text = f"`{action}`"
     if action in ("httpGet", "tcpSocket", "grpc"):
         port = handler.get("port")
         resolved = resolve_port(port, container_ports(container))
         if resolved.number is None or not resolved.declared:
-            text += f" on port `{port}` (not a port the container declares)"
+            text += _(" on port `{port}` (not a port the container declares)").format(port=port)
         elif str(port) != str(resolved.number):
-            text += f" on port `{port}` ({resolved.number})"
+            text += _(" on port `{port}` ({number})").format(port=port, number=resolved.number)
         else:
-            text += f" on port {resolved.number}"
+            text += _(" on port {port}").format(port=resolved.number)
     if action == "httpGet":
-        text += f", path `{handler.get('path') or '/'}`"
+        text += _(", path `{path}`").format(path=handler.get("path") or "/")
     if action == "exec":
-        text += f", running {_inline(handler.get('command'))}"
+        text += _(", running {command}").format(command=_inline(handler.get("command")))
     return text
 
 
@@ -562,10 +676,19 @@ def _references(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
     refs = [r for r in references_of(obj) if r.kind in kinds]
     source = _object(obj)
     if not refs:
-        wanted = " or ".join(kinds)
+        wanted = _(" or ").join(kinds)
         return _sentences(
             f"{source}: ",
-            [(Comparison(f"What {source} uses", f"a {wanted}", "none"), f"it uses no {wanted}")],
+            [
+                (
+                    Comparison(
+                        _("What {source} uses").format(source=source),
+                        _("a {kinds}").format(kinds=wanted),
+                        _("none"),
+                    ),
+                    _("it uses no {kinds}").format(kinds=wanted),
+                )
+            ],
         )
     read = _read_objects(evidence)
     if read is None:
@@ -575,7 +698,7 @@ def _references(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
             return None
         return _sentences(
             f"{source}: ",
-            [(Comparison("Reference", "an object that exists", p), p) for p in problems],
+            [(Comparison(_("Reference"), _("an object that exists"), p), p) for p in problems],
         )
     found = [_reference_gap(ref, read) for ref in refs if check_reference(read, ref)]
     return _sentences(f"{source}: ", found) if found else None
@@ -598,25 +721,40 @@ def _reference_gap(ref: Reference, objects: list[dict[str, Any]]) -> tuple[Compa
     )
     wanted = f"{ref.kind} `{ref.name}`"
     if target is not None and ref.key is not None:
-        wanted += f", port `{ref.key}`" if ref.kind == "Service" else f", key `{ref.key}`"
+        wanted += (
+            _(", port `{port}`").format(port=ref.key)
+            if ref.kind == "Service"
+            else _(", key `{key}`").format(key=ref.key)
+        )
     if target is None:
         others = sorted(str(_meta(o).get("name")) for o in objects if o.get("kind") == ref.kind)
-        have = "it does not exist" + (f" (there is {_listed(others)})" if others else "")
-        observed = "none" + (f"; there is {_listed(others)}" if others else "")
-        return Comparison(ref.where, wanted, observed), f"{ref.where} uses {wanted}, but {have}"
+        have = _("it does not exist") + (
+            _(" (there is {others})").format(others=_listed(others)) if others else ""
+        )
+        observed = _("none") + (
+            _("; there is {others}").format(others=_listed(others)) if others else ""
+        )
+        sentence = _("{where} uses {wanted}, but {have}").format(
+            where=ref.where, wanted=wanted, have=have
+        )
+        return Comparison(ref.where, wanted, observed), sentence
     if ref.kind == "Service":
         ports = [mapping(p) for p in mapping(target.get("spec")).get("ports") or []]
-        have = ", ".join(f"`{p.get('name') or p.get('port')}`" for p in ports) or "none"
-        observed = f"its ports: {have}"
+        have = ", ".join(f"`{p.get('name') or p.get('port')}`" for p in ports) or _("none")
+        observed = _("its ports: {ports}").format(ports=have)
+        sentence = _("{where} uses {wanted}, but {kind} `{name}` has no such port ({observed})")
     else:
         keys = sorted(
             str(k) for f in ("data", "binaryData", "stringData") for k in mapping(target.get(f))
         )
-        have = ", ".join(f"`{k}`" for k in keys) or "none"
-        observed = f"its keys: {have}"
+        have = ", ".join(f"`{k}`" for k in keys) or _("none")
+        observed = _("its keys: {keys}").format(keys=have)
+        sentence = _("{where} uses {wanted}, but {kind} `{name}` has no such key ({observed})")
     return (
         Comparison(ref.where, wanted, observed),
-        f"{ref.where} uses {wanted}, but {ref.kind} `{ref.name}` has no such {'port' if ref.kind == 'Service' else 'key'} ({observed})",
+        sentence.format(
+            where=ref.where, wanted=wanted, kind=ref.kind, name=ref.name, observed=observed
+        ),
     )
 
 
@@ -632,7 +770,7 @@ def _permissions(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
         _grant_text(r.get("verbs") or [], r.get("resources") or r.get("nonResourceURLs") or [],
                     r.get("apiGroups") or [""])
         for r in rules
-    ) or "nothing"  # fmt: skip
+    ) or _("nothing")  # fmt: skip
     source = _object(role)
     missing = evidence.get("missing") or []
     if missing:
@@ -640,8 +778,8 @@ def _permissions(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
         return _sentences(
             f"{source}: ",
             [
-                (Comparison(f"What {source} allows", wanted, granted),
-                 f"it does not allow {shown}; the lab expects {wanted}"),
+                (Comparison(_("What {source} allows").format(source=source), wanted, granted),
+                 _("it does not allow {missing}; the lab expects {wanted}").format(missing=shown, wanted=wanted)),
             ],
         )  # fmt: skip
     extra = evidence.get("excess") or []
@@ -650,9 +788,11 @@ def _permissions(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
         return _sentences(
             f"{source}: ",
             [
-                (Comparison(f"What {source} allows", f"{wanted}, and nothing more", granted),
-                 f"it allows more than needed: {shown}; the lab expects {wanted} and nothing more"),
-                (Comparison("Allowed beyond that", "nothing", shown), ""),
+                (Comparison(_("What {source} allows").format(source=source),
+                            _("{wanted}, and nothing more").format(wanted=wanted), granted),
+                 _("it allows more than needed: {extra}; the lab expects {wanted} and nothing more").format(
+                     extra=shown, wanted=wanted)),
+                (Comparison(_("Allowed beyond that"), _("nothing"), shown), ""),
             ],
         )  # fmt: skip
     return None
@@ -663,9 +803,11 @@ def _grant_text(verbs: Iterable[Any], resources: Iterable[Any], groups: Iterable
     where = (
         ""
         if named in ([""], [])
-        else " (API group " + ", ".join(f"`{g or 'core'}`" for g in named) + ")"
+        else _(" (API group {groups})").format(groups=", ".join(f"`{g or 'core'}`" for g in named))
     )
-    return f"`{', '.join(map(str, verbs))}` on `{', '.join(map(str, resources))}`{where}"  # fmt: skip
+    return _("`{verbs}` on `{resources}`{where}").format(
+        verbs=", ".join(map(str, verbs)), resources=", ".join(map(str, resources)), where=where
+    )
 
 
 def _rollout(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
@@ -679,11 +821,13 @@ def _rollout(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
         revision = evidence.get("revision")
         if revision is None or not _within(revision, want["revision"]):
             expected = _bounds_text(want["revision"])
-            shown = str(revision) if revision is not None else "none"
+            shown = str(revision) if revision is not None else _("none")
             found.append(
                 (
-                    Comparison("Revision (`kubectl rollout history`)", expected, shown),
-                    f"it is at revision {shown}; the lab expects {expected}",
+                    Comparison(_("Revision (`kubectl rollout history`)"), expected, shown),
+                    _("it is at revision {revision}; the lab expects {expected}").format(
+                        revision=shown, expected=expected
+                    ),
                 )
             )
     if "replicaSets" in want:
@@ -692,28 +836,35 @@ def _rollout(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
             expected = _bounds_text(want["replicaSets"])
             found.append(
                 (
-                    Comparison("ReplicaSets it owns", expected, str(owned)),
-                    f"it owns {owned} ReplicaSet{'s' if owned != 1 else ''}; the lab expects {expected}",
+                    Comparison(_("ReplicaSets it owns"), expected, str(owned)),
+                    ngettext(
+                        "it owns {count} ReplicaSet; the lab expects {expected}",
+                        "it owns {count} ReplicaSets; the lab expects {expected}",
+                        owned,
+                    ).format(count=owned, expected=expected),
                 )
             )
     if want.get("complete") and not rollout_complete(deployment):
         status = mapping(deployment.get("status"))
         replicas = mapping(deployment.get("spec")).get("replicas", 1)
-        shown = (
-            f"{status.get('updatedReplicas', 0)} of {replicas} updated, "
-            f"{status.get('availableReplicas', 0)} available"
+        shown = _("{updated} of {replicas} updated, {available} available").format(
+            updated=status.get("updatedReplicas", 0),
+            replicas=replicas,
+            available=status.get("availableReplicas", 0),
         )
         found.append(
             (
-                Comparison("Rollout (`kubectl rollout status`)", "complete", shown),
-                f"its rollout is not complete ({shown}); the lab expects it complete",
+                Comparison(_("Rollout (`kubectl rollout status`)"), _("complete"), shown),
+                _("its rollout is not complete ({progress}); the lab expects it complete").format(
+                    progress=shown
+                ),
             )
         )
     if want.get("rolledBack") and "revisionHistory" in evidence and not evidence["revisionHistory"]:
         found.append(
             (
-                Comparison("Pod template", "an earlier revision's, brought back by `kubectl rollout undo`", "a new one (no rollback)"),
-                "its Pod template is not one of an earlier revision; the lab expects a rollback",
+                Comparison(_("Pod template"), _("an earlier revision's, brought back by `kubectl rollout undo`"), _("a new one (no rollback)")),
+                _("its Pod template is not one of an earlier revision; the lab expects a rollback"),
             )
         )  # fmt: skip
     return _sentences(f"{_object(deployment)}: ", found) if found else None
@@ -732,13 +883,13 @@ def _tolerates(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
         + f":{taint['effect']}`"
     )
     tolerations = evidence["tolerations"]
-    have = _inline(tolerations) if tolerations else "none"
+    have = _inline(tolerations) if tolerations else _("none")
     return _sentences(
         "",
         [
-            (Comparison("Tolerations", f"one for the taint {shown}", have),
-             f"the Pods of {_object(objects[0])} do not tolerate the taint {shown} "
-             f"(their tolerations: {have}); the lab expects them to"),
+            (Comparison(_("Tolerations"), _("one for the taint {taint}").format(taint=shown), have),
+             _("the Pods of {object} do not tolerate the taint {taint} (their tolerations: {tolerations}); the lab expects them to").format(
+                 object=_object(objects[0]), taint=shown, tolerations=have)),
         ],
     )  # fmt: skip
 
@@ -750,20 +901,26 @@ def _binds(rule: Rule, evidence: Mapping[str, Any]) -> Explanation | None:
     volume = f"PersistentVolume `{rule.compiled}`"
     if "volume" not in evidence:
         return Explanation(
-            f"There is no {volume} for the claim to bind to; the lab expects one.",
-            [Comparison(volume, "present", "none")],
+            _("There is no {volume} for the claim to bind to; the lab expects one.").format(
+                volume=volume
+            ),
+            [Comparison(volume, _("present"), _("none"))],
         )
     claim = claims[0]
     phase = mapping(claim.get("status")).get("phase")
     bound = mapping(claim.get("spec")).get("volumeName")
     # A claim read from a cluster says whether it bound, and to which volume.
-    observed = f"`{phase or 'Pending'}`" + (f", bound to `{bound}`" if bound else "")
+    observed = f"`{phase or 'Pending'}`" + (
+        _(", bound to `{volume}`").format(volume=bound) if bound else ""
+    )
     return _sentences(
         f"{_object(claim)}: ",
         [
             (
-                Comparison("Binds to", volume, observed),
-                f"it is {observed}; the lab expects it bound to {volume}",
+                Comparison(_("Binds to"), volume, observed),
+                _("it is {observed}; the lab expects it bound to {volume}").format(
+                    observed=observed, volume=volume
+                ),
             )
         ],
     )
@@ -797,8 +954,18 @@ def _sentences(subject: str, found: list[tuple[Comparison, str]]) -> Explanation
     summary = first[0].upper() + first[1:] + "."
     more = sum(1 for _n, sentence in found[1:] if sentence)
     if more:
-        summary += f" ({more} more difference{'s' if more > 1 else ''} below.)"
+        summary += _more(more)
     return Explanation(summary, [comparison for comparison, _s in found])
+
+
+def _more(count: int) -> str:
+    return ngettext(
+        " ({count} more difference below.)", " ({count} more differences below.)", count
+    ).format(count=count)
+
+
+def _how_many(selector: Selector) -> str:
+    return _("How many {what}").format(what=_plural(selector, 2))
 
 
 def _within(n: int, bounds: Mapping[str, int]) -> bool:
@@ -806,8 +973,8 @@ def _within(n: int, bounds: Mapping[str, int]) -> bool:
 
 
 def _bounds_text(bounds: Mapping[str, int]) -> str:
-    words = {"equals": "exactly", "min": "at least", "max": "at most"}
-    return " and ".join(f"{words[k]} {v}" for k, v in bounds.items())
+    words = {"equals": N_("exactly {n}"), "min": N_("at least {n}"), "max": N_("at most {n}")}
+    return _(" and ").join(_(words[k]).format(n=v) for k, v in bounds.items())
 
 
 def _listed(names: Iterable[Any]) -> str:
@@ -821,13 +988,19 @@ def _listed(names: Iterable[Any]) -> str:
 
 
 def _none_found(rule: Rule, evidence: Mapping[str, Any]) -> Explanation:
-    summary = f"There is no {_described(rule.select)} in your namespace"
     nearby = evidence.get("nearby")
-    if nearby:
-        summary += f" (it has {_kind_list(rule.select.kind, nearby)})"
-    summary += "; the lab expects one."
-    observed = "none" + (f"; there is {', '.join(f'`{n}`' for n in nearby)}" if nearby else "")
-    return Explanation(summary, [Comparison(_described(rule.select), "present", observed)])
+    summary = _("There is no {what} in your namespace{nearby}; the lab expects one.").format(
+        what=_described(rule.select),
+        nearby=_(" (it has {objects})").format(objects=_kind_list(rule.select.kind, nearby))
+        if nearby
+        else "",
+    )
+    observed = _("none") + (
+        _("; there is {others}").format(others=", ".join(f"`{n}`" for n in nearby))
+        if nearby
+        else ""
+    )
+    return Explanation(summary, [Comparison(_described(rule.select), _("present"), observed)])
 
 
 def _described(selector: Selector) -> str:
@@ -835,16 +1008,18 @@ def _described(selector: Selector) -> str:
     if selector.name:
         text += f" `{selector.name}`"
     if selector.labels:
-        text += " labelled " + _labels(dict(selector.labels))
+        text = _("{what} labelled {labels}").format(
+            what=text, labels=_labels(dict(selector.labels))
+        )
     return text
 
 
 def _pods_of(target: Selector) -> str:
     if target.kind == "Pod" and not target.name:
-        return "the Pods in your namespace"
+        return _("the Pods in your namespace")
     if target.kind == "Pod":
         return f"Pod `{target.name}`"
-    return f"the Pods of {_described(target)}"
+    return _("the Pods of {what}").format(what=_described(target))
 
 
 def _plural(selector: Selector, count: int) -> str:
@@ -857,9 +1032,11 @@ def _plural(selector: Selector, count: int) -> str:
         else:
             kind += "s"
     if selector.name:
-        kind += f" named `{selector.name}`"
+        kind = _("{kind} named `{name}`").format(kind=kind, name=selector.name)
     if selector.labels:
-        kind += " labelled " + _labels(dict(selector.labels))
+        kind = _("{what} labelled {labels}").format(
+            what=kind, labels=_labels(dict(selector.labels))
+        )
     return kind
 
 
@@ -884,7 +1061,7 @@ def _meta(obj: Any) -> dict[str, Any]:
 
 def _labels(labels: Mapping[str, Any]) -> str:
     if not labels:
-        return "with no labels"
+        return _("with no labels")
     return "`" + ", ".join(f"{k}={v}" for k, v in sorted(labels.items())) + "`"
 
 
@@ -893,7 +1070,7 @@ def _selector_text(selector: Mapping[str, Any]) -> str:
     for expression in selector.get("matchExpressions") or []:
         values = ",".join(str(v) for v in expression.get("values") or [])
         parts.append(f"{expression.get('key')} {expression.get('operator')} ({values})")
-    return "`" + ", ".join(parts) + "`" if parts else "everything (an empty selector)"
+    return "`" + ", ".join(parts) + "`" if parts else _("everything (an empty selector)")
 
 
 def _inline(value: Any) -> str:
@@ -909,14 +1086,14 @@ def _expected_value(comparison: str, wanted: Any) -> str:
     if comparison == "equals":
         return _inline(wanted)
     if comparison == "in":
-        return "one of " + ", ".join(_inline(w) for w in wanted)
+        return _("one of {values}").format(values=", ".join(_inline(w) for w in wanted))
     if comparison == "min":
-        return f"at least {wanted}"
+        return _("at least {n}").format(n=wanted)
     if comparison == "max":
-        return f"at most {wanted}"
+        return _("at most {n}").format(n=wanted)
     if comparison == "matches":
-        return f"text matching `{wanted}`"
-    return "set" if wanted else "not set"
+        return _("text matching `{pattern}`").format(pattern=wanted)
+    return _("set") if wanted else _("not set")
 
 
 def _expr_subject(rule: Rule, evidence: Mapping[str, Any], found: Any) -> str:
@@ -938,23 +1115,22 @@ def _differences(actual: Any, expected: Any, path: str) -> list[tuple[str, str, 
     """Each leaf of ``expected`` that ``actual`` lacks: (path, expected, observed)."""
     if isinstance(expected, dict):
         if not isinstance(actual, dict):
-            return [(path or "the object", "a mapping", _inline(actual))]
+            return [(path or _("the object"), _("a mapping"), _inline(actual))]
         found: list[tuple[str, str, str]] = []
         for key, value in expected.items():
             child = f"{path}.{key}" if path else str(key)
             if key not in actual:
-                found.append((child, _inline(value), "not set"))
+                found.append((child, _inline(value), _("not set")))
             else:
                 found.extend(_differences(actual[key], value, child))
         return found
     if isinstance(expected, list):
         if mismatches(actual, expected, path):
             missing = [item for item in expected if not _has_item(actual, item)]
-            wanted = (
-                " and ".join(f"an item like {_inline(i)}" for i in missing)
-                or f"items like {_inline(expected)}"
-            )
-            return [(path, wanted, _inline(actual) if actual is not None else "not set")]
+            wanted = _(" and ").join(
+                _("an item like {item}").format(item=_inline(i)) for i in missing
+            ) or _("items like {items}").format(items=_inline(expected))
+            return [(path, wanted, _inline(actual) if actual is not None else _("not set"))]
         return []
     if mismatches(actual, expected, path):
         return [(path, _inline(expected), _inline(actual))]
