@@ -22,7 +22,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from labs import runs
-from labs.models import Lab, LabSubmission, SubmissionStatus
+from labs.models import Lab, LabSubmission, LiveCheck, SubmissionStatus
 from labs.tasks import MAX_TRIES
 from lessons.models import Chapter
 from tests.conftest import manage
@@ -138,3 +138,21 @@ def test_check_my_work_records_the_requests_language(client, django_capture_on_c
         response = client.post(f"/labs/{lab.slug}/check", HTTP_ACCEPT_LANGUAGE="es-ES,es;q=0.9")
     assert response.status_code in (200, 302), response.content[:500]
     assert LabSubmission.objects.get(user=user, lab=lab).language == "es"
+
+
+@pytest.mark.cluster
+@pytest.mark.django_db
+def test_live_checks_record_the_language_of_the_page_that_started_them(
+    client, alice, settings, cluster, django_capture_on_commit_callbacks
+):
+    settings.TUTOR_KUBECONFIG = str(cluster.kubeconfig)
+    settings.TUTOR_KUBE_CONTEXT = cluster.context or ""
+    lab = make_lab()
+    client.force_login(alice)
+    with django_capture_on_commit_callbacks() as sent:
+        response = client.post(
+            f"/labs/{lab.slug}/live",
+            headers={"HX-Request": "true", "Accept-Language": "es-ES,es;q=0.9"},
+        )
+    assert response.status_code == 200 and len(sent) == 1
+    assert LiveCheck.objects.get(user=alice, lab=lab).language == "es"
