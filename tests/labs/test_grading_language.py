@@ -11,8 +11,10 @@ submission recorded. The first test runs the real stack of test_lab_flow
 from __future__ import annotations
 
 import json
+import os
 import urllib.request
 import uuid
+from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
 
@@ -21,10 +23,13 @@ from django.contrib.auth.models import User
 from django.core.management import call_command
 from django.utils import timezone
 
+from kube import Cluster as KubeCluster
+from kube import NotFound
 from labs import runs
 from labs.models import Lab, LabSubmission, LiveCheck, SubmissionStatus
 from labs.tasks import MAX_TRIES
 from lessons.models import Chapter
+from tests.cluster.fixtures import Cluster, wait_for
 from tests.conftest import manage
 from tests.engine.assertions.test_spanish import PO
 from tests.labs.test_lab_flow import Browser, Stack, submission_path, wait_finished
@@ -37,6 +42,30 @@ def compiled_messages() -> None:
     mo = PO.with_suffix(".mo")
     if not mo.exists() or mo.stat().st_mtime < PO.stat().st_mtime:
         call_command("compilemessages", locale=["es"], verbosity=0, ignore_patterns=[".venv"])
+
+
+@pytest.fixture(scope="module")
+def stack_namespace_gone(cluster: Cluster) -> Iterator[None]:
+    """After the reused stack is torn down, wait until its namespace is gone.
+
+    The stack names its namespace after the test process (`t-labflow-<pid>`), so
+    test_lab_flow's own stack, in the same run, would meet this one's namespace
+    still terminating.
+    """
+    yield
+    kube = KubeCluster.from_kubeconfig_file(cluster.kubeconfig, context=cluster.context)
+
+    def gone() -> bool:
+        try:
+            kube.request("GET", f"/api/v1/namespaces/t-labflow-{os.getpid()}")
+        except NotFound:
+            return True
+        return False
+
+    try:
+        wait_for(gone, "the stack's namespace to be deleted", timeout=180, every=1)
+    finally:
+        kube.close()
 
 
 class SpanishBrowser(Browser):
@@ -66,7 +95,7 @@ def check(browser: Browser, slug: str) -> int:
 
 
 @pytest.mark.cluster
-def test_a_check_asked_in_spanish_is_graded_in_spanish(stack: Stack):
+def test_a_check_asked_in_spanish_is_graded_in_spanish(stack_namespace_gone: None, stack: Stack):
     stack.start_worker("language", beat=False)
     try:
         learner = SpanishBrowser(stack.url)
