@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from django.contrib.auth.models import User
 from django.core.management import call_command
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kube import Cluster as KubeCluster
 from kube import NotFound
@@ -42,6 +42,13 @@ def compiled_messages() -> None:
     mo = PO.with_suffix(".mo")
     if not mo.exists() or mo.stat().st_mtime < PO.stat().st_mtime:
         call_command("compilemessages", locale=["es"], verbosity=0, ignore_patterns=[".venv"])
+
+
+@pytest.fixture(autouse=True)
+def no_language_left_behind() -> Iterator[None]:
+    """A request in Spanish through the test client leaves Spanish active in this thread."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(scope="module")
