@@ -12,6 +12,7 @@ Two guards for the next person who adds a page or a message:
 
 from __future__ import annotations
 
+import ast
 import re
 import shutil
 import subprocess
@@ -236,3 +237,105 @@ def test_the_shipped_catalogue_is_the_one_the_code_asks_for(fresh_catalogues, do
         "new messages not in the shipped catalogue: `make translations`"
     )
     assert shipped - wanted == set(), "messages no code asks for any more: `make translations`"
+
+
+# The apps' Python: the calls whose text reaches a person.
+APPS = [
+    "tutor",
+    "lti",
+    "classes",
+    "exams",
+    "labs",
+    "quizzes",
+    "exercises",
+    "lessons",
+    "workspaces",
+    "accounts",
+    "core",
+]
+RESPONSES = {
+    "HttpResponse",
+    "HttpResponseBadRequest",
+    "HttpResponseForbidden",
+    "HttpResponseNotFound",
+}
+MESSAGE_LEVELS = {"success", "error", "info", "warning", "add_message"}
+SPOKEN_KEYWORDS = {"label", "help_text", "empty_label", "message"}
+SPOKEN_KEYS = {"error", "message", "detail", "status_text"}
+
+
+def _words(node: ast.expr) -> bool:
+    """A literal a person would read: a string with letters, or an f-string."""
+    if isinstance(node, ast.JoinedStr):
+        return True
+    return (
+        isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and bool(re.search(r"[A-Za-z]{2,}", node.value))
+    )
+
+
+def untranslated_python(path: Path) -> list[str]:
+    found = []
+    for node in ast.walk(ast.parse(path.read_text())):
+        if not isinstance(node, ast.Call):
+            continue
+        func = node.func
+        name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
+        owner = (
+            func.value.id
+            if isinstance(func, ast.Attribute) and isinstance(func.value, ast.Name)
+            else ""
+        )
+        said: list[ast.expr] = []
+        if owner == "messages" and name in MESSAGE_LEVELS:
+            said = node.args[1:]
+        elif name == "ValidationError" or name in RESPONSES:
+            said = node.args[:1]
+        elif name == "add_error":
+            said = node.args[1:2]
+        elif name == "JsonResponse" and node.args and isinstance(node.args[0], ast.Dict):
+            body = node.args[0]
+            said = [
+                v
+                for k, v in zip(body.keys, body.values, strict=True)
+                if isinstance(k, ast.Constant) and k.value in SPOKEN_KEYS
+            ]
+        said += [k.value for k in node.keywords if k.arg in SPOKEN_KEYWORDS]
+        found += [f"{node.lineno}: {ast.unparse(text)[:80]}" for text in said if _words(text)]
+    return found
+
+
+def _python_files() -> list[Path]:
+    return sorted(
+        path
+        for app in APPS
+        for path in (REPO / app).rglob("*.py")
+        if "migrations" not in path.parts and "management" not in path.parts
+    )
+
+
+def test_the_python_scanner_sees_plain_messages_but_not_translated_ones(tmp_path):
+    module = tmp_path / "views.py"
+    module.write_text(
+        "messages.success(request, 'Saved.')\n"
+        "messages.error(request, _('Not saved.'))\n"
+        "raise ValidationError(f'Bad {x}')\n"
+        "forms.CharField(label=_('Name'), help_text='Your name')\n"
+        "JsonResponse({'error': 'Too big', 'code': 'too-big'})\n"
+        "HttpResponseBadRequest(gettext('No.'))\n"
+    )
+    assert untranslated_python(module) == [
+        "1: 'Saved.'",
+        "3: f'Bad {x}'",
+        "4: 'Your name'",
+        "5: 'Too big'",
+    ]
+
+
+@pytest.mark.parametrize("path", _python_files(), ids=lambda p: str(p.relative_to(REPO)))
+def test_every_message_the_apps_show_is_translatable(path):
+    assert untranslated_python(path) == [], (
+        f"{path.relative_to(REPO)}: wrap these in gettext()/gettext_lazy() (named placeholders: "
+        "_('… %(name)s …') % {{...}}), then `make translations`"
+    )
