@@ -268,10 +268,11 @@ def _words(node: ast.expr) -> bool:
     """A literal a person would read: a string with letters, or an f-string."""
     if isinstance(node, ast.JoinedStr):
         return True
-    return (
-        isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and bool(re.search(r"[A-Za-z]{2,}", node.value))
+    if not (isinstance(node, ast.Constant) and isinstance(node.value, str)):
+        return False
+    # An identifier ("too-large", "error.code") is for code, not for people.
+    return bool(re.search(r"[A-Za-z]{2,}", node.value)) and not re.fullmatch(
+        r"[a-z0-9_.:/-]+", node.value
     )
 
 
@@ -323,6 +324,7 @@ def test_the_python_scanner_sees_plain_messages_but_not_translated_ones(tmp_path
         "raise ValidationError(f'Bad {x}')\n"
         "forms.CharField(label=_('Name'), help_text='Your name')\n"
         "JsonResponse({'error': 'Too big', 'code': 'too-big'})\n"
+        "JsonResponse({'error': 'too-big'})\n"
         "HttpResponseBadRequest(gettext('No.'))\n"
     )
     assert untranslated_python(module) == [
