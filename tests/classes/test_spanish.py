@@ -268,7 +268,7 @@ def test_the_attempt_limit_and_late_refusal_in_spanish(cohort, alice, client):
     with translation.override("es"), pytest.raises(AttemptRefused) as late:
         quiz_attempt_start(user=alice, quiz=quiz)
     assert "La fecha límite (14 Abr " in str(late.value)
-    assert "ya pasó: «Kubernetes 101» no acepta entregas fuera de plazo." in str(late.value)
+    assert "ya ha pasado: «Kubernetes 101» no acepta entregas fuera de plazo." in str(late.value)
 
 
 def test_exam_window_messages_in_spanish():
