@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext
 from django.utils.translation import gettext_lazy as _
 
 from quizzes.models import Difficulty
@@ -94,7 +94,7 @@ class QuestionFields(forms.Form):
                 max_length=1000,
             )
             self.fields[f"option-{index}-correct"] = forms.BooleanField(
-                label=_("Correct"), required=False
+                label=pgettext("an option of a question", "Correct"), required=False
             )
             self.fields[f"option-{index}-explanation"] = forms.CharField(
                 label=gettext("Why option {number} is right or wrong").format(number=index + 1), required=False,
