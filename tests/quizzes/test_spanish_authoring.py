@@ -7,6 +7,9 @@ The Spanish catalogue is compiled here when it is missing or older than its .po.
 
 from __future__ import annotations
 
+import html
+import re
+
 import pytest
 import yaml
 from django.conf import settings
@@ -251,3 +254,20 @@ def test_flag_labels_follow_the_active_language():
             ("negative discrimination", "discriminación negativa"),
         ]
     assert item.flags == ["too easy", "negative discrimination"]
+
+
+@pytest.mark.parametrize(
+    "kind", ["single", "multiple", "true_false", "short_answer", "ordering", "manifest", "command"]
+)
+def test_a_new_question_starts_in_spanish_and_saves_as_it_stands(carol_client, kind):
+    quiz = make_quiz(questions=[question_data(section="summary")])
+    url = reverse("instructor:question_new", args=[quiz.pk]) + f"?type={kind}"
+    page = spanish_get(carol_client, url).content.decode()
+    source = html.unescape(re.search(r'<textarea id="id_source"[^>]*>(.*?)</textarea>', page,
+                                     re.S).group(1))  # fmt: skip
+    assert "La pregunta, en Markdown." in source
+    assert "Se muestra tras responder, sea cual sea la elección." in source
+    before = quiz.questions.filter(type=kind).count()
+    response = carol_client.post(url, {"source": source}, **ES)
+    assert response.status_code == 302, response.content.decode()
+    assert quiz.questions.filter(type=kind).count() == before + 1
