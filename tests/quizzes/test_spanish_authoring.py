@@ -271,3 +271,17 @@ def test_a_new_question_starts_in_spanish_and_saves_as_it_stands(carol_client, k
     response = carol_client.post(url, {"source": source}, **ES)
     assert response.status_code == 302, response.content.decode()
     assert quiz.questions.filter(type=kind).count() == before + 1
+
+
+def test_the_editor_check_answers_in_spanish_on_its_line(carol_client):
+    quiz = make_quiz(questions=[question_data(section="summary")])
+    question = quiz.questions.get()
+    source = yaml.safe_dump({**question_data(), "uuid": str(question.uuid), "section": "nope"})
+    line = next(i + 1 for i, t in enumerate(source.splitlines()) if t.startswith("section:"))
+    url = reverse("instructor:question_check", args=[quiz.pk, question.pk])
+    found = carol_client.post(url, {"source": source}, **ES).json()["findings"]
+    assert [(f["line"], f["message"]) for f in found] == [
+        (line, "la sección 'nope' no es un ancla de encabezado del capítulo")
+    ]
+    too_long = carol_client.post(url, {"source": "x" * (64 * 1024 + 1)}, **ES).json()
+    assert too_long["findings"][0]["message"] == "La pregunta ocupa más de 64 KiB."
