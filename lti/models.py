@@ -18,8 +18,8 @@ deployments), the tool's keys (JWKS, rotation), the LMS's users, courses
 from __future__ import annotations
 
 from django.db import models
-from django.utils.translation import gettext_lazy
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from lti_tool.models import LtiContext, LtiRegistration, LtiResourceLink, LtiUser
 
 from classes.models import Cohort
