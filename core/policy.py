@@ -16,6 +16,7 @@ from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 
 
 class Late:
@@ -58,13 +59,20 @@ class WorkRules:
         """Why a new attempt is refused, for the student; empty when it is allowed."""
         if self.late == Late.REFUSE and self.past_due(now):
             due = timezone.localtime(self.due_at).strftime("%d %b %Y, %H:%M %Z")  # type: ignore[arg-type]
-            return f"The due date ({due}) has passed: “{self.cohort_name}” takes no late work."
+            return gettext(
+                "The due date ({due}) has passed: “{cohort}” takes no late work."
+            ).format(due=due, cohort=self.cohort_name)
         if self.max_attempts is not None and attempts_used >= self.max_attempts:
-            return (
-                f"You have used all {self.max_attempts} attempt"
-                f"{'s' if self.max_attempts != 1 else ''} “{self.cohort_name}” allows."
-            )
+            return _attempts_used_up(self.max_attempts, self.cohort_name)
         return ""
+
+
+def _attempts_used_up(max_attempts: int, cohort_name: str) -> str:
+    return ngettext(
+        "You have used all {count} attempt “{cohort}” allows.",
+        "You have used all {count} attempts “{cohort}” allows.",
+        max_attempts,
+    ).format(count=max_attempts, cohort=cohort_name)
 
 
 Provider = Callable[[User, str, str], WorkRules | None]
@@ -108,14 +116,15 @@ class ExamRules:
         now = now or timezone.now()
         if self.opens_at is not None and now < self.opens_at:
             when = timezone.localtime(self.opens_at).strftime("%d %b %Y, %H:%M %Z")
-            return f"“{self.cohort_name}” opens this exam on {when}."
-        if self.closes_at is not None and now >= self.closes_at:
-            return f"The exam window of “{self.cohort_name}” has closed."
-        if self.max_attempts is not None and attempts_used >= self.max_attempts:
-            return (
-                f"You have used all {self.max_attempts} attempt"
-                f"{'s' if self.max_attempts != 1 else ''} “{self.cohort_name}” allows."
+            return gettext("“{cohort}” opens this exam on {when}.").format(
+                cohort=self.cohort_name, when=when
             )
+        if self.closes_at is not None and now >= self.closes_at:
+            return gettext("The exam window of “{cohort}” has closed.").format(
+                cohort=self.cohort_name
+            )
+        if self.max_attempts is not None and attempts_used >= self.max_attempts:
+            return _attempts_used_up(self.max_attempts, self.cohort_name)
         return ""
 
     def minutes(self, exam_minutes: int) -> int:
