@@ -57,7 +57,9 @@ def quiz() -> Quiz:
 
 
 def place(platform: TestPlatform, course: str, key: str):  # type: ignore[no-untyped-def]
-    return platform.add_resource_link(CLIENT, course, "Placed item", {"item": key}, score_maximum=100)
+    return platform.add_resource_link(
+        CLIENT, course, "Placed item", {"item": key}, score_maximum=100
+    )
 
 
 # --- dynamic registration ---------------------------------------------------------------------
@@ -79,7 +81,9 @@ def test_the_registration_page_follows_the_browser(client):
 def test_a_registration_opened_by_hand_is_refused_in_spanish(client):
     answer = client.get("/lti/register/", HTTP_ACCEPT_LANGUAGE=SPANISH_BROWSER)
     assert answer.status_code == 400
-    assert answer.content.decode() == "Abre esta página desde el registro de herramientas de tu LMS."
+    assert (
+        answer.content.decode() == "Abre esta página desde el registro de herramientas de tu LMS."
+    )
     assert client.get("/lti/register/").content.decode() == (
         "Open this page from your LMS's tool registration."
     )
@@ -180,7 +184,9 @@ def test_the_launch_locale_wins_over_the_browser(platform, tool, course, registe
     assert '<html lang="en">' in launch.response.text
 
 
-def test_a_student_launch_in_spanish_then_the_tutor(platform, tool, course, registered, monkeypatch):
+def test_a_student_launch_in_spanish_then_the_tutor(
+    platform, tool, course, registered, monkeypatch
+):
     launch_locale(monkeypatch, "es_ES")  # as some LMSs write it
     link = place(platform, course, f"quiz:{quiz().uuid}")
     ua = UserAgent()
