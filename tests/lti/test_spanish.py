@@ -16,6 +16,7 @@ from django.conf import settings
 from django.core.management import call_command
 from lti_tool.models import LtiRegistration
 
+from lti.models import CourseClass
 from quizzes.models import Quiz
 from tests.lti.conftest import CLIENT, UserAgent
 from tests.lti.platform import HarnessLaunch, TestPlatform
@@ -234,3 +235,29 @@ def test_a_refused_launch_in_english_is_unchanged(platform, tool, course, regist
         "LTI launch refused: only the course&#x27;s instructors can add tutor content"
         in refused.response.text
     )
+
+
+# --- the instructor's page of the LMS link ----------------------------------------------------
+
+
+def test_the_instructors_lms_page_in_spanish(platform, tool, course, registered):
+    link = place(platform, course, f"quiz:{quiz().uuid}")
+    teacher = spanish_browser()
+    teacher.open_in_tutor(
+        teacher.launch(platform, "u-teacher", course, resource_link_id=link.resource_link_id)
+    )
+    cohort = CourseClass.objects.get().cohort
+    page = teacher.http.get(f"{tool}/instructor/classes/{cohort.pk}/lms/", timeout=10)
+    assert page.status_code == 200
+    assert f"{cohort.name} en el LMS" in page.text
+    assert "Curso del LMS <strong>LFS158 Spring</strong>." in page.text
+    assert "Leer la lista de participantes del LMS</button>" in page.text
+    assert "Notas enviadas al libro de calificaciones del LMS" in page.text
+    assert "Todavía no hay notas." in page.text
+    synced = teacher.http.post(
+        f"{tool}/instructor/classes/{cohort.pk}/lms/roster",
+        data={"csrfmiddlewaretoken": teacher.http.cookies.get("csrftoken")},
+        headers={"Referer": page.url}, timeout=10,
+    )  # fmt: skip
+    assert synced.status_code == 200
+    assert "Se está leyendo la lista de participantes del LMS" in synced.text
