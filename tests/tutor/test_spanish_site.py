@@ -236,7 +236,7 @@ def test_work_rules_refuse_in_the_active_language():
             used_up.refusal(attempts_used=2) == "Has usado los 2 intentos que permite «Primavera»."
         )
         assert late.refusal(attempts_used=0).endswith(
-            "«Primavera» no acepta trabajos fuera de plazo."
+            "«Primavera» no acepta entregas fuera de plazo."
         )
     with translation.override("en"):
         assert used_up.refusal(attempts_used=2) == (
@@ -253,6 +253,6 @@ def test_exam_rules_refuse_in_the_active_language():
         duration_minutes=None, extra_minutes=0, max_attempts=None, show_solutions=False,
     )  # fmt: skip
     with translation.override("es"):
-        assert closed.refusal(attempts_used=0) == "El plazo del examen de «Primavera» ha terminado."
+        assert closed.refusal(attempts_used=0) == "El plazo del examen de «Primavera» se ha cerrado."
     with translation.override("en"):
         assert closed.refusal(attempts_used=0) == "The exam window of “Primavera” has closed."
