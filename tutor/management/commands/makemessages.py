@@ -1,7 +1,7 @@
-"""Django's makemessages, also finding the engine's `N_()` marks (engine/i18n.py).
+"""`makemessages` that also finds the engine's `N_()` marks (engine/i18n.py).
 
-`N_("...")` marks text kept in a module constant and translated where it is shown;
-xgettext knows `_()` and `ngettext()` by itself, but not `N_`.
+The engine marks text it translates later (module-level tables) with `N_()`;
+xgettext knows `_` and `ngettext` already, but not `N_`.
 """
 
 from __future__ import annotations
