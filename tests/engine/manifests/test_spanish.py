@@ -167,7 +167,7 @@ def test_the_default_is_english_and_nothing_is_kept_across_languages():
     # The same text checked in turn: each answer is in the language active at the time.
     for language, word in (("es", "¿querías decir"), ("en", "did you mean"), ("es", "¿querías")):
         assert word in only(UNKNOWN_FIELD, language, "unknown-field").message
-    assert "did you mean" in [f for f in validate_text(UNKNOWN_FIELD).all_findings][0].message
+    assert "did you mean" in validate_text(UNKNOWN_FIELD).all_findings[0].message
 
 
 def test_completion_and_hover_words_in_spanish_the_schema_descriptions_stay_upstream_english():
