@@ -8,8 +8,8 @@ message follows the language active in the request or task that builds it. Until
 something is installed (scripts, the engine's own tests) messages are English.
 
 Translate when the message is built for a reader, never in a module-level constant or a
-cached function: mark such text with `gettext_noop()` (the name makemessages looks for)
-and translate it where it is used.
+cached function: mark such text with `N_()` (tutor's makemessages looks for it) and
+translate it where it is used.
 """
 
 from __future__ import annotations
@@ -41,6 +41,6 @@ def ngettext(singular: str, plural: str, n: int) -> str:
     return _ngettext(singular, plural, n)
 
 
-def gettext_noop(message: str) -> str:
+def N_(message: str) -> str:
     """Mark `message` for translation without translating it here (see the module's note)."""
     return message
