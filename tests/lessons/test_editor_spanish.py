@@ -70,7 +70,7 @@ def test_bad_requests_are_answered_in_spanish(client):
     )
     assert bad_line.status_code == 400
     assert bad_line.json()["message"] == (
-        "Envía `line` y `column` como números enteros (empezando en 1)."
+        "Envía `line` y `column` como números enteros (empezando por 1)."
     )
     version = client.post(
         reverse("lessons:editor-version"), {"kubernetes_version": "0.1"}, **SPANISH
