@@ -136,7 +136,7 @@ class ClusterBackend:
             )
         except KubeError as exc:
             raise Unavailable(
-                sentence("Your terminal could not start: {problem}", problem=str(exc))
+                sentence(gettext_noop("Your terminal could not start: {problem}"), problem=str(exc))
             ) from exc
         say(gettext_noop("Connecting…"))
         self._stream = await self._open()
@@ -153,7 +153,9 @@ class ClusterBackend:
             )
         except KubeError as exc:
             raise Unavailable(
-                sentence("Your terminal could not connect: {problem}", problem=str(exc))
+                sentence(
+                    gettext_noop("Your terminal could not connect: {problem}"), problem=str(exc)
+                )
             ) from exc
         await stream.resize(*self._size)
         return stream
@@ -245,7 +247,7 @@ class LocalBackend:
             os.close(master)
             raise Unavailable(
                 sentence(
-                    "The shell {shell} could not start: {problem}",
+                    gettext_noop("The shell {shell} could not start: {problem}"),
                     shell=shell,
                     problem=str(exc.strerror),
                 )
@@ -287,7 +289,9 @@ class LocalBackend:
             with contextlib.suppress(TimeoutError):
                 code = await asyncio.wait_for(self._process.wait(), timeout=2)
                 if code not in (0, None) and code > 0:
-                    self._message = sentence("The shell ended with exit status {code}.", code=code)
+                    self._message = sentence(
+                        gettext_noop("The shell ended with exit status {code}."), code=code
+                    )
 
     async def write(self, data: bytes) -> None:
         if self._master is None:
@@ -393,7 +397,10 @@ def lab_kubeconfig(namespace: str) -> str:
         )
     except (KubeError, StopIteration, KeyError, TypeError) as exc:
         raise Unavailable(
-            sentence("The lab cluster's kubeconfig cannot be used: {problem}", problem=str(exc))
+            sentence(
+                gettext_noop("The lab cluster's kubeconfig cannot be used: {problem}"),
+                problem=str(exc),
+            )
         ) from exc
     folder = Path(settings.DATA_DIR) / "terminal"
     folder.mkdir(parents=True, exist_ok=True)

@@ -207,10 +207,12 @@ class Session:
             if idle >= limit:
                 minutes = max(1, round(limit / 60))
                 await self.end(
+                    # Two sentences, not a plural: makemessages marks no plural that is
+                    # not translated on the spot (Spanish, like English, has these two).
                     sentence(
-                        "Stopped after {minutes} minute without typing.",
-                        "Stopped after {minutes} minutes without typing.",
-                        minutes,
+                        gettext_noop("Stopped after {minutes} minute without typing.")
+                        if minutes == 1
+                        else gettext_noop("Stopped after {minutes} minutes without typing."),
                         minutes=minutes,
                     ),
                     reason="idle",
