@@ -143,7 +143,11 @@ def test_english_is_unchanged_by_default(exam, alice, client):
     assert "Timed practice exam" in intro and "30 minutes" in intro
     attempt = in_progress(services.exam_attempt_start(user=alice, exam=exam)[0], minutes_left=10)
     page = visible_text(client.get(attempt.get_absolute_url() + "?task=rbac").content.decode())
-    assert re.search(r"(600|59\d) seconds left", page) and "(40 pts)" in page and "Hand in the exam now" in page
+    assert (
+        re.search(r"(600|59\d) seconds left", page)
+        and "(40 pts)" in page
+        and "Hand in the exam now" in page
+    )
     attempt = graded(attempt, 30, 40)
     review = visible_text(client.get(attempt.get_absolute_url()).content.decode())
     assert "70% — passed" in review and "Hint: Look at the Pods." in review
