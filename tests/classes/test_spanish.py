@@ -149,7 +149,7 @@ def test_the_live_board_in_spanish(client, carol, cohort, lab_work):
     client.force_login(carol)
     url = reverse("classes_instructor:live", args=[cohort.pk])
     body = page(client, url, **ES)
-    assert "Kubernetes 101, en directo</h1>" in body
+    assert "Kubernetes 101, en vivo</h1>" in body
     assert "Se actualiza cada 5 segundos." in body
     assert ">Comprobaciones que fallan ahora mismo</h2>" in body
     assert "1 estudiante ·" in body and "la sección que lo enseña" in body
