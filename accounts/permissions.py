@@ -17,6 +17,7 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.models import AnonymousUser, User
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext
 
 INSTRUCTORS_GROUP = "instructors"
 
@@ -38,7 +39,7 @@ def instructor_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_instructor(request.user):
-            raise PermissionDenied("Only instructors can see this page.")
+            raise PermissionDenied(gettext("Only instructors can see this page."))
         return view(request, *args, **kwargs)
 
     return wrapped
@@ -56,7 +57,7 @@ def operator_required(view: View) -> View:
     @wraps(view)
     def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
         if not is_operator(request.user):
-            raise PermissionDenied("Only the operators of this tutor can see this page.")
+            raise PermissionDenied(gettext("Only the operators of this tutor can see this page."))
         return view(request, *args, **kwargs)
 
     return wrapped

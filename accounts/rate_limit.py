@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.core.cache import caches
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils.translation import gettext
 
 from accounts.login_throttle import client_ip
 
@@ -78,10 +79,10 @@ def too_many_checks(verdict: RateVerdict) -> JsonResponse:
     response = JsonResponse(
         {
             "error": "too-many-checks",
-            "message": (
+            "message": gettext(
                 "Checking paused: this browser asked for many checks in a short time. "
-                f"Your manifest is checked again in {verdict.retry_after} s."
-            ),
+                "Your manifest is checked again in {seconds} s."
+            ).format(seconds=verdict.retry_after),
             "retry_after": verdict.retry_after,
         },
         status=429,

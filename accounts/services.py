@@ -13,6 +13,7 @@ import logging
 import zoneinfo
 
 from django.contrib.auth.models import Group, User
+from django.utils.translation import gettext
 
 from accounts.models import Preferences
 from accounts.permissions import INSTRUCTORS_GROUP, is_instructor
@@ -32,14 +33,20 @@ def instructors_group() -> Group:
 def user_by_username(username: str) -> User:
     user = User.objects.filter(username=username.strip()).first()
     if user is None:
-        raise AccountError(f"No account has the username “{username.strip()[:150]}”.")
+        raise AccountError(
+            gettext("No account has the username “{username}”.").format(
+                username=username.strip()[:150]
+            )
+        )
     return user
 
 
 def instructor_grant(*, user: User, by: User | None = None) -> bool:
     """Make the account an instructor; False when it already was one."""
     if not user.is_active:
-        raise AccountError(f"The account “{user.get_username()}” is deactivated.")
+        raise AccountError(
+            gettext("The account “{username}” is deactivated.").format(username=user.get_username())
+        )
     already = user.groups.filter(name=INSTRUCTORS_GROUP).exists()
     if not already:
         user.groups.add(instructors_group())
@@ -76,5 +83,7 @@ def time_zones() -> list[str]:
 def time_zone_set(*, user: User, name: str) -> None:
     """The time zone dates are shown in; empty: the site's (TUTOR_TIME_ZONE)."""
     if name and name not in zoneinfo.available_timezones():
-        raise AccountError(f"“{name[:64]}” is not a time zone this server knows.")
+        raise AccountError(
+            gettext("“{name}” is not a time zone this server knows.").format(name=name[:64])
+        )
     Preferences.objects.update_or_create(user=user, defaults={"time_zone": name})

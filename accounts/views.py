@@ -52,7 +52,7 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 class InstructorGrantForm(forms.Form):
-    username = forms.CharField(label="Username", max_length=150)
+    username = forms.CharField(label=gettext_lazy("Username"), max_length=150)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -70,21 +70,30 @@ def instructors(request: HttpRequest) -> HttpResponse:
                     if is_instructor(user):
                         messages.warning(
                             request,
-                            f"{user.get_username()} stays an instructor: staff accounts and "
-                            "superusers always are (change that in the admin).",
+                            gettext(
+                                "{username} stays an instructor: staff accounts and "
+                                "superusers always are (change that in the admin)."
+                            ).format(username=user.get_username()),
                         )
                     else:
                         messages.success(
-                            request, f"{user.get_username()} is no longer an instructor."
+                            request,
+                            gettext("{username} is no longer an instructor.").format(
+                                username=user.get_username()
+                            ),
                         )
                 else:
                     changed = services.instructor_grant(user=user, by=request.user)  # type: ignore[arg-type]
                     messages.success(
                         request,
-                        f"{user.get_username()} is now an instructor: the Teach menu shows them "
-                        "their classes and quizzes."
-                        if changed
-                        else f"{user.get_username()} was already an instructor.",
+                        (
+                            gettext(
+                                "{username} is now an instructor: the Teach menu shows them "
+                                "their classes and quizzes."
+                            )
+                            if changed
+                            else gettext("{username} was already an instructor.")
+                        ).format(username=user.get_username()),
                     )
             except services.AccountError as exc:
                 messages.error(request, str(exc))

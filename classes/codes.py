@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from django.utils.translation import gettext as _
+
 ALPHABET = "BCDFGHJKMNPQRSTVWXYZ23456789"
 LENGTH = 8
 # Longer than any code typed with generous spacing: longer input is not a code.
@@ -31,18 +33,22 @@ def normalize_join_code(text: str) -> str:
     """The code as stored, from what a student typed; CodeFormatError when it cannot be one."""
     if len(text) > MAX_INPUT:
         raise CodeFormatError(
-            f"That is too long for a join code: a code has {LENGTH} letters and digits, "
-            "like BCDF-2345."
+            _(
+                "That is too long for a join code: a code has {length} letters and digits, "
+                "like BCDF-2345."
+            ).format(length=LENGTH)
         )
     code = _SEPARATORS.sub("", text).upper()
     if not code:
-        raise CodeFormatError("Enter the join code your instructor gave you.")
+        raise CodeFormatError(_("Enter the join code your instructor gave you."))
     if len(code) != LENGTH:
         raise CodeFormatError(
-            f"A join code has {LENGTH} letters and digits, like BCDF-2345; this has {len(code)}."
+            _(
+                "A join code has {length} letters and digits, like BCDF-2345; this has {count}."
+            ).format(length=LENGTH, count=len(code))
         )
     if not code.isascii() or not code.isalnum():
         raise CodeFormatError(
-            "A join code has only letters and digits (a dash in the middle is fine)."
+            _("A join code has only letters and digits (a dash in the middle is fine).")
         )
     return code

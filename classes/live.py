@@ -23,6 +23,7 @@ from typing import Any
 
 from django.contrib.auth.models import User
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext, pgettext
 
 from classes.models import Cohort, Membership
 from exercises.models import Exercise, ExerciseAttempt
@@ -294,11 +295,17 @@ def student_timeline(*, cohort: Cohort, user: User, limit: int = 200) -> list[Ti
     entries = []
     for q in QuizAttempt.objects.filter(user=user).select_related("quiz")[:limit]:
         outcome = (
-            f"{q.percent}%, {'passed' if q.passed else 'not passed'}"
+            (
+                gettext("{percent}%, passed") if q.passed else gettext("{percent}%, not passed")
+            ).format(percent=q.percent)
             if q.is_finished
-            else "in progress"
+            else gettext("in progress")
         )
-        entries.append(TimelineEntry(q.finished_at or q.started_at, "Quiz", q.quiz.title, outcome))
+        entries.append(
+            TimelineEntry(
+                q.finished_at or q.started_at, pgettext("timeline", "Quiz"), q.quiz.title, outcome
+            )
+        )
     for e in (
         ExerciseAttempt.objects.filter(user=user)
         .select_related("exercise")
@@ -308,21 +315,35 @@ def student_timeline(*, cohort: Cohort, user: User, limit: int = 200) -> list[Ti
             1 for f in e.findings or [] if isinstance(f, dict) and f.get("severity") == "error"
         )
         outcome = (
-            "passed"
+            gettext("passed")
             if e.passed
-            else f"{e.score}/{e.max_score}, {errors} validator error{'s' if errors != 1 else ''}"
+            else ngettext(
+                "{score}/{max}, {count} validator error",
+                "{score}/{max}, {count} validator errors",
+                errors,
+            ).format(score=e.score, max=e.max_score, count=errors)
         )
-        entries.append(TimelineEntry(e.created_at, "Exercise", e.exercise.title, outcome))
+        entries.append(
+            TimelineEntry(e.created_at, pgettext("timeline", "Exercise"), e.exercise.title, outcome)
+        )
     for s in (
         LabSubmission.objects.filter(user=user)
         .select_related("lab")
         .order_by("-created_at")[:limit]
     ):
         failed = sorted(_titles(s.results).get(c, c) for c in _failed_ids(s.results))
-        outcome = (
-            f"{s.score}/{s.max_score}" + (f", failing: {'; '.join(failed[:3])}" if failed else ", all checks pass")
-            if s.status == SubmissionStatus.DONE else s.get_status_display().lower()
-        )  # fmt: skip
+        if s.status != SubmissionStatus.DONE:
+            outcome = s.get_status_display().lower()
+        elif failed:
+            outcome = gettext("{score}/{max}, failing: {checks}").format(
+                score=s.score, max=s.max_score, checks="; ".join(failed[:3])
+            )
+        else:
+            outcome = gettext("{score}/{max}, all checks pass").format(
+                score=s.score, max=s.max_score
+            )
         url = f"/instructor/classes/{cohort.pk}/submissions/{s.pk}/"
-        entries.append(TimelineEntry(s.created_at, "Lab", s.lab.title, outcome, url))
+        entries.append(
+            TimelineEntry(s.created_at, pgettext("timeline", "Lab"), s.lab.title, outcome, url)
+        )
     return sorted(entries, key=lambda e: e.when, reverse=True)[:limit]

@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from labs.models import Lab
 from quizzes.models import Quiz
@@ -174,19 +175,19 @@ class WorkPolicy(models.Model):
     """A class's rules for one quiz, lab or exam: due date, late work, attempts, feedback."""
 
     class Kind(models.TextChoices):
-        QUIZ = "quiz", "Quiz"
-        LAB = "lab", "Lab"
-        EXAM = "exam", "Exam"
+        QUIZ = "quiz", _("Quiz")
+        LAB = "lab", _("Lab")
+        EXAM = "exam", _("Exam")
 
     class Late(models.TextChoices):
-        ACCEPT = "accept", "Accept late work"
-        PENALTY = "penalty", "Accept it with a penalty"
-        REFUSE = "refuse", "Refuse late work"
+        ACCEPT = "accept", _("Accept late work")
+        PENALTY = "penalty", _("Accept it with a penalty")
+        REFUSE = "refuse", _("Refuse late work")
 
     class Feedback(models.TextChoices):
-        SCORE = "score", "The score only"
-        CHECKS = "checks", "Right or wrong per question or check"
-        SOLUTIONS = "solutions", "Everything: explanations, right answers, hints"
+        SCORE = "score", _("The score only")
+        CHECKS = "checks", _("Right or wrong per question or check")
+        SOLUTIONS = "solutions", _("Everything: explanations, right answers, hints")
 
     cohort = models.ForeignKey(Cohort, on_delete=models.CASCADE, related_name="policies")
     kind = models.CharField(max_length=10, choices=Kind.choices)

@@ -12,6 +12,7 @@ from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 
 from accounts.permissions import is_instructor
 from accounts.services import AccountError, instructor_grant
@@ -64,7 +65,7 @@ def cohort_create(*, name: str, instructor: User) -> Cohort:
             return cohort
         except IntegrityError:
             continue  # a code collision (1 in 10^11): draw again
-    raise ClassError("Could not draw an unused join code; try again.")
+    raise ClassError(gettext("Could not draw an unused join code; try again."))
 
 
 def join_code_rotate(*, cohort: Cohort, expires_at: datetime | None) -> Cohort:
@@ -78,7 +79,7 @@ def join_code_rotate(*, cohort: Cohort, expires_at: datetime | None) -> Cohort:
             return cohort
         except IntegrityError:
             continue
-    raise ClassError("Could not draw an unused join code; try again.")
+    raise ClassError(gettext("Could not draw an unused join code; try again."))
 
 
 def join_code_set_expiry(*, cohort: Cohort, expires_at: datetime | None) -> Cohort:
@@ -120,7 +121,11 @@ def cohort_instructor_add(*, cohort: Cohort, username: str) -> User:
     # The same answer for "no such account" and "not an instructor": the form
     # is not a way to find out who has an account.
     if user is None or not is_instructor(user):
-        raise ClassError(f"No instructor has the username “{username.strip()[:150]}”.")
+        raise ClassError(
+            gettext("No instructor has the username “{username}”.").format(
+                username=username.strip()[:150]
+            )
+        )
     cohort.instructors.add(user)
     return user
 
@@ -128,7 +133,7 @@ def cohort_instructor_add(*, cohort: Cohort, username: str) -> User:
 def cohort_member_remove(*, cohort: Cohort, membership: Membership) -> None:
     """The instructor takes a student out of the class (their work stays theirs)."""
     if membership.cohort_id != cohort.pk:
-        raise ClassError("That student is not in this class.")
+        raise ClassError(gettext("That student is not in this class."))
     membership.delete()
     log.info("user %s removed from cohort %s", membership.user_id, cohort.pk)
 
@@ -149,7 +154,7 @@ def _token_hash(token: str) -> str:
 def invitation_create(*, cohort: Cohort, by: User) -> tuple[InstructorInvitation, str]:
     """A new invitation and its token (shown once: only its hash is kept)."""
     if cohort.is_ended:
-        raise ClassError("The class has ended: nobody new can join it, not even to teach.")
+        raise ClassError(gettext("The class has ended: nobody new can join it, not even to teach."))
     token = secrets.token_urlsafe(24)
     invitation = InstructorInvitation.objects.create(
         cohort=cohort,
@@ -170,16 +175,20 @@ def invitation_for_token(token: str) -> InstructorInvitation:
     )
     if invitation is None:
         raise InvitationRefused(
-            "This invitation link is not valid: check that you copied all of it."
+            gettext("This invitation link is not valid: check that you copied all of it.")
         )
     if invitation.accepted_at is not None:
-        raise InvitationRefused("This invitation has been used already: each link works once.")
+        raise InvitationRefused(
+            gettext("This invitation has been used already: each link works once.")
+        )
     if invitation.revoked_at is not None:
-        raise InvitationRefused("This invitation was withdrawn by the class's instructor.")
+        raise InvitationRefused(gettext("This invitation was withdrawn by the class's instructor."))
     if invitation.expires_at <= timezone.now():
-        raise InvitationRefused("This invitation has expired: ask for a new link.")
+        raise InvitationRefused(gettext("This invitation has expired: ask for a new link."))
     if invitation.cohort.is_ended:
-        raise InvitationRefused(f"The class “{invitation.cohort.name}” has ended.")
+        raise InvitationRefused(
+            gettext("The class “{name}” has ended.").format(name=invitation.cohort.name)
+        )
     return invitation
 
 
@@ -189,7 +198,9 @@ def invitation_accept(*, token: str, user: User) -> Cohort:
         found = invitation_for_token(token)
         invitation = InstructorInvitation.objects.select_for_update().get(pk=found.pk)
         if not invitation.is_usable:  # another tab took it between the read and the lock
-            raise InvitationRefused("This invitation has been used already: each link works once.")
+            raise InvitationRefused(
+                gettext("This invitation has been used already: each link works once.")
+            )
         try:
             instructor_grant(user=user, by=invitation.created_by)
         except AccountError as exc:
@@ -207,7 +218,7 @@ def invitation_accept(*, token: str, user: User) -> Cohort:
 def invitation_revoke(*, cohort: Cohort, invitation_id: int) -> InstructorInvitation:
     invitation = InstructorInvitation.objects.filter(cohort=cohort, pk=invitation_id).first()
     if invitation is None:
-        raise ClassError("No such invitation in this class.")
+        raise ClassError(gettext("No such invitation in this class."))
     if invitation.revoked_at is None and invitation.accepted_at is None:
         invitation.revoked_at = timezone.now()
         invitation.save(update_fields=["revoked_at"])
@@ -224,8 +235,10 @@ def cohort_join(*, user: User, code: str) -> Membership:
     failures_key = f"classes:join-failures:{user.pk}"
     if cache.get(failures_key, 0) >= JOIN_FAILURES_ALLOWED:
         raise JoinRefused(
-            "Too many join codes that did not work: wait a few minutes, then try again "
-            "with the code your instructor shows."
+            gettext(
+                "Too many join codes that did not work: wait a few minutes, then try again "
+                "with the code your instructor shows."
+            )
         )
     try:
         membership = _join(user=user, code=code)
@@ -246,17 +259,27 @@ def _join(*, user: User, code: str) -> Membership:
     cohort = Cohort.objects.filter(join_code=normalized).first()
     if cohort is None:
         raise JoinRefused(
-            "No class has this join code. Check it with your instructor: "
-            "codes change when they are renewed."
+            gettext(
+                "No class has this join code. Check it with your instructor: "
+                "codes change when they are renewed."
+            )
         )
     if cohort.is_ended:
-        raise JoinRefused(f"The class “{cohort.name}” has ended: it takes no new students.")
+        raise JoinRefused(
+            gettext("The class “{name}” has ended: it takes no new students.").format(
+                name=cohort.name
+            )
+        )
     if cohort.join_code_expired:
-        raise JoinRefused("This join code has expired. Ask your instructor for the current one.")
+        raise JoinRefused(
+            gettext("This join code has expired. Ask your instructor for the current one.")
+        )
     with transaction.atomic():
         membership, created = Membership.objects.get_or_create(cohort=cohort, user=user)
     if not created:
-        raise JoinRefused(f"You are already in the class “{cohort.name}”.")
+        raise JoinRefused(
+            gettext("You are already in the class “{name}”.").format(name=cohort.name)
+        )
     log.info("user %s joined cohort %s", user.pk, cohort.pk)
     return membership
 
@@ -264,7 +287,10 @@ def _join(*, user: User, code: str) -> Membership:
 def cohort_leave(*, membership: Membership) -> None:
     if membership.cohort.is_ended:
         raise ClassError(
-            "This class has ended: its record stays with your instructor, so you cannot leave it."
+            gettext(
+                "This class has ended: its record stays with your instructor, "
+                "so you cannot leave it."
+            )
         )
     membership.delete()
 
@@ -275,11 +301,15 @@ def cohort_leave(*, membership: Membership) -> None:
 def submission_regrade_preview(*, submission: LabSubmission) -> LabRegrade:
     """What a regrade with the lab's current checks would give; changes nothing."""
     if submission.status != SubmissionStatus.DONE:
-        raise ClassError("Only a checked submission can be regraded: this one has no results.")
+        raise ClassError(
+            gettext("Only a checked submission can be regraded: this one has no results.")
+        )
     try:
         checks = submission.lab.compiled_checks()
     except RuleError as exc:
-        raise ClassError(f"The lab's current checks do not compile: {exc}") from exc
+        raise ClassError(
+            gettext("The lab's current checks do not compile: {problem}").format(problem=exc)
+        ) from exc
     return regrade_from_evidence(checks=checks, stored=submission.results)
 
 
@@ -405,9 +435,10 @@ def cohort_namespaces_cleanup(*, cohort: Cohort, by: User) -> NamespaceRun:
     for membership in members:
         user = membership.user
         if user.pk not in with_namespace:
-            skipped.append((user.username, "no namespace to clean up"))
+            skipped.append((user.username, gettext("no namespace to clean up")))
         elif user.pk in busy:
-            skipped.append((user.username, f"still in the open class “{busy[user.pk]}”"))
+            reason = gettext("still in the open class “{name}”").format(name=busy[user.pk])
+            skipped.append((user.username, reason))
         else:
             users.append(user)
     return namespace_run_start(
@@ -428,10 +459,15 @@ def policy_items() -> list[tuple[str, str, str]]:
     labs = Lab.objects.filter(is_published=True, chapter__is_published=True).select_related(
         "chapter"
     )
+    quiz_title = gettext("Quiz, chapter {number}: {title}")
+    lab_title = gettext("Lab, chapter {number}: {title}")
     return [
-        *(("quiz", str(q.uuid), f"Quiz, chapter {q.chapter.number}: {q.title}") for q in quizzes),
         *(
-            ("lab", str(lab.uuid), f"Lab, chapter {lab.chapter.number}: {lab.title}")
+            ("quiz", str(q.uuid), quiz_title.format(number=q.chapter.number, title=q.title))
+            for q in quizzes
+        ),
+        *(
+            ("lab", str(lab.uuid), lab_title.format(number=lab.chapter.number, title=lab.title))
             for lab in labs
         ),
     ]
@@ -457,7 +493,7 @@ def policy_set(
 def policy_delete(*, cohort: Cohort, policy_id: int) -> None:
     deleted, _ = WorkPolicy.objects.filter(cohort=cohort, pk=policy_id).delete()
     if not deleted:
-        raise ClassError("No such rule in this class.")
+        raise ClassError(gettext("No such rule in this class."))
 
 
 # --- exams for a class --------------------------------------------------------------------
@@ -468,7 +504,7 @@ def exam_schedule_set(
     duration_minutes: int | None, max_attempts: int | None, show_solutions: bool,
 ) -> ExamSchedule:  # fmt: skip
     if opens_at and closes_at and closes_at <= opens_at:
-        raise ClassError("The exam must close after it opens.")
+        raise ClassError(gettext("The exam must close after it opens."))
     schedule, _ = ExamSchedule.objects.update_or_create(
         cohort=cohort, exam=exam,
         defaults={"opens_at": opens_at, "closes_at": closes_at,
@@ -481,7 +517,7 @@ def exam_schedule_set(
 def exam_schedule_delete(*, cohort: Cohort, schedule_id: int) -> None:
     deleted, _ = ExamSchedule.objects.filter(cohort=cohort, pk=schedule_id).delete()
     if not deleted:
-        raise ClassError("No such exam in this class.")
+        raise ClassError(gettext("No such exam in this class."))
 
 
 def exam_extension_set(
@@ -491,7 +527,7 @@ def exam_extension_set(
     schedule = ExamSchedule.objects.filter(cohort=cohort, pk=schedule_id).first()
     membership = Membership.objects.filter(cohort=cohort, user_id=user_id).first()
     if schedule is None or membership is None:
-        raise ClassError("No such exam or student in this class.")
+        raise ClassError(gettext("No such exam or student in this class."))
     before = ExamExtension.objects.filter(schedule=schedule, user_id=user_id).first()
     delta = extra_minutes - (before.extra_minutes if before else 0)
     extension = None

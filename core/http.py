@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django.contrib.auth.models import User
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext
 from django_htmx.middleware import HtmxDetails
 
 
@@ -22,7 +23,9 @@ def body_too_large() -> JsonResponse:
     return JsonResponse(
         {
             "error": "too-large",
-            "message": "What you sent is far larger than the 256 KiB limit: it was not read.",
+            "message": gettext(
+                "What you sent is far larger than the 256 KiB limit: it was not read."
+            ),
         },
         status=413,
     )

@@ -15,7 +15,8 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from django.contrib.auth.models import AnonymousUser, User
-from django.utils import timezone
+from django.utils import dateformat, timezone
+from django.utils.translation import gettext, ngettext
 
 
 class Late:
@@ -28,6 +29,20 @@ class Feedback:
     SCORE = "score"  # the score, nothing per question or check
     CHECKS = "checks"  # right or wrong per question, passed or failed per check
     SOLUTIONS = "solutions"  # and the explanations, right answers and hints
+
+
+def _when(moment: datetime) -> str:
+    """A due date or an opening time for a message: 05 Dec 2026, 14:00 UTC (month in the
+    page's language, in the student's time zone)."""
+    return dateformat.format(timezone.localtime(moment), "d M Y, H:i T")
+
+
+def _all_used(max_attempts: int, cohort_name: str) -> str:
+    return ngettext(
+        "You have used all {count} attempt “{cohort}” allows.",
+        "You have used all {count} attempts “{cohort}” allows.",
+        max_attempts,
+    ).format(count=max_attempts, cohort=cohort_name)
 
 
 @dataclass(frozen=True)
@@ -57,13 +72,12 @@ class WorkRules:
     def refusal(self, *, attempts_used: int, now: datetime | None = None) -> str:
         """Why a new attempt is refused, for the student; empty when it is allowed."""
         if self.late == Late.REFUSE and self.past_due(now):
-            due = timezone.localtime(self.due_at).strftime("%d %b %Y, %H:%M %Z")  # type: ignore[arg-type]
-            return f"The due date ({due}) has passed: “{self.cohort_name}” takes no late work."
+            due = _when(self.due_at)  # type: ignore[arg-type]
+            return gettext(
+                "The due date ({due}) has passed: “{cohort}” takes no late work."
+            ).format(due=due, cohort=self.cohort_name)
         if self.max_attempts is not None and attempts_used >= self.max_attempts:
-            return (
-                f"You have used all {self.max_attempts} attempt"
-                f"{'s' if self.max_attempts != 1 else ''} “{self.cohort_name}” allows."
-            )
+            return _all_used(self.max_attempts, self.cohort_name)
         return ""
 
 
@@ -107,15 +121,15 @@ class ExamRules:
     def refusal(self, *, attempts_used: int, now: datetime | None = None) -> str:
         now = now or timezone.now()
         if self.opens_at is not None and now < self.opens_at:
-            when = timezone.localtime(self.opens_at).strftime("%d %b %Y, %H:%M %Z")
-            return f"“{self.cohort_name}” opens this exam on {when}."
-        if self.closes_at is not None and now >= self.closes_at:
-            return f"The exam window of “{self.cohort_name}” has closed."
-        if self.max_attempts is not None and attempts_used >= self.max_attempts:
-            return (
-                f"You have used all {self.max_attempts} attempt"
-                f"{'s' if self.max_attempts != 1 else ''} “{self.cohort_name}” allows."
+            return gettext("“{cohort}” opens this exam on {when}.").format(
+                cohort=self.cohort_name, when=_when(self.opens_at)
             )
+        if self.closes_at is not None and now >= self.closes_at:
+            return gettext("The exam window of “{cohort}” has closed.").format(
+                cohort=self.cohort_name
+            )
+        if self.max_attempts is not None and attempts_used >= self.max_attempts:
+            return _all_used(self.max_attempts, self.cohort_name)
         return ""
 
     def minutes(self, exam_minutes: int) -> int:

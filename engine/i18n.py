@@ -1,6 +1,6 @@
 """The engine's words in the reader's language, without Django.
 
-The engine marks its messages with `_()` and `ngettext()`; `makemessages` finds them and
+The engine marks its messages with `_()` and `ngettext()` (`from engine.i18n import _`); `makemessages` finds them and
 their Spanish (or any) translation lives in the project's `locale/*/django.po` like every
 other interface string. Which language, and how to translate, is the caller's business:
 the project installs Django's `gettext`/`ngettext` at start-up (tutor/apps.py), so a
@@ -8,7 +8,8 @@ message follows the language active in the request or task that builds it. Until
 something is installed (scripts, the engine's own tests) messages are English.
 
 Translate when the message is built for a reader, never in a module-level constant or a
-cached function: mark such text with `N_()` and translate it where it is used.
+cached function: mark such text with `N_()` (tutor's makemessages looks for it) and
+translate it where it is used.
 """
 
 from __future__ import annotations

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class Exam(models.Model):
@@ -47,12 +48,12 @@ class Exam(models.Model):
 
 
 class AttemptStatus(models.TextChoices):
-    PREPARING = "preparing", "Preparing the workspace"
-    IN_PROGRESS = "in_progress", "In progress"
-    SUBMITTED = "submitted", "Submitted, waiting to be graded"
-    GRADING = "grading", "Being graded"
-    GRADED = "graded", "Graded"
-    ERROR = "error", "Could not be graded"
+    PREPARING = "preparing", _("Preparing the workspace")
+    IN_PROGRESS = "in_progress", _("In progress")
+    SUBMITTED = "submitted", _("Submitted, waiting to be graded")
+    GRADING = "grading", _("Being graded")
+    GRADED = "graded", _("Graded")
+    ERROR = "error", _("Could not be graded")
 
 
 OPEN = (AttemptStatus.PREPARING, AttemptStatus.IN_PROGRESS)

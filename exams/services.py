@@ -13,6 +13,7 @@ from datetime import timedelta
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from core import policy
 from exams.models import OPEN, AttemptStatus, Exam, ExamAttempt
@@ -71,9 +72,9 @@ def exam_attempt_start(*, user: User, exam: Exam) -> tuple[ExamAttempt, bool]:
 
 def exam_flag(*, attempt: ExamAttempt, task_id: str, flagged: bool) -> ExamAttempt:
     if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise ExamClosed("This exam is not in progress.")
+        raise ExamClosed(_("This exam is not in progress."))
     if attempt.exam.task(task_id) is None:
-        raise ExamError("This exam has no such task.")
+        raise ExamError(_("This exam has no such task."))
     with transaction.atomic():
         locked = ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
         marks = [t for t in locked.flagged if t != task_id] + ([task_id] if flagged else [])
@@ -121,12 +122,12 @@ def exam_answer(*, attempt: ExamAttempt, question_uuid: str, raw: RawAnswer) -> 
     """Keep the student's answer to one of the exam's quiz questions (they may change it
     until they hand in; it is scored with the rest, no feedback before)."""
     if attempt.status != AttemptStatus.IN_PROGRESS:
-        raise ExamClosed("This exam is not in progress: answers can no longer change.")
+        raise ExamClosed(_("This exam is not in progress: answers can no longer change."))
     if question_uuid not in {q["uuid"] for q in attempt.exam.questions}:
-        raise ExamError("This exam has no such question.")
+        raise ExamError(_("This exam has no such question."))
     question = Question.objects.filter(uuid=question_uuid).first()
     if question is None:
-        raise ExamError("This question is no longer in the course.")
+        raise ExamError(_("This question is no longer in the course."))
     try:
         answer = parse_answer(question.type, question.data, raw)
     except AnswerError as exc:
@@ -134,7 +135,7 @@ def exam_answer(*, attempt: ExamAttempt, question_uuid: str, raw: RawAnswer) -> 
     with transaction.atomic():
         locked = ExamAttempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.status != AttemptStatus.IN_PROGRESS:
-            raise ExamClosed("This exam is not in progress: answers can no longer change.")
+            raise ExamClosed(_("This exam is not in progress: answers can no longer change."))
         locked.answers = {**locked.answers, question_uuid: answer}
         locked.save(update_fields=["answers"])
     return locked

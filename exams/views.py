@@ -10,6 +10,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 from django_htmx.http import HttpResponseClientRefresh
 
@@ -54,7 +55,7 @@ def exam_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def exam_start(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     exam = selectors.exam_get_published(slug=slug)
     try:
-        attempt, _ = services.exam_attempt_start(user=request.user, exam=exam)
+        attempt, _created = services.exam_attempt_start(user=request.user, exam=exam)
     except services.ExamError as exc:
         messages.error(request, exc.message)
         return redirect(exam)
@@ -162,7 +163,7 @@ def attempt_flag(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def attempt_submit(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     attempt = selectors.attempt_get_own(user=request.user, pk=pk)
     if services.exam_attempt_submit(attempt=attempt):
-        messages.success(request, "Handed in. A worker is grading it from your namespace now.")
+        messages.success(request, _("Handed in. A worker is grading it from your namespace now."))
     return redirect(attempt)
 
 
@@ -181,6 +182,6 @@ def attempt_answer(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except services.ExamError as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, "Answer kept. You can change it until you hand in.")
+        messages.success(request, _("Answer kept. You can change it until you hand in."))
     url = reverse("exams:attempt", kwargs={"pk": attempt.pk})
     return redirect(f"{url}?task=questions#q-{question_uuid[:8]}")

@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST, require_safe
 
 from core.http import AuthenticatedHttpRequest, HtmxHttpRequest, body_too_large
@@ -94,7 +95,7 @@ def exercise_submit(request: AuthenticatedHttpRequest, chapter: str, slug: str) 
     except RequestDataTooBig:
         return body_too_large()
     if manifest is None:
-        return HttpResponse("Send the manifest in the `manifest` field.", status=400)
+        return HttpResponse(gettext("Send the manifest in the `manifest` field."), status=400)
     problem = manifest_text_problem(manifest)
     if problem:
         # Not stored: what is too large to check is too large to keep. The page keeps

@@ -22,6 +22,8 @@ from typing import Any
 from django.contrib.auth.models import AnonymousUser, User
 from django.db import IntegrityError, transaction
 from django.db.models import Max
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from engine.grading.feedback import Explanation
 from labs.models import HintRung, HintStep, Lab
@@ -31,10 +33,10 @@ _reveal_gates: list[RevealGate] = []
 
 # What each rung is called on its button and as its heading.
 RUNG_TITLES = {
-    HintRung.NUDGE: "A nudge",
-    HintRung.CONCEPT: "The idea behind it",
-    HintRung.COMPARE: "Your namespace against the lab",
-    HintRung.SOLUTION: "The solution",
+    HintRung.NUDGE: gettext_lazy("A nudge"),
+    HintRung.CONCEPT: gettext_lazy("The idea behind it"),
+    HintRung.COMPARE: gettext_lazy("Your namespace against the lab"),
+    HintRung.SOLUTION: gettext_lazy("The solution"),
 }
 
 
@@ -62,7 +64,7 @@ def add_reveal_gate(gate: RevealGate) -> None:
 def reveal_refused(user: User | AnonymousUser) -> str | None:
     """Why this student may not reveal solutions, or None when they may."""
     if not user.is_authenticated:
-        return "Log in to see solutions."
+        return _("Log in to see solutions.")
     for gate in _reveal_gates:
         reason = gate(user)
         if reason:
@@ -95,7 +97,7 @@ class Ladder:
     @property
     def steps(self) -> list[tuple[str, str]]:
         """The rungs climbed, as (kind, title): nudge, concept, compare, solution."""
-        return [(RUNG_KINDS[r], RUNG_TITLES[r]) for r in self.shown]
+        return [(RUNG_KINDS[r], str(RUNG_TITLES[r])) for r in self.shown]
 
     @property
     def next_rung(self) -> HintRung | None:
@@ -104,7 +106,7 @@ class Ladder:
     @property
     def next_title(self) -> str:
         rung = self.next_rung
-        return RUNG_TITLES[rung] if rung is not None else ""
+        return str(RUNG_TITLES[rung]) if rung is not None else ""
 
     @property
     def next_value(self) -> int:
@@ -188,14 +190,14 @@ def hint_climb(*, user: User, lab: Lab, check_id: str, rung: int) -> HintStep:
     student's class turned solutions off. Climbing a rung twice records it once.
     """
     if not any(c.get("id") == check_id for c in lab.checks):
-        raise HintError("This lab has no such check.")
+        raise HintError(_("This lab has no such check."))
     try:
         wanted = HintRung(rung)
     except ValueError:
-        raise HintError("There is no such hint.") from None
+        raise HintError(_("There is no such hint.")) from None
     rungs = rungs_of(lab, check_id)
     if wanted not in rungs:
-        raise HintError("This check has no such hint.")
+        raise HintError(_("This check has no such hint."))
     if wanted == HintRung.SOLUTION:
         reason = reveal_refused(user)
         if reason:
@@ -206,7 +208,7 @@ def hint_climb(*, user: User, lab: Lab, check_id: str, rung: int) -> HintStep:
     reached = rungs_reached(user=user, lab=lab).get(check_id, 0)
     below = [r for r in rungs if r < wanted]
     if below and reached < below[-1]:
-        raise HintError(f"Read “{RUNG_TITLES[HintRung(below[-1])]}” first.")
+        raise HintError(_("Read “{title}” first.").format(title=RUNG_TITLES[HintRung(below[-1])]))
     try:
         with transaction.atomic():
             return HintStep.objects.create(user=user, lab=lab, check_id=check_id, rung=wanted)

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from engine.assertions import Rule, compile_rules
 
@@ -76,10 +77,10 @@ class Lab(models.Model):
 
 
 class SubmissionStatus(models.TextChoices):
-    QUEUED = "queued", "Queued"
-    RUNNING = "running", "Checking"
-    DONE = "done", "Checked"
-    ERROR = "error", "Could not check"
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Checking")
+    DONE = "done", _("Checked")
+    ERROR = "error", _("Could not check")
 
 
 class LabSubmission(models.Model):
@@ -148,22 +149,22 @@ class LabSubmission(models.Model):
 
 
 class LiveStatus(models.TextChoices):
-    QUEUED = "queued", "Starting"
-    WATCHING = "watching", "Watching"
-    STOPPED = "stopped", "Paused"
-    FAILED = "failed", "Stopped"
+    QUEUED = "queued", _("Starting")
+    WATCHING = "watching", _("Watching")
+    STOPPED = "stopped", _("Paused")
+    FAILED = "failed", _("Stopped")
 
 
 class LiveStop(models.TextChoices):
     """Why a live run ended: what the page tells the student."""
 
-    CLOSED = "closed", "The page was closed"
-    TIME = "time", "Time is up"
-    OTHER_LAB = "other_lab", "Another lab page took over"
-    UNREACHABLE = "unreachable", "The cluster stopped answering"
-    NOT_READY = "not_ready", "The namespace is not ready"
-    LOST = "lost", "The checker stopped"
-    BUSY = "busy", "No checker was free"
+    CLOSED = "closed", _("The page was closed")
+    TIME = "time", _("Time is up")
+    OTHER_LAB = "other_lab", _("Another lab page took over")
+    UNREACHABLE = "unreachable", _("The cluster stopped answering")
+    NOT_READY = "not_ready", _("The namespace is not ready")
+    LOST = "lost", _("The checker stopped")
+    BUSY = "busy", _("No checker was free")
 
 
 class LiveCheck(models.Model):
@@ -213,10 +214,10 @@ class LiveCheck(models.Model):
 
 
 class HintRung(models.IntegerChoices):
-    NUDGE = 1, "A nudge"
-    CONCEPT = 2, "The idea behind it"
-    COMPARE = 3, "Your namespace against the lab"
-    SOLUTION = 4, "The solution"
+    NUDGE = 1, _("A nudge")
+    CONCEPT = 2, _("The idea behind it")
+    COMPARE = 3, _("Your namespace against the lab")
+    SOLUTION = 4, _("The solution")
 
 
 class HintStep(models.Model):

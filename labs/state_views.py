@@ -14,6 +14,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
@@ -48,7 +49,9 @@ def lab_start(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     services.lab_start(workspace, lab)
     if request.htmx:
         return _state_partial(request, lab)
-    messages.info(request, "The lab is being prepared in your namespace; this takes a few seconds.")
+    messages.info(
+        request, _("The lab is being prepared in your namespace; this takes a few seconds.")
+    )
     return _back(lab)
 
 
@@ -62,14 +65,19 @@ def lab_reset(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
         return _back(lab)
     if request.method == "POST":
         if not workspace.ready:
-            messages.error(request, "Your namespace is not ready yet: there is nothing to reset.")
+            messages.error(
+                request, _("Your namespace is not ready yet: there is nothing to reset.")
+            )
             return _back(lab)
         services.workspace_reset(workspace, lab)
         messages.info(
             request,
-            "Resetting the lab: its objects are deleted"
-            + (" and the start state is created again" if lab.start_state else "")
-            + ". This takes a few seconds.",
+            _(
+                "Resetting the lab: its objects are deleted and the start state is created "
+                "again. This takes a few seconds."
+            )
+            if lab.start_state
+            else _("Resetting the lab: its objects are deleted. This takes a few seconds."),
         )
         return redirect(lab)
     return render(

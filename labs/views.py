@@ -8,6 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseClientRedirect, HttpResponseStopPolling
 
@@ -165,7 +166,7 @@ def hint_next(request: AuthenticatedHttpRequest, slug: str, check_id: str) -> Ht
     try:
         rung = int(request.POST.get("rung", ""))
     except ValueError:
-        return HttpResponseBadRequest("Which hint? The form sends `rung`, a number.")
+        return HttpResponseBadRequest(_("Which hint? The form sends `rung`, a number."))
     refused = ""
     try:
         hints.hint_climb(user=request.user, lab=lab, check_id=check_id, rung=rung)
@@ -195,12 +196,14 @@ def lab_check(request: AuthenticatedHttpRequest, slug: str) -> HttpResponse:
     lab = selectors.lab_get_published(slug=slug)
     workspace = workspace_for(request.user)
     if workspace is None:  # only a visitor has none, and login_required let none through
-        messages.error(request, "Log in to have your work checked.")
+        messages.error(request, _("Log in to have your work checked."))
         if request.htmx:
             return HttpResponseClientRedirect(lab.get_absolute_url())
         return redirect(lab)
     try:
-        submission, _ = lab_submission_create(user=request.user, lab=lab, workspace=workspace)
+        submission, _created = lab_submission_create(
+            user=request.user, lab=lab, workspace=workspace
+        )
     except SubmissionRefused as exc:
         if request.htmx:
             return render(

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
 from django.http import HttpRequest, JsonResponse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_POST
 
 from accounts.rate_limit import client_key, rate_limit_take
@@ -36,8 +37,9 @@ def _request(request: HttpRequest) -> tuple[str, int, int, str] | JsonResponse:
     if not verdict.allowed:
         response = JsonResponse(
             {
-                "message": "Too many suggestions asked for in a minute: "
-                f"they come back in {verdict.retry_after} s."
+                "message": gettext(
+                    "Too many suggestions asked for in a minute: they come back in {seconds} s."
+                ).format(seconds=verdict.retry_after)
             },
             status=429,
         )
@@ -50,7 +52,8 @@ def _request(request: HttpRequest) -> tuple[str, int, int, str] | JsonResponse:
         return body_too_large()
     except ValueError:
         return JsonResponse(
-            {"message": "Send `line` and `column` as whole numbers (1-based)."}, status=400
+            {"message": gettext("Send `line` and `column` as whole numbers (1-based).")},
+            status=400,
         )
     problem = manifest_text_problem(text)
     if problem:
@@ -58,10 +61,16 @@ def _request(request: HttpRequest) -> tuple[str, int, int, str] | JsonResponse:
     version = request.POST.get("kubernetes_version") or chosen_version(request)
     if version not in SUPPORTED_VERSIONS:
         return JsonResponse(
-            {"message": f"Choose one of the Kubernetes versions {', '.join(SUPPORTED_VERSIONS)}."},
+            {"message": _version_choice()},
             status=400,
         )
     return text, line, column, version
+
+
+def _version_choice() -> str:
+    return gettext("Choose one of the Kubernetes versions {versions}.").format(
+        versions=", ".join(SUPPORTED_VERSIONS)
+    )
 
 
 @require_POST
@@ -91,7 +100,7 @@ def editor_version(request: HttpRequest) -> JsonResponse:
     version = request.POST.get("kubernetes_version", "")
     if version not in SUPPORTED_VERSIONS:
         return JsonResponse(
-            {"message": f"Choose one of the Kubernetes versions {', '.join(SUPPORTED_VERSIONS)}."},
+            {"message": _version_choice()},
             status=400,
         )
     request.session[SESSION_KEY] = version

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 
 class ChapterQuerySet(models.QuerySet["Chapter"]):
@@ -25,7 +26,9 @@ class Chapter(models.Model):
     summary = models.TextField()
     objectives = models.JSONField(default=list)
     estimated_minutes = models.PositiveSmallIntegerField()
-    folder = models.CharField(max_length=200, help_text="Folder under the content root")
+    folder = models.CharField(
+        max_length=200, help_text=gettext_lazy("Folder under the content root")
+    )
     content_hash = models.CharField(max_length=64)
     body_html = models.TextField()
     toc = models.JSONField(default=list)

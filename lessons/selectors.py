@@ -12,7 +12,7 @@ from django.core.cache import cache
 from django.db.models import Q
 from django.http import Http404
 from django.urls import reverse
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext
 
 from lessons.models import Chapter, ChapterProgress, ChapterSection, ChapterTranslation
 
@@ -200,28 +200,34 @@ def after_chapter(*, chapter: Chapter, user: AnyUser) -> NextStep:
 
 # A field name as the chapters write it in their manifests and prose: `replicas:`.
 _FIELD_IN_TEXT = re.compile(r"\b([a-z][A-Za-z]{2,}):")
-FIELD_LINKS_CACHE_KEY = "lessons:field-links"
+FIELD_LINKS_CACHE_KEY = "lessons:field-links:v2"  # v2: (url, number, title), no interface words
 
 
 def field_links() -> dict[str, tuple[str, str]]:
     """Field name -> (URL, title) of the first chapter section that writes it.
 
     What the editor's hover links to ("taught in ..."). Cached for a few minutes:
-    the chapters change only when content is loaded.
+    the chapters change only when content is loaded. The cache holds no words of the
+    interface (it is shared by every language): "Chapter" is added in the reader's.
     """
     cached = cache.get(FIELD_LINKS_CACHE_KEY)
-    if cached is not None:
-        return dict(cached)
-    links: dict[str, tuple[str, str]] = {}
-    sections = (
-        ChapterSection.objects.filter(chapter__is_published=True)
-        .select_related("chapter")
-        .order_by("chapter__number", "position")
-    )
-    for section in sections:
-        for name in _FIELD_IN_TEXT.findall(section.text):
-            if name not in links:
-                title = f"Chapter {section.chapter.number}: {section.title}"
-                links[name] = (section.get_absolute_url(), title)
-    cache.set(FIELD_LINKS_CACHE_KEY, links, 300)
-    return links
+    if cached is None:
+        cached = {}
+        sections = (
+            ChapterSection.objects.filter(chapter__is_published=True)
+            .select_related("chapter")
+            .order_by("chapter__number", "position")
+        )
+        for section in sections:
+            for name in _FIELD_IN_TEXT.findall(section.text):
+                if name not in cached:
+                    cached[name] = (
+                        section.get_absolute_url(),
+                        section.chapter.number,
+                        section.title,
+                    )
+        cache.set(FIELD_LINKS_CACHE_KEY, cached, 300)
+    return {
+        name: (url, gettext("Chapter %(number)s: %(title)s") % {"number": number, "title": title})
+        for name, (url, number, title) in cached.items()
+    }

@@ -6,6 +6,7 @@ import uuid
 from dataclasses import dataclass
 
 from django.urls import reverse
+from django.utils.translation import gettext
 
 from exams.models import Exam
 from exercises.models import Exercise
@@ -37,14 +38,14 @@ class Item:
 
 
 def items() -> list[Item]:
-    """Every published item, chapter by chapter."""
+    """Every published item, chapter by chapter (titles in the active language)."""
     found: list[Item] = []
     for c in Chapter.objects.published().order_by("number"):
         found.append(
             Item(
                 ItemKind.CHAPTER,
                 str(c.uuid),
-                f"Chapter {c.number}: {c.title}",
+                gettext("Chapter %(number)s: %(title)s") % {"number": c.number, "title": c.title},
                 c.number,
                 c.get_absolute_url(),
             )
@@ -54,7 +55,7 @@ def items() -> list[Item]:
             Item(
                 ItemKind.QUIZ,
                 str(q.uuid),
-                f"Quiz: {q.title}",
+                gettext("Quiz: {title}").format(title=q.title),
                 q.chapter.number,
                 q.get_absolute_url(),
             )
@@ -64,7 +65,7 @@ def items() -> list[Item]:
             Item(
                 ItemKind.EXERCISE,
                 str(e.uuid),
-                f"Exercise: {e.title}",
+                gettext("Exercise: {title}").format(title=e.title),
                 e.chapter.number,
                 e.get_absolute_url(),
             )
@@ -76,13 +77,14 @@ def items() -> list[Item]:
             Item(
                 ItemKind.LAB,
                 str(lab.uuid),
-                f"Lab: {lab.title}",
+                gettext("Lab: {title}").format(title=lab.title),
                 lab.chapter.number,
                 lab.get_absolute_url(),
             )
         )
     for exam in Exam.objects.filter(is_published=True):
-        found.append(Item(ItemKind.EXAM, str(exam.uuid), f"Exam: {exam.title}", 99, exam.get_absolute_url()))  # fmt: skip
+        title = gettext("Exam: {title}").format(title=exam.title)
+        found.append(Item(ItemKind.EXAM, str(exam.uuid), title, 99, exam.get_absolute_url()))
     return sorted(found, key=lambda i: (i.chapter, list(ItemKind.values).index(i.kind), i.title))  # fmt: skip
 
 

@@ -16,7 +16,8 @@ from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.http import HttpRequest, HttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext
 from lti_tool.models import LtiLaunch, LtiRegistration
 from lti_tool.utils import DjangoToolConfig
 from pylti1p3.contrib.django import DjangoCacheDataStorage, DjangoMessageLaunch, DjangoOIDCLogin
@@ -26,6 +27,7 @@ from lti.keys import key_ensure
 from lti.models import UsedLaunchNonce
 
 CACHE = "shared"
+LAUNCH_PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
 # A nonce is kept a little longer than its id_token could still be accepted.
 NONCE_GRACE = dt.timedelta(minutes=5)
 
@@ -51,7 +53,7 @@ def oidc_login(request: HttpRequest, registration_uuid: str, target_link_uri: st
     window after the launch anyway.
     """
     if not LtiRegistration.objects.active().filter(uuid=registration_uuid).exists():
-        raise LtiException("This LMS registration is unknown or not active.")
+        raise LtiException(gettext("This LMS registration is unknown or not active."))
     key_ensure()
     login = DjangoOIDCLogin(request, ToolConfig(registration_uuid), launch_data_storage=storage())
     response: HttpResponse = login.redirect(target_link_uri)
@@ -81,7 +83,7 @@ def nonce_consume(lti_launch: LtiLaunch) -> None:
     nonce = lti_launch.get_claim("nonce")
     expires = lti_launch.get_claim("exp")
     if not nonce or not expires:
-        raise LtiException("the id_token carries no nonce or no expiry")
+        raise LtiException(gettext("the id_token carries no nonce or no expiry"))
     try:
         with transaction.atomic():
             UsedLaunchNonce.objects.create(
@@ -90,5 +92,23 @@ def nonce_consume(lti_launch: LtiLaunch) -> None:
                 expires_at=dt.datetime.fromtimestamp(int(expires), tz=dt.UTC) + NONCE_GRACE,
             )
     except IntegrityError as exc:
-        raise LtiException("this launch was already used (a replayed id_token)") from exc
+        raise LtiException(gettext("this launch was already used (a replayed id_token)")) from exc
     UsedLaunchNonce.objects.filter(expires_at__lt=timezone.now()).delete()
+
+
+def launch_language(lti_launch: LtiLaunch) -> str | None:
+    """The tutor language the launch asks for (launch_presentation.locale), if the tutor has it.
+
+    The locale is a BCP 47 tag such as ``es``, ``es-ES`` or (as some LMSs send
+    it) ``es_ES``; anything else, or a language the tutor lacks, gives None.
+    """
+    presentation = lti_launch.get_claim(LAUNCH_PRESENTATION)
+    locale = presentation.get("locale") if isinstance(presentation, dict) else None
+    if not isinstance(locale, str) or not locale.strip():
+        return None
+    try:
+        return translation.get_supported_language_variant(
+            locale.strip().replace("_", "-").lower()[:35]
+        )
+    except LookupError:
+        return None

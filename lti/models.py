@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from django.db import models
 from django.utils import timezone
+from django.utils.translation import gettext_lazy
 from lti_tool.models import LtiContext, LtiRegistration, LtiResourceLink, LtiUser
 
 from classes.models import Cohort
@@ -51,11 +52,11 @@ class CourseClass(models.Model):
 
 
 class ItemKind(models.TextChoices):
-    CHAPTER = "chapter", "Chapter"
-    QUIZ = "quiz", "Quiz"
-    EXERCISE = "exercise", "Exercise"
-    LAB = "lab", "Lab"
-    EXAM = "exam", "Exam"
+    CHAPTER = "chapter", gettext_lazy("Chapter")
+    QUIZ = "quiz", gettext_lazy("Quiz")
+    EXERCISE = "exercise", gettext_lazy("Exercise")
+    LAB = "lab", gettext_lazy("Lab")
+    EXAM = "exam", gettext_lazy("Exam")
 
 
 class PlacedItem(models.Model):
@@ -76,9 +77,9 @@ class PlacedItem(models.Model):
 
 class ScoreOutbox(models.Model):
     class Status(models.TextChoices):
-        PENDING = "pending", "Waiting to be sent"
-        SENT = "sent", "Sent"
-        FAILED = "failed", "Refused by the LMS"
+        PENDING = "pending", gettext_lazy("Waiting to be sent")
+        SENT = "sent", gettext_lazy("Sent")
+        FAILED = "failed", gettext_lazy("Refused by the LMS")
 
     placed_item = models.ForeignKey(PlacedItem, on_delete=models.CASCADE, related_name="scores")
     lti_user = models.ForeignKey(LtiUser, on_delete=models.CASCADE, related_name="+")

@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 
 import requests
 from django.db import transaction
+from django.utils.translation import gettext
 from lti_tool.models import LtiDeployment, LtiRegistration
 
 TIMEOUT = 10
@@ -56,16 +57,18 @@ def _origin(url: str) -> str:
 def platform_configuration(openid_configuration: str, token: str) -> dict[str, Any]:
     """The platform's OpenID configuration, checked."""
     if not _https_or_loopback(openid_configuration):
-        raise RegistrationError("The LMS's configuration address must use https.")
+        raise RegistrationError(gettext("The LMS's configuration address must use https."))
     headers = {"Authorization": f"Bearer {token}"} if token else {}
     try:
         answer = requests.get(openid_configuration, headers=headers, timeout=TIMEOUT)
         answer.raise_for_status()
         config = answer.json()
     except (requests.RequestException, ValueError) as exc:
-        raise RegistrationError(f"The LMS's configuration could not be read: {exc}") from exc
+        raise RegistrationError(
+            gettext("The LMS's configuration could not be read: {problem}").format(problem=exc)
+        ) from exc
     if not isinstance(config, dict):
-        raise RegistrationError("The LMS's configuration is not a JSON object.")
+        raise RegistrationError(gettext("The LMS's configuration is not a JSON object."))
     missing = [
         key
         for key in ("issuer", "authorization_endpoint", "token_endpoint", "jwks_uri",
@@ -73,15 +76,17 @@ def platform_configuration(openid_configuration: str, token: str) -> dict[str, A
         if not isinstance(config.get(key), str) or not config[key]
     ]  # fmt: skip
     if missing:
-        raise RegistrationError(f"The LMS's configuration lacks {', '.join(missing)}.")
+        raise RegistrationError(
+            gettext("The LMS's configuration lacks {keys}.").format(keys=", ".join(missing))
+        )
     # The issuer must be the site the configuration came from (Dynamic Registration 3.5.1).
     if _origin(config["issuer"]) != _origin(openid_configuration):
         raise RegistrationError(
-            "The LMS's issuer is not the site its configuration came from: refused."
+            gettext("The LMS's issuer is not the site its configuration came from: refused.")
         )
     for key in ("authorization_endpoint", "token_endpoint", "jwks_uri", "registration_endpoint"):
         if not _https_or_loopback(config[key]):
-            raise RegistrationError(f"The LMS's {key} must use https.")
+            raise RegistrationError(gettext("The LMS's {key} must use https.").format(key=key))
     return config
 
 
@@ -130,10 +135,12 @@ def register(
         answer.raise_for_status()
         accepted = answer.json()
     except (requests.RequestException, ValueError) as exc:
-        raise RegistrationError(f"The LMS did not accept the registration: {exc}") from exc
+        raise RegistrationError(
+            gettext("The LMS did not accept the registration: {problem}").format(problem=exc)
+        ) from exc
     client_id = accepted.get("client_id") if isinstance(accepted, dict) else None
     if not client_id:
-        raise RegistrationError("The LMS answered without a client id.")
+        raise RegistrationError(gettext("The LMS answered without a client id."))
     product = (config.get(PLATFORM_CONFIGURATION) or {}).get("product_family_code") or "LMS"
     deployment_id = (accepted.get(TOOL_CONFIGURATION) or {}).get("deployment_id")
     with transaction.atomic():

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import secrets
+from contextlib import AbstractContextManager, nullcontext
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -23,6 +24,8 @@ from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 from django.views.decorators.clickjacking import xframe_options_exempt
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
@@ -40,7 +43,13 @@ from core.http import AuthenticatedHttpRequest
 from lti import catalog, delivery, registration, tasks
 from lti.identity import cohort_for, membership_apply, user_for
 from lti.keys import key_ensure
-from lti.launches import launch_from_cache, launch_from_request, nonce_consume, oidc_login
+from lti.launches import (
+    launch_from_cache,
+    launch_from_request,
+    launch_language,
+    nonce_consume,
+    oidc_login,
+)
 from lti.models import CourseClass, PlacedItem, ScoreOutbox
 
 log = logging.getLogger(__name__)
@@ -65,8 +74,26 @@ def _framed_by(response: HttpResponse, *origins: str, form_action: str = "") -> 
     return response
 
 
-def _refused(message: str, status: int = 403) -> HttpResponse:
-    return HttpResponse(f"LTI launch refused: {message}", status=status, content_type="text/plain")
+def _refused(
+    request: HttpRequest, message: str, status: int = 403, lti_launch: LtiLaunch | None = None
+) -> HttpResponse:
+    """The page of a refused launch, in the LMS's iframe when the launch itself was genuine."""
+    response = render(request, "lti/refused.html", {"reason": message}, status=status)
+    if lti_launch is None:
+        return response
+    lti_registration = lti_launch.registration
+    return _framed_by(response, lti_registration.issuer, lti_registration.auth_url)
+
+
+def _in_language(language: str | None) -> AbstractContextManager[None]:
+    """The launch's own language (its launch_presentation.locale) for this one response."""
+    return translation.override(language) if language else nullcontext()
+
+
+def _content_language(response: HttpResponse, language: str | None) -> HttpResponse:
+    if language:
+        response["Content-Language"] = language  # LocaleMiddleware keeps it (setdefault)
+    return response
 
 
 @require_safe
@@ -82,15 +109,19 @@ def oidc_init(request: HttpRequest, registration_uuid: str) -> HttpResponse:
     target = params.get("target_link_uri")
     if not target or not params.get("iss") or not params.get("login_hint"):
         return HttpResponseBadRequest(
-            "The LMS's login request lacks iss, login_hint or target_link_uri."
+            gettext("The LMS's login request lacks iss, login_hint or target_link_uri."),
+            content_type="text/plain; charset=utf-8",
         )
     if _origin(target) != _origin(request.build_absolute_uri("/")):
-        return HttpResponseBadRequest("target_link_uri is not an address of this tutor.")
+        return HttpResponseBadRequest(
+            gettext("target_link_uri is not an address of this tutor."),
+            content_type="text/plain; charset=utf-8",
+        )
     try:
         return oidc_login(request, registration_uuid, target)
     except LtiException as exc:
         log.warning("LTI login refused: %s", exc)
-        return _refused(str(exc))
+        return _refused(request, str(exc))
 
 
 def _is_instructor(lti_launch: LtiLaunch) -> bool:
@@ -102,28 +133,41 @@ def _is_instructor(lti_launch: LtiLaunch) -> bool:
 @xframe_options_exempt
 @require_POST
 def launch(request: HttpRequest) -> HttpResponse:
-    """A resource-link or deep-linking launch, validated by PyLTI1p3 and refused with a 403."""
+    """A resource-link or deep-linking launch, validated by PyLTI1p3 and refused with a 403.
+
+    Once the launch is validated, its launch_presentation.locale (when the
+    tutor has that language) picks the language of this response, whatever
+    the browser asks for: the LMS knows its user's language.
+    """
+    lti_launch: LtiLaunch | None = None
+    language: str | None = None
     try:
         with transaction.atomic():
             lti_launch = launch_from_request(request)
-            nonce_consume(lti_launch)
-            sync_data_from_launch(lti_launch)
-            if not lti_launch.deployment.is_active:
-                raise LtiException(
-                    "this LMS deployment is not active yet: an operator of the tutor activates "
-                    "it in the admin (LTI deployments)"
-                )
-            if lti_launch.is_resource_launch:
-                response = _resource_launch(request, lti_launch)
-            elif lti_launch.is_deep_link_launch:
-                response = _deep_link_launch(request, lti_launch)
-            else:
-                raise LtiException("this kind of LTI message is not supported")
+            language = launch_language(lti_launch)
+            with _in_language(language):
+                nonce_consume(lti_launch)
+                sync_data_from_launch(lti_launch)
+                if not lti_launch.deployment.is_active:
+                    raise LtiException(
+                        gettext(
+                            "this LMS deployment is not active yet: an operator of the tutor "
+                            "activates it in the admin (LTI deployments)"
+                        )
+                    )
+                if lti_launch.is_resource_launch:
+                    response = _resource_launch(request, lti_launch)
+                elif lti_launch.is_deep_link_launch:
+                    response = _deep_link_launch(request, lti_launch)
+                else:
+                    raise LtiException(gettext("this kind of LTI message is not supported"))
     except LtiException as exc:
         log.warning("LTI launch refused: %s", exc)
-        return _refused(str(exc))
+        with _in_language(language):
+            return _content_language(_refused(request, str(exc), lti_launch=lti_launch), language)
     lti_registration = lti_launch.registration
-    return _framed_by(response, lti_registration.issuer, lti_registration.auth_url)
+    response = _framed_by(response, lti_registration.issuer, lti_registration.auth_url)
+    return _content_language(response, language)
 
 
 def _resource_launch(request: HttpRequest, lti_launch: LtiLaunch) -> HttpResponse:
@@ -150,7 +194,7 @@ def _resource_launch(request: HttpRequest, lti_launch: LtiLaunch) -> HttpRespons
 
 def _deep_link_launch(request: HttpRequest, lti_launch: LtiLaunch) -> HttpResponse:
     if not _is_instructor(lti_launch):
-        raise LtiException("only the course's instructors can add tutor content")
+        raise LtiException(gettext("only the course's instructors can add tutor content"))
     token = signing.dumps({"launch": lti_launch.get_launch_id()}, salt=DEEP_LINK_SALT)
     return render(
         request,
@@ -174,9 +218,17 @@ def deep_link_submit(request: HttpRequest) -> HttpResponse:
         )
         lti_launch = launch_from_cache(request, str(data["launch"]))
     except (signing.BadSignature, KeyError, LtiException):
-        return _refused("this page has expired: add the content again from the LMS")
+        return _refused(
+            request, gettext("this page has expired: add the content again from the LMS")
+        )
+    language = launch_language(lti_launch)
+    with _in_language(language):
+        return _content_language(_deep_link_answer(request, lti_launch), language)
+
+
+def _deep_link_answer(request: HttpRequest, lti_launch: LtiLaunch) -> HttpResponse:
     if not lti_launch.is_deep_link_launch or not _is_instructor(lti_launch):
-        return _refused("not a deep-linking session of an instructor")
+        return _refused(request, gettext("not a deep-linking session of an instructor"))
     key_ensure()
     launch_url = request.build_absolute_uri(reverse("lti:launch"))
     chosen = [catalog.item_for(key) for key in request.POST.getlist("item")]
@@ -239,7 +291,10 @@ def register(request: HttpRequest) -> HttpResponse:
     config_url = request.GET.get("openid_configuration", "")
     token = request.GET.get("registration_token", "")
     if not config_url:
-        return HttpResponseBadRequest("Open this page from your LMS's tool registration.")
+        return HttpResponseBadRequest(
+            gettext("Open this page from your LMS's tool registration."),
+            content_type="text/plain; charset=utf-8",
+        )
     if request.method != "POST":
         response = render(request, "lti/register.html", {"action": request.get_full_path()})
         return _framed_by(response, config_url)
@@ -291,7 +346,9 @@ def roster_sync(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = cohort_get_for_instructor(user=request.user, pk=pk)
     course = get_object_or_404(CourseClass, cohort=cohort)
     tasks.sync_roster.delay_on_commit(course.pk)
-    messages.info(request, "The roster is being read from the LMS: reload this page in a moment.")
+    messages.info(
+        request, gettext("The roster is being read from the LMS: reload this page in a moment.")
+    )
     return redirect("lti_instructor:cohort", pk=cohort.pk)
 
 
@@ -304,5 +361,5 @@ def score_resend(request: AuthenticatedHttpRequest, pk: int, score_id: int) -> H
     )
     delivery.resend(outbox_id=row.pk)
     tasks.send_score.delay_on_commit(row.pk)
-    messages.info(request, "The score is being sent again.")
+    messages.info(request, gettext("The score is being sent again."))
     return redirect("lti_instructor:cohort", pk=cohort.pk)

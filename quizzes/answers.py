@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
 from engine.manifests import manifest_text_problem
 
 RawAnswer = dict[str, list[str]]
@@ -22,67 +24,93 @@ class AnswerError(ValueError):
     """The submitted answer cannot be scored; the message says why."""
 
 
-def _one(raw: RawAnswer, key: str, what: str) -> str:
+def _one(raw: RawAnswer, key: str, *, missing: str, repeated: str) -> str:
+    """The one value sent under ``key``; ``missing`` and ``repeated`` say what went wrong."""
     values = raw.get(key, [])
     if len(values) != 1:
-        raise AnswerError(f"Send exactly one {what}." if values else f"Choose {what} first.")
+        raise AnswerError(repeated if values else missing)
     return values[0]
 
 
 def parse_answer(question_type: str, data: dict[str, Any], raw: RawAnswer) -> dict[str, Any]:
     if question_type == "single":
-        option = _one(raw, "option", "option")
+        option = _one(
+            raw, "option", missing=_("Choose option first."), repeated=_("Send exactly one option.")
+        )
         if option not in {o["id"] for o in data["options"]}:
-            raise AnswerError("That option is not part of this question.")
+            raise AnswerError(_("That option is not part of this question."))
         return {"option": option}
     if question_type == "multiple":
         chosen = raw.get("option", [])
         if not chosen:
-            raise AnswerError("Choose at least one option.")
+            raise AnswerError(_("Choose at least one option."))
         if len(set(chosen)) != len(chosen):
-            raise AnswerError("An option was sent twice.")
+            raise AnswerError(_("An option was sent twice."))
         known = [o["id"] for o in data["options"]]
         if not set(chosen) <= set(known):
-            raise AnswerError("That option is not part of this question.")
+            raise AnswerError(_("That option is not part of this question."))
         # In the question's own order, so equal answers are stored equally.
         return {"options": [o for o in known if o in chosen]}
     if question_type == "true_false":
-        value = _one(raw, "answer", "true or false")
+        value = _one(
+            raw,
+            "answer",
+            missing=_("Choose true or false first."),
+            repeated=_("Send exactly one true or false."),
+        )
         if value not in ("true", "false"):
-            raise AnswerError("Answer with true or false.")
+            raise AnswerError(_("Answer with true or false."))
         return {"answer": value == "true"}
     if question_type in ("short_answer", "command"):
-        text = _one(raw, "text", "answer" if question_type == "short_answer" else "command")
+        if question_type == "short_answer":
+            missing, repeated = _("Choose answer first."), _("Send exactly one answer.")
+        else:
+            missing, repeated = _("Choose command first."), _("Send exactly one command.")
+        text = _one(raw, "text", missing=missing, repeated=repeated)
         if not text.strip():
-            raise AnswerError("Type an answer first.")
+            raise AnswerError(_("Type an answer first."))
         if len(text) > MAX_TEXT_CHARS:
-            raise AnswerError(f"An answer has at most {MAX_TEXT_CHARS} characters.")
+            raise AnswerError(
+                _("An answer has at most {limit} characters.").format(limit=MAX_TEXT_CHARS)
+            )
         if "\x00" in text:
-            raise AnswerError("The answer contains a NUL character (\\0): remove it.")
+            raise AnswerError(_("The answer contains a NUL character (\\0): remove it."))
         return {"text": text}
     if question_type == "ordering":
         return {"order": _parse_order(data["item_ids"], raw)}
     if question_type == "manifest":
-        manifest = _one(raw, "manifest", "manifest")
+        manifest = _one(
+            raw,
+            "manifest",
+            missing=_("Choose manifest first."),
+            repeated=_("Send exactly one manifest."),
+        )
         # The exercises' limit: whatever is too large to check is too large to keep.
         problem = manifest_text_problem(manifest)
         if problem:
             raise AnswerError(problem)
         return {"manifest": manifest.replace("\r\n", "\n")}
-    raise AnswerError(f"Unknown question type {question_type!r}.")
+    raise AnswerError(_("Unknown question type {kind!r}.").format(kind=question_type))
 
 
 def _parse_order(item_ids: list[str], raw: RawAnswer) -> list[str]:
     sent = {k.removeprefix("position-") for k in raw if k.startswith("position-")}
     if sent - set(item_ids):
-        raise AnswerError("That item is not part of this question.")
+        raise AnswerError(_("That item is not part of this question."))
     places: dict[str, int] = {}
     for item in item_ids:
-        value = _one(raw, f"position-{item}", "position for every item")
+        value = _one(
+            raw,
+            f"position-{item}",
+            missing=_("Choose position for every item first."),
+            repeated=_("Send exactly one position for every item."),
+        )
         try:
             places[item] = int(value)
         except ValueError:
-            raise AnswerError("A position must be a number.") from None
+            raise AnswerError(_("A position must be a number.")) from None
     if sorted(places.values()) != list(range(1, len(item_ids) + 1)):
-        raise AnswerError(f"Give each item a different position from 1 to {len(item_ids)}.")
+        raise AnswerError(
+            _("Give each item a different position from 1 to {count}.").format(count=len(item_ids))
+        )
     return sorted(item_ids, key=places.__getitem__)

@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import transaction
+from django.utils.translation import gettext as _
 
 from core.content import SyncStats, unpublish_missing
 from engine import commands
@@ -111,15 +112,17 @@ def read_bank(
     ``objectives`` numbers must stay within (None: not checked).
     """
     if len(raw) > MAX_BYTES:
-        return None, [ContentError(shown, 1, f"file is larger than {MAX_BYTES} bytes")]
+        message = _("file is larger than {limit} bytes").format(limit=MAX_BYTES)
+        return None, [ContentError(shown, 1, message)]
     try:
         loaded = load_yaml(raw.decode("utf-8").replace("\r\n", "\n"))
     except UnicodeDecodeError:
-        return None, [ContentError(shown, 1, "file is not valid UTF-8")]
+        return None, [ContentError(shown, 1, _("file is not valid UTF-8"))]
     except YamlSourceError as exc:
         return None, [ContentError(shown, exc.line, exc.message)]
     if not isinstance(loaded.data, dict):
-        return None, [ContentError(shown, 1, "a quiz bank must be a mapping of keys to values")]
+        message = _("a quiz bank must be a mapping of keys to values")
+        return None, [ContentError(shown, 1, message)]
     errors = check_bank(loaded, shown=shown, anchors=anchors, objectives=objectives)
     if errors:
         return None, errors
@@ -153,8 +156,9 @@ def check_bank(
         errors.append(
             ContentError(
                 shown, loaded.line_for(("questions_per_attempt",)),
-                f"questions_per_attempt is {per_attempt}, but the bank has only "
-                f"{len(data['questions'])} questions",
+                _("questions_per_attempt is {wanted}, but the bank has only {count} questions").format(
+                    wanted=per_attempt, count=len(data["questions"])
+                ),
             )
         )  # fmt: skip
     seen: dict[str, int] = {}
@@ -166,7 +170,11 @@ def check_bank(
         if key in seen:
             errors.append(
                 ContentError(
-                    shown, line, f"uuid {question['uuid']} is already used on line {seen[key]}"
+                    shown,
+                    line,
+                    _("uuid {uuid} is already used on line {line}").format(
+                        uuid=question["uuid"], line=seen[key]
+                    ),
                 )
             )
         else:
@@ -189,21 +197,31 @@ def check_question(
     section = question.get("section")
     if section is not None and section not in anchors:
         close = difflib.get_close_matches(section, sorted(anchors), n=1)
-        hint = f" (did you mean {close[0]!r}?)" if close else ""
-        yield ("section",), f"section {section!r} is not a heading anchor of the chapter{hint}"
+        if close:
+            message = _(
+                "section {section!r} is not a heading anchor of the chapter "
+                "(did you mean {close!r}?)"
+            ).format(section=section, close=close[0])
+        else:
+            message = _("section {section!r} is not a heading anchor of the chapter").format(
+                section=section
+            )
+        yield ("section",), message
     options = question.get("options", [])
     texts = [o["text"].strip() for o in options]
     for i, text in enumerate(texts):
         if text in texts[:i]:
-            yield ("options", i, "text"), f"option {text!r} appears twice"
+            yield ("options", i, "text"), _("option {text!r} appears twice").format(text=text)
     correct = sum(1 for o in options if o.get("correct"))
     if kind == "single" and correct != 1:
         yield (
             ("options",),
-            f"a single-choice question needs exactly one correct option, not {correct}",
+            _("a single-choice question needs exactly one correct option, not {count}").format(
+                count=correct
+            ),
         )
     if kind == "multiple" and correct < 1:
-        yield ("options",), "a multiple-choice question needs at least one correct option"
+        yield ("options",), _("a multiple-choice question needs at least one correct option")
     if kind == "short_answer" and question.get("pattern") is not None:
         problem = pattern_problem(question["pattern"])
         if problem:
@@ -215,13 +233,19 @@ def check_question(
             try:
                 commands.parse(accepted)
             except commands.CommandError as exc:
-                yield ("accept", index), f"accepted command {accepted!r} cannot be read: {exc}"
+                message = _("accepted command {command!r} cannot be read: {reason}").format(
+                    command=accepted, reason=exc
+                )
+                yield ("accept", index), message
 
 
 def _check_manifest(question: dict[str, Any]) -> Iterable[tuple[tuple[str | int, ...], str]]:
     version = question.get("kubernetes_version", DEFAULT_VERSION)
     if version not in SUPPORTED_VERSIONS:
-        yield ("kubernetes_version",), f"kubernetes_version {version} is not supported"
+        yield (
+            ("kubernetes_version",),
+            _("kubernetes_version {version} is not supported").format(version=version),
+        )
         return
     try:
         rules = compile_rules(question["rules"])
@@ -232,7 +256,7 @@ def _check_manifest(question: dict[str, Any]) -> Iterable[tuple[tuple[str | int,
     if outcome.passed:
         yield (
             ("starter",),
-            "the starter already passes every rule: there is nothing for the student to do",
+            _("the starter already passes every rule: there is nothing for the student to do"),
         )
 
 
@@ -245,7 +269,9 @@ def _duplicate_uuids(quizzes: list[QuizSource]) -> list[ContentError]:
             key = value.lower()
             if key in owner and owner[key] != source.shown:
                 line = source.uuid_lines.get(key, 1)
-                message = f"uuid {value} is already used in {owner[key]}"
+                message = _("uuid {uuid} is already used in {file}").format(
+                    uuid=value, file=owner[key]
+                )
                 errors.append(ContentError(source.shown, line, message))
             owner.setdefault(key, source.shown)
     return errors
@@ -490,7 +516,8 @@ def read_question(
     except YamlSourceError as exc:
         return None, [ContentError(shown, exc.line, exc.message)]
     if not isinstance(loaded.data, dict):
-        return None, [ContentError(shown, 1, "a question must be a mapping of keys to values")]
+        message = _("a question must be a mapping of keys to values")
+        return None, [ContentError(shown, 1, message)]
     bank_settings = {k: v for k, v in settings.items() if k != "questions_per_attempt"}
     bank = LoadedYaml(
         data={**bank_settings, "questions": [loaded.data]},

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import yaml
+from django.utils.translation import gettext, gettext_noop
 
 from quizzes.content import canonical_question, quiz_export_settings
 from quizzes.models import Question, Quiz
@@ -69,36 +70,61 @@ def export_quiz(quiz: Quiz) -> str:
     return dump_yaml(data)
 
 
+# The placeholder words (marked with gettext_noop) are put in the reader's language when a question starts.
 _STARTERS: dict[str, dict[str, Any]] = {
     "single": {
         "options": [
-            {"text": "The right answer", "correct": True, "explanation": "Why it is right."},
-            {"text": "A real misconception", "explanation": "Why it is wrong."},
+            {
+                "text": gettext_noop("The right answer"),
+                "correct": True,
+                "explanation": gettext_noop("Why it is right."),
+            },
+            {
+                "text": gettext_noop("A real misconception"),
+                "explanation": gettext_noop("Why it is wrong."),
+            },
         ]
     },
     "multiple": {
         "scoring": "partial",
         "options": [
-            {"text": "A right answer", "correct": True, "explanation": "Why it is right."},
-            {"text": "Another right answer", "correct": True, "explanation": "Why it is right."},
-            {"text": "A real misconception", "explanation": "Why it is wrong."},
+            {
+                "text": gettext_noop("A right answer"),
+                "correct": True,
+                "explanation": gettext_noop("Why it is right."),
+            },
+            {
+                "text": gettext_noop("Another right answer"),
+                "correct": True,
+                "explanation": gettext_noop("Why it is right."),
+            },
+            {
+                "text": gettext_noop("A real misconception"),
+                "explanation": gettext_noop("Why it is wrong."),
+            },
         ],
     },
     "true_false": {
         "answer": True,
-        "explanation_true": "What a student who answers true should read.",
-        "explanation_false": "What a student who answers false should read.",
+        "explanation_true": gettext_noop("What a student who answers true should read."),
+        "explanation_false": gettext_noop("What a student who answers false should read."),
     },
-    "short_answer": {"accept": ["the answer"]},
+    "short_answer": {"accept": [gettext_noop("the answer")]},
     "command": {"accept": ["kubectl get pods --namespace kube-system"]},
-    "ordering": {"items": ["First step", "Second step", "Third step"]},
+    "ordering": {
+        "items": [
+            gettext_noop("First step"),
+            gettext_noop("Second step"),
+            gettext_noop("Third step"),
+        ]
+    },
     "manifest": {
         "kubernetes_version": "1.35",
         "starter": "apiVersion: v1\nkind: Pod\nmetadata:\n  name: web\n",
         "rules": [
             {
                 "id": "has-image",
-                "title": "The Pod runs nginx",
+                "title": gettext_noop("The Pod runs nginx"),
                 "select": {"kind": "Pod", "name": "web"},
                 "expr": "spec.containers[0].image",
                 "matches": "nginx(:.+)?",
@@ -114,7 +140,21 @@ def new_question_yaml(kind: str, *, question_uuid: str, section: str | None) -> 
     data["tags"] = _FlowList([])
     if section:
         data["section"] = section
-    data["prompt"] = "The question, in Markdown.\n"
-    data.update(_STARTERS[kind])
-    data["explanation"] = "Shown after answering, whatever was chosen.\n"
+    data["prompt"] = gettext("The question, in Markdown.") + "\n"
+    data.update(_translated(_STARTERS[kind], kind=kind))
+    data["explanation"] = gettext("Shown after answering, whatever was chosen.") + "\n"
     return dump_yaml(data)
+
+
+# Where a starter holds words for people; everything else (ids, kinds, commands) stays as is.
+_WORDS = {"text", "explanation", "explanation_true", "explanation_false", "title", "items"}
+
+
+def _translated(value: Any, *, kind: str, key: str = "") -> Any:
+    """A starter with its placeholder words in the active language."""
+    if isinstance(value, dict):
+        return {k: _translated(v, kind=kind, key=k) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_translated(v, kind=kind, key=key) for v in value]
+    words = key in _WORDS or (key == "accept" and kind == "short_answer")
+    return gettext(value) if isinstance(value, str) and words else value

@@ -5,6 +5,7 @@ from typing import Any
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class Origin(models.TextChoices):
@@ -15,29 +16,29 @@ class Origin(models.TextChoices):
     holds exactly the same thing again.
     """
 
-    FILE = "file", "Content file"
-    BROWSER = "browser", "Edited in the browser"
+    FILE = "file", _("Content file")
+    BROWSER = "browser", _("Edited in the browser")
 
 
 class Layout(models.TextChoices):
-    ONE_AT_A_TIME = "one-at-a-time", "One question at a time"
-    ALL_ON_ONE_PAGE = "all-on-one-page", "All questions on one page"
+    ONE_AT_A_TIME = "one-at-a-time", _("One question at a time")
+    ALL_ON_ONE_PAGE = "all-on-one-page", _("All questions on one page")
 
 
 class QuestionType(models.TextChoices):
-    SINGLE = "single", "Single choice"
-    MULTIPLE = "multiple", "Multiple choice"
-    TRUE_FALSE = "true_false", "True or false"
-    SHORT_ANSWER = "short_answer", "Short answer"
-    ORDERING = "ordering", "Ordering"
-    MANIFEST = "manifest", "Manifest"
-    COMMAND = "command", "Build a command"
+    SINGLE = "single", _("Single choice")
+    MULTIPLE = "multiple", _("Multiple choice")
+    TRUE_FALSE = "true_false", _("True or false")
+    SHORT_ANSWER = "short_answer", _("Short answer")
+    ORDERING = "ordering", _("Ordering")
+    MANIFEST = "manifest", _("Manifest")
+    COMMAND = "command", _("Build a command")
 
 
 class Difficulty(models.TextChoices):
-    EASY = "easy", "Easy"
-    MEDIUM = "medium", "Medium"
-    HARD = "hard", "Hard"
+    EASY = "easy", _("Easy")
+    MEDIUM = "medium", _("Medium")
+    HARD = "hard", _("Hard")
 
 
 class QuizQuerySet(models.QuerySet["Quiz"]):
@@ -51,9 +52,9 @@ class Quiz(models.Model):
     uuid = models.UUIDField(unique=True)
     chapter = models.ForeignKey("lessons.Chapter", on_delete=models.PROTECT, related_name="quizzes")
     title = models.CharField(max_length=120)
-    pass_mark = models.PositiveSmallIntegerField(help_text="Percent needed to pass")
+    pass_mark = models.PositiveSmallIntegerField(help_text=_("Percent needed to pass"))
     questions_per_attempt = models.PositiveSmallIntegerField(
-        null=True, blank=True, help_text="Each attempt draws this many; empty: all of them"
+        null=True, blank=True, help_text=_("Each attempt draws this many; empty: all of them")
     )
     layout = models.CharField(max_length=20, choices=Layout.choices, default=Layout.ONE_AT_A_TIME)
     is_published = models.BooleanField(default=True)
@@ -193,13 +194,13 @@ class Response(models.Model):
 class ReviewReason(models.TextChoices):
     """Why a question is in a student's review deck."""
 
-    MISSED = "missed", "Missed in a quiz"
-    REFRESH = "refresh", "From a chapter finished a while ago"
+    MISSED = "missed", _("Missed in a quiz")
+    REFRESH = "refresh", _("From a chapter finished a while ago")
 
 
 class ReviewSource(models.TextChoices):
-    REVIEW = "review", "The review page"
-    QUIZ = "quiz", "A quiz attempt"
+    REVIEW = "review", _("The review page")
+    QUIZ = "quiz", _("A quiz attempt")
 
 
 class ReviewCard(models.Model):

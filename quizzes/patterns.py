@@ -18,6 +18,7 @@ from functools import lru_cache
 from typing import Any
 
 import re2
+from django.utils.translation import gettext as _
 
 _REPEATS = {sre_constants.MAX_REPEAT, sre_constants.MIN_REPEAT, sre_constants.POSSESSIVE_REPEAT}
 
@@ -54,16 +55,16 @@ def pattern_problem(pattern: str) -> str | None:
         _compiled(pattern, True)
     except re2.error as exc:
         reason = exc.args[0].decode() if exc.args and isinstance(exc.args[0], bytes) else exc
-        return (
-            f"pattern is not a valid regular expression here ({reason}): patterns run on RE2, "
+        return _(
+            "pattern is not a valid regular expression here ({reason}): patterns run on RE2, "
             "which has no backreferences (\\1) or lookaround ((?=...), (?<=...))"
-        )
+        ).format(reason=reason)
     nested = _nested_repeat(pattern)
     if nested:
-        return (
-            f"pattern repeats a group that itself repeats ({nested}): most regex engines take "
+        return _(
+            "pattern repeats a group that itself repeats ({nested}): most regex engines take "
             "exponential time on it; write the inner repetition once (a+ instead of (a+)+)"
-        )
+        ).format(nested=nested)
     return None
 
 
@@ -79,7 +80,7 @@ def _nested_repeat(pattern: str) -> str | None:
 def _walk(items: list[tuple[Any, Any]], *, inside_repeat: bool) -> str | None:
     for op, value in items:
         if op in _REPEATS:
-            _, high, sub = value
+            _low, high, sub = value
             unbounded = high == sre_constants.MAXREPEAT or high > 1
             if inside_repeat and high == sre_constants.MAXREPEAT:
                 return _describe(op, value)
@@ -103,7 +104,9 @@ def _walk(items: list[tuple[Any, Any]], *, inside_repeat: bool) -> str | None:
 
 
 def _describe(op: Any, value: tuple[int, Any, Any]) -> str:
-    low, high, _ = value
+    low, high, _sub = value
     if high == sre_constants.MAXREPEAT:
-        return "a group repeated with + or *" if low <= 1 else f"a group repeated {{{low},}} times"
-    return f"a group repeated up to {high} times"
+        if low <= 1:
+            return _("a group repeated with + or *")
+        return _("a group repeated {{{low},}} times").format(low=low)
+    return _("a group repeated up to {high} times").format(high=high)

@@ -12,16 +12,18 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.utils.translation import gettext, pgettext
+from django.utils.translation import gettext_lazy as _
 
 from quizzes.models import Difficulty
 
 FORM_TYPES = ("single", "multiple", "true_false", "short_answer")
 OPTION_ROWS = 8  # the schema's maximum
 TYPE_LABELS = {
-    "single": "Single choice",
-    "multiple": "Multiple choice",
-    "true_false": "True or false",
-    "short_answer": "Short answer",
+    "single": _("Single choice"),
+    "multiple": _("Multiple choice"),
+    "true_false": _("True or false"),
+    "short_answer": _("Short answer"),
 }
 
 _TEXTAREA = {"rows": 3, "spellcheck": "true"}
@@ -31,64 +33,71 @@ class QuestionFields(forms.Form):
     """What every question has; ``kind`` decides which of the rest are asked."""
 
     prompt = forms.CharField(
-        label="Question (Markdown)", widget=forms.Textarea(attrs={"rows": 5}), max_length=20000
+        label=_("Question (Markdown)"), widget=forms.Textarea(attrs={"rows": 5}), max_length=20000
     )
-    difficulty = forms.ChoiceField(choices=Difficulty.choices, initial="medium")
+    difficulty = forms.ChoiceField(
+        label=_("Difficulty"), choices=Difficulty.choices, initial="medium"
+    )
     section = forms.ChoiceField(
-        label="Section of the chapter it tests", required=False,
-        help_text="Students who get it wrong are sent to this section.",
+        label=_("Section of the chapter it tests"), required=False,
+        help_text=_("Students who get it wrong are sent to this section."),
     )  # fmt: skip
-    points = forms.IntegerField(min_value=1, max_value=100, initial=1)
+    points = forms.IntegerField(label=_("Points"), min_value=1, max_value=100, initial=1)
     tags = forms.CharField(
-        required=False, max_length=300,
-        help_text="Lowercase words with dashes, separated by commas (e.g. pods, labels).",
+        label=_("Tags"), required=False, max_length=300,
+        help_text=_("Lowercase words with dashes, separated by commas (e.g. pods, labels)."),
     )  # fmt: skip
     explanation = forms.CharField(
-        label="Explanation (shown after answering, whatever was chosen)",
+        label=_("Explanation (shown after answering, whatever was chosen)"),
         widget=forms.Textarea(attrs={"rows": 4}), max_length=20000,
     )  # fmt: skip
     # multiple choice
     scoring = forms.ChoiceField(
+        label=_("Scoring"),
         required=False,
-        choices=[("partial", "Partial credit"), ("all_or_nothing", "All or nothing")],
+        choices=[("partial", _("Partial credit")), ("all_or_nothing", _("All or nothing"))],
         initial="partial",
     )
     # true or false
     answer = forms.ChoiceField(
-        label="The statement is", required=False, choices=[("true", "True"), ("false", "False")]
+        label=_("The statement is"),
+        required=False,
+        choices=[("true", _("True")), ("false", _("False"))],
     )
     explanation_true = forms.CharField(
-        label="Feedback for “true” (optional)", required=False,
+        label=_("Feedback for “true” (optional)"), required=False,
         widget=forms.Textarea(attrs=_TEXTAREA), max_length=20000,
     )  # fmt: skip
     explanation_false = forms.CharField(
-        label="Feedback for “false” (optional)", required=False,
+        label=_("Feedback for “false” (optional)"), required=False,
         widget=forms.Textarea(attrs=_TEXTAREA), max_length=20000,
     )  # fmt: skip
     # short answer
     accept = forms.CharField(
-        label="Accepted answers, one a line", required=False,
+        label=_("Accepted answers, one a line"), required=False,
         widget=forms.Textarea(attrs={"rows": 3, "spellcheck": "false"}),
     )  # fmt: skip
-    case_sensitive = forms.BooleanField(required=False)
+    case_sensitive = forms.BooleanField(label=_("Upper and lower case must match"), required=False)
     pattern = forms.CharField(
-        label="Or a regular expression the answer must match (optional)", required=False,
+        label=_("Or a regular expression the answer must match (optional)"), required=False,
         max_length=500,
     )  # fmt: skip
 
     def __init__(self, *args: Any, kind: str, anchors: list[tuple[str, str]], **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.kind = kind
-        self.fields["section"].choices = [("", "— none —"), *anchors]  # type: ignore[attr-defined]
+        self.fields["section"].choices = [("", _("— none —")), *anchors]  # type: ignore[attr-defined]
         for index in range(OPTION_ROWS):
             self.fields[f"option-{index}-text"] = forms.CharField(
-                label=f"Option {index + 1}", required=False, max_length=1000
+                label=gettext("Option {number}").format(number=index + 1),
+                required=False,
+                max_length=1000,
             )
             self.fields[f"option-{index}-correct"] = forms.BooleanField(
-                label="Correct", required=False
+                label=pgettext("an option of a question", "Correct"), required=False
             )
             self.fields[f"option-{index}-explanation"] = forms.CharField(
-                label=f"Why option {index + 1} is right or wrong", required=False,
+                label=gettext("Why option {number} is right or wrong").format(number=index + 1), required=False,
                 widget=forms.Textarea(attrs={"rows": 2}), max_length=20000,
             )  # fmt: skip
 
@@ -105,17 +114,20 @@ class QuestionFields(forms.Form):
                 i for i in range(OPTION_ROWS) if (cleaned.get(f"option-{i}-text") or "").strip()
             ]
             if len(rows) < 2:
-                raise forms.ValidationError("Give at least two options.")
+                raise forms.ValidationError(_("Give at least two options."))
             for i in rows:
                 if not (cleaned.get(f"option-{i}-explanation") or "").strip():
                     self.add_error(
                         f"option-{i}-explanation",
-                        "Say why this option is right or wrong: students read it after answering.",
+                        _(
+                            "Say why this option is right or wrong: "
+                            "students read it after answering."
+                        ),
                     )
         if self.kind == "true_false" and not cleaned.get("answer"):
-            self.add_error("answer", "Say whether the statement is true or false.")
+            self.add_error("answer", _("Say whether the statement is true or false."))
         if self.kind == "short_answer" and not (cleaned.get("accept") or "").strip():
-            self.add_error("accept", "Give at least one accepted answer.")
+            self.add_error("accept", _("Give at least one accepted answer."))
         return cleaned
 
     def question_data(self, *, question_uuid: str) -> dict[str, Any]:

@@ -15,6 +15,8 @@ from typing import Any
 from django.contrib.auth.models import User
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from core import policy
 from engine.content.errors import ContentError
@@ -111,7 +113,7 @@ def quiz_attempt_start(
                 raise AttemptRefused(refusal)
         question_ids, orders = draw(quiz, rng or random.SystemRandom())
         if not question_ids:
-            raise NoQuestions("This quiz has no published questions yet.")
+            raise NoQuestions(_("This quiz has no published questions yet."))
         try:
             with transaction.atomic():
                 attempt = QuizAttempt.objects.create(
@@ -132,9 +134,9 @@ def quiz_attempt_answer(
     recorded response unchanged, whatever was sent the second time.
     """
     if question.pk not in attempt.question_ids:
-        raise QuestionNotInAttempt("This question is not part of your attempt.")
+        raise QuestionNotInAttempt(_("This question is not part of your attempt."))
     if attempt.is_finished:
-        raise AttemptFinished("This attempt is finished: start a new one to answer again.")
+        raise AttemptFinished(_("This attempt is finished: start a new one to answer again."))
     try:
         answer = parse_answer(question.type, question.data, raw)
     except AnswerError as exc:
@@ -148,7 +150,7 @@ def quiz_attempt_answer(
     with transaction.atomic():
         locked = QuizAttempt.objects.select_for_update().get(pk=attempt.pk)
         if locked.is_finished:
-            raise AttemptFinished("This attempt is finished: start a new one to answer again.")
+            raise AttemptFinished(_("This attempt is finished: start a new one to answer again."))
         try:
             with transaction.atomic():
                 response, created = Response.objects.get_or_create(
@@ -205,11 +207,14 @@ def _uuids_taken_elsewhere(data: dict[str, Any]) -> list[ContentError]:
                 ContentError(
                     "import",
                     0,
-                    f"questions[{index}].uuid {source['uuid']} already belongs to {owner.quiz}",
+                    _("questions[{index}].uuid {uuid} already belongs to {quiz}").format(
+                        index=index, uuid=source["uuid"], quiz=owner.quiz
+                    ),
                 )
             )
     if Question.objects.filter(uuid=quiz_uuid).exists():
-        errors.append(ContentError("import", 0, f"uuid {data['uuid']} already names a question"))
+        message = _("uuid {uuid} already names a question").format(uuid=data["uuid"])
+        errors.append(ContentError("import", 0, message))
     return errors
 
 
@@ -230,7 +235,13 @@ def quiz_import(
     existing = Quiz.objects.filter(uuid=source.data["uuid"]).select_related("chapter").first()
     if existing is not None and existing.chapter_id != chapter.pk:
         return None, [
-            ContentError(shown, 1, f"uuid {source.data['uuid']} is the quiz of {existing.chapter}")
+            ContentError(
+                shown,
+                1,
+                _("uuid {uuid} is the quiz of {chapter}").format(
+                    uuid=source.data["uuid"], chapter=existing.chapter
+                ),
+            )
         ]
     clashes = [ContentError(shown, 1, e.message) for e in _uuids_taken_elsewhere(source.data)]
     if clashes:
@@ -286,11 +297,13 @@ def question_check(
         return None, errors
     key = str(uuid.UUID(data["uuid"]))
     if question is not None and key != str(question.uuid):
-        return None, [ContentError("question", 1, f"the uuid cannot change: keep {question.uuid}")]
+        message = _("the uuid cannot change: keep {uuid}").format(uuid=question.uuid)
+        return None, [ContentError("question", 1, message)]
     if question is None and (
         Question.objects.filter(uuid=key).exists() or Quiz.objects.filter(uuid=key).exists()
     ):
-        return None, [ContentError("question", 1, f"uuid {key} is already used: make a new one")]
+        message = _("uuid {uuid} is already used: make a new one").format(uuid=key)
+        return None, [ContentError("question", 1, message)]
     return data, []
 
 
@@ -425,12 +438,12 @@ def review_answer(
             if card is None:  # the same form, sent twice at once: the other one won
                 card = ReviewCard.objects.select_for_update().get(user=user, question=question)
         if card is None:
-            raise NotDueForReview(NOT_DUE)
+            raise NotDueForReview(_(NOT_DUE))
         recorded = card.log.filter(number=number).first()
         if recorded is not None:
             return recorded, False
         if card.reviews != number:
-            raise NotDueForReview(NOT_DUE)
+            raise NotDueForReview(_(NOT_DUE))
         review = _record(
             card,
             source=ReviewSource.REVIEW,
@@ -442,7 +455,10 @@ def review_answer(
     return review, True
 
 
-NOT_DUE = "This question is not due for review now. Open the review page for the next one."
+# Translated where it is raised, in the reader's language.
+NOT_DUE = gettext_noop(
+    "This question is not due for review now. Open the review page for the next one."
+)
 
 
 def _recorded_review(*, user: User, question: Question, number: int) -> Review | None:
@@ -457,7 +473,7 @@ def _check_due(*, user: User, question: Question, number: int, now: datetime) ->
     card = ReviewCard.objects.filter(user=user, question=question).first()
     if card is not None:
         if card.reviews != number or card.due > now:
-            raise NotDueForReview(NOT_DUE)
+            raise NotDueForReview(_(NOT_DUE))
         return
     if number != 0 or question.pk not in {q.pk for q in refreshers(user=user, now=now)}:
-        raise NotDueForReview(NOT_DUE)
+        raise NotDueForReview(_(NOT_DUE))

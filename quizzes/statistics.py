@@ -28,6 +28,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from django.utils.translation import gettext_lazy as _
+
 from core.spreadsheet import csv_writer
 from quizzes.models import Question, Quiz, QuizAttempt, Response
 
@@ -36,6 +38,12 @@ TOO_EASY = 95.0
 TOO_HARD = 20.0
 # Below this many answers a question gets no facility, discrimination or flag.
 MIN_ANSWERS = 10
+# The flags as the page shows them; the CSV keeps the English names as identifiers.
+FLAG_LABELS = {
+    "too easy": _("too easy"),
+    "too hard": _("too hard"),
+    "negative discrimination": _("negative discrimination"),
+}
 
 
 @dataclass
@@ -76,6 +84,11 @@ class ItemStats:
         if self.discrimination is not None and self.discrimination < 0:
             flags.append("negative discrimination")
         return flags
+
+    @property
+    def flag_labels(self) -> list[tuple[str, str]]:
+        """``(flag, label)`` per flag: the flag names the CSS class, the label is for people."""
+        return [(flag, str(FLAG_LABELS[flag])) for flag in self.flags]
 
 
 @dataclass

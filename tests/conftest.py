@@ -135,6 +135,17 @@ def empty_cache():
     caches["shared"].clear()
 
 
+@pytest.fixture(autouse=True)
+def english_outside_requests() -> Iterator[None]:
+    """Each test starts in English: a Spanish request leaves its language active in the thread
+    (LocaleMiddleware activates it and nothing switches it back outside a server)."""
+    from django.utils import translation
+
+    translation.activate("en")
+    yield
+    translation.activate("en")
+
+
 @pytest.fixture
 def alice(django_user_model):  # type: ignore[no-untyped-def]
     return django_user_model.objects.create_user("alice", password="correct-horse-1")

@@ -1,7 +1,9 @@
 """Site-styled error pages, and what error reports may show.
 
 The 500 page is rendered without a request context on purpose: whatever
-broke (the database, a context processor) must not break the error page.
+broke (the database, a context processor) must not break the error page. Its
+language is read from the request alone (the language cookie, then
+Accept-Language), as LocaleMiddleware reads it.
 """
 
 from __future__ import annotations
@@ -9,8 +11,10 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseServerError
 from django.template import loader
+from django.utils import translation
 from django.utils.regex_helper import _lazy_re_compile
 from django.views.debug import SafeExceptionReporterFilter
 
@@ -49,6 +53,30 @@ def page_not_found(request: HttpRequest, exception: Exception | None = None) -> 
     return HttpResponseNotFound(html)
 
 
-def server_error(request: HttpRequest) -> HttpResponse:
-    html = loader.get_template("500.html").render({})
+# What the visitor gets if even the 500 template cannot be rendered.
+_BARE_500 = (
+    '<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Server error</title>'
+    "</head><body><h1>Something went wrong on our side</h1><p>Try again in a moment.</p>"
+    "</body></html>"
+)
+
+
+def _language_of(request: HttpRequest | None) -> str:
+    """The language LocaleMiddleware would pick (cookie, then Accept-Language), else English."""
+    if request is None:
+        return translation.get_language() or settings.LANGUAGE_CODE
+    try:
+        return translation.get_language_from_request(request)
+    except Exception:  # the error page must not fail over a bad header
+        return settings.LANGUAGE_CODE
+
+
+def server_error(request: HttpRequest | None = None) -> HttpResponse:
+    """The 500 page, in the visitor's language, rendered without a request context."""
+    language = _language_of(request)
+    try:
+        with translation.override(language):
+            html = loader.get_template("500.html").render({"language": language})
+    except Exception:  # whatever broke, the visitor still gets an answer
+        html = _BARE_500
     return HttpResponseServerError(html)

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext
 from django.views.decorators.http import require_safe
 
 from core.http import HtmxHttpRequest
@@ -125,7 +126,7 @@ def chapter_next_step(request: HtmxHttpRequest, slug: str) -> HttpResponse:
         )
     except next_step.UnknownStep:
         return HttpResponse(
-            "Say what was done: after=quiz, after=exercise:<slug> or after=lab:<slug>.",
+            gettext("Say what was done: after=quiz, after=exercise:<slug> or after=lab:<slug>."),
             status=400,
             content_type="text/plain; charset=utf-8",
         )

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 
 class StudentNamespace(models.Model):
@@ -97,13 +98,13 @@ class NamespaceRun(models.Model):
     """
 
     class Action(models.TextChoices):
-        PROVISION = "provision", "Namespaces provisioned"
-        CLEANUP = "cleanup", "Namespaces cleaned up"
+        PROVISION = "provision", _("Namespaces provisioned")
+        CLEANUP = "cleanup", _("Namespaces cleaned up")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Running"
-        DONE = "done", "Done"
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
 
     action = models.CharField(max_length=10, choices=Action.choices)
     # Who the run is for, as the caller names it ("cohort:12"): pages find their runs by it.
@@ -168,14 +169,14 @@ class LabRun(models.Model):
     """
 
     class Action(models.TextChoices):
-        START = "start", "Start"
-        RESET = "reset", "Reset"
+        START = "start", _("Start")
+        RESET = "reset", _("Reset")
 
     class Status(models.TextChoices):
-        QUEUED = "queued", "Waiting for a worker"
-        RUNNING = "running", "Preparing"
-        DONE = "done", "Done"
-        ERROR = "error", "Could not prepare"
+        QUEUED = "queued", _("Waiting for a worker")
+        RUNNING = "running", _("Preparing")
+        DONE = "done", _("Done")
+        ERROR = "error", _("Could not prepare")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="lab_runs"
@@ -219,8 +220,8 @@ class TerminalSession(models.Model):
     """
 
     class Backend(models.TextChoices):
-        CLUSTER = "cluster", "Toolbox Pod on the cluster"
-        LOCAL = "local", "Shell on the tutor's machine"
+        CLUSTER = "cluster", _("Toolbox Pod on the cluster")
+        LOCAL = "local", _("Shell on the tutor's machine")
 
     user = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="terminal_sessions"

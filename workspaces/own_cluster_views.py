@@ -11,6 +11,8 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_http_methods, require_POST
@@ -24,23 +26,29 @@ from workspaces import own_cluster, services
 
 class StudentClusterForm(forms.Form):
     upload = forms.FileField(
-        required=False, label="Kubeconfig file", help_text="For example ~/.kube/config."
+        required=False,
+        label=gettext_lazy("Kubeconfig file"),
+        help_text=gettext_lazy("For example ~/.kube/config."),
     )
     kubeconfig = forms.CharField(
         required=False,
         strip=False,
-        label="…or paste it",
+        label=gettext_lazy("…or paste it"),
         widget=forms.Textarea(attrs={"rows": 10, "spellcheck": "false", "autocomplete": "off"}),
     )
     context = forms.CharField(
         required=False,
         max_length=253,
-        help_text="Empty: the file's current-context.",
+        label=gettext_lazy("Context"),
+        help_text=gettext_lazy("Empty: the file's current-context."),
     )
     namespace = forms.CharField(
         required=False,
         max_length=63,
-        help_text="Where your lab work lives. Empty: the context's namespace, else default.",
+        label=gettext_lazy("Namespace"),
+        help_text=gettext_lazy(
+            "Where your lab work lives. Empty: the context's namespace, else default."
+        ),
     )
 
     def clean(self) -> dict[str, object]:
@@ -52,11 +60,11 @@ class StudentClusterForm(forms.Form):
             try:
                 cleaned["text"] = upload.read().decode()  # type: ignore[attr-defined]
             except UnicodeDecodeError as exc:
-                raise forms.ValidationError("The file is not text (UTF-8).") from exc
+                raise forms.ValidationError(_("The file is not text (UTF-8).")) from exc
         elif str(cleaned.get("kubeconfig") or "").strip():
             cleaned["text"] = str(cleaned["kubeconfig"])
         else:
-            raise forms.ValidationError("Choose a kubeconfig file or paste one.")
+            raise forms.ValidationError(_("Choose a kubeconfig file or paste one."))
         # Pasted or uploaded, the same limit in the same words (bytes, as the file has).
         size = len(cleaned["text"].encode("utf-8", errors="replace"))
         if size > MAX_BYTES:
@@ -99,8 +107,10 @@ def my_cluster(request: AuthenticatedHttpRequest) -> HttpResponse:
                 services.student_cluster_test_request(student_cluster=saved)
                 messages.success(
                     request,
-                    "Saved: your labs are now checked on your own cluster. The tutor is "
-                    "testing the connection; the result appears below.",
+                    _(
+                        "Saved: your labs are now checked on your own cluster. The tutor is "
+                        "testing the connection; the result appears below."
+                    ),
                 )
                 return redirect("workspaces:my_cluster")
     return render(
@@ -121,10 +131,10 @@ def my_cluster_test(request: AuthenticatedHttpRequest) -> HttpResponse:
     current = own_cluster.student_cluster_for(user=request.user)
     if current is None:
         own_cluster.require_enabled()
-        messages.error(request, "You have not saved a cluster yet.")
+        messages.error(request, _("You have not saved a cluster yet."))
         return redirect("workspaces:my_cluster")
     services.student_cluster_test_request(student_cluster=current)
-    messages.info(request, "The tutor is testing the connection; the result appears below.")
+    messages.info(request, _("The tutor is testing the connection; the result appears below."))
     return redirect("workspaces:my_cluster")
 
 
@@ -133,5 +143,5 @@ def my_cluster_test(request: AuthenticatedHttpRequest) -> HttpResponse:
 def my_cluster_delete(request: AuthenticatedHttpRequest) -> HttpResponse:
     own_cluster.require_enabled()
     if own_cluster.student_cluster_delete(user=request.user):
-        messages.success(request, "Removed: your labs are checked on the tutor's cluster again.")
+        messages.success(request, _("Removed: your labs are checked on the tutor's cluster again."))
     return redirect("workspaces:my_cluster")

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core.http import AuthenticatedHttpRequest
@@ -52,7 +53,7 @@ def workspace_prepare(request: AuthenticatedHttpRequest) -> HttpResponse:
     if not tutor_cluster.classroom_mode():
         raise Http404("Not in classroom mode")
     services.workspace_prepare(user=request.user)
-    messages.info(request, "Your namespace is being prepared; this takes a few seconds.")
+    messages.info(request, _("Your namespace is being prepared; this takes a few seconds."))
     back = request.POST.get("next", "")
     if not url_has_allowed_host_and_scheme(
         back, allowed_hosts={request.get_host()}, require_https=request.is_secure()

@@ -18,6 +18,7 @@ from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.translation import gettext, ngettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 from django_htmx.http import HttpResponseStopPolling
 
@@ -70,7 +71,10 @@ def cohort_create(request: AuthenticatedHttpRequest) -> HttpResponse:
             form.add_error(None, str(exc))
         else:
             messages.success(
-                request, f"Class created. Students join with {cohort.join_code_display}."
+                request,
+                gettext("Class created. Students join with {code}.").format(
+                    code=cohort.join_code_display
+                ),
             )
             return redirect(cohort)
     return render(request, "classes/instructor/create.html", {"form": form})
@@ -151,7 +155,7 @@ def code_rotate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     form = ExpiryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose when the new code expires.")
+        messages.error(request, gettext("Choose when the new code expires."))
     else:
         try:
             services.join_code_rotate(cohort=cohort, expires_at=form.expires_at())
@@ -159,7 +163,10 @@ def code_rotate(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             messages.error(request, str(exc))
         else:
             messages.success(
-                request, f"New join code: {cohort.join_code_display}. The old one no longer works."
+                request,
+                gettext("New join code: {code}. The old one no longer works.").format(
+                    code=cohort.join_code_display
+                ),
             )
     return redirect(cohort)
 
@@ -170,10 +177,10 @@ def code_expiry(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     form = ExpiryForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose when the code expires.")
+        messages.error(request, gettext("Choose when the code expires."))
     else:
         services.join_code_set_expiry(cohort=cohort, expires_at=form.expires_at())
-        messages.success(request, "Expiry of the join code saved.")
+        messages.success(request, gettext("Expiry of the join code saved."))
     return redirect(cohort)
 
 
@@ -183,12 +190,12 @@ def cohort_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = services.cohort_end(cohort=_cohort(request, pk))
     messages.success(
         request,
-        "The class has ended: nobody can join it any more; the gradebook stays."
-        + (
-            " Clean up the students' namespaces below when you are done."
-            if classroom_mode()
-            else ""
-        ),
+        gettext(
+            "The class has ended: nobody can join it any more; the gradebook stays. "
+            "Clean up the students' namespaces below when you are done."
+        )
+        if classroom_mode()
+        else gettext("The class has ended: nobody can join it any more; the gradebook stays."),
     )
     return redirect(cohort)
 
@@ -197,7 +204,7 @@ def cohort_end(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 @instructor_required
 def cohort_reopen(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = services.cohort_reopen(cohort=_cohort(request, pk))
-    messages.success(request, "The class is open again.")
+    messages.success(request, gettext("The class is open again."))
     return redirect(cohort)
 
 
@@ -210,7 +217,7 @@ def cohort_quota(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         problems = "; ".join(
             f"{form.fields[f].label}: {' '.join(str(m) for m in e)}" for f, e in form.errors.items()
         )
-        messages.error(request, f"Quota not saved. {problems}")
+        messages.error(request, gettext("Quota not saved. {problems}").format(problems=problems))
     else:
         services.cohort_quota_set(
             cohort=cohort,
@@ -219,7 +226,7 @@ def cohort_quota(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             memory=form.cleaned_data["memory"],
         )
         messages.success(
-            request, "Quota saved: it applies the next time namespaces are provisioned."
+            request, gettext("Quota saved: it applies the next time namespaces are provisioned.")
         )
     return redirect(cohort)
 
@@ -231,14 +238,16 @@ def cohort_lab_solutions(request: AuthenticatedHttpRequest, pk: int) -> HttpResp
     cohort = _cohort(request, pk)
     choice = request.POST.get("solutions")
     if choice not in ("on", "off"):
-        messages.error(request, "Choose whether students may reveal lab solutions.")
+        messages.error(request, gettext("Choose whether students may reveal lab solutions."))
         return redirect(cohort)
     services.cohort_lab_solutions_set(cohort=cohort, hidden=choice == "off")
     messages.success(
         request,
-        "Students of this class can no longer reveal lab solutions; the other hints stay."
+        gettext("Students of this class can no longer reveal lab solutions; the other hints stay.")
         if choice == "off"
-        else "Students of this class may reveal lab solutions again (each reveal is recorded).",
+        else gettext(
+            "Students of this class may reveal lab solutions again (each reveal is recorded)."
+        ),
     )
     return redirect(f"{cohort.get_absolute_url()}#lab-solutions")
 
@@ -248,13 +257,18 @@ def _namespace_action(
 ) -> HttpResponse:
     cohort = _cohort(request, pk)
     if not classroom_mode():
-        messages.error(request, "The tutor is not in classroom mode (TUTOR_MODE=classroom).")
+        messages.error(
+            request, gettext("The tutor is not in classroom mode (TUTOR_MODE=classroom).")
+        )
         return redirect(cohort)
     run = action(cohort=cohort, by=request.user)
     messages.info(
         request,
-        f"{run.get_action_display()}: started for {run.total} students. "
-        "A worker does it; the progress shows below.",
+        ngettext(
+            "{action}: started for {count} student. A worker does it; the progress shows below.",
+            "{action}: started for {count} students. A worker does it; the progress shows below.",
+            run.total,
+        ).format(action=run.get_action_display(), count=run.total),
     )
     return redirect(f"{cohort.get_absolute_url()}#namespaces")
 
@@ -402,8 +416,15 @@ def submission_regrade(
     else:
         messages.success(
             request,
-            f"Regraded from the stored evidence: {record.old_score}/{record.old_max_score} → "
-            f"{record.new_score}/{record.new_max_score}. The old result is kept below.",
+            gettext(
+                "Regraded from the stored evidence: {old_score}/{old_max} → {new_score}/{new_max}. "
+                "The old result is kept below."
+            ).format(
+                old_score=record.old_score,
+                old_max=record.old_max_score,
+                new_score=record.new_score,
+                new_max=record.new_max_score,
+            ),
         )
     return redirect("classes_instructor:submission", pk=cohort.pk, submission_id=submission.pk)
 
@@ -414,7 +435,7 @@ def instructor_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     form = InstructorForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the username of an instructor.")
+        messages.error(request, gettext("Give the username of an instructor."))
         return redirect(cohort)
     try:
         added = services.cohort_instructor_add(
@@ -423,7 +444,10 @@ def instructor_add(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except services.ClassError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{added.get_username()} teaches this class too.")
+        messages.success(
+            request,
+            gettext("{username} teaches this class too.").format(username=added.get_username()),
+        )
     return redirect(cohort)
 
 
@@ -435,7 +459,9 @@ def member_remove(request: AuthenticatedHttpRequest, pk: int, user_id: int) -> H
     services.cohort_member_remove(cohort=cohort, membership=membership)
     messages.success(
         request,
-        f"{membership.user.get_username()} is no longer in this class; their work stays theirs.",
+        gettext("{username} is no longer in this class; their work stays theirs.").format(
+            username=membership.user.get_username()
+        ),
     )
     return redirect(cohort)
 
@@ -446,7 +472,7 @@ def lab_regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     form = LabRegradeForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Choose a lab to regrade.")
+        messages.error(request, gettext("Choose a lab to regrade."))
         return redirect(cohort)
     lab = form.cleaned_data["lab"]
     run = services.cohort_lab_regrade(cohort=cohort, lab_id=lab.pk, by=request.user)
@@ -454,8 +480,13 @@ def lab_regrade(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         messages.error(request, problem)
     messages.success(
         request,
-        f"{lab.title}: {run.checked} checked submission{'s' if run.checked != 1 else ''} in this "
-        f"class, {run.changed} regraded from their evidence (the others would not change).",
+        ngettext(
+            "{lab}: {checked} checked submission in this class, {changed} regraded from "
+            "their evidence (the others would not change).",
+            "{lab}: {checked} checked submissions in this class, {changed} regraded from "
+            "their evidence (the others would not change).",
+            run.checked,
+        ).format(lab=lab.title, checked=run.checked, changed=run.changed),
     )
     return redirect(cohort)
 
@@ -491,7 +522,7 @@ def invitation_revoke(
     except services.ClassError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The invitation no longer works.")
+        messages.success(request, gettext("The invitation no longer works."))
     return redirect(f"{cohort.get_absolute_url()}#invitations")
 
 
@@ -511,7 +542,7 @@ def policy_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
             f"{form.fields[f].label if f in form.fields else ''}: {' '.join(str(m) for m in e)}"
             for f, e in form.errors.items()
         )
-        messages.error(request, f"Rules not saved. {problems}")
+        messages.error(request, gettext("Rules not saved. {problems}").format(problems=problems))
         return redirect(f"{cohort.get_absolute_url()}#rules")
     kind, _, item_uuid = form.cleaned_data["item"].partition(":")
     title = dict(form.fields["item"].choices).get(form.cleaned_data["item"], "")  # type: ignore[attr-defined]
@@ -523,7 +554,7 @@ def policy_save(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
         feedback_before_due=form.cleaned_data["feedback_before_due"],
         feedback_after_due=form.cleaned_data["feedback_after_due"],
     )  # fmt: skip
-    messages.success(request, f"Rules saved for {title}.")
+    messages.success(request, gettext("Rules saved for {title}.").format(title=title))
     return redirect(f"{cohort.get_absolute_url()}#rules")
 
 
@@ -536,7 +567,9 @@ def policy_delete(request: AuthenticatedHttpRequest, pk: int, policy_id: int) ->
     except services.ClassError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Rules removed: that work has no due date or limit any more.")
+        messages.success(
+            request, gettext("Rules removed: that work has no due date or limit any more.")
+        )
     return redirect(f"{cohort.get_absolute_url()}#rules")
 
 
@@ -581,8 +614,8 @@ def exam_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = _cohort(request, pk)
     form = ExamScheduleForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Exam not scheduled: " + "; ".join(
-            " ".join(str(m) for m in e) for e in form.errors.values()))  # fmt: skip
+        problems = "; ".join(" ".join(str(m) for m in e) for e in form.errors.values())
+        messages.error(request, gettext("Exam not scheduled: {problems}").format(problems=problems))
         return redirect(f"{cohort.get_absolute_url()}#exams")
     data = form.cleaned_data
     try:
@@ -594,7 +627,10 @@ def exam_schedule(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except services.ClassError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"{data['exam'].title} is scheduled for this class.")
+        messages.success(
+            request,
+            gettext("{exam} is scheduled for this class.").format(exam=data["exam"].title),
+        )
     return redirect(f"{cohort.get_absolute_url()}#exams")
 
 
@@ -607,7 +643,7 @@ def exam_unschedule(request: AuthenticatedHttpRequest, pk: int, schedule_id: int
     except services.ClassError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "The exam is no longer scheduled (attempts stay).")
+        messages.success(request, gettext("The exam is no longer scheduled (attempts stay)."))
     return redirect(f"{cohort.get_absolute_url()}#exams")
 
 
@@ -617,7 +653,7 @@ def exam_extension(request: AuthenticatedHttpRequest, pk: int, schedule_id: int)
     cohort = _cohort(request, pk)
     form = ExtensionForm(request.POST)
     if not form.is_valid():
-        messages.error(request, "Give the extra minutes, from 0 to 480.")
+        messages.error(request, gettext("Give the extra minutes, from 0 to 480."))
         return redirect(f"{cohort.get_absolute_url()}#exams")
     try:
         services.exam_extension_set(
@@ -627,7 +663,9 @@ def exam_extension(request: AuthenticatedHttpRequest, pk: int, schedule_id: int)
     except services.ClassError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, "Extension saved; an attempt in progress got the time at once.")
+        messages.success(
+            request, gettext("Extension saved; an attempt in progress got the time at once.")
+        )
     return redirect(f"{cohort.get_absolute_url()}#exams")
 
 

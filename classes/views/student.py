@@ -6,6 +6,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from classes import selectors, services
@@ -40,7 +41,10 @@ def join(request: AuthenticatedHttpRequest) -> HttpResponse:
         except services.JoinRefused as exc:
             form.add_error("code", str(exc))
         else:
-            messages.success(request, f"You joined the class “{membership.cohort.name}”.")
+            messages.success(
+                request,
+                gettext("You joined the class “{name}”.").format(name=membership.cohort.name),
+            )
             return redirect("classes:mine")
     return _page(request, form, status=400)
 
@@ -54,7 +58,9 @@ def leave(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     except services.ClassError as exc:
         messages.error(request, str(exc))
     else:
-        messages.success(request, f"You left the class “{membership.cohort.name}”.")
+        messages.success(
+            request, gettext("You left the class “{name}”.").format(name=membership.cohort.name)
+        )
     return redirect("classes:mine")
 
 
@@ -71,6 +77,8 @@ def invitation(request: AuthenticatedHttpRequest, token: str) -> HttpResponse:
             cohort = services.invitation_accept(token=token, user=request.user)
         except services.InvitationRefused as exc:
             return render(request, "classes/invitation.html", {"problem": str(exc)}, status=409)
-        messages.success(request, f"You now teach the class “{cohort.name}”.")
+        messages.success(
+            request, gettext("You now teach the class “{name}”.").format(name=cohort.name)
+        )
         return redirect(cohort)
     return render(request, "classes/invitation.html", {"invitation": found})

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from engine.i18n import N_
+
 
 @dataclass(frozen=True)
 class ApiChange:
@@ -17,16 +19,18 @@ class ApiChange:
     removed_in: str | None  # "1.22"; None: deprecated, still served
     replacement: str | None  # the apiVersion to use instead
     deprecated_in: str | None = None
-    changes: str = ""  # what else to change in the manifest
+    changes: str = ""  # what else to change in the manifest (marked N_: translate where shown)
 
 
-_APPS_CHANGES = "`spec.selector` is now required and must match `spec.template.metadata.labels`."
-_INGRESS_CHANGES = (
+_APPS_CHANGES = N_(
+    "`spec.selector` is now required and must match `spec.template.metadata.labels`."
+)
+_INGRESS_CHANGES = N_(
     "Each backend becomes `service: {name: ..., port: {number: ...}}` instead of "
     "`serviceName`/`servicePort`, and every path needs a `pathType` (`Prefix`, `Exact` or "
     "`ImplementationSpecific`)."
 )
-_RBAC_CHANGES = "Only the apiVersion changes."
+_RBAC_CHANGES = N_("Only the apiVersion changes.")
 
 API_CHANGES: tuple[ApiChange, ...] = (
     # Removed in 1.16
@@ -44,8 +48,10 @@ API_CHANGES: tuple[ApiChange, ...] = (
         "1.16",
         None,
         "1.11",
-        "PodSecurityPolicy itself was removed in 1.25: use Pod Security Admission "
-        "(namespace labels `pod-security.kubernetes.io/enforce`).",
+        N_(
+            "PodSecurityPolicy itself was removed in 1.25: use Pod Security Admission "
+            "(namespace labels `pod-security.kubernetes.io/enforce`)."
+        ),
     ),
     # Removed in 1.22
     ApiChange("Ingress", "extensions/v1beta1", "1.22", "networking.k8s.io/v1", "1.14", _INGRESS_CHANGES),
@@ -57,20 +63,20 @@ API_CHANGES: tuple[ApiChange, ...] = (
     ),
     *(
         ApiChange(kind, "admissionregistration.k8s.io/v1beta1", "1.22", "admissionregistration.k8s.io/v1", "1.16",
-                  "`webhooks[*].admissionReviewVersions` and `sideEffects` are required.")
+                  N_("`webhooks[*].admissionReviewVersions` and `sideEffects` are required."))
         for kind in ("MutatingWebhookConfiguration", "ValidatingWebhookConfiguration")
     ),
     ApiChange("CustomResourceDefinition", "apiextensions.k8s.io/v1beta1", "1.22", "apiextensions.k8s.io/v1", "1.16",
-              "`spec.versions[*].schema.openAPIV3Schema` is required and `spec.validation` is gone."),
+              N_("`spec.versions[*].schema.openAPIV3Schema` is required and `spec.validation` is gone.")),
     ApiChange("APIService", "apiregistration.k8s.io/v1beta1", "1.22", "apiregistration.k8s.io/v1", "1.19"),
     ApiChange("TokenReview", "authentication.k8s.io/v1beta1", "1.22", "authentication.k8s.io/v1", "1.19"),
     *(
         ApiChange(kind, "authorization.k8s.io/v1beta1", "1.22", "authorization.k8s.io/v1", "1.19",
-                  "`spec.group` is renamed `spec.groups`.")
+                  N_("`spec.group` is renamed `spec.groups`."))
         for kind in ("SubjectAccessReview", "LocalSubjectAccessReview", "SelfSubjectAccessReview")
     ),
     ApiChange("CertificateSigningRequest", "certificates.k8s.io/v1beta1", "1.22", "certificates.k8s.io/v1", "1.19",
-              "`spec.signerName` is required."),
+              N_("`spec.signerName` is required.")),
     ApiChange("Lease", "coordination.k8s.io/v1beta1", "1.22", "coordination.k8s.io/v1", "1.14"),
     ApiChange("PriorityClass", "scheduling.k8s.io/v1beta1", "1.22", "scheduling.k8s.io/v1", "1.14"),
     *(
@@ -80,14 +86,14 @@ API_CHANGES: tuple[ApiChange, ...] = (
     # Removed in 1.25
     ApiChange("CronJob", "batch/v1beta1", "1.25", "batch/v1", "1.21"),
     ApiChange("EndpointSlice", "discovery.k8s.io/v1beta1", "1.25", "discovery.k8s.io/v1", "1.21",
-              "`topology` is replaced by `nodeName` and `zone` on each endpoint."),
+              N_("`topology` is replaced by `nodeName` and `zone` on each endpoint.")),
     ApiChange("Event", "events.k8s.io/v1beta1", "1.25", "events.k8s.io/v1", "1.22"),
     ApiChange("HorizontalPodAutoscaler", "autoscaling/v2beta1", "1.25", "autoscaling/v2", "1.23"),
     ApiChange("PodDisruptionBudget", "policy/v1beta1", "1.25", "policy/v1", "1.21",
-              "An empty `spec.selector` now selects every Pod in the namespace."),
+              N_("An empty `spec.selector` now selects every Pod in the namespace.")),
     ApiChange("PodSecurityPolicy", "policy/v1beta1", "1.25", None, "1.21",
-              "PodSecurityPolicy is gone: use Pod Security Admission (namespace labels "
-              "`pod-security.kubernetes.io/enforce: baseline` or `restricted`)."),
+              N_("PodSecurityPolicy is gone: use Pod Security Admission (namespace labels "
+                 "`pod-security.kubernetes.io/enforce: baseline` or `restricted`).")),
     ApiChange("RuntimeClass", "node.k8s.io/v1beta1", "1.25", "node.k8s.io/v1", "1.20"),
     # Removed in 1.26, 1.27, 1.29, 1.32
     *(
@@ -106,10 +112,10 @@ API_CHANGES: tuple[ApiChange, ...] = (
     ),
     # Deprecated, still served
     ApiChange("Endpoints", "v1", None, "discovery.k8s.io/v1", "1.33",
-              "Write an EndpointSlice (`kind: EndpointSlice`) instead; kube-proxy and "
-              "controllers read EndpointSlices."),
+              N_("Write an EndpointSlice (`kind: EndpointSlice`) instead; kube-proxy and "
+                 "controllers read EndpointSlices.")),
     ApiChange("ComponentStatus", "v1", None, None, "1.19",
-              "Use the API server's `/livez` and `/readyz` endpoints instead."),
+              N_("Use the API server's `/livez` and `/readyz` endpoints instead.")),
 )  # fmt: skip
 
 _BY_KEY = {(c.kind, c.api_version): c for c in API_CHANGES}

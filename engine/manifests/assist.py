@@ -13,7 +13,9 @@ from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from engine.i18n import _
 from engine.manifests import schemas
+from engine.manifests.findings import either
 from engine.manifests.schemas import SchemaSet, Shape
 from engine.manifests.server_rules import ENUMS
 
@@ -247,18 +249,22 @@ def _shape_at(root: Shape, path: tuple[str | int, ...]) -> Shape | None:
 
 
 def _type_word(shape: Shape) -> str:
+    """The field's type for a completion's or hover's detail (the schema's own type names,
+    such as `string`, stay as the API documentation writes them)."""
     if shape.int_or_string:
-        return "number or text"
+        return _("number or text")
     if shape.quantity:
-        return "quantity (e.g. 500m, 128Mi)"
+        return _("quantity (e.g. 500m, 128Mi)")
     if "array" in shape.types and shape.items is not None:
         inner = shape.items
-        return f"list of {inner.name}" if inner.properties else f"list of {_type_word(inner)}"
+        return _("list of {type}").format(
+            type=inner.name if inner.properties else _type_word(inner)
+        )
     if "object" in shape.types and shape.properties:
-        return f"object ({shape.name})"
+        return _("object ({type})").format(type=shape.name)
     if "object" in shape.types:
-        return "map of text"
-    return " or ".join(shape.types) or "any"
+        return _("map of text")
+    return either(list(shape.types)) or _("any")
 
 
 def _trim(text: str) -> str:
@@ -355,7 +361,11 @@ def _keys(shape: Shape, present: set[str], column: int) -> list[Completion]:
                 label=name,
                 type="property",
                 apply=apply,
-                detail=_type_word(sub) + (" · required" if required else ""),
+                detail=(
+                    _("{type} · required").format(type=_type_word(sub))
+                    if required
+                    else _type_word(sub)
+                ),
                 info=_trim(shape.docs.get(name, "")),
                 boost=10 if required else 0,
             )
@@ -379,10 +389,10 @@ def _root_options(
         for kind, body in SKELETONS.items():
             options.append(
                 Completion(
-                    label=f"{kind} (whole object)",
+                    label=_("{kind} (whole object)").format(kind=kind),
                     type="snippet",
                     apply=body,
-                    detail=f"a {kind} with its required fields",
+                    detail=_("a {kind} with its required fields").format(kind=kind),
                     boost=20,
                 )
             )
@@ -397,7 +407,7 @@ def _root_options(
     else:
         for name in ("apiVersion", "kind", "metadata"):
             if name not in present:
-                options.append(Completion(name, "property", f"{name}: ", "required", boost=10))
+                options.append(Completion(name, "property", f"{name}: ", _("required"), boost=10))
     return options
 
 
@@ -411,7 +421,7 @@ def _values(
     if not parent_path and key == "apiVersion":
         kind = keys.get("kind")
         versions = schema_set.versions_serving(kind) if kind else schema_set.api_versions
-        detail = f"serves {kind}" if kind else "apiVersion"
+        detail = _("serves {kind}").format(kind=kind) if kind else "apiVersion"
         return [Completion(v, "keyword", v, detail, boost=0) for v in versions]
     if not parent_path and key == "kind":
         api_version = keys.get("apiVersion")
@@ -422,14 +432,17 @@ def _values(
                 if api_version in (None, av) and not k.endswith("List") and k not in _NOT_OBJECTS
             }
         )
-        detail = f"served by {api_version}" if api_version else "kind"
+        detail = (
+            _("served by {api_version}").format(api_version=api_version) if api_version else "kind"
+        )
         return [Completion(k, "keyword", k, detail) for k in kinds]
     if root is None:
         return []
     parent = _shape_at(root, parent_path)
     shape = parent.properties.get(key) if parent is not None else None
     values = _enum_values(parent, key, shape)
-    return [Completion(str(v), "enum", str(v), f"allowed value of {key}") for v in values]
+    detail = _("allowed value of {field}").format(field=key)
+    return [Completion(str(v), "enum", str(v), detail) for v in values]
 
 
 def hover(

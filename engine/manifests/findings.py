@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
+from engine.i18n import _
+
 Severity = Literal["error", "warning"]
 Path = tuple[str | int, ...]
 
@@ -55,9 +57,14 @@ class Finding:
     # Quick fixes (engine/manifests/fixes.py): {"title", "edits": [{line, column, end_line,
     # end_column, text}]}. Not part of a finding's identity; listed only when there are some.
     fixes: tuple[dict[str, Any], ...] = field(default=(), compare=False)
+    # What a quick fix needs, whatever language the message is in: the name a did-you-mean
+    # suggests, a removed apiVersion's successor, the missing field, the parent a misplaced
+    # key belongs under, the line of a duplicate key's first copy. Not sent to clients.
+    suggestion: str = field(default="", compare=False)
 
     def as_dict(self) -> dict[str, Any]:
         data = asdict(self)
+        del data["suggestion"]
         if self.fixes:
             data["fixes"] = list(data["fixes"])
         else:
@@ -78,15 +85,23 @@ def shown(value: Any, limit: int = SHOWN_CHARS) -> str:
     elif value is None:
         text = "null"
     elif isinstance(value, int) and value.bit_length() > 200:
-        text = f"a number of {len(str(abs(value)))} digits"
+        text = _("a number of {count} digits").format(count=len(str(abs(value))))
     elif isinstance(value, dict):
-        text = "a mapping"
+        text = _("a mapping")
     elif isinstance(value, list):
-        text = "a list"
+        text = _("a list")
     else:
         text = str(value)
     text = "".join(c if c.isprintable() else "\ufffd" for c in text)
     return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def either(words: list[str]) -> str:
+    """ "a or b or c" in the reader's language."""
+    out = words[0] if words else ""
+    for word in words[1:]:
+        out = _("{first} or {second}").format(first=out, second=word)
+    return out
 
 
 def dotted(path: Path) -> str:
@@ -118,6 +133,8 @@ class Document:
             probe = probe[:-1]
         return self.positions.get((), (1, 1))
 
-    def finding(self, severity: Severity, code: str, path: Path, message: str) -> Finding:
+    def finding(
+        self, severity: Severity, code: str, path: Path, message: str, suggestion: str = ""
+    ) -> Finding:
         line, column = self.position(path)
-        return Finding(severity, code, dotted(path), line, column, message)
+        return Finding(severity, code, dotted(path), line, column, message, suggestion=suggestion)

@@ -4,7 +4,8 @@ The editor offers them on the finding (a did-you-mean rename, a removed
 apiVersion's successor, a missing required field, a key indented back under
 `metadata:` or `spec:`). Each fix is a title and edits on the manifest text,
 with 1-based lines and columns (the end is exclusive), so any editor can
-apply them. Computed from the text and the findings only.
+apply them. Computed from the text and the findings only: from each finding's code and
+`suggestion` (never from its message, which is in the reader's language).
 """
 
 from __future__ import annotations
@@ -13,13 +14,11 @@ import dataclasses
 import re
 from typing import Any
 
+from engine.i18n import _, ngettext
 from engine.manifests.findings import Finding
 
-_DID_YOU_MEAN = re.compile(r"did you mean `([^`]+)`")
-_REQUIRED = re.compile(r"^`([A-Za-z][\w.-]*)` is required in ")
-_USE_API = re.compile(r"Use `apiVersion: ([^`]+)`")
-_HOME = re.compile(r"belongs under `([\w.]+):`")
-_FIRST_ON = re.compile(r"\(first on line (\d+)\)")
+_FIELD_NAME = re.compile(r"^[A-Za-z][\w.-]*$")
+_HOME = re.compile(r"^[\w.]+$")
 _KEY = re.compile(r"""^("[^"]*"|'[^']*'|[^\s:#][^:#]*?)\s*:(\s|$)""")
 _DOC_START = re.compile(r"^---(\s|$)")
 
@@ -42,14 +41,21 @@ def _indent_all(findings: list[Finding], lines: list[str]) -> list[Finding]:
         if finding.code == "misplaced-key" and finding.fixes:
             edits = finding.fixes[0]["edits"]
             if all(e["text"] == "  " for e in edits):
-                start, _ = _document_range(lines, finding.line - 1)
+                start, _end = _document_range(lines, finding.line - 1)
                 by_document.setdefault(start, []).append(position)
     for positions in by_document.values():
         if len(positions) < 2:
             continue
         edits = [e for p in positions for e in findings[p].fixes[0]["edits"]]
         first = findings[positions[0]]
-        together = _fix(f"Indent all {len(positions)} top-level keys under their parents", *edits)
+        together = _fix(
+            ngettext(
+                "Indent all {count} top-level key under its parent",
+                "Indent all {count} top-level keys under their parents",
+                len(positions),
+            ).format(count=len(positions)),
+            *edits,
+        )
         findings[positions[0]] = dataclasses.replace(first, fixes=(*first.fixes, together))
     return findings
 
@@ -71,26 +77,33 @@ def _fix(title: str, *edits: dict[str, Any]) -> dict[str, Any]:
 def _fixes(finding: Finding, lines: list[str]) -> list[dict[str, Any]]:
     if not 1 <= finding.line <= len(lines):
         return []
-    code, message = finding.code, finding.message
-    guess = _DID_YOU_MEAN.search(message)
-    if code in ("unknown-field", "unknown-resource") and guess:
-        return _rename_key(finding, lines, guess.group(1))
-    if code in ("unknown-kind", "invalid-value") and guess:
-        return _replace_value(finding, lines, guess.group(1))
-    if code == "removed-api" and (use := _USE_API.search(message)):
-        fixes = _replace_value(finding, lines, use.group(1), f"Use apiVersion: {use.group(1)}")
-        if fixes and "serviceName" in message:
+    code, suggestion = finding.code, finding.suggestion
+    if not suggestion and code != "missing-image":
+        return []
+    if code in ("unknown-field", "unknown-resource"):
+        return _rename_key(finding, lines, suggestion)
+    if code in ("unknown-kind", "invalid-value"):
+        return _replace_value(finding, lines, suggestion)
+    if code == "removed-api":
+        # networking.k8s.io/v1 Ingress backends are written differently, not just renamed.
+        ingress = "`serviceName`" in finding.message
+        title = (
+            _("Use apiVersion: {api_version} and rewrite the backends")
+            if ingress
+            else _("Use apiVersion: {api_version}")
+        )
+        fixes = _replace_value(finding, lines, suggestion, title.format(api_version=suggestion))
+        if fixes and ingress:
             fixes[0]["edits"].extend(_ingress_v1_edits(lines, finding.line - 1))
-            fixes[0]["title"] += " and rewrite the backends"
         return fixes
-    if code == "missing-field" and (required := _REQUIRED.match(message)):
-        return _add_field(finding, lines, required.group(1))
+    if code == "missing-field" and _FIELD_NAME.match(suggestion):
+        return _add_field(finding, lines, suggestion)
     if code == "missing-image":
         return _add_field(finding, lines, "image")
-    if code == "misplaced-key" and (home := _HOME.search(message)):
-        return _indent_under(finding, lines, home.group(1))
-    if code == "duplicate-key" and (first := _FIRST_ON.search(message)):
-        return _remove_block(lines, int(first.group(1)))
+    if code == "misplaced-key" and _HOME.match(suggestion):
+        return _indent_under(finding, lines, suggestion)
+    if code == "duplicate-key" and suggestion.isdigit():
+        return _remove_block(lines, int(suggestion))
     return []
 
 
@@ -166,7 +179,10 @@ def _rename_key(finding: Finding, lines: list[str], new: str) -> list[dict[str, 
         return []
     old = lines[finding.line - 1][span[0] - 1 : span[1] - 1]
     return [
-        _fix(f"Rename {old} to {new}", _edit(finding.line, span[0], finding.line, span[1], new))
+        _fix(
+            _("Rename {old} to {new}").format(old=old, new=new),
+            _edit(finding.line, span[0], finding.line, span[1], new),
+        )
     ]
 
 
@@ -187,7 +203,7 @@ def _replace_value(
     old = line[start:end]
     return [
         _fix(
-            title or f"Change {old} to {new}",
+            title or _("Change {old} to {new}").format(old=old, new=new),
             _edit(finding.line, start + 1, finding.line, end + 1, new),
         )
     ]
@@ -233,7 +249,7 @@ def _add_field(finding: Finding, lines: list[str], name: str) -> list[dict[str, 
     if at > len(lines):
         return [
             _fix(
-                f"Add {name}",
+                _("Add {field}").format(field=name),
                 _edit(
                     len(lines),
                     len(lines[-1]) + 1,
@@ -243,7 +259,12 @@ def _add_field(finding: Finding, lines: list[str], name: str) -> list[dict[str, 
                 ),
             )
         ]
-    return [_fix(f"Add {name}", _edit(at, 1, at, 1, f"{' ' * indent}{name}: \n"))]
+    return [
+        _fix(
+            _("Add {field}").format(field=name),
+            _edit(at, 1, at, 1, f"{' ' * indent}{name}: \n"),
+        )
+    ]
 
 
 def _document_range(lines: list[str], index: int) -> tuple[int, int]:
@@ -260,13 +281,13 @@ def _indent_under(finding: Finding, lines: list[str], home: str) -> list[dict[st
     index = finding.line - 1
     if "." in home or _indent(lines[index]) != 0:
         return []  # deeper homes need their parents written out: the message says which
-    start, _ = _document_range(lines, index)
+    start, _end = _document_range(lines, index)
     parent = next(
         (i for i in range(index - 1, start - 1, -1) if re.match(rf"^{home}\s*:", lines[i])), None
     )
     end = _block_end(lines, index)
     edits = [_edit(i + 1, 1, i + 1, 1, "  ") for i in range(index, end) if lines[i].strip()]
-    title = f"Indent {lines[index].split(':', 1)[0]} under {home}:"
+    title = _("Indent {key} under {parent}:").format(key=lines[index].split(":", 1)[0], parent=home)
     if parent is None:
         if any(re.match(rf"^{home}\s*:", ln) for ln in lines[index:]):
             return []  # `home:` comes later: moving the key there is the student's call
@@ -282,16 +303,17 @@ def _remove_block(lines: list[str], first_line: int) -> list[dict[str, Any]]:
         return []
     end = _block_end(lines, index)
     key = lines[index].strip().split(":", 1)[0]
+    title = _("Remove the first {key} (line {line})").format(key=key, line=first_line)
     if end >= len(lines):
         return [
             _fix(
-                f"Remove the first {key} (line {first_line})",
+                title,
                 _edit(first_line, 1, end, len(lines[end - 1]) + 1, ""),
             )
         ]
     return [
         _fix(
-            f"Remove the first {key} (line {first_line})",
+            title,
             _edit(first_line, 1, end + 1, 1, ""),
         )
     ]

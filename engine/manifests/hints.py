@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from engine.i18n import _
 from engine.manifests.findings import Document, Finding, shown
 from engine.manifests.server_rules import TEMPLATE_PATHS, _get, _items, selector_matches
 
@@ -47,7 +48,7 @@ def check(documents: list[Document]) -> dict[int, list[Finding]]:
         found: list[Finding] = []
         if kind == "Service" and templates:
             _service_hints(doc, templates, found)
-        for _, _, spec in [t for t in templates if t[0] is doc]:
+        for _doc, _labels, spec in [t for t in templates if t[0] is doc]:
             _key_ref_hints(doc, spec, by_name, found)
         if found:
             out[doc.index] = found
@@ -70,8 +71,11 @@ def _service_hints(
                 "warning",
                 "service-selects-nothing",
                 ("spec", "selector"),
-                f"This Service selects Pods labelled {wanted}, but no Pod or Pod template in this "
-                "file has those labels, so it would have no endpoints. Check the labels on both sides.",
+                _(
+                    "This Service selects Pods labelled {labels}, but no Pod or Pod template in "
+                    "this file has those labels, so it would have no endpoints. Check the labels "
+                    "on both sides."
+                ).format(labels=wanted),
             )
         )
         return
@@ -85,14 +89,17 @@ def _service_hints(
     for index, port in _items(_get(doc.data, ("spec", "ports"))):
         target = port.get("targetPort")
         if isinstance(target, str) and not target.isdigit() and target not in declared:
-            names = shown(", ".join(sorted(f"`{n}`" for n in declared if n)), 200) or "none"
+            names = shown(", ".join(sorted(f"`{n}`" for n in declared if n)), 200) or _("none")
             out.append(
                 doc.finding(
                     "warning",
                     "unknown-target-port",
                     ("spec", "ports", index, "targetPort"),
-                    f'targetPort "{shown(target)}" is a port name, but no selected container declares a port '
-                    f"with that name (declared names: {names}). Traffic would not arrive.",
+                    _(
+                        'targetPort "{value}" is a port name, but no selected container declares '
+                        "a port with that name (declared names: {names}). Traffic would not "
+                        "arrive."
+                    ).format(value=shown(target), names=names),
                 )
             )
 
@@ -138,14 +145,20 @@ def _key_ref_hints(
                             ref_field,
                             "key",
                         )
-                        listed = shown(", ".join(f"`{k}`" for k in sorted(keys)), 200) or "no keys"
+                        listed = shown(", ".join(f"`{k}`" for k in sorted(keys)), 200) or _(
+                            "no keys"
+                        )
                         out.append(
                             doc.finding(
                                 "warning",
                                 "unknown-config-key",
                                 path,
-                                f'The {ref_kind} "{shown(ref_name)}" in this file has no key `{shown(key)}` '
-                                f"(it has {listed}); the Pod would not start.",
+                                _(
+                                    'The {kind} "{name}" in this file has no key `{key}` '
+                                    "(it has {keys}); the Pod would not start."
+                                ).format(
+                                    kind=ref_kind, name=shown(ref_name), key=shown(key), keys=listed
+                                ),
                             )
                         )
 

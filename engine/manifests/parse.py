@@ -7,8 +7,10 @@ refuses documents that are not a mapping of fields.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
+from engine.i18n import _
 from engine.manifests.findings import Document, Finding
 from engine.yaml import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, load_stream
 
@@ -48,7 +50,15 @@ def parse_manifests(
         # object: a prominent warning, not an error.
         for dup in loaded.duplicates:
             result.findings.append(
-                Finding("warning", dup.code, "", dup.line, dup.column, dup.message)
+                Finding(
+                    "warning",
+                    dup.code,
+                    "",
+                    dup.line,
+                    dup.column,
+                    dup.message,
+                    suggestion=_first_line(dup.message),
+                )
             )
         if isinstance(loaded.data, dict):
             result.documents.append(
@@ -63,8 +73,10 @@ def parse_manifests(
                 "",
                 line,
                 column,
-                f"Document {loaded.index + 1} is a {_kind_of(loaded.data)}, but a Kubernetes "
-                "object is a mapping of fields (`apiVersion: v1`, `kind: Pod`, ...).",
+                _(
+                    "Document {number} is {what}, but a Kubernetes object is a mapping of "
+                    "fields (`apiVersion: v1`, `kind: Pod`, ...)."
+                ).format(number=loaded.index + 1, what=_kind_of(loaded.data)),
             )
         )
     result.findings.sort(key=lambda f: (f.line, f.column))
@@ -73,7 +85,18 @@ def parse_manifests(
 
 def _kind_of(value: object) -> str:
     if isinstance(value, list):
-        return "list"
+        return _("a list")
     if isinstance(value, str):
-        return "plain text"
-    return type(value).__name__
+        return _("plain text")
+    return _("a value of type {type}").format(type=type(value).__name__)
+
+
+_CODE_SPAN = re.compile(r"`[^`]*`")
+_NUMBER = re.compile(r"\d+")
+
+
+def _first_line(message: str) -> str:
+    """The line of a duplicate key's first copy, which its message names (in any language:
+    the only number outside the quoted key), for the quick fix that removes it."""
+    found = _NUMBER.search(_CODE_SPAN.sub("", message))
+    return found.group(0) if found else ""

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections import deque
 
+from engine.i18n import _
 from engine.manifests.findings import Document, Finding, shown
 from engine.manifests.schemas import Shape
 
@@ -62,8 +63,10 @@ def check(doc: Document, root: Shape) -> tuple[list[Finding], set[str]]:
                 "error",
                 "misplaced-key",
                 (key,),
-                f"`{shown(key)}` is at the top level; it belongs under `{'.'.join(home)}:` "
-                "— indent it.",
+                _("`{key}` is at the top level; it belongs under `{parent}:` — indent it.").format(
+                    key=shown(key), parent=".".join(home)
+                ),
+                suggestion=".".join(home),
             )
         )
     return out, parents

@@ -19,7 +19,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from engine.manifests.findings import Document, Finding, dotted, shown
+from engine.i18n import N_, _
+from engine.manifests.findings import Document, Finding, dotted, either, shown
 from engine.manifests.findings import Path as FieldPath
 from engine.manifests.suggest import closest
 
@@ -37,13 +38,14 @@ _PY_TYPES: dict[str, tuple[type, ...]] = {
     "object": (dict,),
     "array": (list,),
 }
+# Marked N_: translated where a message is built (module constants hold English).
 _TYPE_WORDS = {
-    "string": "text",
-    "integer": "a whole number",
-    "number": "a number",
-    "boolean": "true or false",
-    "object": "a mapping of fields",
-    "array": "a list",
+    "string": N_("text"),
+    "integer": N_("a whole number"),
+    "number": N_("a number"),
+    "boolean": N_("true or false"),
+    "object": N_("a mapping of fields"),
+    "array": N_("a list"),
 }
 
 
@@ -73,7 +75,9 @@ class Shape:
 def schema_dir(version: str) -> Path:
     if version not in SUPPORTED_VERSIONS:
         raise UnsupportedVersion(
-            f"Kubernetes {version} is not supported; choose one of {', '.join(SUPPORTED_VERSIONS)}"
+            _("Kubernetes {version} is not supported; choose one of {versions}").format(
+                version=version, versions=", ".join(SUPPORTED_VERSIONS)
+            )
         )
     base = resources.files("kubernetes_validate") / "kubernetes-json-schema"
     return Path(str(base / f"v{version}.0-local-strict"))
@@ -152,20 +156,21 @@ def schema_set(version: str) -> SchemaSet:
 
 
 def _type_word(types: tuple[str, ...]) -> str:
-    return " or ".join(_TYPE_WORDS.get(t, t) for t in types)
+    words = [_(_TYPE_WORDS[t]) if t in _TYPE_WORDS else t for t in types]
+    return either(words)
 
 
 def _value_word(value: Any) -> str:
     if value is None:
-        return "nothing (null)"
+        return _("nothing (null)")
     if isinstance(value, bool):
         return f"`{str(value).lower()}`"
     if isinstance(value, dict):
-        return "a mapping"
+        return _("a mapping")
     if isinstance(value, list):
-        return "a list"
+        return _("a list")
     if isinstance(value, str):
-        return f'the text "{shown(value, 40)}"'
+        return _('the text "{text}"').format(text=shown(value, 40))
     return f"`{shown(value)}`"
 
 
@@ -185,7 +190,9 @@ def _walk(doc: Document, value: Any, shape: Shape, path: FieldPath, out: list[Fi
                     "error",
                     "wrong-type",
                     path,
-                    f"`{_last(path)}` must be a port number or a port name, not {_value_word(value)}.",
+                    _("`{field}` must be a port number or a port name, not {value}.").format(
+                        field=_last(path), value=_value_word(value)
+                    ),
                 )
             )
         return
@@ -196,8 +203,10 @@ def _walk(doc: Document, value: Any, shape: Shape, path: FieldPath, out: list[Fi
                     "error",
                     "wrong-type",
                     path,
-                    f"`{_last(path)}` must be a quantity such as `500m`, `0.5` or `128Mi`, "
-                    f"not {_value_word(value)}.",
+                    _(
+                        "`{field}` must be a quantity such as `500m`, `0.5` or `128Mi`, "
+                        "not {value}."
+                    ).format(field=_last(path), value=_value_word(value)),
                 )
             )
         elif isinstance(value, str) and not _QUANTITY.match(value):
@@ -206,8 +215,10 @@ def _walk(doc: Document, value: Any, shape: Shape, path: FieldPath, out: list[Fi
                     "error",
                     "invalid-value",
                     path,
-                    f'"{shown(value, 40)}" is not a quantity. Use a number with an optional suffix: '
-                    "`250m` (millicores), `0.5`, `64Mi`, `1Gi` (not `MB` or `GB`).",
+                    _(
+                        '"{value}" is not a quantity. Use a number with an optional suffix: '
+                        "`250m` (millicores), `0.5`, `64Mi`, `1Gi` (not `MB` or `GB`)."
+                    ).format(value=shown(value, 40)),
                 )
             )
         return
@@ -221,7 +232,9 @@ def _walk(doc: Document, value: Any, shape: Shape, path: FieldPath, out: list[Fi
                 "error",
                 "invalid-value",
                 path,
-                f"`{_last(path)}` must be {allowed}, not {_value_word(value)}.",
+                _("`{field}` must be {allowed}, not {value}.").format(
+                    field=_last(path), allowed=allowed, value=_value_word(value)
+                ),
             )
         )
         return
@@ -246,19 +259,21 @@ def _walk_mapping(
             out.append(_unknown_field(doc, key, shape, (*path, key)))
     for name in shape.required:
         if value.get(name) is None:
-            where = f"in `{dotted_or_root(path)}`"
             out.append(
                 doc.finding(
                     "error",
                     "missing-field",
                     path,
-                    f"`{name}` is required {where} ({shape.name}) but missing.",
+                    _("`{name}` is required in `{where}` ({type}) but missing.").format(
+                        name=name, where=dotted_or_root(path), type=shape.name
+                    ),
+                    suggestion=name,
                 )
             )
 
 
 def dotted_or_root(path: FieldPath) -> str:
-    return dotted(path) or "the object"
+    return dotted(path) or _("the object")
 
 
 def _type_ok(value: Any, types: tuple[str, ...]) -> bool:
@@ -277,32 +292,39 @@ def _last(path: FieldPath) -> str:
     for part in reversed(path):
         if isinstance(part, str):
             return part
-    return "value"
+    return _("value")
 
 
 def _wrong_type(doc: Document, value: Any, shape: Shape, path: FieldPath) -> Finding:
     want = _type_word(shape.types)
-    message = f"`{_last(path)}` must be {want}, not {_value_word(value)}."
+    message = _("`{field}` must be {expected}, not {value}.").format(
+        field=_last(path), expected=want, value=_value_word(value)
+    )
     if "string" in shape.types and isinstance(value, int | float | bool):
-        message += f' Put it in quotes to make it text: "{shown(value)}".'
+        message += " " + _('Put it in quotes to make it text: "{value}".').format(
+            value=shown(value)
+        )
     elif "array" in shape.types and isinstance(value, dict):
-        message += " Start each item of a list with `- `."
+        message += " " + _("Start each item of a list with `- `.")
     elif "object" in shape.types and isinstance(value, list):
-        message += " Remove the `- ` in front of its fields."
+        message += " " + _("Remove the `- ` in front of its fields.")
     elif "integer" in shape.types and isinstance(value, str) and value.strip().isdigit():
-        message += " Remove the quotes to make it a number."
+        message += " " + _("Remove the quotes to make it a number.")
     return doc.finding("error", "wrong-type", path, message)
 
 
 def _unknown_field(doc: Document, key: str, shape: Shape, path: FieldPath) -> Finding:
     names = list(shape.properties)
     guess = closest(key, tuple(names))
-    message = f"`{shown(key)}` is not a field of {shape.name}"
     if guess:
-        message += f" — did you mean `{guess}`?"
+        message = _("`{key}` is not a field of {type} — did you mean `{guess}`?").format(
+            key=shown(key), type=shape.name, guess=guess
+        )
     else:
-        nearby = ", ".join(f"`{n}`" for n in names[:12])
-        message += f". Its fields are: {nearby}{', ...' if len(names) > 12 else ''}."
+        nearby = ", ".join(f"`{n}`" for n in names[:12]) + (", ..." if len(names) > 12 else "")
+        message = _("`{key}` is not a field of {type}. Its fields are: {fields}.").format(
+            key=shown(key), type=shape.name, fields=nearby
+        )
         if key in ("spec", "metadata", "containers", "template", "selector"):
-            message += " Check the indentation: it may belong one level up or down."
-    return doc.finding("error", "unknown-field", path, message)
+            message += " " + _("Check the indentation: it may belong one level up or down.")
+    return doc.finding("error", "unknown-field", path, message, suggestion=guess or "")

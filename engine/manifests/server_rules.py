@@ -14,7 +14,8 @@ import re
 from collections.abc import Iterator
 from typing import Any
 
-from engine.manifests.findings import Document, Finding, Path, shown
+from engine.i18n import _
+from engine.manifests.findings import Document, Finding, Path, either, shown
 from engine.manifests.suggest import closest
 
 DNS_LABEL = re.compile(r"^[a-z0-9]([-a-z0-9]*[a-z0-9])?$")
@@ -147,7 +148,7 @@ def _check_metadata(
                     "error",
                     "missing-field",
                     (),
-                    "`metadata.name` is required: every object needs a name.",
+                    _("`metadata.name` is required: every object needs a name."),
                 )
             )
         return
@@ -159,9 +160,11 @@ def _check_metadata(
                     "warning",
                     "generate-name",
                     (*path, "generateName"),
-                    "`generateName` only works with `kubectl create` (each create picks a new name); "
-                    "`kubectl apply` needs a fixed `name` and refuses this object. Use "
-                    "`kubectl create -f`, or give it a `name`.",
+                    _(
+                        "`generateName` only works with `kubectl create` (each create picks a "
+                        "new name); `kubectl apply` needs a fixed `name` and refuses this "
+                        "object. Use `kubectl create -f`, or give it a `name`."
+                    ),
                 )
             )
         elif name is None:
@@ -170,7 +173,8 @@ def _check_metadata(
                     "error",
                     "missing-field",
                     path,
-                    "`name` is required in `metadata`: every object needs a name.",
+                    _("`name` is required in `metadata`: every object needs a name."),
+                    suggestion="name",
                 )
             )
         elif isinstance(name, str):
@@ -189,7 +193,9 @@ def _check_metadata(
                         "error",
                         "invalid-label",
                         (*path, "annotations", key),
-                        f"Annotation key `{shown(key)}`: {problem}",
+                        _("Annotation key `{key}`: {problem}").format(
+                            key=shown(key), problem=problem
+                        ),
                     )
                 )
 
@@ -197,29 +203,36 @@ def _check_metadata(
 def _check_name(doc: Document, kind: str, name: str, path: Path, out: list[Finding]) -> None:
     if kind in LABEL_NAMED:
         ok = len(name) <= 63 and DNS_LABEL.match(name)
-        rule = "at most 63 lowercase letters, digits and `-`, starting and ending with a letter or digit"
+        rule = _(
+            "at most 63 lowercase letters, digits and `-`, starting and ending with a letter "
+            "or digit"
+        )
     else:
         ok = len(name) <= 253 and DNS_SUBDOMAIN.match(name)
-        rule = "lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit"
+        rule = _(
+            "lowercase letters, digits, `-` and `.`, starting and ending with a letter or digit"
+        )
     if not ok:
         suggestion = re.sub(r"[^a-z0-9-]+", "-", name.lower()).strip("-")
-        hint = f" Try `{shown(suggestion)}`." if suggestion and suggestion != name else ""
-        out.append(
-            doc.finding(
-                "error",
-                "invalid-name",
-                path,
-                f'"{shown(name)}" is not a valid {kind} name: use {rule}.{hint}',
-            )
+        message = _('"{name}" is not a valid {kind} name: use {rule}.').format(
+            name=shown(name), kind=kind, rule=rule
         )
+        if suggestion and suggestion != name:
+            message += " " + _("Try `{suggestion}`.").format(suggestion=shown(suggestion))
+        out.append(doc.finding("error", "invalid-name", path, message))
 
 
 def _label_key_problem(key: str) -> str | None:
-    prefix, _, name = key.rpartition("/")
+    prefix, _slash, name = key.rpartition("/")
     if prefix and (len(prefix) > 253 or not DNS_SUBDOMAIN.match(prefix)):
-        return f"the prefix `{shown(prefix)}` must be a DNS subdomain such as `example.com`."
+        return _("the prefix `{prefix}` must be a DNS subdomain such as `example.com`.").format(
+            prefix=shown(prefix)
+        )
     if not name or len(name) > 63 or not LABEL_NAME.match(name):
-        return "the name part must be 1-63 letters, digits, `-`, `_` or `.`, starting and ending with a letter or digit."
+        return _(
+            "the name part must be 1-63 letters, digits, `-`, `_` or `.`, starting and ending "
+            "with a letter or digit."
+        )
     return None
 
 
@@ -227,7 +240,12 @@ def _check_label(doc: Document, key: str, value: Any, path: Path, out: list[Find
     problem = _label_key_problem(key)
     if problem:
         out.append(
-            doc.finding("error", "invalid-label", path, f"Label key `{shown(key)}`: {problem}")
+            doc.finding(
+                "error",
+                "invalid-label",
+                path,
+                _("Label key `{key}`: {problem}").format(key=shown(key), problem=problem),
+            )
         )
     if isinstance(value, str) and value and (len(value) > 63 or not LABEL_NAME.match(value)):
         out.append(
@@ -235,8 +253,10 @@ def _check_label(doc: Document, key: str, value: Any, path: Path, out: list[Find
                 "error",
                 "invalid-label",
                 path,
-                f'Label value "{shown(value)}" must be at most 63 letters, digits, `-`, `_` or `.`, '
-                "starting and ending with a letter or digit (no spaces or slashes).",
+                _(
+                    'Label value "{value}" must be at most 63 letters, digits, `-`, `_` or `.`, '
+                    "starting and ending with a letter or digit (no spaces or slashes)."
+                ).format(value=shown(value)),
             )
         )
 
@@ -264,7 +284,10 @@ def _check_pod_spec(
                             "error",
                             "invalid-name",
                             (*where, "name"),
-                            f'Container name "{shown(name)}" must be lowercase letters, digits and `-` (at most 63).',
+                            _(
+                                'Container name "{name}" must be lowercase letters, digits '
+                                "and `-` (at most 63)."
+                            ).format(name=shown(name)),
                         )
                     )
                 if name in names:
@@ -273,7 +296,9 @@ def _check_pod_spec(
                             "error",
                             "invalid-value",
                             (*where, "name"),
-                            f'Two containers are named "{shown(name)}": names must be unique in a Pod.',
+                            _(
+                                'Two containers are named "{name}": names must be unique in a Pod.'
+                            ).format(name=shown(name)),
                         )
                     )
                 names.add(name)
@@ -283,7 +308,10 @@ def _check_pod_spec(
                         "error",
                         "missing-image",
                         where,
-                        f"Container {shown(name) if isinstance(name, str) and name else index} has no `image`: say which image to run, e.g. `image: nginx:1.27`.",
+                        _(
+                            "Container {name} has no `image`: say which image to run, "
+                            "e.g. `image: nginx:1.27`."
+                        ).format(name=shown(name) if isinstance(name, str) and name else index),
                     )
                 )
             policy = container.get("imagePullPolicy")
@@ -302,7 +330,10 @@ def _check_pod_spec(
                             "error",
                             "invalid-value",
                             (*port_path, "name"),
-                            f'Port name "{shown(port_name)}" must be at most 15 lowercase letters, digits and `-`, with at least one letter.',
+                            _(
+                                'Port name "{name}" must be at most 15 lowercase letters, '
+                                "digits and `-`, with at least one letter."
+                            ).format(name=shown(port_name)),
                         )
                     )
             for mount_index, mount in _items(container.get("volumeMounts")):
@@ -313,9 +344,11 @@ def _check_pod_spec(
                             "error",
                             "invalid-value",
                             (*where, "volumeMounts", mount_index, "name"),
-                            f'This volumeMount uses the volume "{shown(mount_name)}", but the Pod '
-                            f'has no volume of that name: add one named "{shown(mount_name)}" under '
-                            "`volumes` (in a StatefulSet, or a `volumeClaimTemplates` entry).",
+                            _(
+                                'This volumeMount uses the volume "{name}", but the Pod has no '
+                                'volume of that name: add one named "{name}" under `volumes` '
+                                "(in a StatefulSet, or a `volumeClaimTemplates` entry)."
+                            ).format(name=shown(mount_name)),
                         )
                     )
             resources = container.get("resources")
@@ -337,7 +370,7 @@ def _check_pod_spec(
                 "error",
                 "missing-field",
                 (*path, "containers"),
-                "A Pod needs at least one container.",
+                _("A Pod needs at least one container."),
             )
         )
     restart = spec.get("restartPolicy")
@@ -347,19 +380,25 @@ def _check_pod_spec(
         "CronJob": ("OnFailure", "Never"),
     }.get(owner, ("Always",))
     if restart is not None and restart not in allowed:
-        why = (
-            " (Pods of a Job must finish: use `OnFailure` or `Never`)"
-            if owner in ("Job", "CronJob")
-            else " (a workload's Pods always restart)"
-            if owner != "Pod"
-            else ""
-        )
+        choices = either([f"`{a}`" for a in allowed])
+        if owner in ("Job", "CronJob"):
+            message = _(
+                '`restartPolicy` "{value}" is not allowed here: use {choices} '
+                "(Pods of a Job must finish: use `OnFailure` or `Never`)."
+            )
+        elif owner != "Pod":
+            message = _(
+                '`restartPolicy` "{value}" is not allowed here: use {choices} '
+                "(a workload's Pods always restart)."
+            )
+        else:
+            message = _('`restartPolicy` "{value}" is not allowed here: use {choices}.')
         out.append(
             doc.finding(
                 "error",
                 "invalid-value",
                 (*path, "restartPolicy"),
-                f'`restartPolicy` "{shown(restart)}" is not allowed here: use {" or ".join(f"`{a}`" for a in allowed)}{why}.',
+                message.format(value=shown(restart), choices=choices),
             )
         )
     for index, volume in _items(spec.get("volumes")):
@@ -370,7 +409,9 @@ def _check_pod_spec(
                     "error",
                     "invalid-name",
                     (*path, "volumes", index, "name"),
-                    f'Volume name "{shown(name)}" must be lowercase letters, digits and `-`.',
+                    _('Volume name "{name}" must be lowercase letters, digits and `-`.').format(
+                        name=shown(name)
+                    ),
                 )
             )
 
@@ -378,9 +419,13 @@ def _check_pod_spec(
 def _check_probe(doc: Document, probe: dict[str, Any], path: Path, out: list[Finding]) -> None:
     handlers = [h for h in ("exec", "httpGet", "tcpSocket", "grpc") if probe.get(h) is not None]
     if len(handlers) != 1:
-        message = "A probe needs exactly one of `exec`, `httpGet`, `tcpSocket` or `grpc`" + (
-            f"; this one has {', '.join(f'`{h}`' for h in handlers)}." if handlers else "."
-        )
+        if handlers:
+            message = _(
+                "A probe needs exactly one of `exec`, `httpGet`, `tcpSocket` or `grpc`; "
+                "this one has {handlers}."
+            ).format(handlers=", ".join(f"`{h}`" for h in handlers))
+        else:
+            message = _("A probe needs exactly one of `exec`, `httpGet`, `tcpSocket` or `grpc`.")
         out.append(
             doc.finding(
                 "error", "missing-field" if not handlers else "invalid-value", path, message
@@ -420,7 +465,9 @@ def _port(
                 "error",
                 "port-out-of-range",
                 path,
-                f"Port {shown(value)} is out of range: `{path[-1]}` must be between {low} and {high}.",
+                _(
+                    "Port {port} is out of range: `{field}` must be between {low} and {high}."
+                ).format(port=shown(value), field=path[-1], low=low, high=high),
             )
         )
 
@@ -432,14 +479,21 @@ def _enum(doc: Document, value: Any, which: str, path: Path, out: list[Finding])
     exact = next(
         (a for a in allowed if isinstance(value, str) and a.lower() == value.lower()), None
     )
-    hint = f" — did you mean `{exact}`? Capital letters matter." if exact else ""
     choices = ", ".join(f"`{a}`" for a in allowed)
+    if exact:
+        message = _(
+            '"{value}" is not allowed for `{field}`: use one of {choices} — did you mean '
+            "`{guess}`? Capital letters matter."
+        )
+    else:
+        message = _('"{value}" is not allowed for `{field}`: use one of {choices}')
     out.append(
         doc.finding(
             "error",
             "invalid-value",
             path,
-            f'"{shown(value)}" is not allowed for `{path[-1]}`: use one of {choices}{hint}',
+            message.format(value=shown(value), field=path[-1], choices=choices, guess=exact),
+            suggestion=exact or "",
         )
     )
 
@@ -465,22 +519,27 @@ def _check_selector(
                 "error",
                 "invalid-value",
                 ("spec", "selector"),
-                "The selector is empty: it would select every Pod. Add `matchLabels` that equal the template's labels.",
+                _(
+                    "The selector is empty: it would select every Pod. Add `matchLabels` that "
+                    "equal the template's labels."
+                ),
             )
         )
         return
     labels = labels if isinstance(labels, dict) else {}
     if not selector_matches(selector, labels):
-        wanted = _pairs(match_labels) or "its matchExpressions"
-        have = _pairs(labels) or "no labels"
+        wanted = _pairs(match_labels) or _("its matchExpressions")
+        have = _pairs(labels) or _("no labels")
         out.append(
             doc.finding(
                 "error",
                 "selector-mismatch",
                 ("spec", "selector"),
-                f"The selector ({wanted}) does not match the Pod template's labels ({have}). "
-                "The API server refuses this: the Pods it creates must be selected by it. "
-                "Make `spec.selector.matchLabels` equal to `spec.template.metadata.labels`.",
+                _(
+                    "The selector ({wanted}) does not match the Pod template's labels ({have}). "
+                    "The API server refuses this: the Pods it creates must be selected by it. "
+                    "Make `spec.selector.matchLabels` equal to `spec.template.metadata.labels`."
+                ).format(wanted=wanted, have=have),
             )
         )
 
@@ -492,7 +551,7 @@ def selector_matches(selector: dict[str, Any], labels: dict[str, Any]) -> bool:
         for key, value in match_labels.items():
             if str(labels.get(key)) != str(value) or key not in labels:
                 return False
-    for _, expression in _items(selector.get("matchExpressions")):
+    for _index, expression in _items(selector.get("matchExpressions")):
         key, operator = expression.get("key"), expression.get("operator")
         if not isinstance(key, str):
             continue  # the schema reports a key that is not text
@@ -555,7 +614,10 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                 "error",
                 "missing-field",
                 ("spec",),
-                "A Service needs `ports`: which port it listens on and which container port it forwards to.",
+                _(
+                    "A Service needs `ports`: which port it listens on and which container "
+                    "port it forwards to."
+                ),
             )
         )
     names = set()
@@ -572,7 +634,9 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                         "error",
                         "invalid-value",
                         (*path, "targetPort"),
-                        f'targetPort "{shown(target)}" is a number in quotes: remove the quotes.',
+                        _('targetPort "{value}" is a number in quotes: remove the quotes.').format(
+                            value=shown(target)
+                        ),
                     )
                 )
             else:
@@ -581,7 +645,10 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                         "error",
                         "invalid-value",
                         (*path, "targetPort"),
-                        f'targetPort "{shown(target)}" is not a valid port name (at most 15 lowercase letters, digits and `-`).',
+                        _(
+                            'targetPort "{value}" is not a valid port name (at most 15 lowercase '
+                            "letters, digits and `-`)."
+                        ).format(value=shown(target)),
                     )
                 )
         node_port = port.get("nodePort")
@@ -593,7 +660,10 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                         "error",
                         "invalid-value",
                         (*path, "nodePort"),
-                        f"`nodePort` is only allowed on NodePort and LoadBalancer Services, not {shown(service_type)}.",
+                        _(
+                            "`nodePort` is only allowed on NodePort and LoadBalancer Services, "
+                            "not {type}."
+                        ).format(type=shown(service_type)),
                     )
                 )
             else:
@@ -609,7 +679,7 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                     "error",
                     "missing-field",
                     path,
-                    "When a Service has several ports, each needs a `name`.",
+                    _("When a Service has several ports, each needs a `name`."),
                 )
             )
         if name and name in names:
@@ -618,7 +688,7 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                     "error",
                     "invalid-value",
                     (*path, "name"),
-                    f'Two ports are named "{shown(name)}".',
+                    _('Two ports are named "{name}".').format(name=shown(name)),
                 )
             )
         names.add(name)
@@ -631,9 +701,11 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                     "error",
                     "invalid-value",
                     ("spec", "externalName"),
-                    f'`externalName` "{shown(external)}" must be a DNS name such as '
-                    "`db.example.com`: lowercase letters, digits, `-` and `.`, with no "
-                    "`https://`, port or path.",
+                    _(
+                        '`externalName` "{value}" must be a DNS name such as '
+                        "`db.example.com`: lowercase letters, digits, `-` and `.`, with no "
+                        "`https://`, port or path."
+                    ).format(value=shown(external)),
                 )
             )
     if service_type == "ExternalName" and not spec.get("externalName"):
@@ -642,7 +714,7 @@ def _check_service(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                 "error",
                 "missing-field",
                 ("spec",),
-                "An ExternalName Service needs `externalName`, the DNS name it points to.",
+                _("An ExternalName Service needs `externalName`, the DNS name it points to."),
             )
         )
 
@@ -664,9 +736,11 @@ def _check_secret(doc: Document, data: dict[str, Any], out: list[Finding]) -> No
                         "error",
                         "invalid-base64",
                         path,
-                        f"The value of `{shown(key)}` is not base64. Values under `data` must be base64-encoded "
-                        f'(`echo -n "..." | base64`), or move plain text to `stringData`. '
-                        "Remember: base64 is an encoding, not encryption.",
+                        _(
+                            "The value of `{key}` is not base64. Values under `data` must be "
+                            'base64-encoded (`echo -n "..." | base64`), or move plain text to '
+                            "`stringData`. Remember: base64 is an encoding, not encryption."
+                        ).format(key=shown(key)),
                     )
                 )
     strings = data.get("stringData")
@@ -695,7 +769,9 @@ def _config_key(doc: Document, key: str, path: Path, out: list[Finding]) -> None
                 "error",
                 "invalid-value",
                 path,
-                f'Key "{shown(key)}" may contain only letters, digits, `-`, `_` and `.`.',
+                _('Key "{key}" may contain only letters, digits, `-`, `_` and `.`.').format(
+                    key=shown(key)
+                ),
             )
         )
 
@@ -707,7 +783,10 @@ def _size(doc: Document, kind: str, total: int, out: list[Finding]) -> None:
                 "error",
                 "too-large-object",
                 (),
-                f"This {kind} holds {total // 1024} KiB; the API server refuses more than 1 MiB. Use a volume instead.",
+                _(
+                    "This {kind} holds {size} KiB; the API server refuses more than 1 MiB. "
+                    "Use a volume instead."
+                ).format(kind=kind, size=total // 1024),
             )
         )
 
@@ -729,7 +808,7 @@ def _check_ingress(doc: Document, spec: dict[str, Any], out: list[Finding]) -> N
                         "error",
                         "invalid-value",
                         (*where, "path"),
-                        f'Path "{shown(path)}" must start with `/`.',
+                        _('Path "{path}" must start with `/`.').format(path=shown(path)),
                     )
                 )
             number = _get(entry, ("backend", "service", "port", "number"))
@@ -744,7 +823,9 @@ def _check_volume_claim(doc: Document, kind: str, spec: dict[str, Any], out: lis
                 "error",
                 "missing-field",
                 ("spec",),
-                f"A {kind} needs `accessModes`, e.g. `accessModes: [ReadWriteOnce]`.",
+                _("A {kind} needs `accessModes`, e.g. `accessModes: [ReadWriteOnce]`.").format(
+                    kind=kind
+                ),
             )
         )
     size = (
@@ -759,7 +840,9 @@ def _check_volume_claim(doc: Document, kind: str, spec: dict[str, Any], out: lis
                 "error",
                 "missing-field",
                 ("spec",),
-                f"A {kind} needs its size: `{where}.storage`, e.g. `storage: 1Gi`.",
+                _("A {kind} needs its size: `{where}.storage`, e.g. `storage: 1Gi`.").format(
+                    kind=kind, where=where
+                ),
             )
         )
     if isinstance(modes, list):  # not a list: the schema reports the wrong type
@@ -785,13 +868,16 @@ def _check_counts(doc: Document, value: Any, path: Path, out: list[Finding]) -> 
                 and not isinstance(child, bool)
                 and child < minimum
             ):
-                what = "negative" if minimum == 0 else f"less than {minimum}"
+                if minimum == 0:
+                    message = _("`{field}` cannot be negative (it is {value}).")
+                else:
+                    message = _("`{field}` cannot be less than {minimum} (it is {value}).")
                 out.append(
                     doc.finding(
                         "error",
                         "negative-value",
                         (*path, key),
-                        f"`{key}` cannot be {what} (it is {shown(child)}).",
+                        message.format(field=key, minimum=minimum, value=shown(child)),
                     )
                 )
             elif isinstance(child, dict | list):
@@ -820,14 +906,21 @@ def _resource_name(
     if "/" in name and "kubernetes.io/" not in name and not name.startswith("requests."):
         return  # an extended resource: a device plugin's name, e.g. nvidia.com/gpu
     guess = closest(name, allowed, cutoff=0.5)
-    hint = f" — did you mean `{guess}`?" if guess else "."
     choices = ", ".join(f"`{a}`" for a in allowed)
+    if guess:
+        message = _(
+            "`{name}` is not a resource the API server knows — did you mean `{guess}`? "
+            "Use {choices}."
+        )
+    else:
+        message = _("`{name}` is not a resource the API server knows. Use {choices}.")
     out.append(
         doc.finding(
             "error",
             "unknown-resource",
             path,
-            f"`{shown(name)}` is not a resource the API server knows{hint} Use {choices}.",
+            message.format(name=shown(name), guess=guess, choices=choices),
+            suggestion=guess or "",
         )
     )
 
@@ -854,8 +947,10 @@ def _check_replication_controller(doc: Document, data: dict[str, Any], out: list
                 "error",
                 "missing-field",
                 ("spec",),
-                "A ReplicationController needs labels on its Pod template "
-                "(`spec.template.metadata.labels`) — its `selector` defaults to them — "
-                "or a `selector`: without either it cannot find its Pods.",
+                _(
+                    "A ReplicationController needs labels on its Pod template "
+                    "(`spec.template.metadata.labels`) — its `selector` defaults to them — "
+                    "or a `selector`: without either it cannot find its Pods."
+                ),
             )
         )

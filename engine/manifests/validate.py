@@ -6,6 +6,7 @@ import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
+from engine.i18n import _, ngettext
 from engine.manifests import apis, fixes, hints, placement, schemas, server_rules
 from engine.manifests.findings import Document, Finding, shown
 from engine.manifests.parse import DEFAULT_MAX_BYTES, DEFAULT_MAX_NODES, parse_manifests
@@ -93,9 +94,15 @@ def validate_text(
                 "",
                 line,
                 column,
-                f"This file has more than {max_documents} objects; the tutor checks at most "
-                f"{max_documents} in one file, so the objects from here on were not checked. "
-                "Split it into several files.",
+                ngettext(
+                    "This file has more than {count} object; the tutor checks at most {count} "
+                    "in one file, so the objects from here on were not checked. Split it into "
+                    "several files.",
+                    "This file has more than {count} objects; the tutor checks at most {count} "
+                    "in one file, so the objects from here on were not checked. Split it into "
+                    "several files.",
+                    max_documents,
+                ).format(count=max_documents),
             )
         )
     for doc in documents:
@@ -121,12 +128,12 @@ def manifest_text_problem(text: str) -> str | None:
     """
     size = len(text.encode("utf-8", errors="replace"))
     if size > DEFAULT_MAX_BYTES:
-        return (
-            f"The manifest is {size // 1024} KiB; the limit is {DEFAULT_MAX_BYTES // 1024} KiB. "
+        return _(
+            "The manifest is {size} KiB; the limit is {limit} KiB. "
             "A manifest for an exercise is a few objects: remove what is not needed."
-        )
+        ).format(size=size // 1024, limit=DEFAULT_MAX_BYTES // 1024)
     if "\x00" in text:
-        return "The manifest contains a NUL character (\\0): remove it."
+        return _("The manifest contains a NUL character (\\0): remove it.")
     return None
 
 
@@ -145,7 +152,11 @@ def _cap_findings(result: ValidationResult, limit: int) -> None:
         room -= len(document.findings)
     first = min(omitted, key=lambda f: (f.line, f.column))
     errors = sum(1 for f in omitted if f.severity == "error")
-    kinds = f"{errors} error{'s' if errors != 1 else ''}" if errors else "only warnings"
+    kinds = (
+        ngettext("{count} error", "{count} errors", errors).format(count=errors)
+        if errors
+        else _("only warnings")
+    )
     result.overflow = [
         Finding(
             "error" if errors else "warning",
@@ -153,8 +164,13 @@ def _cap_findings(result: ValidationResult, limit: int) -> None:
             "",
             first.line,
             first.column,
-            f"…and {len(omitted)} more problem{'s' if len(omitted) != 1 else ''} "
-            f"({kinds}) from here on, not listed: fix the ones above first.",
+            ngettext(
+                "…and {count} more problem ({kinds}) from here on, not listed: "
+                "fix the ones above first.",
+                "…and {count} more problems ({kinds}) from here on, not listed: "
+                "fix the ones above first.",
+                len(omitted),
+            ).format(count=len(omitted), kinds=kinds),
         )
     ]
     result.findings = kept_file
@@ -178,13 +194,16 @@ def _validate_document(doc: Document, schema_set: schemas.SchemaSet) -> Document
                 "error",
                 "missing-api-version",
                 (),
-                "Every object needs `apiVersion`, e.g. `apiVersion: apps/v1` for a Deployment.",
+                _("Every object needs `apiVersion`, e.g. `apiVersion: apps/v1` for a Deployment."),
             )
         )
     if not isinstance(kind, str) or not kind:
         out.append(
             doc.finding(
-                "error", "missing-kind", (), "Every object needs `kind`, e.g. `kind: Deployment`."
+                "error",
+                "missing-kind",
+                (),
+                _("Every object needs `kind`, e.g. `kind: Deployment`."),
             )
         )
     if out:
@@ -197,7 +216,13 @@ def _validate_document(doc: Document, schema_set: schemas.SchemaSet) -> Document
     change = apis.change_for(kind, api_version)
     if change and apis.removed(change, version):
         out.append(
-            doc.finding("error", "removed-api", ("apiVersion",), _removed_message(change, version))
+            doc.finding(
+                "error",
+                "removed-api",
+                ("apiVersion",),
+                _removed_message(change, version),
+                suggestion=change.replacement or "",
+            )
         )
         return result
     root = schema_set.root(api_version, kind)
@@ -241,7 +266,7 @@ def _validate_list(doc: Document, schema_set: schemas.SchemaSet) -> list[Finding
                 "error",
                 "wrong-type",
                 ("items",),
-                "`items` must be a list of objects: start each with `- `.",
+                _("`items` must be a list of objects: start each with `- `."),
             )
         ]
     out: list[Finding] = []
@@ -253,7 +278,9 @@ def _validate_list(doc: Document, schema_set: schemas.SchemaSet) -> list[Finding
                     "error",
                     "not-a-mapping",
                     prefix,
-                    f"Item {index + 1} of the List is not an object (`apiVersion`, `kind`, ...).",
+                    _(
+                        "Item {number} of the List is not an object (`apiVersion`, `kind`, ...)."
+                    ).format(number=index + 1),
                 )
             )
             continue
@@ -266,24 +293,42 @@ def _validate_list(doc: Document, schema_set: schemas.SchemaSet) -> list[Finding
 
 
 def _removed_message(change: apis.ApiChange, version: str) -> str:
-    message = f"`{change.api_version}` {change.kind} was removed in Kubernetes {change.removed_in}"
-    message += f" (you are writing for {version})."
+    message = _(
+        "`{api_version}` {kind} was removed in Kubernetes {removed_in} "
+        "(you are writing for {version})."
+    ).format(
+        api_version=change.api_version,
+        kind=change.kind,
+        removed_in=change.removed_in,
+        version=version,
+    )
     if change.replacement:
-        message += f" Use `apiVersion: {change.replacement}`."
+        message += " " + _("Use `apiVersion: {replacement}`.").format(
+            replacement=change.replacement
+        )
     if change.changes:
-        message += f" {change.changes}"
+        message += " " + _(change.changes)
     return message
 
 
 def _deprecated_message(change: apis.ApiChange, version: str) -> str:
-    message = f"`{change.api_version}` {change.kind} is deprecated since Kubernetes {change.deprecated_in}"
     if change.removed_in:
-        message += f" and is removed in {change.removed_in}"
-    message += "."
+        message = _(
+            "`{api_version}` {kind} is deprecated since Kubernetes {deprecated_in} "
+            "and is removed in {removed_in}."
+        )
+    else:
+        message = _("`{api_version}` {kind} is deprecated since Kubernetes {deprecated_in}.")
+    message = message.format(
+        api_version=change.api_version,
+        kind=change.kind,
+        deprecated_in=change.deprecated_in,
+        removed_in=change.removed_in,
+    )
     if change.replacement:
-        message += f" Move to `{change.replacement}`."
+        message += " " + _("Move to `{replacement}`.").format(replacement=change.replacement)
     if change.changes:
-        message += f" {change.changes}"
+        message += " " + _(change.changes)
     return message
 
 
@@ -297,7 +342,12 @@ def _unknown_kind(
             "error",
             "unknown-kind",
             ("apiVersion",),
-            f"`{shown(api_version)}` does not serve {kind}; in Kubernetes {schema_set.version} {kind} is served by {where}.",
+            _(
+                "`{api_version}` does not serve {kind}; in Kubernetes {version} {kind} is "
+                "served by {where}."
+            ).format(
+                api_version=shown(api_version), kind=kind, version=schema_set.version, where=where
+            ),
         )
     guess = closest(kind, tuple(schema_set.kind_names), cutoff=0.75)
     group = api_version.split("/")[0] if "/" in api_version else ""
@@ -306,8 +356,18 @@ def _unknown_kind(
             "warning",
             "unknown-kind",
             ("kind",),
-            f"{shown(kind)} ({shown(api_version)}) is not a built-in kind, probably a custom resource: its fields cannot be checked here.",
+            _(
+                "{kind} ({api_version}) is not a built-in kind, probably a custom resource: "
+                "its fields cannot be checked here."
+            ).format(kind=shown(kind), api_version=shown(api_version)),
         )
-    message = f"`{shown(kind)}` is not a kind Kubernetes {schema_set.version} knows"
-    message += f" — did you mean `{guess}`? Kinds are case-sensitive." if guess else "."
-    return doc.finding("error", "unknown-kind", ("kind",), message)
+    if guess:
+        message = _(
+            "`{kind}` is not a kind Kubernetes {version} knows — did you mean `{guess}`? "
+            "Kinds are case-sensitive."
+        ).format(kind=shown(kind), version=schema_set.version, guess=guess)
+    else:
+        message = _("`{kind}` is not a kind Kubernetes {version} knows.").format(
+            kind=shown(kind), version=schema_set.version
+        )
+    return doc.finding("error", "unknown-kind", ("kind",), message, suggestion=guess or "")

@@ -13,6 +13,7 @@ from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.permissions import instructor_required
@@ -171,7 +172,7 @@ def quiz_import(request: AuthenticatedHttpRequest) -> HttpResponse:
     errors: list[ContentError] = []
     if request.method == "POST" and form.is_valid():
         upload = form.cleaned_data.get("file")
-        shown = upload.name if upload is not None else "pasted bank"
+        shown = upload.name if upload is not None else gettext("pasted bank")
         quiz, errors = services.quiz_import(
             chapter=form.cleaned_data["chapter"], raw=form.cleaned_data["raw"], shown=shown
         )
@@ -233,7 +234,7 @@ def question_check(
     question = get_object_or_404(Question, pk=question_id, quiz=quiz) if question_id else None
     text = request.POST.get("source", "")
     if len(text) > 64 * 1024:
-        errors = [ContentError("question", 1, "The question is longer than 64 KiB.")]
+        errors = [ContentError("question", 1, gettext("The question is longer than 64 KiB."))]
     else:
         _, errors = services.question_check(quiz=quiz, text=text, question=question)
     return JsonResponse({"valid": not errors, "findings": _findings(errors)})

@@ -7,6 +7,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
 
 from core.http import AuthenticatedHttpRequest
@@ -44,7 +45,9 @@ def review_answer(request: AuthenticatedHttpRequest, question_id: int) -> HttpRe
         raise Http404("No such question")
     number = request.POST.get("number", "")
     if not number.isdigit():
-        return _refused(request, services.InvalidAnswer("Open the review page and answer again."))
+        return _refused(
+            request, services.InvalidAnswer(_("Open the review page and answer again."))
+        )
     raw = {
         key: request.POST.getlist(key)
         for key in request.POST

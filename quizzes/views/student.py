@@ -7,6 +7,7 @@ from django.core.exceptions import RequestDataTooBig
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from core import policy
@@ -99,7 +100,7 @@ def attempt_answer(
     attempt = selectors.attempt_get_for_user(attempt_id=attempt_id, user=request.user)
     question = Question.objects.filter(pk=question_id).first()
     if question is None or question.pk not in attempt.question_ids:
-        missing = services.QuestionNotInAttempt("This question is not part of your attempt.")
+        missing = services.QuestionNotInAttempt(_("This question is not part of your attempt."))
         return _refused(request, missing, attempt=attempt)
     raw = {key: request.POST.getlist(key) for key in request.POST if key != "csrfmiddlewaretoken"}
     try:

@@ -37,14 +37,73 @@
 
   var DEBOUNCE_MS = 400;
   var INDENT = "  ";
-  var DEFAULT_HINT = "In the editor, Tab indents by two spaces and Shift+Tab outdents. " +
-    "To leave the editor with the keyboard, press Escape, then Tab (or Shift+Tab). " +
-    "Ctrl+M switches Tab between indenting and moving on.";
-  var TAB_MOVES = "Tab now moves out of the editor. Press Ctrl+M to make it indent again.";
-  var TAB_INDENTS = "Tab indents again. Press Escape, then Tab, to leave the editor.";
 
-  var ASSIST_HINT = "Ctrl+Space suggests what may go at the cursor; Ctrl+K then Ctrl+I explains " +
-    "the key at the cursor; Ctrl+Shift+M lists the problems with their fixes.";
+  // Django's JavaScript catalog (/jsi18n/) defines gettext on pages not in English; looked up
+  // when a text is shown, so the words are English whenever the catalogue is not there.
+  function gettext(text) { return window.gettext ? window.gettext(text) : text; }
+  function ngettext(singular, plural, n) {
+    return window.ngettext ? window.ngettext(singular, plural, n) : (n === 1 ? singular : plural);
+  }
+  function pgettext(context, text) { return window.pgettext ? window.pgettext(context, text) : text; }
+  // "%(name)s" placeholders (a translation may reorder them), as Django's interpolate(..., true).
+  function format(text, values) {
+    return String(text).replace(/%\((\w+)\)s/g, function (all, name) {
+      return Object.prototype.hasOwnProperty.call(values, name) ? String(values[name]) : all;
+    });
+  }
+
+  function defaultHint() {
+    return gettext("In the editor, Tab indents by two spaces and Shift+Tab outdents. " +
+      "To leave the editor with the keyboard, press Escape, then Tab (or Shift+Tab). " +
+      "Ctrl+M switches Tab between indenting and moving on.");
+  }
+  function tabMovesText() {
+    return gettext("Tab now moves out of the editor. Press Ctrl+M to make it indent again.");
+  }
+  function tabIndentsText() {
+    return gettext("Tab indents again. Press Escape, then Tab, to leave the editor.");
+  }
+  function assistHint() {
+    return gettext("Ctrl+Space suggests what may go at the cursor; Ctrl+K then Ctrl+I explains " +
+      "the key at the cursor; Ctrl+Shift+M lists the problems with their fixes.");
+  }
+
+  // CodeMirror's own words (search panel, problems panel, folding, completion), in the
+  // page's language when the catalogue is loaded ("$" is where CodeMirror puts a number).
+  function cmPhrases() {
+    if (!window.pgettext) return null;
+    return {
+      "Find": pgettext("code editor", "Find"),
+      "Replace": pgettext("code editor", "Replace"),
+      "next": pgettext("code editor", "next"),
+      "previous": pgettext("code editor", "previous"),
+      "all": pgettext("code editor", "all"),
+      "match case": pgettext("code editor", "match case"),
+      "regexp": pgettext("code editor", "regexp"),
+      "by word": pgettext("code editor", "by word"),
+      "replace": pgettext("code editor", "replace"),
+      "replace all": pgettext("code editor", "replace all"),
+      "close": pgettext("code editor", "close"),
+      "Go to line": pgettext("code editor", "Go to line"),
+      "go": pgettext("code editor", "go"),
+      "Diagnostics": pgettext("code editor", "Diagnostics"),
+      "No diagnostics": pgettext("code editor", "No diagnostics"),
+      "Folded lines": pgettext("code editor", "Folded lines"),
+      "Unfolded lines": pgettext("code editor", "Unfolded lines"),
+      "to": pgettext("code editor", "to"),
+      "folded code": pgettext("code editor", "folded code"),
+      "unfold": pgettext("code editor", "unfold"),
+      "Fold line": pgettext("code editor", "Fold line"),
+      "Unfold line": pgettext("code editor", "Unfold line"),
+      "Selection deleted": pgettext("code editor", "Selection deleted"),
+      "Control character": pgettext("code editor", "Control character"),
+      "Completions": pgettext("code editor", "Completions"),
+      "current match": pgettext("code editor", "current match"),
+      "on line": pgettext("code editor", "on line"),
+      "replaced match on line $": pgettext("code editor", "replaced match on line $"),
+      "replaced $ matches": pgettext("code editor", "replaced $ matches")
+    };
+  }
 
   var CM = window.CodeMirrorTutor || null;
   // CodeMirror injects its styles as <style> elements: under a Content-Security-Policy
@@ -78,7 +137,6 @@
     return input ? input.value : "";
   }
 
-  function plural(n, word) { return n + " " + word + (n === 1 ? "" : "s"); }
 
   // Messages mark code with backticks ("`replica` is not a field"): show those parts as
   // <code>, the rest as text. Built from text nodes, so nothing in a message is markup.
@@ -110,7 +168,7 @@
         path: f.path ? String(f.path) : "",
         line: line > 0 ? line : null,
         column: column > 0 ? column : 1,
-        message: f.message ? String(f.message) : "Problem",
+        message: f.message ? String(f.message) : gettext("Problem"),
         fixes: Array.isArray(f.fixes) ? f.fixes.filter(function (x) {
           return x && typeof x.title === "string" && Array.isArray(x.edits);
         }) : []
@@ -119,10 +177,11 @@
   }
 
   function summary(findings) {
-    if (!findings.length) return "No problems found";
+    if (!findings.length) return gettext("No problems found");
     var errors = 0, warnings = 0;
     findings.forEach(function (f) { if (f.severity === "error") errors++; else warnings++; });
-    return plural(errors, "error") + ", " + plural(warnings, "warning");
+    return format(ngettext("%(count)s error", "%(count)s errors", errors), { count: errors }) + ", " +
+      format(ngettext("%(count)s warning", "%(count)s warnings", warnings), { count: warnings });
   }
 
   // Finding (1-based line/column) -> {from, to} in a CodeMirror document. Clamped: a line
@@ -248,10 +307,11 @@
       button.className = "finding-button finding-" + f.severity;
       var sev = document.createElement("span");
       sev.className = "finding-severity";
-      sev.textContent = f.severity === "error" ? "Error" : (f.severity === "warning" ? "Warning" : "Note");
+      sev.textContent = f.severity === "error" ? gettext("Error")
+        : (f.severity === "warning" ? gettext("Warning") : gettext("Note"));
       var text = document.createElement("span");
       text.className = "finding-text";
-      if (f.line) text.appendChild(document.createTextNode("Line " + f.line + ": "));
+      if (f.line) text.appendChild(document.createTextNode(format(gettext("Line %(line)s: "), { line: f.line })));
       text.appendChild(codeSpans(f.message));
       button.appendChild(sev);
       button.appendChild(document.createTextNode(" "));
@@ -269,7 +329,7 @@
         var fixButton = document.createElement("button");
         fixButton.type = "button";
         fixButton.className = "finding-fix";
-        fixButton.textContent = "Fix: " + fix.title;
+        fixButton.textContent = format(gettext("Fix: %(title)s"), { title: fix.title });
         fixButton.addEventListener("click", function () { applyFix(entry, fix); });
         li.appendChild(fixButton);
       });
@@ -301,7 +361,7 @@
     var seq = ++entry.seq;
     var controller = typeof AbortController === "function" ? new AbortController() : null;
     entry.controller = controller;
-    setStatus(entry, "Checking\u2026", "checking");
+    setStatus(entry, gettext("Checking\u2026"), "checking");
     var body = new URLSearchParams();
     body.set(entry.textarea.dataset.validateField || "manifest", entry.adapter.getText());
     if (entry.version) body.set("kubernetes_version", entry.version);
@@ -331,27 +391,31 @@
         var wait = parseInt(r.res.headers.get("Retry-After") || "", 10);
         if (!(wait > 0)) wait = 10;
         setStatus(entry, (r.data && r.data.message) ||
-          ("Checking paused: too many checks. Checking again in " + wait + " s."), "failed");
+          format(gettext("Checking paused: too many checks. Checking again in %(seconds)s s."),
+            { seconds: wait }), "failed");
         clearTimeout(entry.timer);
         entry.timer = setTimeout(function () { validate(entry); }, wait * 1000);
       } else if (r.res.status === 413) {
         setStatus(entry, (r.data && r.data.message) ||
-          "The manifest is too large to check (the limit is 256 KiB).", "failed");
+          gettext("The manifest is too large to check (the limit is 256 KiB)."), "failed");
       } else if (r.data && Array.isArray(r.data.findings)) {
         applyFindings(entry, r.data.findings);
         if (!r.data.findings.length && r.data.valid === false) {
-          setStatus(entry, "The manifest is not valid", "problems");
+          setStatus(entry, gettext("The manifest is not valid"), "problems");
         }
       } else if (!r.res.ok) {
-        setStatus(entry, "Could not check: HTTP " + r.res.status +
-          (r.res.statusText ? " " + r.res.statusText : ""), "failed");
+        setStatus(entry, format(gettext("Could not check: HTTP %(status)s"), {
+          status: r.res.status + (r.res.statusText ? " " + r.res.statusText : "")
+        }), "failed");
       } else {
-        setStatus(entry, "Could not check: unexpected answer from the server", "failed");
+        setStatus(entry, gettext("Could not check: unexpected answer from the server"), "failed");
       }
     }).catch(function (err) {
       if (stale() || (err && err.name === "AbortError")) return;
       entry.controller = null;
-      setStatus(entry, "Could not check: " + (err && err.message ? err.message : "network error"), "failed");
+      setStatus(entry, format(gettext("Could not check: %(reason)s"), {
+        reason: err && err.message ? err.message : gettext("network error")
+      }), "failed");
     });
   }
 
@@ -366,7 +430,7 @@
 
   function applyFix(entry, fix) {
     entry.adapter.applyFix(fix);
-    announce(entry, "Applied: " + fix.title + ". Checking again.");
+    announce(entry, format(gettext("Applied: %(title)s. Checking again."), { title: fix.title }));
     scheduleValidation(entry);
   }
 
@@ -417,8 +481,10 @@
           option.apply = o.type === "snippet" ? CM.snippet(String(o.apply)) : String(o.apply);
           return option;
         });
-        announce(entry, plural(options.length, "suggestion") +
-          ". Up and Down arrows to choose, Enter to accept, Escape to close.");
+        announce(entry, format(ngettext(
+          "%(count)s suggestion. Up and Down arrows to choose, Enter to accept, Escape to close.",
+          "%(count)s suggestions. Up and Down arrows to choose, Enter to accept, Escape to close.",
+          options.length), { count: options.length }));
         return {
           from: line.from + Math.max(0, Math.min((data.column || 1) - 1, line.length)),
           options: options,
@@ -436,7 +502,8 @@
     var key = document.createElement("code");
     key.textContent = h.key;
     head.appendChild(key);
-    head.appendChild(document.createTextNode(" \u2014 " + h.type + (h.required ? ", required" : ", optional")));
+    head.appendChild(document.createTextNode(" \u2014 " + format(
+      h.required ? gettext("%(type)s, required") : gettext("%(type)s, optional"), { type: h.type })));
     dom.appendChild(head);
     if (h.description) {
       var desc = document.createElement("p");
@@ -446,13 +513,13 @@
     }
     var path = document.createElement("p");
     path.className = "editor-hover-path";
-    path.textContent = "Path: " + h.path;
+    path.textContent = format(gettext("Path: %(path)s"), { path: h.path });
     dom.appendChild(path);
     if (h.link) {
       var p = document.createElement("p");
       var a = document.createElement("a");
       a.href = h.link;
-      a.textContent = "Taught in " + (h.link_title || "the course");
+      a.textContent = format(gettext("Taught in %(where)s"), { where: h.link_title || gettext("the course") });
       p.appendChild(a);
       dom.appendChild(p);
     }
@@ -460,8 +527,10 @@
   }
 
   function hoverText(h) {
-    return h.key + ": " + h.type + (h.required ? ", required. " : ", optional. ") + (h.description || "") +
-      (h.link_title ? " Taught in " + h.link_title + "." : "");
+    var head = format(h.required ? gettext("%(type)s, required") : gettext("%(type)s, optional"),
+      { type: h.type });
+    return h.key + ": " + head + ". " + (h.description || "") +
+      (h.link_title ? " " + format(gettext("Taught in %(where)s"), { where: h.link_title }) + "." : "");
   }
 
   function fetchHover(entry, state, pos) {
@@ -496,7 +565,7 @@
       while (entry.helpEl.firstChild) entry.helpEl.removeChild(entry.helpEl.firstChild);
       if (!found) {
         entry.helpEl.hidden = false;
-        entry.helpEl.textContent = "No field help here: put the cursor on a key such as replicas.";
+        entry.helpEl.textContent = gettext("No field help here: put the cursor on a key such as replicas.");
         announce(entry, entry.helpEl.textContent);
         return;
       }
@@ -516,20 +585,21 @@
     box.className = "editor-version";
     var label = document.createElement("label");
     label.htmlFor = textarea.id + "-version";
-    label.textContent = "Kubernetes version";
+    label.textContent = gettext("Kubernetes version");
     var select = document.createElement("select");
     select.id = textarea.id + "-version";
     versions.slice().reverse().forEach(function (v) {
       var option = document.createElement("option");
       option.value = v;
-      option.textContent = v + (v === textarea.dataset.versionDefault ? " (the course's)" : "");
+      option.textContent = v === textarea.dataset.versionDefault
+        ? format(gettext("%(version)s (the course's)"), { version: v }) : v;
       option.selected = v === entry.version;
       select.appendChild(option);
     });
     select.addEventListener("change", function () {
       entry.version = select.value;
       if (textarea.dataset.versionUrl) post(entry, textarea.dataset.versionUrl, {});
-      announce(entry, "Checking against Kubernetes " + entry.version + ".");
+      announce(entry, format(gettext("Checking against Kubernetes %(version)s."), { version: entry.version }));
       if (textarea.dataset.validateUrl) { clearTimeout(entry.timer); validate(entry); }
     });
     box.appendChild(label);
@@ -587,7 +657,7 @@
     function toggle(view) {
       entry.tabMovesFocus = !entry.tabMovesFocus;
       entry.escaped = false;
-      if (entry.statusEl) entry.statusEl.textContent = entry.tabMovesFocus ? TAB_MOVES : TAB_INDENTS;
+      if (entry.statusEl) entry.statusEl.textContent = entry.tabMovesFocus ? tabMovesText() : tabIndentsText();
       return true;
     }
     return [
@@ -666,9 +736,9 @@
     }
 
     if (hint) {
-      if (!hint.textContent.trim()) hint.textContent = DEFAULT_HINT;
+      if (!hint.textContent.trim()) hint.textContent = defaultHint();
       if (textarea.dataset.completeUrl && hint.textContent.indexOf("Ctrl+Space") === -1) {
-        hint.textContent += " " + ASSIST_HINT;
+        hint.textContent += " " + assistHint();
       }
       hint.hidden = false;
     }
@@ -733,6 +803,8 @@
     if (textarea.readOnly || textarea.disabled) {
       extensions.push(CM.EditorState.readOnly.of(true));
     }
+    var phrases = cmPhrases();
+    if (phrases && CM.EditorState.phrases) extensions.push(CM.EditorState.phrases.of(phrases));
     if (textarea.placeholder) extensions.push(CM.placeholder(textarea.placeholder));
     var nonceMeta = document.querySelector('meta[name="csp-nonce"]');
     var nonce = textarea.dataset.cspNonce || scriptNonce || (nonceMeta && nonceMeta.content) || "";

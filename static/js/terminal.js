@@ -21,6 +21,19 @@
   var RECONNECT_DELAYS = [500, 1000, 2000, 4000, 8000, 10000];
   var ESCAPE_THEN_TAB_MS = 1000;
 
+  // Django's JavaScript catalog (/jsi18n/) defines gettext on pages not in English;
+  // without it, the English words are the ones written here. (What the server sends
+  // arrives already in the page's language: workspaces/terminal/words.py.)
+  function gettext(text) { return window.gettext ? window.gettext(text) : text; }
+  function ngettext(singular, plural, count) {
+    if (window.ngettext) return window.ngettext(singular, plural, count);
+    return count === 1 ? singular : plural;
+  }
+  function interpolate(format, values) {
+    if (window.interpolate) return window.interpolate(format, values, true);
+    return format.replace(/%\((\w+)\)s/g, function (_, name) { return String(values[name]); });
+  }
+
   function loadXterm(src) {
     if (window.XtermTutor) return Promise.resolve(window.XtermTutor);
     return new Promise(function (resolve, reject) {
@@ -68,12 +81,12 @@
     if (this.started) return this.ready;
     this.started = true;
     this.root.hidden = false;
-    this.setState("Loading the terminal…");
+    this.setState(gettext("Loading the terminal…"));
     this.ready = loadXterm(this.root.dataset.xtermSrc).then(function (X) {
       self.build(X);
       self.connect();
     }, function () {
-      self.showBanner("The terminal could not load. Reload the page to try again.", null);
+      self.showBanner(gettext("The terminal could not load. Reload the page to try again."), null);
     });
     return this.ready;
   };
@@ -100,7 +113,7 @@
     withStyleNonce(function () { self.term.open(screen); });
     var keys = this.part("keys");
     if (this.term.textarea) {
-      this.term.textarea.setAttribute("aria-label", "Terminal input");
+      this.term.textarea.setAttribute("aria-label", gettext("Terminal input"));
       if (keys && keys.id) this.term.textarea.setAttribute("aria-describedby", keys.id);
     }
     this.term.attachCustomKeyEventHandler(function (event) { return self.key(event); });
@@ -145,7 +158,7 @@
     var self = this;
     this.closing = false;
     this.hideBanner();
-    this.setState(this.attempt ? "Reconnecting…" : "Connecting…");
+    this.setState(this.attempt ? gettext("Reconnecting…") : gettext("Connecting…"));
     var scheme = location.protocol === "https:" ? "wss://" : "ws://";
     var size = this.term ? "cols=" + this.term.cols + "&rows=" + this.term.rows : "";
     var ws = new WebSocket(scheme + location.host + this.url + "?" + size +
@@ -166,7 +179,7 @@
       if (self.ws !== ws || self.closing) return;
       var delay = RECONNECT_DELAYS[Math.min(self.attempt, RECONNECT_DELAYS.length - 1)];
       self.attempt += 1;
-      self.setState("Connection lost: reconnecting…");
+      self.setState(gettext("Connection lost: reconnecting…"));
       self.reconnectTimer = setTimeout(function () { self.connect(); }, delay);
     };
   };
@@ -194,20 +207,22 @@
         break;
       case "idle-warning":
         var minutes = Math.max(1, Math.round(event.seconds / 60));
-        this.notice("idle", "No typing for a while: this terminal stops in about " + minutes +
-          " minute" + (minutes === 1 ? "" : "s") + ". Type anything, or press Keep working.");
+        this.notice("idle", interpolate(ngettext(
+          "No typing for a while: this terminal stops in about %(minutes)s minute. Type anything, or press Keep working.",
+          "No typing for a while: this terminal stops in about %(minutes)s minutes. Type anything, or press Keep working.",
+          minutes), { minutes: minutes }));
         break;
       case "input-dropped":
-        this.setState("Typing or pasting too fast: some input was dropped.");
+        this.setState(gettext("Typing or pasting too fast: some input was dropped."));
         break;
       case "taken-over":
         this.closing = true;
-        this.showBanner("This terminal is now open in another tab (one terminal per student: " +
-          "the newest tab takes it over).", "take-back");
+        this.showBanner(gettext("This terminal is now open in another tab (one terminal per " +
+          "student: the newest tab takes it over)."), "take-back");
         break;
       case "ended":
         this.closing = true;
-        this.showBanner("This terminal session has ended. " + (event.message || ""), "restart");
+        this.showBanner(gettext("This terminal session has ended.") + " " + (event.message || ""), "restart");
         break;
       case "unavailable":
         this.closing = true;
@@ -228,7 +243,7 @@
   };
 
   TerminalPanel.prototype.stateText = function (role) {
-    return role === "watcher" ? "Watching (read-only)" : "Connected";
+    return role === "watcher" ? gettext("Watching (read-only)") : gettext("Connected");
   };
 
   TerminalPanel.prototype.setRole = function (role) {
@@ -239,8 +254,10 @@
 
   TerminalPanel.prototype.setWatchers = function (names) {
     if (this.role === "watcher") return;
-    this.notice("watchers", names.length ? "Watched: " + names.join(", ") +
-      (names.length === 1 ? " is" : " are") + " watching this terminal (read-only)." : "");
+    this.notice("watchers", names.length ? interpolate(ngettext(
+      "Watched: %(names)s is watching this terminal (read-only).",
+      "Watched: %(names)s are watching this terminal (read-only).",
+      names.length), { names: names.join(", ") }) : "");
   };
 
   TerminalPanel.prototype.notice = function (name, text) {
@@ -292,7 +309,7 @@
       this.root.classList.toggle("is-maximised", on);
       document.body.classList.toggle("terminal-maximised", on);
       button.setAttribute("aria-pressed", on ? "true" : "false");
-      button.textContent = on ? "Restore" : "Maximise";
+      button.textContent = on ? gettext("Restore") : gettext("Maximise");
       this.refit();
       if (this.term) this.term.focus();
     } else if (name === "restart" || name === "take-back") {

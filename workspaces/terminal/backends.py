@@ -31,6 +31,7 @@ import yaml
 from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.contrib.auth.models import User
+from django.utils.translation import gettext_noop
 
 from cluster.cluster import kubectl_binary
 from kube import Cluster, KubeError
@@ -40,6 +41,7 @@ from kube.kubeconfig import context_parts
 from workspaces import resolve, tutor_cluster
 from workspaces.models import TerminalSession
 from workspaces.terminal import toolbox
+from workspaces.terminal.words import Sentence, sentence
 
 Say = Callable[[str], None]
 
@@ -47,8 +49,9 @@ Say = Callable[[str], None]
 class Unavailable(Exception):
     """No terminal for this user here, and why (shown to them)."""
 
-    def __init__(self, message: str, *, retry: bool = False) -> None:
-        super().__init__(message)
+    def __init__(self, message: str | Sentence, *, retry: bool = False) -> None:
+        super().__init__(str(message))
+        self.sentence = message  # for the browser, in its language (words.say)
         self.retry = retry  # worth trying again in a moment (a namespace being prepared)
 
 
@@ -61,24 +64,27 @@ class Backend(Protocol):
     async def resize(self, cols: int, rows: int) -> None: ...
     def output(self) -> AsyncIterator[bytes]: ...
     async def close(self) -> None: ...
-    def end_message(self) -> str: ...
+    def end_message(self) -> str | Sentence: ...
 
 
 def backend_for(*, user_id: int, client_address: str) -> Backend:
     """The backend for this user's terminal, or Unavailable with the reason."""
     if not settings.TUTOR_TERMINAL:
-        raise Unavailable("The browser terminal is turned off on this site.")
+        raise Unavailable(gettext_noop("The browser terminal is turned off on this site."))
     if tutor_cluster.classroom_mode():
         row = toolbox.student_namespace_for_terminal(user_id=user_id)
         if row is None:
             raise Unavailable(
-                "Your namespace is being prepared; this takes a few seconds.", retry=True
+                gettext_noop("Your namespace is being prepared; this takes a few seconds."),
+                retry=True,
             )
         return ClusterBackend(user_id=user_id, namespace=row.namespace)
     if not is_loopback(client_address):
         raise Unavailable(
-            "In local mode the terminal is a shell on the tutor's own machine: it opens only in "
-            "a browser on that machine (http://127.0.0.1)."
+            gettext_noop(
+                "In local mode the terminal is a shell on the tutor's own machine: it opens "
+                "only in a browser on that machine (http://127.0.0.1)."
+            )
         )
     # During an exam, the shell's kubectl points at the exam's namespace.
     current = resolve.workspace_now(User.objects.get(pk=user_id))
@@ -119,7 +125,7 @@ class ClusterBackend:
         self._size = (cols, rows)
         row = await sync_to_async(toolbox.student_namespace_for_terminal)(user_id=self.user_id)
         if row is None:
-            raise Unavailable("Your namespace is not ready yet.", retry=True)
+            raise Unavailable(gettext_noop("Your namespace is not ready yet."), retry=True)
         try:
             cluster = self._cluster = await asyncio.to_thread(toolbox.connect)
             self._box = await asyncio.to_thread(
@@ -129,8 +135,10 @@ class ClusterBackend:
                 say=say_from_thread,
             )
         except KubeError as exc:
-            raise Unavailable(f"Your terminal could not start: {exc}") from exc
-        say("Connecting…")
+            raise Unavailable(
+                sentence(gettext_noop("Your terminal could not start: {problem}"), problem=str(exc))
+            ) from exc
+        say(gettext_noop("Connecting…"))
         self._stream = await self._open()
 
     async def _open(self) -> ExecStream:
@@ -144,7 +152,11 @@ class ClusterBackend:
                 command=self._box.command,
             )
         except KubeError as exc:
-            raise Unavailable(f"Your terminal could not connect: {exc}") from exc
+            raise Unavailable(
+                sentence(
+                    gettext_noop("Your terminal could not connect: {problem}"), problem=str(exc)
+                )
+            ) from exc
         await stream.resize(*self._size)
         return stream
 
@@ -192,7 +204,7 @@ class ClusterBackend:
             await asyncio.to_thread(self._cluster.close)
             self._cluster = None
 
-    def end_message(self) -> str:
+    def end_message(self) -> str | Sentence:
         return self._message
 
 
@@ -218,7 +230,7 @@ class LocalBackend:
         self._queue: asyncio.Queue[bytes | None] = asyncio.Queue()
         self._pending = bytearray()
         self._paused = False
-        self._message = ""
+        self._message: str | Sentence = ""
 
     async def start(self, cols: int, rows: int, say: Say) -> None:
         env = await asyncio.to_thread(local_environment, self.namespace)
@@ -233,7 +245,13 @@ class LocalBackend:
             )  # fmt: skip
         except OSError as exc:
             os.close(master)
-            raise Unavailable(f"The shell {shell} could not start: {exc.strerror}") from exc
+            raise Unavailable(
+                sentence(
+                    gettext_noop("The shell {shell} could not start: {problem}"),
+                    shell=shell,
+                    problem=str(exc.strerror),
+                )
+            ) from exc
         finally:
             os.close(slave)
         os.set_blocking(master, False)
@@ -271,7 +289,9 @@ class LocalBackend:
             with contextlib.suppress(TimeoutError):
                 code = await asyncio.wait_for(self._process.wait(), timeout=2)
                 if code not in (0, None) and code > 0:
-                    self._message = f"The shell ended with exit status {code}."
+                    self._message = sentence(
+                        gettext_noop("The shell ended with exit status {code}."), code=code
+                    )
 
     async def write(self, data: bytes) -> None:
         if self._master is None:
@@ -318,7 +338,7 @@ class LocalBackend:
             os.close(master)
             self._queue.put_nowait(None)
 
-    def end_message(self) -> str:
+    def end_message(self) -> str | Sentence:
         return self._message
 
 
@@ -363,8 +383,10 @@ def lab_kubeconfig(namespace: str) -> str:
     paths = kube_config.kubeconfig_paths(explicit)
     if not paths:
         raise Unavailable(
-            "No cluster is configured for the terminal: start one with `make cluster-up` "
-            "(or kind/minikube), or set TUTOR_KUBECONFIG."
+            gettext_noop(
+                "No cluster is configured for the terminal: start one with `make cluster-up` "
+                "(or kind/minikube), or set TUTOR_KUBECONFIG."
+            )
         )
     merged = kube_config.load_kubeconfig(explicit)
     try:
@@ -374,7 +396,12 @@ def lab_kubeconfig(namespace: str) -> str:
             c["context"] for c in (merged or {}).get("contexts", []) if c.get("name") == name
         )
     except (KubeError, StopIteration, KeyError, TypeError) as exc:
-        raise Unavailable(f"The lab cluster's kubeconfig cannot be used: {exc}") from exc
+        raise Unavailable(
+            sentence(
+                gettext_noop("The lab cluster's kubeconfig cannot be used: {problem}"),
+                problem=str(exc),
+            )
+        ) from exc
     folder = Path(settings.DATA_DIR) / "terminal"
     folder.mkdir(parents=True, exist_ok=True)
     own = folder / "lab.kubeconfig"

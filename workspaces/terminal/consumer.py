@@ -35,11 +35,13 @@ from django.contrib.auth.models import User
 from django.core import signing
 from django.core.cache import caches
 from django.utils.crypto import constant_time_compare
+from django.utils.translation import gettext_noop
 
 from accounts.permissions import is_instructor
 from workspaces import services
 from workspaces.terminal import session as sessions
 from workspaces.terminal.backends import Unavailable, backend_for
+from workspaces.terminal.words import Sentence, language_of, say
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +88,7 @@ class TerminalConsumer(AsyncWebsocketConsumer):
     attached = False
     _checked_at = 0.0
     _attach_timer: asyncio.TimerHandle | None = None
+    language = settings.LANGUAGE_CODE
 
     async def connect(self) -> None:
         user = self.scope.get("user")
@@ -94,13 +97,16 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             return
         self.user_id = int(user.pk)
         self.user_name = user.get_username()
+        self.language = language_of(self.scope)
         query = _query(self.scope)
         self.size = (_int(query.get("cols"), 80), _int(query.get("rows"), 24))
         self.started_from = query.get("from", "")[:200]
         await self.accept()
         if not await self._within_connect_limit():
             await self._refuse(
-                "Too many terminal connections in the last minute: wait a moment, then reload.",
+                gettext_noop(
+                    "Too many terminal connections in the last minute: wait a moment, then reload."
+                ),
                 CLOSE_RATE_LIMITED,
             )
             return
@@ -121,7 +127,7 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             except Unavailable as exc:
                 if exc.retry:
                     await sync_to_async(services.workspace_prepare_by_id)(user_id=self.user_id)
-                await self._refuse(str(exc), CLOSE_RETRY if exc.retry else CLOSE_UNAVAILABLE)
+                await self._refuse(exc.sentence, CLOSE_RETRY if exc.retry else CLOSE_UNAVAILABLE)
                 return
             session = await sessions.session_start(
                 user_id=self.user_id, backend=backend, started_from=self.started_from,
@@ -131,7 +137,8 @@ class TerminalConsumer(AsyncWebsocketConsumer):
                 row = await sessions.live_session(user_id=self.user_id)
                 if row is None:
                     await self._refuse(
-                        "Your terminal could not start: reload the page.", CLOSE_RETRY
+                        gettext_noop("Your terminal could not start: reload the page."),
+                        CLOSE_RETRY,
                     )
                     return
                 self.owner_channel = row.owner_channel
@@ -146,17 +153,20 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             data = signing.loads(ticket, salt=WATCH_SALT, max_age=WATCH_TICKET_SECONDS)
         except signing.BadSignature:
             await self._refuse(
-                "This watch link has expired: open it again from the class page.", CLOSE_UNAVAILABLE
+                gettext_noop("This watch link has expired: open it again from the class page."),
+                CLOSE_UNAVAILABLE,
             )
             return
         if data.get("w") != self.user_id or not await sync_to_async(is_instructor)(user):
-            await self._refuse("You may not watch this terminal.", CLOSE_UNAVAILABLE)
+            await self._refuse(gettext_noop("You may not watch this terminal."), CLOSE_UNAVAILABLE)
             return
         self.role = sessions.WATCHER
         self.student_id = int(data["s"])
         row = await sessions.live_session(user_id=self.student_id)
         if row is None:
-            await self._refuse("This student has no terminal open right now.", CLOSE_RETRY)
+            await self._refuse(
+                gettext_noop("This student has no terminal open right now."), CLOSE_RETRY
+            )
             return
         self.owner_channel = row.owner_channel
         await self._attach(row_id=row.pk)
@@ -182,7 +192,9 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             return
         if row_id is not None:
             await sync_to_async(sessions.session_mark_lost)(row_id=row_id)
-        await self._refuse("The terminal session was lost: reconnecting…", CLOSE_RETRY)
+        await self._refuse(
+            gettext_noop("The terminal session was lost: reconnecting…"), CLOSE_RETRY
+        )
 
     async def disconnect(self, code: int) -> None:
         if self._attach_timer is not None:
@@ -198,7 +210,8 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             return
         if not await self._still_signed_in():
             await self._refuse(
-                "You are signed out: sign in again to use the terminal.", CLOSE_SIGNED_OUT
+                gettext_noop("You are signed out: sign in again to use the terminal."),
+                CLOSE_SIGNED_OUT,
             )
             return
         try:
@@ -213,7 +226,9 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         try:
             await self._forward(kind, message)
         except ChannelFull:
-            await self._refuse("The terminal session was lost: reconnecting…", CLOSE_RETRY)
+            await self._refuse(
+                gettext_noop("The terminal session was lost: reconnecting…"), CLOSE_RETRY
+            )
 
     async def _forward(self, kind: object, message: dict[str, Any]) -> None:
         if kind == "input" and isinstance(message.get("data"), str):
@@ -247,6 +262,8 @@ class TerminalConsumer(AsyncWebsocketConsumer):
         replay = message.pop("replay", b"")
         event = {k: v for k, v in message.items() if k != "type"}
         event.update(type="attached", record_notice=bool(message.get("recording")))
+        if isinstance(event.get("status"), str):
+            event["status"] = say(event["status"], None, self.language)
         await self.send(text_data=json.dumps(event))
         if replay:
             await self.send(bytes_data=replay)
@@ -256,6 +273,9 @@ class TerminalConsumer(AsyncWebsocketConsumer):
 
     async def terminal_event(self, message: dict[str, Any]) -> None:
         event = {k: v for k, v in message.items() if k != "type"}
+        words = event.pop("words", None)
+        if isinstance(event.get("message"), str):
+            event["message"] = say(event["message"], words, self.language)
         await self.send(text_data=json.dumps({"type": event.pop("event"), **event}))
         if message["event"] in ("ended", "taken-over", "refused"):
             self.owner_channel = ""
@@ -269,10 +289,12 @@ class TerminalConsumer(AsyncWebsocketConsumer):
             {"type": kind, "viewer": self.channel_name, "user_id": self.user_id, **fields},
         )
 
-    async def _refuse(self, text: str, code: int) -> None:
+    async def _refuse(self, text: str | Sentence, code: int) -> None:
         self.owner_channel = ""
+        words = text.words() if isinstance(text, Sentence) else None
+        message = say(str(text), words, self.language)
         await self.send(
-            text_data=json.dumps({"type": "unavailable", "message": text, "code": code})
+            text_data=json.dumps({"type": "unavailable", "message": message, "code": code})
         )
         await self.close(code=code)
 

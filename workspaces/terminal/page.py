@@ -6,6 +6,7 @@ from typing import Any
 
 from django.conf import settings
 from django.http import HttpRequest
+from django.utils.translation import gettext as _
 
 from accounts.login_throttle import client_ip
 from workspaces import tutor_cluster
@@ -32,12 +33,12 @@ def terminal_context(request: HttpRequest, *, lazy: bool = False) -> dict[str, A
     # During an exam, its namespace (workspaces.resolve.workspace_now).
     workspace = workspace_now(request.user)
     if workspace is not None and workspace.where == Where.OWN:
-        info["problem"] = (
+        info["problem"] = _(
             "Your labs are checked on your own cluster: use kubectl in a terminal on your "
             "machine (the browser terminal works in the classroom's cluster)."
         )
     elif not tutor_cluster.classroom_mode() and not is_loopback(client_ip(request)):
-        info["problem"] = (
+        info["problem"] = _(
             "In local mode the terminal is a shell on the tutor's own machine: it opens only "
             "in a browser on that machine."
         )

@@ -36,9 +36,11 @@ from channels.layers import BaseChannelLayer, get_channel_layer
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from workspaces.models import TerminalKeystrokes, TerminalSession, TerminalWatch
 from workspaces.terminal.backends import Backend, Unavailable
+from workspaces.terminal.words import Sentence, payload, sentence
 
 log = logging.getLogger(__name__)
 
@@ -104,8 +106,8 @@ class Session:
     viewers: dict[str, Viewer] = field(default_factory=dict)
     writer: str | None = None
     state: str = "starting"  # starting, running, ended
-    status: str = "Starting your terminal…"
-    end_reason: str = ""
+    status: str = gettext_noop("Starting your terminal…")
+    end_reason: str | Sentence = ""
     bytes_in: int = 0
     bytes_out: int = 0
     recording: bool = False
@@ -135,7 +137,7 @@ class Session:
             try:
                 await self.backend.start(self.cols, self.rows, self._say)
             except Unavailable as exc:
-                await self.end(str(exc), reason="could not start")
+                await self.end(exc.sentence, reason="could not start")
                 return
             if self.state == "ended":
                 return
@@ -144,18 +146,21 @@ class Session:
             await self._pump()
             message = self.backend.end_message()
             await self.end(
-                message or "The shell has ended (exit).", reason=message or "the shell exited"
+                message or gettext_noop("The shell has ended (exit)."),
+                reason=str(message) or "the shell exited",
             )
         except asyncio.CancelledError:
             if self._ending is None:
                 self.state = "ended"
                 self._ending = asyncio.ensure_future(
-                    self._finish("The server is restarting.", "server stopped")
+                    self._finish(gettext_noop("The server is restarting."), "server stopped")
                 )
             raise
         except Exception:
             log.exception("terminal session %s failed", self.row_id)
-            await self.end("The terminal stopped because of an error.", reason="error")
+            await self.end(
+                gettext_noop("The terminal stopped because of an error."), reason="error"
+            )
         finally:
             receiver.cancel()
             ticker.cancel()
@@ -202,7 +207,14 @@ class Session:
             if idle >= limit:
                 minutes = max(1, round(limit / 60))
                 await self.end(
-                    f"Stopped after {minutes} minute{'s' if minutes != 1 else ''} without typing.",
+                    # Two sentences, not a plural: makemessages marks no plural that is
+                    # not translated on the spot (Spanish, like English, has these two).
+                    sentence(
+                        gettext_noop("Stopped after {minutes} minute without typing.")
+                        if minutes == 1
+                        else gettext_noop("Stopped after {minutes} minutes without typing."),
+                        minutes=minutes,
+                    ),
                     reason="idle",
                 )
                 return
@@ -216,7 +228,9 @@ class Session:
                     }
                 )
             if now - self.started >= settings.TUTOR_TERMINAL_MAX_SECONDS:
-                await self.end("This session reached its maximum length.", reason="max length")
+                await self.end(
+                    gettext_noop("This session reached its maximum length."), reason="max length"
+                )
                 return
             if now >= next_beat:
                 next_beat = now + HEARTBEAT_SECONDS
@@ -244,7 +258,9 @@ class Session:
             elif kind == "terminal.keepalive":
                 self._touch()
             else:
-                await self.end("You stopped the terminal.", reason="stopped by the student")
+                await self.end(
+                    gettext_noop("You stopped the terminal."), reason="stopped by the student"
+                )
 
     async def _attach(self, message: dict[str, Any]) -> None:
         viewer = Viewer(
@@ -254,10 +270,12 @@ class Session:
             role=WATCHER if message.get("role") == WATCHER else STUDENT,
         )
         if viewer.role == STUDENT and viewer.user_id != self.user_id:
-            await self._send(viewer.channel, _event("refused", message="Not your terminal."))
+            await self._send(
+                viewer.channel, _event("refused", message=gettext_noop("Not your terminal."))
+            )
             return
         if self.state == "ended":
-            await self._send(viewer.channel, _event("ended", message=self.end_reason))
+            await self._send(viewer.channel, _event("ended", **payload(self.end_reason)))
             return
         if viewer.role == STUDENT:
             previous = self.writer
@@ -352,7 +370,7 @@ class Session:
 
     # --- ending ---------------------------------------------------------------------------
 
-    async def end(self, message: str, *, reason: str) -> None:
+    async def end(self, message: str | Sentence, *, reason: str) -> None:
         """End the session once, whoever asks first; the ending is not cut short by a
         cancelled caller (the task that asked may be the one being stopped)."""
         if self._ending is None:
@@ -361,9 +379,9 @@ class Session:
             self._ending = asyncio.ensure_future(self._finish(message, reason))
         await asyncio.shield(self._ending)
 
-    async def _finish(self, message: str, reason: str) -> None:
+    async def _finish(self, message: str | Sentence, reason: str) -> None:
         try:
-            await self._broadcast(_event("ended", message=message))
+            await self._broadcast(_event("ended", **payload(message)))
             with contextlib.suppress(Exception):
                 await self.backend.close()
             for viewer in list(self.viewers.values()):
@@ -502,7 +520,7 @@ def _create_row(
         return None
 
 
-async def stop_all(message: str = "The server is restarting.") -> None:
+async def stop_all(message: str = gettext_noop("The server is restarting.")) -> None:
     """End every session of this process (the server is stopping)."""
     loop = asyncio.get_running_loop()
     for session in list(SESSIONS.values()):

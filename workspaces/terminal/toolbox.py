@@ -35,6 +35,7 @@ from typing import Any
 
 import yaml
 from django.conf import settings
+from django.utils.translation import gettext_noop
 
 from cluster.cluster import TOOLBOX_LABEL, kubectl_binary, toolbox_exec
 from kube import Cluster, KubeError, NotFound
@@ -120,11 +121,11 @@ def toolbox_ensure(
     namespace = student_namespace.namespace
     pod = _get_pod(cluster, namespace)
     if pod is not None and not _usable(pod):
-        say("Replacing your old toolbox…")
+        say(gettext_noop("Replacing your old toolbox…"))
         _delete_pod(cluster, namespace, pod)
         pod = None
     if pod is None:
-        say("Starting your toolbox (a Pod in your namespace)…")
+        say(gettext_noop("Starting your toolbox (a Pod in your namespace)…"))
         try:
             cluster.apply(yaml.safe_dump(pod_manifest(namespace)), namespace)
         except KubeError as exc:
@@ -220,7 +221,11 @@ def _wait_ready(cluster: Cluster, namespace: str, say: Callable[[str], None]) ->
                     f"({waiting.get('reason')}): ask your operator"
                 )
         if not told and time.monotonic() - started > 5:
-            say("Waiting for your toolbox Pod to be ready (the first start pulls its image)…")
+            say(
+                gettext_noop(
+                    "Waiting for your toolbox Pod to be ready (the first start pulls its image)…"
+                )
+            )
             told = True
         if time.monotonic() > deadline:
             raise ToolboxError("your toolbox Pod did not become ready in time; try again")
