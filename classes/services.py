@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 from django.contrib.auth.models import User
 from django.core.cache import caches
 from django.db import IntegrityError, transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext
 
 from accounts.permissions import is_instructor
@@ -321,7 +321,9 @@ def submission_regrade(
         locked = (
             LabSubmission.objects.select_for_update().select_related("lab").get(pk=submission.pk)
         )
-        regrade = submission_regrade_preview(submission=locked)
+        # The new results are the student's: in the language their check was graded in.
+        with translation.override(locked.language or None):
+            regrade = submission_regrade_preview(submission=locked)
         record = SubmissionRegrade.objects.create(
             submission=locked,
             cohort=cohort,

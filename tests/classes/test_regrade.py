@@ -126,3 +126,32 @@ def test_a_lab_is_regraded_for_the_whole_class(
     assert LabSubmission.objects.get(pk=elsewhere.pk).score == 1
     bad = carol_client.post(url, {"lab": "999999"}, follow=True).content.decode()
     assert "Choose a lab to regrade." in bad
+
+
+@pytest.mark.parametrize("language", ["es", ""])
+def test_a_regrade_writes_the_students_results_in_the_language_they_were_graded_in(
+    alice, carol, cohort, language
+):
+    from django.utils import translation
+
+    lab = make_lab([EXISTS, READY_FIXED])
+    submission = make_submission(
+        user=alice, lab=lab, results=graded([EXISTS, READY_FIXED], snapshot_of(deployment()))
+    )
+    submission.language = language
+    submission.save(update_fields=["language"])
+    lab.checks = [EXISTS, READY_WRONG]
+    lab.save()
+
+    with translation.override("en"):  # the instructor reads English
+        services.submission_regrade(submission=submission, by=carol, cohort=cohort)
+    submission.refresh_from_db()
+    failed = [r for r in submission.results if not r["passed"]]
+    assert len(failed) == 1
+    with translation.override(language or "en"):
+        expected = graded([EXISTS, READY_WRONG], snapshot_of(deployment()))
+    assert failed[0]["message"] == next(r["message"] for r in expected if not r["passed"])
+    with translation.override("en"):
+        english = graded([EXISTS, READY_WRONG], snapshot_of(deployment()))
+    english_message = next(r["message"] for r in english if not r["passed"])
+    assert (failed[0]["message"] != english_message) is (language == "es")

@@ -253,6 +253,8 @@ def test_exam_rules_refuse_in_the_active_language():
         duration_minutes=None, extra_minutes=0, max_attempts=None, show_solutions=False,
     )  # fmt: skip
     with translation.override("es"):
-        assert closed.refusal(attempts_used=0) == "El plazo del examen de «Primavera» se ha cerrado."
+        assert (
+            closed.refusal(attempts_used=0) == "El plazo del examen de «Primavera» se ha cerrado."
+        )
     with translation.override("en"):
         assert closed.refusal(attempts_used=0) == "The exam window of “Primavera” has closed."
