@@ -18,6 +18,7 @@ help:
 	@echo "make cluster-down stop it and remove its state"
 	@echo "make bench        run the benchmarks"
 	@echo "make hostile      the hostile-input suite alone (also part of make test)"
+	@echo "make translations refresh locale/*/django.po and djangojs.po from the code (then translate)"
 	@echo "make editor-bundle rebuild static/vendor/codemirror-*.bundle.min.js from its npm lockfile"
 
 # The virtual environment, from the lock files (exact versions, checked hashes),
