@@ -176,6 +176,20 @@ def _collect(tokens: list[Token], rendered: RenderedChapter) -> None:
                     rendered.images.append((str(child.attrGet("src") or ""), line))
 
 
+def _reanchor(tokens: list[Token], anchors: Sequence[str]) -> None:
+    headings = (
+        (i, token)
+        for i, token in enumerate(tokens)
+        if token.type == "heading_open" and token.tag in ("h2", "h3")
+    )
+    for (i, heading), anchor in zip(headings, anchors, strict=False):
+        old = heading.attrGet("id")
+        heading.attrSet("id", anchor)
+        for child in tokens[i + 1].children or []:
+            if child.type == "link_open" and child.attrGet("href") == f"#{old}":
+                child.attrSet("href", f"#{anchor}")
+
+
 # Classes and ids are the renderer's own, never an author's: a `class="button
 # primary"` or an `id` the site's scripts look up would let content dress up as the
 # site (a fake "Log in again" button) or stand in for its elements. Headings keep
@@ -215,9 +229,22 @@ def sanitize(raw_html: str) -> str:
     )
 
 
-def render_markdown(text: str, *, asset_url: Callable[[str], str] | None = None) -> RenderedChapter:
+def render_markdown(
+    text: str,
+    *,
+    asset_url: Callable[[str], str] | None = None,
+    anchors: Sequence[str] | None = None,
+) -> RenderedChapter:
+    """The chapter's HTML, table of contents, code blocks and images.
+
+    `anchors`: the ids its `##`/`###` headings take, in order, instead of ids made from
+    their own words (a translation keeps the original's, so that every link to a
+    section of the chapter, from a quiz, a lab check or the editor, finds it).
+    """
     env: dict[str, Any] = {"asset_url": asset_url}
     tokens = _md.parse(text, env)
+    if anchors is not None:
+        _reanchor(tokens, anchors)
     rendered = RenderedChapter(html="")
     _collect(tokens, rendered)
     raw = _md.renderer.render(tokens, _md.options, env)

@@ -26,6 +26,7 @@ from engine.content.schema import schema_errors
 from engine.markdown import (
     CALLOUTS,
     RENDERER_VERSION,
+    Heading,
     RenderedChapter,
     render_markdown,
     split_sections,
@@ -177,7 +178,9 @@ def read_chapter(path: Path, root: Path) -> tuple[ChapterSource | None, list[Con
     translations: list[TranslatedChapter] = []
     digest = hashlib.sha256(RENDERER_VERSION.encode() + raw)
     for translation_path in sorted(path.parent.glob("chapter.*.md")):
-        translation, translation_errors = read_translation(translation_path, root, front, assets)
+        translation, translation_errors = read_translation(
+            translation_path, root, front, assets, original_toc=rendered.toc
+        )
         errors.extend(translation_errors)
         if translation is not None:
             translations.append(translation)
@@ -262,10 +265,16 @@ def _split_front_matter(
 
 
 def read_translation(
-    path: Path, root: Path, original: dict[str, Any], assets: dict[str, Path]
+    path: Path,
+    root: Path,
+    original: dict[str, Any],
+    assets: dict[str, Path],
+    *,
+    original_toc: list[Heading],
 ) -> tuple[TranslatedChapter | None, list[ContentError]]:
     """``chapter.<language>.md``: front matter with ``title`` (and optionally ``summary`` and
-    ``objectives``, as many as the original's), then the translated Markdown body."""
+    ``objectives``, as many as the original's), then the translated Markdown body, with
+    the original's ``##``/``###`` headings in the same order (they keep its anchors)."""
     shown = display_path(path, root)
     language = _TRANSLATION_FILE.match(path.name)
     known = translation_languages()
@@ -313,8 +322,14 @@ def read_translation(
     if errors:
         return None, errors
     slug = original["slug"]
-    rendered = render_markdown(body, asset_url=lambda name: asset_url(slug, name))
+    rendered = render_markdown(
+        body,
+        asset_url=lambda name: asset_url(slug, name),
+        anchors=[heading.anchor for heading in original_toc],
+    )
     errors = _image_errors(rendered, assets, shown, body_first_line)
+    if [h.level for h in rendered.toc] != [h.level for h in original_toc]:
+        errors.append(_heading_mismatch(shown, body_first_line, rendered.toc, original_toc))
     if errors:
         return None, errors
     rendered.html = _translate_callout_labels(rendered.html, language["language"])
@@ -326,6 +341,27 @@ def read_translation(
         rendered=rendered,
     )
     return translation, []
+
+
+def _heading_mismatch(
+    shown: str, body_first_line: int, translated: list[Heading], original: list[Heading]
+) -> ContentError:
+    """Where the translation's headings part from the original's (links use their anchors)."""
+    marks = {2: "##", 3: "###"}
+    for index, (mine, theirs) in enumerate(zip(translated, original, strict=False)):
+        if mine.level != theirs.level:
+            return ContentError(
+                shown, body_first_line,
+                f"heading {index + 1} ({mine.title!r}) is {marks[mine.level]}, but chapter.md's "
+                f"heading {index + 1} ({theirs.title!r}) is {marks[theirs.level]}: keep the "
+                "original's ## and ### headings in the same order (links to a section use them)",
+            )  # fmt: skip
+    return ContentError(
+        shown, body_first_line,
+        f"the translation has {len(translated)} ## and ### headings, chapter.md has "
+        f"{len(original)}: keep the original's headings in the same order (links to a "
+        "section use them)",
+    )  # fmt: skip
 
 
 def _cross_reference_errors(chapters: list[ChapterSource], root: Path) -> list[ContentError]:

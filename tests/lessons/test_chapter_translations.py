@@ -34,7 +34,8 @@ def errors_of(root):  # type: ignore[no-untyped-def]
 
 GOOD = (
     "---\ntitle: Título del capítulo\nobjectives:\n  - Explicar algo útil.\n---\n"
-    "Texto de introducción.\n\n## Primera sección\n\nPalabras sobre los Pods.\n"
+    "Texto de introducción.\n\n## Primera sección\n\nPalabras sobre los Pods.\n\n"
+    "## Resumen\n\nHecho.\n"
 )
 
 
@@ -49,7 +50,45 @@ def test_a_translation_is_read_beside_its_chapter(tmp_path):
     assert translation.title == "Título del capítulo"
     assert translation.summary == ""  # the original's is shown
     assert translation.objectives == ["Explicar algo útil."]
-    assert [h.title for h in translation.rendered.toc] == ["Primera sección"]
+    assert [h.title for h in translation.rendered.toc] == ["Primera sección", "Resumen"]
+
+
+def test_a_translations_sections_keep_the_originals_anchors(tmp_path):
+    # Quiz questions, lab checks and the editor link to a section by its anchor: the
+    # Spanish page must have the same ones, in its table of contents and its headings.
+    write_chapter(tmp_path, "01-pods", number=1)
+    write_translation(tmp_path, "01-pods", GOOD)
+    [chapter] = read_chapters(tmp_path).chapters
+    [translation] = chapter.translations
+    assert [h.anchor for h in chapter.rendered.toc] == ["first-section", "summary"]
+    assert [(h.anchor, h.title) for h in translation.rendered.toc] == [
+        ("first-section", "Primera sección"),
+        ("summary", "Resumen"),
+    ]
+    html = translation.rendered.html
+    assert '<h2 id="first-section">' in html and 'href="#first-section"' in html
+    assert "primera-secci" not in html
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (
+            "Intro.\n\n## Primera sección\n\nPalabras.\n",
+            "has 1 ## and ### headings, chapter.md has 2",
+        ),
+        (
+            "Intro.\n\n## Primera sección\n\nPalabras.\n\n### Resumen\n\nHecho.\n",
+            "heading 2 ('Resumen') is ###, but chapter.md's heading 2 ('Summary') is ##",
+        ),
+    ],
+)
+def test_a_translation_whose_headings_part_from_the_original_is_refused(tmp_path, body, problem):
+    write_chapter(tmp_path, "01-pods", number=1)
+    write_translation(tmp_path, "01-pods", "---\ntitle: Título del capítulo\n---\n" + body)
+    [error] = errors_of(tmp_path)
+    assert error.startswith("chapters/01-pods/chapter.es.md:4: ")
+    assert problem in error
 
 
 def test_editing_a_translation_changes_the_chapters_hash(tmp_path):
