@@ -163,6 +163,22 @@ class TestTheRealCourse:
         )
         assert "Try it:" not in body
 
+    def test_every_section_link_lands_on_its_section_in_spanish_too(self, client):
+        from quizzes.models import Question
+
+        translated = Chapter.objects.filter(translations__language="es").distinct()
+        assert translated.count() >= 5
+        for chapter in translated:
+            body = client.get(chapter.get_absolute_url(), **SPANISH).content.decode()
+            assert '<html lang="es">' in body and 'class="prose" lang="en"' not in body
+            sections = set(
+                Question.objects.filter(quiz__chapter=chapter).exclude(section="")
+                .values_list("section", flat=True)
+            )  # fmt: skip
+            assert sections, chapter
+            for anchor in sections:
+                assert f' id="{anchor}"' in body, (chapter, anchor)
+
     def test_english_readers_get_the_original(self, client):
         url = Chapter.objects.get(number=1).get_absolute_url()
         body = client.get(url).content.decode()
