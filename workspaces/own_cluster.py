@@ -123,7 +123,8 @@ def in_words(exc: KubeError) -> str:
         return str(exc)
     values = dict(getattr(exc, "values", {}))
     if "kind" in values:
-        values["kind"] = _(_KINDS.get(values["kind"], values["kind"]))
+        kind = str(values["kind"])
+        values["kind"] = _(_KINDS.get(kind) or kind)
     if values.get("known") == "":
         values["known"] = _("none")
     try:
