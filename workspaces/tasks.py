@@ -29,6 +29,7 @@ def run_namespaces(run_id: int) -> None:
     # The instructor reads the reasons in the language they asked in.
     with translation.override(run.language or None):
         _run_namespaces(run)
+    log.info("%s: %d done, %d failed", run, len(run.done), len(run.failed))  # in English
 
 
 def _run_namespaces(run: NamespaceRun) -> None:
@@ -57,7 +58,6 @@ def _run_namespaces(run: NamespaceRun) -> None:
     finally:
         cluster.close()
     _finish(run)
-    log.info("%s: %d done, %d failed", run, len(run.done), len(run.failed))
 
 
 def _one(run: NamespaceRun, cluster: tutor_cluster.Cluster, user: User) -> tuple[bool, str]:
