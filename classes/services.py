@@ -349,8 +349,9 @@ def submission_regrade(
         locked.passed = regrade.passed
         locked.save(update_fields=["results", "score", "max_score", "passed"])
         submission_scored.send(
-            sender=LabSubmission, user_id=locked.user_id, lab_uuid=str(locked.lab.uuid)
-        )
+            sender=LabSubmission, user_id=locked.user_id, lab_uuid=str(locked.lab.uuid),
+            language=locked.language,
+        )  # fmt: skip
     log.info(
         "submission %s regraded by user %s: %s -> %s",
         locked.pk, by.pk, record.old_score, record.new_score,

@@ -188,7 +188,10 @@ def finish(attempt: ExamAttempt, results: dict[str, Any]) -> None:
         graded_at=timezone.now(),
         error="",
     )
-    exam_graded.send(sender=ExamAttempt, user_id=attempt.user_id, exam_uuid=str(attempt.exam.uuid))
+    exam_graded.send(
+        sender=ExamAttempt, user_id=attempt.user_id, exam_uuid=str(attempt.exam.uuid),
+        language=attempt.language,
+    )  # fmt: skip
 
 
 def fail(attempt: ExamAttempt, message: str) -> None:

@@ -174,7 +174,9 @@ class Cluster:
                 config, context=name, persist_config=False, client_configuration=configuration
             )
         except (k8s_config.ConfigException, OSError, ValueError, TypeError, KeyError) as exc:
-            raise errors.BadKubeconfig(f"the kubeconfig cannot be used: {exc}") from exc
+            raise errors.BadKubeconfig(
+                f"the kubeconfig cannot be used: {exc}", code="unusable", problem=str(exc)
+            ) from exc
         return cls(api_client, name=name, server=str(cluster.get("server")), namespace=namespace)
 
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 
 class KubeError(Exception):
     """Anything that went wrong talking to a cluster."""
@@ -16,7 +18,18 @@ class ClusterUnreachable(KubeError):
 
 
 class BadKubeconfig(KubeError):
-    """The kubeconfig cannot be used (malformed, unknown context, refused for safety)."""
+    """The kubeconfig cannot be used (malformed, unknown context, refused for safety).
+
+    ``str()`` is the English message. Problems with a student's kubeconfig also
+    carry a stable ``code`` and the ``values`` the message names, so that the app
+    showing them can say the same in the reader's language (kube stays free of
+    Django); ``code`` is "" for the others.
+    """
+
+    def __init__(self, message: str = "", *, code: str = "", **values: Any) -> None:
+        super().__init__(message)
+        self.code = code
+        self.values = values
 
 
 class Unauthorized(KubeError):

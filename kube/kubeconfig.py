@@ -31,7 +31,7 @@ def parse_kubeconfig(text: str) -> dict[str, Any]:
     budget (``workspaces.own_cluster``), and handed to ``kubeconfig_from_data``.
     """
     if len(text.encode()) > MAX_BYTES:
-        raise BadKubeconfig(size_message(len(text.encode())))
+        raise _too_large(len(text.encode()))
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -47,6 +47,12 @@ def size_message(size: int) -> str:
     return (
         f"the kubeconfig is larger than {MAX_BYTES // 1024} KiB ({size // 1024} KiB); "
         "`kubectl config view --minify --flatten` prints only the context you use"
+    )
+
+
+def _too_large(size: int) -> BadKubeconfig:
+    return BadKubeconfig(
+        size_message(size), code="too_large", limit=MAX_BYTES // 1024, size=size // 1024
     )
 
 
@@ -66,55 +72,103 @@ def kubeconfig_from_data(data: Any) -> dict[str, Any]:
     later lookup meets a list where a name belongs.
     """
     if not isinstance(data, dict) or not isinstance(data.get("clusters"), list):
-        raise BadKubeconfig("this is not a kubeconfig: it has no `clusters` list")
+        raise BadKubeconfig(
+            "this is not a kubeconfig: it has no `clusters` list", code="no_clusters"
+        )
     current = data.get("current-context")
     if current is not None and not isinstance(current, str):
-        raise BadKubeconfig(f"`current-context` must be a name, not {_kind_of(current)}")
+        raise BadKubeconfig(
+            f"`current-context` must be a name, not {_kind_of(current)}",
+            code="current_context_not_name",
+            kind=kind_key(current),
+        )
     for section, body_key in (("clusters", "cluster"), ("users", "user"), ("contexts", "context")):
         entries = data.get(section)
         if entries is None:
             continue
         if not isinstance(entries, list):
-            raise BadKubeconfig(f"`{section}` must be a list, not {_kind_of(entries)}")
+            raise BadKubeconfig(
+                f"`{section}` must be a list, not {_kind_of(entries)}",
+                code="not_list",
+                where=section,
+                kind=kind_key(entries),
+            )
         for index, entry in enumerate(entries):
             where = f"{section}[{index}]"
             if not isinstance(entry, dict):
-                raise BadKubeconfig(f"`{where}` must be a mapping, not {_kind_of(entry)}")
+                raise BadKubeconfig(
+                    f"`{where}` must be a mapping, not {_kind_of(entry)}",
+                    code="not_mapping",
+                    where=where,
+                    kind=kind_key(entry),
+                )
             name = entry.get("name")
             if not isinstance(name, str) or not name:
-                raise BadKubeconfig(f"`{where}.name` must be a name, not {_kind_of(name)}")
+                raise BadKubeconfig(
+                    f"`{where}.name` must be a name, not {_kind_of(name)}",
+                    code="not_name",
+                    where=f"{where}.name",
+                    kind=kind_key(name),
+                )
             body = entry.get(body_key)
             if body is None:
                 continue
             if not isinstance(body, dict):
-                raise BadKubeconfig(f"`{where}.{body_key}` must be a mapping, not {_kind_of(body)}")
+                raise BadKubeconfig(
+                    f"`{where}.{body_key}` must be a mapping, not {_kind_of(body)}",
+                    code="not_mapping",
+                    where=f"{where}.{body_key}",
+                    kind=kind_key(body),
+                )
             for key in _TEXT_KEYS[body_key]:
                 value = body.get(key)
                 if value is not None and not isinstance(value, str):
                     raise BadKubeconfig(
-                        f"`{where}.{body_key}.{key}` must be text, not {_kind_of(value)}"
+                        f"`{where}.{body_key}.{key}` must be text, not {_kind_of(value)}",
+                        code="not_text",
+                        where=f"{where}.{body_key}.{key}",
+                        kind=kind_key(value),
                     )
             for key in _BOOL_KEYS.get(body_key, ()):
                 value = body.get(key)
                 if value is not None and not isinstance(value, bool):
                     raise BadKubeconfig(
-                        f"`{where}.{body_key}.{key}` must be true or false, not {_kind_of(value)}"
+                        f"`{where}.{body_key}.{key}` must be true or false, not {_kind_of(value)}",
+                        code="not_bool",
+                        where=f"{where}.{body_key}.{key}",
+                        kind=kind_key(value),
                     )
     return data
 
 
-def _kind_of(value: Any) -> str:
+# What a value in the wrong place is, by its key (``BadKubeconfig.values["kind"]``).
+KINDS = {
+    "nothing": "nothing",
+    "bool": "true/false",
+    "mapping": "a mapping",
+    "list": "a list",
+    "empty": "empty text",
+    "text": "text",
+    "number": "a number",
+}
+
+
+def kind_key(value: Any) -> str:
     if value is None:
         return "nothing"
     if isinstance(value, bool):
-        return "true/false"
+        return "bool"
     if isinstance(value, dict):
-        return "a mapping"
+        return "mapping"
     if isinstance(value, list):
-        return "a list"
+        return "list"
     if isinstance(value, str):
-        return "empty text" if not value else "text"
-    return "a number"
+        return "empty" if not value else "text"
+    return "number"
+
+
+def _kind_of(value: Any) -> str:
+    return KINDS[kind_key(value)]
 
 
 def token_kubeconfig(
@@ -155,7 +209,12 @@ def context_parts(
     }
     if not name or name not in contexts:
         known = ", ".join(sorted(str(n) for n in contexts)) or "none"
-        raise BadKubeconfig(f"context {name!r} is not in the kubeconfig (contexts: {known})")
+        raise BadKubeconfig(
+            f"context {name!r} is not in the kubeconfig (contexts: {known})",
+            code="unknown_context",
+            name=repr(name),
+            known=known if contexts else "",
+        )
     ctx = contexts[name]
     clusters = {
         c.get("name"): c.get("cluster") or {}
@@ -166,7 +225,11 @@ def context_parts(
         u.get("name"): u.get("user") or {} for u in config.get("users") or [] if isinstance(u, dict)
     }
     if ctx.get("cluster") not in clusters:
-        raise BadKubeconfig(f"context {name!r} names a cluster that is not defined")
+        raise BadKubeconfig(
+            f"context {name!r} names a cluster that is not defined",
+            code="undefined_cluster",
+            name=repr(name),
+        )
     return name, clusters[ctx["cluster"]], users.get(ctx.get("user"), {}), ctx.get("namespace")
 
 
@@ -187,13 +250,17 @@ def check_untrusted(
     addresses = _addresses(host, port, resolve or _resolve)
     for address in addresses:
         if _forbidden(address):
-            which = host if _literal(host) is not None else f"{host} resolves to {address}, which"
+            if _literal(host) is not None:
+                raise _special(host)
             raise BadKubeconfig(
-                f"refused: {which} is a link-local or special address "
-                "(cloud metadata services live there)"
+                f"refused: {host} resolves to {address}, which is a link-local or special "
+                "address (cloud metadata services live there)",
+                code="resolves_to_special",
+                host=host,
+                address=str(address),
             )
     if not server_allowed(host, addresses, allowed_hosts, port):
-        raise BadKubeconfig(_not_allowed(host, port))
+        raise _not_allowed(host, port)
     return addresses
 
 
@@ -209,46 +276,71 @@ def check_untrusted_static(
     found_code = sorted(_CODE_KEYS & set(user))
     if found_code:
         raise BadKubeconfig(
-            f"refused: the user entry uses {', '.join(found_code)}, which would run a program"
+            f"refused: the user entry uses {', '.join(found_code)}, which would run a program",
+            code="runs_program",
+            keys=", ".join(found_code),
         )
     for entry in (cluster, user):
         files = sorted(_FILE_KEYS & set(entry))
         if files:
             raise BadKubeconfig(
-                f"refused: {', '.join(files)} would read a file; inline the data instead"
+                f"refused: {', '.join(files)} would read a file; inline the data instead",
+                code="reads_file",
+                keys=", ".join(files),
             )
     if cluster.get("proxy-url"):
-        raise BadKubeconfig("refused: proxy-url would send the tutor's requests through a proxy")
+        raise BadKubeconfig(
+            "refused: proxy-url would send the tutor's requests through a proxy", code="proxy"
+        )
     server = str(cluster.get("server") or "")
     try:
         url = urllib.parse.urlsplit(server)
         port = url.port
     except ValueError as exc:
-        raise BadKubeconfig(f"refused: the server {server[:200]!r} is not a valid URL") from exc
+        raise BadKubeconfig(
+            f"refused: the server {server[:200]!r} is not a valid URL",
+            code="invalid_url",
+            server=repr(server[:200]),
+        ) from exc
     if url.scheme != "https" or not url.hostname:
-        raise BadKubeconfig(f"refused: the server {server[:200]!r} must be an https:// URL")
+        raise BadKubeconfig(
+            f"refused: the server {server[:200]!r} must be an https:// URL",
+            code="not_https",
+            server=repr(server[:200]),
+        )
     if url.username or url.password or url.query or url.fragment:
         raise BadKubeconfig(
-            "refused: the server URL may not carry credentials, a query or a fragment"
+            "refused: the server URL may not carry credentials, a query or a fragment",
+            code="url_extras",
         )
     host = url.hostname.lower().rstrip(".")
     port = port or 443
     literal = _literal(host)
     if literal is not None and _forbidden(literal):
-        raise BadKubeconfig(
-            f"refused: {host} is a link-local or special address "
-            "(cloud metadata services live there)"
-        )
+        raise _special(host)
     if not _could_be_allowed(host, port, allowed_hosts):
         # Refused before any DNS lookup: the tutor does not even ask about such names.
-        raise BadKubeconfig(_not_allowed(host, port))
+        raise _not_allowed(host, port)
     return host, port
 
 
-def _not_allowed(host: str, port: int) -> str:
-    return (
+def _special(host: str) -> BadKubeconfig:
+    return BadKubeconfig(
+        f"refused: {host} is a link-local or special address (cloud metadata services live there)",
+        code="special_address",
+        host=host,
+    )
+
+
+def _not_allowed(host: str, port: int) -> BadKubeconfig:
+    return BadKubeconfig(
         f"refused: {host}:{port} is not on the allow-list of cluster servers "
-        f"(an entry without a port allows {' and '.join(map(str, DEFAULT_PORTS))})"
+        f"(an entry without a port allows {' and '.join(map(str, DEFAULT_PORTS))})",
+        code="not_allowed",
+        host=host,
+        port=port,
+        first_port=DEFAULT_PORTS[0],
+        second_port=DEFAULT_PORTS[1],
     )
 
 

@@ -62,8 +62,9 @@ def finish(submission: LabSubmission, results: list[RuleResult]) -> None:
         error_detail="",
     )
     submission_scored.send(
-        sender=LabSubmission, user_id=submission.user_id, lab_uuid=str(submission.lab.uuid)
-    )
+        sender=LabSubmission, user_id=submission.user_id, lab_uuid=str(submission.lab.uuid),
+        language=submission.language,
+    )  # fmt: skip
 
 
 def fail(submission: LabSubmission, message: str, *, detail: str = "") -> None:

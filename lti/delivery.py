@@ -13,7 +13,8 @@ from datetime import timedelta
 
 import requests
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from pylti1p3.assignments_grades import AssignmentsGradesService
 from pylti1p3.exception import LtiException, LtiServiceException
 from pylti1p3.grade import Grade
@@ -47,6 +48,12 @@ def send(outbox_id: int) -> str:
     )
     if row is None or row.status != ScoreOutbox.Status.PENDING:
         return "done"
+    # The instructor reads the problems in the language recorded with the score.
+    with translation.override(row.language or None):
+        return _send(row)
+
+
+def _send(row: ScoreOutbox) -> str:
     key_ensure()
     graded_at = row.graded_at
     ScoreOutbox.objects.filter(pk=row.pk).update(attempts=F("attempts") + 1)
@@ -69,14 +76,17 @@ def send(outbox_id: int) -> str:
     except LtiServiceException as exc:
         status = exc.response.status_code
         if status == 409:  # the LMS holds a newer score
-            _finish(row.pk, graded_at, ScoreOutbox.Status.SENT, "the LMS kept a newer score")
+            _finish(row.pk, graded_at, ScoreOutbox.Status.SENT, _("the LMS kept a newer score"))
             return "stale"
         if 400 <= status < 500 and status not in TRANSIENT_STATUSES:
             _finish(
-                row.pk, graded_at, ScoreOutbox.Status.FAILED, f"the LMS refused it: HTTP {status}"
-            )
+                row.pk, graded_at, ScoreOutbox.Status.FAILED,
+                _("the LMS refused it: HTTP {status}").format(status=status),
+            )  # fmt: skip
             return "failed"
-        _retry_later(row.pk, row.attempts + 1, f"HTTP {status} from the LMS")
+        _retry_later(
+            row.pk, row.attempts + 1, _("HTTP {status} from the LMS").format(status=status)
+        )
         raise TransientFailure(f"HTTP {status}") from exc
     except (requests.RequestException, LtiException) as exc:
         _retry_later(row.pk, row.attempts + 1, f"{type(exc).__name__}: {exc}"[:500])
@@ -110,7 +120,9 @@ def _retry_later(pk: int, attempts: int, message: str) -> None:
     if attempts >= MAX_ATTEMPTS:
         ScoreOutbox.objects.filter(pk=pk).update(
             status=ScoreOutbox.Status.FAILED,
-            last_error=f"gave up after {attempts} tries: {message}"[:500],
+            last_error=_("gave up after {attempts} tries: {problem}").format(
+                attempts=attempts, problem=message
+            )[:500],
         )
         return
     ScoreOutbox.objects.filter(pk=pk).update(
@@ -127,8 +139,10 @@ def due() -> list[int]:
     )
 
 
-def resend(*, outbox_id: int) -> None:
-    """The instructor's "send again" for a refused score."""
+def resend(*, outbox_id: int, language: str = "") -> None:
+    """The instructor's "send again" for a refused score; a new problem is written in
+    ``language`` (theirs)."""
     ScoreOutbox.objects.filter(pk=outbox_id).update(
-        status=ScoreOutbox.Status.PENDING, attempts=0, next_try_at=timezone.now(), last_error=""
-    )
+        status=ScoreOutbox.Status.PENDING, attempts=0, next_try_at=timezone.now(), last_error="",
+        language=language or "",
+    )  # fmt: skip

@@ -89,6 +89,9 @@ class ScoreOutbox(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.CharField(max_length=500, blank=True)
+    # The language ``last_error`` is written in: the instructor's when they sent it again,
+    # else that of the result that queued it ("" for the site's default).
+    language = models.CharField(max_length=16, blank=True)
     sent_at = models.DateTimeField(null=True, blank=True)
     next_try_at = models.DateTimeField(default=timezone.now)
 

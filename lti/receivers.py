@@ -1,4 +1,8 @@
-"""Scores go to the LMS when the apps below say a result is new or changed."""
+"""Scores go to the LMS when the apps below say a result is new or changed.
+
+``language`` (when the sender gives it): the one the result was graded in; a problem
+sending the score is written in it (else in English).
+"""
 
 from __future__ import annotations
 
@@ -20,9 +24,16 @@ def quiz_score(sender: Any, *, user_id: int, quiz_uuid: str, **kwargs: Any) -> N
 
 @receiver(submission_scored, dispatch_uid="lti-lab-score")
 def lab_score(sender: Any, *, user_id: int, lab_uuid: str, **kwargs: Any) -> None:
-    scores.item_scored(user_id=user_id, kind=ItemKind.LAB, item_uuid=lab_uuid)
+    scores.item_scored(
+        user_id=user_id, kind=ItemKind.LAB, item_uuid=lab_uuid, language=kwargs.get("language", "")
+    )
 
 
 @receiver(exam_graded, dispatch_uid="lti-exam-score")
 def exam_score(sender: Any, *, user_id: int, exam_uuid: str, **kwargs: Any) -> None:
-    scores.item_scored(user_id=user_id, kind=ItemKind.EXAM, item_uuid=exam_uuid)
+    scores.item_scored(
+        user_id=user_id,
+        kind=ItemKind.EXAM,
+        item_uuid=exam_uuid,
+        language=kwargs.get("language", ""),
+    )

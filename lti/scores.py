@@ -56,8 +56,14 @@ def fraction_for(*, user_id: int, kind: str, item_uuid: str) -> float | None:
     return None
 
 
-def item_scored(*, user_id: int, kind: str, item_uuid: str) -> list[ScoreOutbox]:
-    """Queue the student's current score on every line item they reached this item by."""
+def item_scored(
+    *, user_id: int, kind: str, item_uuid: str, language: str = ""
+) -> list[ScoreOutbox]:
+    """Queue the student's current score on every line item they reached this item by.
+
+    ``language``: the result's (the row that was scored); the worker writes a problem
+    sending the score in it, for the instructor ("": English).
+    """
     placed = list(
         PlacedItem.objects.filter(kind=kind, item_uuid=item_uuid)
         .exclude(line_item_url="")
@@ -84,6 +90,7 @@ def item_scored(*, user_id: int, kind: str, item_uuid: str) -> list[ScoreOutbox]
                 "status": ScoreOutbox.Status.PENDING,
                 "attempts": 0,
                 "last_error": "",
+                "language": language or "",
                 "next_try_at": now,
             },
         )

@@ -29,5 +29,6 @@ def send_due_scores() -> int:
 
 
 @shared_task(acks_late=True, time_limit=120)
-def sync_roster(course_class_id: int) -> None:
-    roster.roster_sync(course_class_id=course_class_id)
+def sync_roster(course_class_id: int, language: str = "") -> None:
+    """``language``: the instructor's who asked (their problems are written in it)."""
+    roster.roster_sync(course_class_id=course_class_id, language=language)

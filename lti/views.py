@@ -345,7 +345,7 @@ def cohort_lms(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
 def roster_sync(request: AuthenticatedHttpRequest, pk: int) -> HttpResponse:
     cohort = cohort_get_for_instructor(user=request.user, pk=pk)
     course = get_object_or_404(CourseClass, cohort=cohort)
-    tasks.sync_roster.delay_on_commit(course.pk)
+    tasks.sync_roster.delay_on_commit(course.pk, translation.get_language() or "")
     messages.info(
         request, gettext("The roster is being read from the LMS: reload this page in a moment.")
     )
@@ -359,7 +359,7 @@ def score_resend(request: AuthenticatedHttpRequest, pk: int, score_id: int) -> H
     row = get_object_or_404(
         ScoreOutbox, pk=score_id, placed_item__resource_link__context__tutor_class__cohort=cohort
     )
-    delivery.resend(outbox_id=row.pk)
+    delivery.resend(outbox_id=row.pk, language=translation.get_language() or "")
     tasks.send_score.delay_on_commit(row.pk)
     messages.info(request, gettext("The score is being sent again."))
     return redirect("lti_instructor:cohort", pk=cohort.pk)

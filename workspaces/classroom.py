@@ -26,6 +26,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from django.views.decorators.debug import sensitive_variables
 
 from core import crypto
@@ -165,7 +166,9 @@ def student_kubeconfig_refresh(
 ) -> StudentNamespace:
     """A new token (and kubeconfig) when the stored one is expired, nearly so, or unreadable."""
     if not student_namespace.is_active:
-        raise NotFound(f"the namespace {student_namespace.namespace} is not provisioned")
+        raise NotFound(
+            _("the namespace {name} is not provisioned").format(name=student_namespace.namespace)
+        )
     if force or student_kubeconfig_needs_refresh(student_namespace=student_namespace):
         _issue_kubeconfig(cluster, student_namespace)
         student_namespace.save(update_fields=["kubeconfig_encrypted", "token_expires_at"])
@@ -187,8 +190,10 @@ def student_namespace_cleanup(*, cluster: Cluster, student_namespace: StudentNam
     if labels is not None:
         if labels.get(STUDENT_LABEL) != str(student_namespace.user_id):
             raise ForeignNamespace(
-                f"refused: the namespace {name} is not labelled as this student's "
-                f"({STUDENT_LABEL}), so the tutor did not create it"
+                _(
+                    "refused: the namespace {name} is not labelled as this student's "
+                    "({label}), so the tutor did not create it"
+                ).format(name=name, label=STUDENT_LABEL)
             )
         cluster.delete_namespace(name)
         # Cluster-wide objects labs made for this namespace (PersistentVolumes) outlive it.
@@ -368,11 +373,17 @@ def _refuse_foreign_or_terminating(cluster: Cluster, name: str, user: User) -> N
     labels = found.get("metadata", {}).get("labels") or {}
     if labels.get(STUDENT_LABEL) != str(user.pk):
         raise ForeignNamespace(
-            f"refused: the namespace {name} exists and is not labelled as this student's "
-            f"({STUDENT_LABEL})"
+            _(
+                "refused: the namespace {name} exists and is not labelled as this student's "
+                "({label})"
+            ).format(name=name, label=STUDENT_LABEL)
         )
     if found.get("status", {}).get("phase") == "Terminating":
-        raise NamespaceBusy(f"the namespace {name} is still being deleted; try again in a minute")
+        raise NamespaceBusy(
+            _("the namespace {name} is still being deleted; try again in a minute").format(
+                name=name
+            )
+        )
 
 
 # An error report (the DEBUG page, an error e-mail) must not show the new token.

@@ -13,7 +13,7 @@ from typing import Any
 
 from django.conf import settings
 from django.db.models import F
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from kube import Cluster
 from workspaces import lab_state
@@ -107,7 +107,7 @@ def ensure_started(
         user_id=user_id, lab_uuid=lab.uuid, lab_slug=lab.slug, namespace=namespace,
         on_student_cluster=on_student_cluster, action=LabRun.Action.START,
         status=LabRun.Status.RUNNING, start_state=lab.start_state, start_steps=lab.start_steps,
-        footprint=lab.footprint,
+        footprint=lab.footprint, language=translation.get_language() or "",
         claimed_at=timezone.now(), tries=1,
     )  # fmt: skip
     finish(run, lab_state.lab_start(cluster, namespace, lab))

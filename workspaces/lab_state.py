@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 import yaml
+from django.utils.translation import gettext as _
 
 from kube import Cluster, Conflict, Forbidden, KubeError, NotFound
 
@@ -124,8 +125,10 @@ def lab_start(cluster: Cluster, namespace: str, lab: LabState) -> Outcome:
         except Forbidden as exc:
             if NAMESPACE_LABEL in obj["metadata"]["labels"]:
                 raise Forbidden(
-                    f"this lab needs a {obj['kind']}, which the tutor may not create on this "
-                    "cluster (an operator allows it with deploy/optional/rbac-volumes.yaml)"
+                    _(
+                        "this lab needs a {kind}, which the tutor may not create on this "
+                        "cluster (an operator allows it with deploy/optional/rbac-volumes.yaml)"
+                    ).format(kind=obj["kind"])
                 ) from exc
             raise
         outcome.created.append(_describe(obj))
@@ -216,7 +219,7 @@ def lab_clear(
         except Forbidden as exc:
             refused.append(f"{_describe(obj)} ({exc})")
     if refused:
-        raise Forbidden("could not delete " + "; ".join(refused))
+        raise Forbidden(_("could not delete {objects}").format(objects="; ".join(refused)))
     _wait_gone(cluster, namespace, found, wait_seconds=wait_seconds, clock=clock)
     return [_describe(o) for o in found]
 
@@ -336,8 +339,9 @@ def _wait_gone(
             return
         if clock() > deadline:
             raise StillDeleting(
-                "still being deleted after "
-                f"{wait_seconds:.0f}s: {', '.join(_describe(o) for o in still)}; try again in a minute"
+                _("still being deleted after {seconds}s: {objects}; try again in a minute").format(
+                    seconds=f"{wait_seconds:.0f}", objects=", ".join(_describe(o) for o in still)
+                )
             )
         time.sleep(POLL_SECONDS)
         waiting = still

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 
@@ -69,6 +70,8 @@ class StudentCluster(models.Model):
     problem = models.CharField(max_length=500, blank=True)
     # When the student (or saving) last asked a worker for a connection test.
     test_requested_at = models.DateTimeField(null=True, blank=True)
+    # The language of the request that asked for it: the worker writes ``problem`` in it.
+    test_language = models.CharField(max_length=16, blank=True)
 
     class Meta:
         db_table = "labs_studentcluster"
@@ -119,6 +122,8 @@ class NamespaceRun(models.Model):
     done = models.JSONField(default=list)
     skipped = models.JSONField(default=list)
     failed = models.JSONField(default=list)
+    # The language of the instructor's request: the worker writes its reasons in it.
+    language = models.CharField(max_length=16, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
 
@@ -146,12 +151,13 @@ class NamespaceRun(models.Model):
 
     def summary(self) -> str:
         """One line for the instructor: how many, and who was skipped why."""
-        text = f"{self.get_action_display()}: {len(self.done)} of {self.total}"
+        text = gettext("{action}: {done} of {total}").format(
+            action=self.get_action_display(), done=len(self.done), total=self.total
+        )
         if self.skipped:
-            text += (
-                f"; skipped {len(self.skipped)} ("
-                + "; ".join(f"{name}: {why}" for name, why in self.skipped)
-                + ")"
+            text += gettext("; skipped {count} ({reasons})").format(
+                count=len(self.skipped),
+                reasons="; ".join(f"{name}: {why}" for name, why in self.skipped),
             )
         return text + "."
 
@@ -194,6 +200,8 @@ class LabRun(models.Model):
     deleted = models.JSONField(default=list)
     created = models.JSONField(default=list)
     error = models.TextField(blank=True)
+    # The language of the request that asked: the worker writes ``error`` in it.
+    language = models.CharField(max_length=16, blank=True)
     tries = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
     claimed_at = models.DateTimeField(null=True, blank=True)

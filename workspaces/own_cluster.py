@@ -27,11 +27,13 @@ from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop as N_
 
 from core import crypto
 from engine.yaml import YamlProblem, load_document
 from kube import BadKubeconfig, Cluster, KubeError, check_untrusted_static, kubeconfig_from_data
-from kube.kubeconfig import MAX_BYTES, context_parts, size_message
+from kube.kubeconfig import MAX_BYTES, context_parts
 from workspaces.models import StudentCluster
 
 log = logging.getLogger(__name__)
@@ -67,6 +69,80 @@ def student_cluster_for(*, user: User | AnonymousUser) -> StudentCluster | None:
     return StudentCluster.objects.filter(user=user).first()
 
 
+# What kube says of a student's kubeconfig (``BadKubeconfig.code``), in the reader's language.
+# Each says exactly what kube's English message says, with the same values.
+_PROBLEMS = {
+    "too_large": N_(
+        "the kubeconfig is larger than {limit} KiB ({size} KiB); "
+        "`kubectl config view --minify --flatten` prints only the context you use"
+    ),
+    "no_clusters": N_("this is not a kubeconfig: it has no `clusters` list"),
+    "current_context_not_name": N_("`current-context` must be a name, not {kind}"),
+    "not_list": N_("`{where}` must be a list, not {kind}"),
+    "not_mapping": N_("`{where}` must be a mapping, not {kind}"),
+    "not_name": N_("`{where}` must be a name, not {kind}"),
+    "not_text": N_("`{where}` must be text, not {kind}"),
+    "not_bool": N_("`{where}` must be true or false, not {kind}"),
+    "unknown_context": N_("context {name} is not in the kubeconfig (contexts: {known})"),
+    "undefined_cluster": N_("context {name} names a cluster that is not defined"),
+    "runs_program": N_("refused: the user entry uses {keys}, which would run a program"),
+    "reads_file": N_("refused: {keys} would read a file; inline the data instead"),
+    "proxy": N_("refused: proxy-url would send the tutor's requests through a proxy"),
+    "invalid_url": N_("refused: the server {server} is not a valid URL"),
+    "not_https": N_("refused: the server {server} must be an https:// URL"),
+    "url_extras": N_("refused: the server URL may not carry credentials, a query or a fragment"),
+    "special_address": N_(
+        "refused: {host} is a link-local or special address (cloud metadata services live there)"
+    ),
+    "resolves_to_special": N_(
+        "refused: {host} resolves to {address}, which is a link-local or special address "
+        "(cloud metadata services live there)"
+    ),
+    "not_allowed": N_(
+        "refused: {host}:{port} is not on the allow-list of cluster servers "
+        "(an entry without a port allows {first_port} and {second_port})"
+    ),
+    "unusable": N_("the kubeconfig cannot be used: {problem}"),
+}
+# What a value in the wrong place is (``kube.kubeconfig.KINDS``).
+_KINDS = {
+    "nothing": N_("nothing"),
+    "bool": N_("true/false"),
+    "mapping": N_("a mapping"),
+    "list": N_("a list"),
+    "empty": N_("empty text"),
+    "text": N_("text"),
+    "number": N_("a number"),
+}
+
+
+def in_words(exc: KubeError) -> str:
+    """What went wrong, for the student, in the active language (English: kube's own words)."""
+    template = _PROBLEMS.get(getattr(exc, "code", ""))
+    if template is None:
+        return str(exc)
+    values = dict(getattr(exc, "values", {}))
+    if "kind" in values:
+        kind = str(values["kind"])
+        values["kind"] = _(_KINDS.get(kind) or kind)
+    if values.get("known") == "":
+        values["known"] = _("none")
+    try:
+        return _(template).format(**values)
+    except (KeyError, IndexError):  # a catalogue that lost a value: kube's English
+        return str(exc)
+
+
+def _translated(exc: BadKubeconfig) -> BadKubeconfig:
+    """The same problem (code and values kept), its message in the active language."""
+    return BadKubeconfig(in_words(exc), code=exc.code, **exc.values)
+
+
+def size_in_words(size: int) -> str:
+    """The size limit, as kube's ``size_message`` says it, in the active language."""
+    return _(_PROBLEMS["too_large"]).format(limit=MAX_BYTES // 1024, size=size // 1024)
+
+
 def student_kubeconfig_read(text: str) -> dict[str, Any]:
     """A student's kubeconfig text as data: the one YAML loader, its budget, a kubeconfig's shape.
 
@@ -74,14 +150,19 @@ def student_kubeconfig_read(text: str) -> dict[str, Any]:
     """
     size = len(text.encode("utf-8", errors="replace"))
     if size > MAX_BYTES:
-        raise BadKubeconfig(size_message(size))
+        raise BadKubeconfig(size_in_words(size))
     try:
         document = load_document(text, max_bytes=MAX_BYTES, max_nodes=MAX_KUBECONFIG_VALUES)
     except YamlProblem as problem:
         raise BadKubeconfig(
-            f"the kubeconfig is not valid YAML (line {problem.line}: {problem.message})"
+            _("the kubeconfig is not valid YAML (line {line}: {problem})").format(
+                line=problem.line, problem=problem.message
+            )
         ) from problem
-    return kubeconfig_from_data(document.data)
+    try:
+        return kubeconfig_from_data(document.data)
+    except BadKubeconfig as exc:
+        raise _translated(exc) from exc
 
 
 def student_cluster_save(
@@ -96,20 +177,28 @@ def student_cluster_save(
     """
     require_enabled()
     if not text.strip():
-        raise BadKubeconfig("the kubeconfig is empty")
+        raise BadKubeconfig(_("the kubeconfig is empty"))
     config = student_kubeconfig_read(text)
-    chosen, cluster, _, context_namespace = context_parts(config, context.strip() or None)
+    try:
+        chosen, cluster, _user, context_namespace = context_parts(config, context.strip() or None)
+    except BadKubeconfig as exc:
+        raise _translated(exc) from exc
     namespace = namespace.strip() or str(context_namespace or "") or "default"
     if not _DNS_LABEL.match(namespace):
         raise BadKubeconfig(
-            f"{namespace[:70]!r} is not a namespace name: lowercase letters, digits and "
-            "'-', at most 63 characters"
+            _(
+                "{name} is not a namespace name: lowercase letters, digits and '-', "
+                "at most 63 characters"
+            ).format(name=repr(namespace[:70]))
         )
-    check_untrusted_static(
-        config, context=chosen, allowed_hosts=settings.TUTOR_STUDENT_CLUSTER_ALLOWED
-    )
+    try:
+        check_untrusted_static(
+            config, context=chosen, allowed_hosts=settings.TUTOR_STUDENT_CLUSTER_ALLOWED
+        )
+    except BadKubeconfig as exc:
+        raise _translated(exc) from exc
     server = str(cluster.get("server"))
-    student_cluster, _ = StudentCluster.objects.update_or_create(
+    student_cluster, _created = StudentCluster.objects.update_or_create(
         user=user,
         defaults={
             "kubeconfig_encrypted": crypto.encrypt(text),
@@ -137,20 +226,26 @@ def student_cluster_connect(student_cluster: StudentCluster) -> Cluster:
     """A client for the student's cluster, checked again against today's allow-list."""
     if not enabled():
         raise BadKubeconfig(
-            "grading on your own cluster has been turned off by the operator; "
-            "check your work again to grade on the tutor's cluster"
+            _(
+                "grading on your own cluster has been turned off by the operator; "
+                "check your work again to grade on the tutor's cluster"
+            )
         )
     try:
         text = crypto.decrypt(student_cluster.kubeconfig_encrypted)
     except crypto.DecryptionError as exc:
         raise BadKubeconfig(
-            "your saved kubeconfig can no longer be read here; upload it again"
+            _("your saved kubeconfig can no longer be read here; upload it again")
         ) from exc
-    return Cluster.from_untrusted_kubeconfig(
-        student_kubeconfig_read(text),
-        context=student_cluster.context,
-        allowed_hosts=settings.TUTOR_STUDENT_CLUSTER_ALLOWED,
-    )
+    config = student_kubeconfig_read(text)
+    try:
+        return Cluster.from_untrusted_kubeconfig(
+            config,
+            context=student_cluster.context,
+            allowed_hosts=settings.TUTOR_STUDENT_CLUSTER_ALLOWED,
+        )
+    except BadKubeconfig as exc:
+        raise _translated(exc) from exc
 
 
 def student_cluster_test(student_cluster: StudentCluster) -> StudentCluster:
@@ -169,7 +264,7 @@ def student_cluster_test(student_cluster: StudentCluster) -> StudentCluster:
         finally:
             cluster.close()
     except KubeError as exc:
-        problem = str(exc)[:500]
+        problem = in_words(exc)[:500]
     student_cluster.checked_at = timezone.now()
     student_cluster.kubernetes_version = version[:40]
     student_cluster.problem = problem

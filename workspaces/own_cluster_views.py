@@ -20,7 +20,7 @@ from django_htmx.http import HttpResponseStopPolling
 
 from core.http import AuthenticatedHttpRequest
 from kube import KubeError
-from kube.kubeconfig import MAX_BYTES, size_message
+from kube.kubeconfig import MAX_BYTES
 from workspaces import own_cluster, services
 
 
@@ -56,7 +56,7 @@ class StudentClusterForm(forms.Form):
         upload = cleaned.get("upload")
         if upload is not None:
             if upload.size > MAX_BYTES:  # type: ignore[attr-defined]
-                raise forms.ValidationError(_capitalized(size_message(upload.size)))  # type: ignore[attr-defined]
+                raise forms.ValidationError(_capitalized(own_cluster.size_in_words(upload.size)))  # type: ignore[attr-defined]
             try:
                 cleaned["text"] = upload.read().decode()  # type: ignore[attr-defined]
             except UnicodeDecodeError as exc:
@@ -68,7 +68,7 @@ class StudentClusterForm(forms.Form):
         # Pasted or uploaded, the same limit in the same words (bytes, as the file has).
         size = len(cleaned["text"].encode("utf-8", errors="replace"))
         if size > MAX_BYTES:
-            raise forms.ValidationError(_capitalized(size_message(size)))
+            raise forms.ValidationError(_capitalized(own_cluster.size_in_words(size)))
         return cleaned
 
 
@@ -102,7 +102,7 @@ def my_cluster(request: AuthenticatedHttpRequest) -> HttpResponse:
                     namespace=form.cleaned_data["namespace"],
                 )
             except KubeError as exc:
-                form.add_error(None, str(exc))
+                form.add_error(None, own_cluster.in_words(exc))
             else:
                 services.student_cluster_test_request(student_cluster=saved)
                 messages.success(

@@ -30,6 +30,7 @@ from typing import Protocol
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser, User
+from django.utils.translation import gettext as _
 
 from kube import BadKubeconfig, Cluster
 from workspaces import classroom, exam, own_cluster, tutor_cluster
@@ -86,7 +87,7 @@ def workspace_of(submission: Graded) -> Workspace:
         own = StudentCluster.objects.filter(user_id=submission.user_id).first()
         if own is None:
             raise BadKubeconfig(
-                "your own cluster was removed before this check ran; check your work again"
+                _("your own cluster was removed before this check ran; check your work again")
             )
         return Workspace(Where.OWN, submission.namespace, True, submission.user_id, own)
     if tutor_cluster.classroom_mode():
@@ -136,7 +137,7 @@ def exam_workspace_of(attempt: ExamAttemptLike) -> Workspace:
     if attempt.where == Where.OWN:
         own = StudentCluster.objects.filter(user_id=attempt.user_id).first()
         if own is None:
-            raise BadKubeconfig("your own cluster was removed during the exam")
+            raise BadKubeconfig(_("your own cluster was removed during the exam"))
         return Workspace(Where.OWN, attempt.namespace, True, attempt.user_id, own)
     return Workspace(attempt.where, attempt.namespace, True, attempt.user_id)
 

@@ -12,7 +12,7 @@ from typing import Any, Protocol
 from django.conf import settings
 from django.contrib.auth.models import User
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from workspaces import tasks
 from workspaces.models import LabRun, NamespaceRun, StudentCluster, StudentNamespace
@@ -37,6 +37,7 @@ def namespace_run_start(
             user_ids=[u.pk for u in users],
             skipped=[list(pair) for pair in skipped],
             quota=dict(quota or {}),
+            language=translation.get_language() or "",
         )
         tasks.run_namespaces.delay_on_commit(run.pk)
     return run
@@ -112,7 +113,7 @@ def _lab_run(workspace: Workspace, lab: LabWithState, action: str) -> LabRun:
             user_id=workspace.user_id, lab_uuid=lab.uuid, lab_slug=lab.slug,
             namespace=workspace.namespace, on_student_cluster=workspace.on_student_cluster,
             action=action, start_state=lab.start_state, start_steps=lab.start_steps,
-            footprint=lab.footprint,
+            footprint=lab.footprint, language=translation.get_language() or "",
         )  # fmt: skip
         tasks.run_lab.delay_on_commit(run.pk)
     return run
@@ -126,8 +127,9 @@ def student_cluster_test_request(*, student_cluster: StudentCluster) -> None:
     web process, and never the workers that grade on the class's cluster.
     """
     with transaction.atomic():
+        # The worker writes the result in the language of the request that asked.
         StudentCluster.objects.filter(pk=student_cluster.pk).update(
-            test_requested_at=timezone.now()
+            test_requested_at=timezone.now(), test_language=translation.get_language() or ""
         )
         tasks.test_student_cluster.apply_async_on_commit(
             (student_cluster.pk,), queue=settings.TUTOR_UNTRUSTED_QUEUE

@@ -7,7 +7,8 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from django.contrib.auth.models import User
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from kube import ClusterUnreachable, Forbidden, KubeError
 from workspaces import classroom, lab_runs, own_cluster, resolve, tutor_cluster
@@ -25,14 +26,22 @@ def run_namespaces(run_id: int) -> None:
     if not claimed:
         return  # done already: a redelivered message changes nothing
     run = NamespaceRun.objects.get(pk=run_id)
-    finished = {name for name, _ in run.done + run.failed}
+    # The instructor reads the reasons in the language they asked in.
+    with translation.override(run.language or None):
+        _run_namespaces(run)
+    log.info("%s: %d done, %d failed", run, len(run.done), len(run.failed))  # in English
+
+
+def _run_namespaces(run: NamespaceRun) -> None:
+    finished = {name for name, _why in run.done + run.failed}
     users = User.objects.filter(pk__in=run.user_ids).order_by("username")
     try:
         cluster = tutor_cluster.connect()
     except KubeError as exc:
         for user in users:
             if user.username not in finished:
-                run.failed.append([user.username, f"could not reach the classroom cluster: {exc}"])
+                why = _("could not reach the classroom cluster: {problem}").format(problem=exc)
+                run.failed.append([user.username, why])
         _finish(run)
         return
     try:
@@ -40,7 +49,7 @@ def run_namespaces(run_id: int) -> None:
             if user.username in finished:
                 continue
             if not user.is_active:
-                run.skipped.append([user.username, "the account is deactivated"])
+                run.skipped.append([user.username, _("the account is deactivated")])
                 run.user_ids.remove(user.pk)
             else:
                 outcome = _one(run, cluster, user)
@@ -49,7 +58,6 @@ def run_namespaces(run_id: int) -> None:
     finally:
         cluster.close()
     _finish(run)
-    log.info("%s: %d done, %d failed", run, len(run.done), len(run.failed))
 
 
 def _one(run: NamespaceRun, cluster: tutor_cluster.Cluster, user: User) -> tuple[bool, str]:
@@ -63,7 +71,7 @@ def _one(run: NamespaceRun, cluster: tutor_cluster.Cluster, user: User) -> tuple
         classroom.student_namespace_cleanup(cluster=cluster, student_namespace=row)
         return True, row.namespace
     except StudentNamespace.DoesNotExist:
-        return False, "no namespace to clean up"
+        return False, _("no namespace to clean up")
     except KubeError as exc:
         return False, str(exc)
 
@@ -111,28 +119,32 @@ def run_lab(self, run_id: int) -> None:  # type: ignore[no-untyped-def]
     run = lab_runs.claim(run_id)
     if run is None:
         return  # done already, or another worker has it
-    try:
-        cluster = resolve.connect(resolve.workspace_of(run), prepare=True)
+    # What goes wrong is written in the language of the request that asked for the run.
+    with translation.override(run.language or None):
         try:
-            outcome = lab_runs.perform(cluster, run)
-        finally:
-            cluster.close()
-    except KubeError as exc:
-        if exc.transient and self.request.retries < self.max_retries:
-            lab_runs.release(run)
-            raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
-        lab_runs.fail(run, _in_words(exc))
-    except SoftTimeLimitExceeded:
-        lab_runs.fail(run, "This took too long; try again in a moment.")
-    else:
-        lab_runs.finish(run, outcome)
+            cluster = resolve.connect(resolve.workspace_of(run), prepare=True)
+            try:
+                outcome = lab_runs.perform(cluster, run)
+            finally:
+                cluster.close()
+        except KubeError as exc:
+            if exc.transient and self.request.retries < self.max_retries:
+                lab_runs.release(run)
+                raise self.retry(countdown=2 ** (self.request.retries + 1)) from exc
+            lab_runs.fail(run, _in_words(exc))
+        except SoftTimeLimitExceeded:
+            lab_runs.fail(run, _("This took too long; try again in a moment."))
+        else:
+            lab_runs.finish(run, outcome)
 
 
 def _in_words(exc: KubeError) -> str:
     if isinstance(exc, ClusterUnreachable):
-        return f"The cluster did not answer ({exc}). Is it running? Try again in a moment."
+        return _(
+            "The cluster did not answer ({problem}). Is it running? Try again in a moment."
+        ).format(problem=exc)
     if isinstance(exc, Forbidden):
-        return f"The cluster refused: {exc}. Ask your instructor."
+        return _("The cluster refused: {problem}. Ask your instructor.").format(problem=exc)
     return str(exc)
 
 
@@ -150,8 +162,12 @@ def reap_lab_runs() -> int:
 # The test bounds itself (own_cluster.TEST_SECONDS); the limits are a backstop.
 @shared_task(acks_late=True, reject_on_worker_lost=True, soft_time_limit=45, time_limit=60)
 def test_student_cluster(student_cluster_id: int) -> None:
-    """Test a student's own cluster (sent to the untrusted clusters' queue)."""
+    """Test a student's own cluster (sent to the untrusted clusters' queue).
+
+    The result is written in the language of the request that asked for the test.
+    """
     row = StudentCluster.objects.filter(pk=student_cluster_id).first()
     if row is None or not own_cluster.enabled():
         return
-    own_cluster.student_cluster_test(row)
+    with translation.override(row.test_language or None):
+        own_cluster.student_cluster_test(row)
