@@ -23,7 +23,9 @@ from accounts.permissions import is_instructor, operator_required
 
 class SignupForm(UserCreationForm):  # type: ignore[type-arg]
     email = forms.EmailField(
-        required=False, help_text=gettext_lazy("Optional; only used to reset a password.")
+        label=gettext_lazy("Email"),
+        required=False,
+        help_text=gettext_lazy("Optional; only used to reset a password."),
     )
 
     class Meta(UserCreationForm.Meta):  # type: ignore[name-defined]

@@ -3,14 +3,15 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
+from django.utils.translation import gettext_lazy
 
 from engine.assertions import Rule, compile_rules
 
 
 class Difficulty(models.TextChoices):
-    EASY = "easy", "Easy"
-    MEDIUM = "medium", "Medium"
-    HARD = "hard", "Hard"
+    EASY = "easy", gettext_lazy("Easy")
+    MEDIUM = "medium", gettext_lazy("Medium")
+    HARD = "hard", gettext_lazy("Hard")
 
 
 class ExerciseQuerySet(models.QuerySet["Exercise"]):

@@ -12,7 +12,14 @@ import re
 from typing import Any
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, HttpResponseNotFound, HttpResponseServerError
+from django.core.exceptions import PermissionDenied
+from django.http import (
+    HttpRequest,
+    HttpResponse,
+    HttpResponseForbidden,
+    HttpResponseNotFound,
+    HttpResponseServerError,
+)
 from django.template import loader
 from django.utils import translation
 from django.utils.regex_helper import _lazy_re_compile
@@ -51,6 +58,21 @@ class SecretsFilter(SafeExceptionReporterFilter):
 def page_not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     html = loader.render_to_string("404.html", {"path": request.path}, request)
     return HttpResponseNotFound(html)
+
+
+def permission_denied(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
+    """403: the site's page, saying why when the refusal says it (accounts/permissions.py)."""
+    reason = str(exception) if isinstance(exception, PermissionDenied) and exception.args else ""
+    html = loader.render_to_string("403.html", {"path": request.path, "reason": reason}, request)
+    return HttpResponseForbidden(html)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form refused by the CSRF check: what happened and what to do, in the reader's words.
+
+    Django's reason (for developers) is left out of the page.
+    """
+    return HttpResponseForbidden(loader.render_to_string("403_csrf.html", {}, request))
 
 
 # What the visitor gets if even the 500 template cannot be rendered.

@@ -50,5 +50,6 @@ urlpatterns = [
     path("", include("lessons.urls")),
 ]
 
+handler403 = "tutor.errors.permission_denied"
 handler404 = "tutor.errors.page_not_found"
 handler500 = "tutor.errors.server_error"

@@ -124,7 +124,7 @@ def test_an_attempt_from_start_to_review_is_in_spanish(tmp_path, alice, client):
 
     handed = client.post(reverse("exams:submit", args=[attempt.pk]), follow=True, **SPANISH)
     handed_text = visible_text(handed.content.decode())
-    assert "Entregado. Un worker lo está calificando" in handed_text
+    assert "Entregado. Se está calificando ahora" in handed_text
     assert "Entregado a las" in handed_text and "Handed in" not in handed_text
 
     graded(attempt, 30, 40)

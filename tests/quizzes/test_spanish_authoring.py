@@ -131,7 +131,7 @@ def test_the_question_form_of_each_type_in_spanish(carol_client, kind, heading, 
     page = spanish_get(carol_client, url).content.decode()
     assert heading in page
     for text in [*fields, "Pregunta (Markdown)", "Dificultad", "Sección del capítulo que evalúa",
-                 "Puntos", "Etiquetas", "Guardar la pregunta", "Escribirla en YAML"]:  # fmt: skip
+                 "Puntos", "Etiquetas", "Guardar la pregunta", "Escríbela en YAML"]:  # fmt: skip
         assert text in page, text
     data = {"prompt": "¿Una pregunta?", "explanation": "Porque sí.", "difficulty": "easy",
             "points": "1", **post}  # fmt: skip

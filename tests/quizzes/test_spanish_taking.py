@@ -100,11 +100,11 @@ def test_question_type_names_are_spanish_on_the_quiz_page(alice_client, attempt)
 
 def test_the_feedback_of_every_type_is_spanish(alice_client, attempt):
     expected = {
-        "single": ["Correcto", "Respuesta correcta", "la elegiste"],
+        "single": ["Correcto", "Respuesta correcta", "tu elección"],
         "multiple": ["En parte correcto", "Respuesta incorrecta"],
         "true_false": ["Respondiste <strong>Falso</strong>; la afirmación es <strong>falsa"],
         "short_answer": ["Respondiste <code>kube-proxy</code>.", "Se aceptan:"],
-        "ordering": ["No del todo", "Tu orden", "El orden correcto", "Debería ser el"],
+        "ordering": ["No del todo", "Tu orden", "El orden correcto", "Debería ir en la posición"],
         "manifest": ["Las comprobaciones de la pregunta", "Tu manifiesto"],
         "command": ["Correcto", "Escribiste <code>kubectl get pods -n kube-system</code>."],
     }

@@ -189,7 +189,8 @@ def test_sign_up_errors_are_in_spanish(client, alice):
     assert '<html lang="es">' in body
     assert "Crea tu cuenta" in body
     assert "Ya existe un usuario con este nombre." in body
-    assert "Introduzca una dirección de correo electrónico válida." in body
+    assert "Escribe una dirección de correo electrónico válida." in body  # tú, not Django's usted
+    assert "Correo electrónico" in body
     assert "Los dos campos de contraseña no coinciden." in body
     assert "Opcional; solo se usa para restablecer la contraseña." in body
 
