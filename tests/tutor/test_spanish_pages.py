@@ -103,7 +103,7 @@ def test_a_spanish_login_error_is_in_spanish(client):
     )
     body = response.content.decode()
     assert '<html lang="es">' in body
-    assert "Por favor, introduzca un nombre de usuario y clave correctos" in body
+    assert "Escribe un nombre de usuario y una contraseña correctos" in body  # tú, as everywhere
 
 
 def test_dates_follow_the_locale(client, alice):
