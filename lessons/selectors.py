@@ -51,7 +51,7 @@ def chapter_in_language(chapter: Chapter) -> Chapter:
     there is no translation, so that the page can mark it and say so.
     """
     language = _active_language()
-    chapter.text_language = settings.LANGUAGE_CODE  # type: ignore[attr-defined]
+    chapter.text_language = settings.LANGUAGE_CODE
     if language == settings.LANGUAGE_CODE:
         return chapter
     translation = ChapterTranslation.objects.filter(chapter=chapter, language=language).first()
@@ -59,7 +59,7 @@ def chapter_in_language(chapter: Chapter) -> Chapter:
         _apply_translation(chapter, translation)
         chapter.body_html = translation.body_html
         chapter.toc = translation.toc
-        chapter.text_language = language  # type: ignore[attr-defined]
+        chapter.text_language = language
     return chapter
 
 
@@ -70,13 +70,13 @@ def _apply_translation(chapter: Chapter, translation: ChapterTranslation) -> Non
     templates mark what is still English ({% content_lang %}); unset means the original's.
     """
     chapter.title = translation.title
-    chapter.text_language = translation.language  # type: ignore[attr-defined]
+    chapter.text_language = translation.language
     if translation.summary:
         chapter.summary = translation.summary
-        chapter.summary_language = translation.language  # type: ignore[attr-defined]
+        chapter.summary_language = translation.language
     if translation.objectives:
         chapter.objectives = translation.objectives
-        chapter.objectives_language = translation.language  # type: ignore[attr-defined]
+        chapter.objectives_language = translation.language
 
 
 def _translate_titles(chapters: list[Chapter]) -> None:
@@ -209,7 +209,7 @@ def after_chapter(*, chapter: Chapter, user: AnyUser) -> NextStep:
         following.title,
         following.get_absolute_url(),
         following.number,
-        getattr(following, "text_language", ""),
+        following.text_language,
     )
 
 
