@@ -11,7 +11,7 @@ from __future__ import annotations
 from django import template
 from django.conf import settings
 from django.utils.html import format_html
-from django.utils.safestring import SafeString, mark_safe
+from django.utils.safestring import SafeString
 from django.utils.translation import get_language
 
 register = template.Library()
@@ -35,7 +35,7 @@ def content_lang(language: object = None) -> SafeString:
     """
     text = _text_language(language)
     if text == _page_language():
-        return mark_safe("")  # noqa: S308 (empty)
+        return SafeString("")
     return format_html(' lang="{}"', text)
 
 

@@ -259,13 +259,17 @@ def test_the_quiz_pages(alice_client, alice, quiz, baseline_marks):
     )
     quiz_attempt_finish(attempt=attempt)
     page = get(alice_client, reverse("quizzes:review", args=[attempt.pk]))
-    assert_english_in_spanish(page, english=["A single question about", "Pods and more"], spanish=[])
+    assert_english_in_spanish(
+        page, english=["A single question about", "Pods and more"], spanish=[]
+    )
 
 
 def test_the_review_page(alice_client, alice, quiz):
     attempt, _ = quiz_attempt_start(user=alice, quiz=quiz)
     question = quiz.questions.get()
-    quiz_attempt_answer(attempt=attempt, question=question, raw={"option": [option_id(question, "Wrong")]})
+    quiz_attempt_answer(
+        attempt=attempt, question=question, raw={"option": [option_id(question, "Wrong")]}
+    )
     quiz_attempt_finish(attempt=attempt)
     ReviewCard.objects.filter(user=alice, question=question).update(
         due=timezone.now() - timedelta(minutes=1)
