@@ -36,6 +36,12 @@ class Chapter(models.Model):
     is_published = models.BooleanField(default=True)
     updated_at = models.DateTimeField(auto_now=True)
 
+    # Not stored: the language each part is shown in, set by lessons.selectors where a
+    # translation replaced it; "" is the course's own (English). Templates mark the rest.
+    text_language: str = ""  # the title, the body and its table of contents
+    summary_language: str = ""
+    objectives_language: str = ""
+
     objects = ChapterQuerySet.as_manager()
 
     class Meta:

@@ -51,7 +51,7 @@ def chapter_in_language(chapter: Chapter) -> Chapter:
     there is no translation, so that the page can mark it and say so.
     """
     language = _active_language()
-    chapter.text_language = settings.LANGUAGE_CODE  # type: ignore[attr-defined]
+    chapter.text_language = settings.LANGUAGE_CODE
     if language == settings.LANGUAGE_CODE:
         return chapter
     translation = ChapterTranslation.objects.filter(chapter=chapter, language=language).first()
@@ -59,16 +59,24 @@ def chapter_in_language(chapter: Chapter) -> Chapter:
         _apply_translation(chapter, translation)
         chapter.body_html = translation.body_html
         chapter.toc = translation.toc
-        chapter.text_language = language  # type: ignore[attr-defined]
+        chapter.text_language = language
     return chapter
 
 
 def _apply_translation(chapter: Chapter, translation: ChapterTranslation) -> None:
+    """Put the translation's words in the chapter, noting which language each part is in.
+
+    ``text_language`` (title, body), ``summary_language`` and ``objectives_language`` let the
+    templates mark what is still English ({% content_lang %}); unset means the original's.
+    """
     chapter.title = translation.title
+    chapter.text_language = translation.language
     if translation.summary:
         chapter.summary = translation.summary
+        chapter.summary_language = translation.language
     if translation.objectives:
         chapter.objectives = translation.objectives
+        chapter.objectives_language = translation.language
 
 
 def _translate_titles(chapters: list[Chapter]) -> None:
@@ -188,6 +196,7 @@ class NextStep:
     title: str
     url: str
     number: int = 0  # the chapter's number, for a chapter
+    language: str = ""  # the title's language where it is not the course's (a translated chapter)
 
 
 def after_chapter(*, chapter: Chapter, user: AnyUser) -> NextStep:
@@ -195,7 +204,13 @@ def after_chapter(*, chapter: Chapter, user: AnyUser) -> NextStep:
     _, following = neighbours(course_outline(user=user), chapter)
     if following is None:
         return NextStep("end", "", reverse("home"))
-    return NextStep("chapter", following.title, following.get_absolute_url(), following.number)
+    return NextStep(
+        "chapter",
+        following.title,
+        following.get_absolute_url(),
+        following.number,
+        following.text_language,
+    )
 
 
 # A field name as the chapters write it in their manifests and prose: `replicas:`.

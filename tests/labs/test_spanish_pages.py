@@ -98,6 +98,8 @@ def checked(alice: User, lab: Lab) -> LabSubmission:
 def visible_text(html: str) -> str:
     """The words a reader meets: no tags, no attribute values (URLs, classes, ids)."""
     html = re.sub(r"<(script|style)\b.*?</\1>", " ", html, flags=re.S)
+    # English inside a sentence is a <span lang="en"> (tests/tutor/test_content_language.py).
+    html = re.sub(r'<span lang="en">(.*?)</span>', r"\1", html)
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html))
 
 
