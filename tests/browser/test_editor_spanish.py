@@ -60,7 +60,7 @@ def test_the_editor_speaks_spanish(spanish_browser, tutor_server: TutorServer):
     page.locator("html[lang=es]").wait_for()
     editor = page.locator(".cm-content")
     editor.wait_for()
-    assert "Ctrl+Space sugiere lo que puede ir en el cursor" in page.inner_text("#editor-keys")
+    assert "Ctrl+Espacio sugiere lo que puede ir en el cursor" in page.inner_text("#editor-keys")
     assert page.locator(".editor-version label").inner_text() == "Versión de Kubernetes"
 
     # The whole text replaced at once, as a paste would (typing is tested in English).
